@@ -1,0 +1,53 @@
+# foto — `make help` lists the targets. The quick start is `make run` then `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOME_DIR ?= var
+INBOX ?= data/sample/inbox
+SAMPLE_SEED := 20261127
+SAMPLE_PERSONS := 4000
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test lint dev train eval bench sample clean
+
+help: ## list the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(BIN)/foto: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(BIN)/foto
+
+setup: $(BIN)/foto ## create .venv and install the project into it
+
+run: $(BIN)/foto ## run the nightly job on the bundled sample into var/
+	$(BIN)/foto run --inbox $(INBOX) --home $(HOME_DIR)
+
+test: $(BIN)/foto ## run the test suite
+	$(BIN)/python -m pytest
+
+lint: $(BIN)/foto ## ruff
+	$(BIN)/ruff check .
+
+dev: $(BIN)/foto ## open the Dagster UI on the same home (http://127.0.0.1:3000)
+	mkdir -p $(HOME_DIR)/dagster && cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml
+	DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster FOTO_HOME=$(HOME_DIR) FOTO_INBOX=$(INBOX) \
+		$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
+
+train: $(BIN)/foto ## train a new model version on the sample into var/models/
+	$(BIN)/foto train --inbox $(INBOX) --home $(HOME_DIR)
+
+eval: $(BIN)/foto ## precision / recall / F1 on a fresh 10,000-person delivery
+	$(BIN)/python benchmarks/eval.py --persons 10000 --seed 7
+
+bench: $(BIN)/foto ## time and peak memory of make run and of a 100,000-person run
+	$(BIN)/python benchmarks/bench_run.py
+
+sample: $(BIN)/foto ## regenerate the committed sample (seeded, reproducible)
+	rm -rf data/sample/inbox data/sample/truth.parquet
+	$(BIN)/python data/sample/generate.py --persons $(SAMPLE_PERSONS) --seed $(SAMPLE_SEED) --out data/sample
+
+clean: ## remove var/ (runs, publications, the Dagster instance)
+	rm -rf $(HOME_DIR)

@@ -1,0 +1,22 @@
+"""What every asset needs from its run: the build database path, shared by the run's steps.
+
+A re-execution from failure in the Dagster UI is a new run with the same root run id: it reuses
+the root run's build folder, so the steps that succeeded need not run again.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dagster import AssetCheckExecutionContext, AssetExecutionContext
+
+from pipelines.resources import FotoPaths
+
+
+def build_id(context: AssetExecutionContext | AssetCheckExecutionContext) -> str:
+    return context.run.tags.get("dagster/root_run_id", context.run.run_id)
+
+
+def build_db(context: AssetExecutionContext | AssetCheckExecutionContext,
+             paths: FotoPaths) -> Path:
+    return paths.build_db(build_id(context))

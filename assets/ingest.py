@@ -1,0 +1,120 @@
+"""Ingest assets: `raw_<source>` reads one extract exactly as the contract says, quarantining
+bad rows with their reason; `std_<source>` standardises it into canonical person records;
+`std_persons` is their union (one row per accepted person record, all sources).
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
+
+from assets.context import build_db
+from assets.sources import care, justice, municipal, police
+from assets.sources.common import ParseResult, message
+from matching.schema import SOURCES
+from matching.standardise import std_sql
+from pipelines.resources import FotoPaths
+from warehouse.store import connect, count, write_table
+
+MAX_LOGGED_ROWS = 20
+
+READERS: dict[str, tuple[Callable[[Path], ParseResult], list[str]]] = {
+    "police": (police.read_police, police.COLUMNS),
+    "justice": (justice.read_justice, list(justice.COLUMN_TYPES)),
+    "municipal": (municipal.read_municipal, municipal.COLUMNS),
+}
+
+
+def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+    """Read one source; returns the result and extra tables it brings (care's reports)."""
+    if source == "care":
+        result, reports = care.read_care(delivery)
+        return result, {"care_reports": reports.drop(columns=["_line"])}
+    reader, _ = READERS[source]
+    return reader(delivery), {}
+
+
+def _columns(source: str) -> list[str]:
+    if source == "care":
+        return ["melding_id", "record_id", "rol", "naam", "geboortedatum", "adres"]
+    return READERS[source][1]
+
+
+def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame]) -> None:
+    """Write accepted rows, quarantined rows and the counts of one source."""
+    source = result.source
+    accepted = result.accepted.drop(columns=["_raw"], errors="ignore")
+    if accepted.empty:
+        accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in _columns(source)})
+    write_table(con, f"raw_{source}", accepted.rename(columns={"_line": "source_line"}))
+    for name, frame in extra.items():
+        write_table(con, name, frame)
+    con.execute("""CREATE TABLE IF NOT EXISTS quarantine (source VARCHAR, file VARCHAR,
+        line BIGINT, record_id VARCHAR, field VARCHAR, reason VARCHAR, raw VARCHAR)""")
+    con.execute("DELETE FROM quarantine WHERE source = ?", [source])
+    if not result.quarantine.empty:
+        con.register("_q", result.quarantine)
+        con.execute("INSERT INTO quarantine SELECT * FROM _q")
+        con.unregister("_q")
+    con.execute("""CREATE TABLE IF NOT EXISTS ingest_counts (source VARCHAR PRIMARY KEY,
+        file VARCHAR, read BIGINT, accepted BIGINT, quarantined BIGINT, withheld BIGINT,
+        file_error VARCHAR)""")
+    con.execute("INSERT OR REPLACE INTO ingest_counts VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        source, result.file, result.rows_read, result.rows_accepted, result.rows_quarantined,
+        sum(result.withheld.values()), result.file_error])
+
+
+def raw_asset(source: str) -> AssetsDefinition:
+    """The `raw_<source>` asset: one row per accepted record of that extract."""
+
+    @asset(name=f"raw_{source}", group_name="ingest", kinds={"duckdb"},
+           description=f"The {source} extract as delivered, validated against the contract; "
+                       "one row per accepted record. Bad rows go to `quarantine`.")
+    def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+        result, extra = _read(source, paths.delivery_dir())
+        with connect(build_db(context, paths)) as con:
+            store_ingest(con, result, extra)
+        if result.file_error:
+            context.log.error(f"{result.file}: rejected: {result.file_error}")
+        for row in result.quarantine.head(MAX_LOGGED_ROWS).itertuples():
+            context.log.warning(message(row.file, row.line, row.field, row.reason))
+        return MaterializeResult(metadata={**result.counts(),
+                                           "delivery": paths.delivery_date(),
+                                           "file_rejected": bool(result.file_error)})
+
+    return _raw
+
+
+def std_asset(source: str) -> AssetsDefinition:
+    """The `std_<source>` asset: canonical person records of one source."""
+
+    @asset(name=f"std_{source}", group_name="ingest", deps=[f"raw_{source}"],
+           kinds={"duckdb"},
+           description=f"Canonical person records from {source}: one row per accepted "
+                       "record, Dutch names, dates, BSN and address standardised.")
+    def _std(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+        with connect(build_db(context, paths)) as con:
+            con.execute(f"CREATE OR REPLACE TABLE std_{source} AS {std_sql(source)}")
+            rows = count(con, f"std_{source}")
+            valid_bsn = con.sql(
+                f"SELECT count(bsn) FROM std_{source}").fetchall()[0][0]
+        return MaterializeResult(metadata={"records": rows, "with_valid_bsn": valid_bsn})
+
+    return _std
+
+
+@asset(group_name="ingest", deps=[f"std_{s}" for s in SOURCES], kinds={"duckdb"})
+def std_persons(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """All canonical person records, one row per accepted record of every source."""
+    union = " UNION ALL ".join(f"SELECT * FROM std_{s}" for s in SOURCES)
+    with connect(build_db(context, paths)) as con:
+        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {union}")
+        per_source = dict(con.sql(
+            "SELECT source, count(*) FROM std_persons GROUP BY source").fetchall())
+    return MaterializeResult(metadata={"records": sum(per_source.values()),
+                                       **{f"records_{k}": v for k, v in per_source.items()}})
+
+
+RAW_ASSETS = [raw_asset(s) for s in SOURCES]
+STD_ASSETS = [std_asset(s) for s in SOURCES]

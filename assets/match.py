@@ -1,0 +1,56 @@
+"""Match assets: `match_pairs` scores candidate pairs with the pinned model; `person_records`
+clusters them into persons (one row per accepted record, with its person id and evidence).
+"""
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from assets.context import build_db
+from matching.constraints import enforce_bsn_constraint
+from matching.models import current_model
+from matching.persons import build_person_records, store_pairs
+from matching.predict import predict_and_cluster
+from matching.thresholds import load_thresholds
+from pipelines.resources import FotoPaths
+from warehouse.store import connect, write_table
+
+
+@asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"})
+def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """Scored record pairs from the review threshold up: one row per pair, with the
+    comparison levels (gamma_*) and Bayes factors (bf_*) that explain the score."""
+    model = current_model(paths.models_dir)
+    thresholds = load_thresholds()
+    db = build_db(context, paths)
+    with connect(db) as con:
+        records = con.sql("SELECT * FROM std_persons").to_arrow_table()
+    result = predict_and_cluster(records, model.path, thresholds)
+    with connect(db) as con:
+        write_table(con, "scored_pairs", result.pairs)
+        write_table(con, "clusters", result.clusters)
+        store_pairs(con, thresholds)
+        splits = enforce_bsn_constraint(con)
+        con.execute("CREATE OR REPLACE TABLE run_info AS SELECT ? AS model_version, "
+                    "? AS thresholds_version, ? AS link_threshold, ? AS review_threshold",
+                    [model.version, thresholds.version, thresholds.link, thresholds.review])
+        links, reviews = con.sql("SELECT count(*) FILTER (decision = 'link'), "
+                                 "count(*) FILTER (decision = 'review') FROM match_pairs"
+                                 ).fetchall()[0]
+    context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review")
+    return MaterializeResult(metadata={"model_version": model.version,
+                                       "thresholds_version": thresholds.version,
+                                       "records": records.num_rows, "link_pairs": links,
+                                       "review_pairs": reviews,
+                                       "clusters_split_on_bsn": splits})
+
+
+@asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"})
+def person_records(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """One row per accepted source record: the person it belongs to and the evidence."""
+    with connect(build_db(context, paths)) as con:
+        version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
+        build_person_records(con, version)
+        records, persons, linked = con.sql(
+            "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (records_in_person > 1)"
+            " FROM person_records").fetchall()[0]
+    return MaterializeResult(metadata={"records": records, "persons": persons,
+                                       "linked_records": linked})

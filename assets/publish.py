@@ -1,0 +1,25 @@
+"""Publish asset: runs only when every blocking check upstream passed (Dagster skips it
+otherwise), then swaps the run's checked files in as the current publication."""
+
+from dagster import AssetExecutionContext, MaterializeResult, asset
+
+from assets.context import build_db, build_id
+from pipelines.resources import FotoPaths
+from warehouse.publish import publish
+from warehouse.store import connect
+
+
+@asset(group_name="publish", deps=["person", "person_records"])
+def publication(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """The published photo: `<home>/warehouse.duckdb` and `<home>/published/`."""
+    db = build_db(context, paths)
+    with connect(db, read_only=True) as con:
+        counts = {r[0]: {"read": r[1], "accepted": r[2], "quarantined": r[3]}
+                  for r in con.sql("SELECT source, read, accepted, quarantined "
+                                   "FROM ingest_counts ORDER BY source").fetchall()}
+        model = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
+        persons = con.sql("SELECT count(*) FROM person").fetchall()[0][0]
+    manifest = {"delivery": paths.delivery_date(), "model_version": model,
+                "sources": counts, "persons": persons}
+    final = publish(paths.home_dir, db.parent, build_id(context), manifest)
+    return MaterializeResult(metadata={"publication": final.name, "persons": persons})

@@ -1,0 +1,74 @@
+"""Municipal BRP extract `municipal_brp.csv`: `,`-separated UTF-8, dates jjjjmmdd with 00 parts.
+
+The cleanest source, but only of residents. Partly unknown birth dates (`19840600`) are valid
+BRP values and are kept as text here; standardisation splits them into year, month and day.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from assets.sources.common import (
+    ParseResult,
+    QuarantineLog,
+    check_date,
+    check_required,
+    check_unique,
+    check_values,
+    empty_to_none,
+    read_csv_text,
+)
+
+SOURCE = "municipal"
+FILE = "municipal_brp.csv"
+COLUMNS = [
+    "record_id", "bsn", "geslachtsnaam", "voorvoegsel", "voornamen", "geboortedatum", "geslacht",
+    "straatnaam", "huisnummer", "huisletter", "huisnummertoevoeging", "postcode", "woonplaats",
+    "adres_id", "ouder1_bsn", "ouder2_bsn", "partner_bsn", "datum_inschrijving",
+]
+OPTIONAL = ["voorvoegsel", "voornamen", "huisletter", "huisnummertoevoeging", "ouder1_bsn",
+            "ouder2_bsn", "partner_bsn", "straatnaam", "huisnummer", "postcode", "woonplaats",
+            "adres_id", "datum_inschrijving"]
+
+
+def read_municipal(delivery: Path) -> ParseResult:
+    """Read and validate the BRP extract of one delivery folder."""
+    path = delivery / FILE
+    got = read_csv_text(SOURCE, path, "utf-8", ",", COLUMNS)
+    if isinstance(got, ParseResult):
+        return got
+    frame, log = got
+    rows_read = len(frame) + len(log.frame())
+    empty_to_none(frame, OPTIONAL)
+    frame = validate_municipal_rows(frame, log)
+    return ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read)
+
+
+def validate_municipal_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
+    """Apply the contract's field rules; failing rows go to the quarantine log."""
+    for col in ("record_id", "bsn", "geslachtsnaam", "geboortedatum"):
+        frame = check_required(frame, log, col)
+    frame = check_unique(frame, log)
+    bad_anr = ~frame["record_id"].str.fullmatch(r"\d{10}")
+    log.add_frame(frame[bad_anr], "record_id", "A-nummer is not 10 digits")
+    frame = frame[~bad_anr]
+    frame = check_values(frame, log, "geslacht", {"M", "V", "O"})
+    frame = check_brp_date(frame, log)
+    return check_date(frame, log, "datum_inschrijving", "%Y%m%d", "jjjjmmdd")
+
+
+def check_brp_date(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
+    """A BRP birth date is jjjjmmdd; month or day may be 00 (unknown), the rest must be real."""
+    text = frame["geboortedatum"]
+    shape = text.str.fullmatch(r"\d{8}")
+    year = pd.to_numeric(text.str[:4].where(shape), errors="coerce")
+    month = pd.to_numeric(text.str[4:6].where(shape), errors="coerce")
+    day = pd.to_numeric(text.str[6:8].where(shape), errors="coerce")
+    full = (month > 0) & (day > 0)
+    real = pd.to_datetime(text.where(shape & full), format="%Y%m%d", errors="coerce").notna()
+    partial_ok = shape & (year > 1800) & (month <= 12) & (day <= 31) & ((month > 0) | (day == 0))
+    ok = (full & real) | (~full & partial_ok)
+    log.add_frame(frame[~ok], "geboortedatum", "not a valid BRP date (jjjjmmdd, 00 = unknown)")
+    return frame[ok]

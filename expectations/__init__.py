@@ -1,0 +1,1 @@
+"""The quality gate: Great Expectations suites over metrics that DuckDB computes."""

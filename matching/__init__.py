@@ -1,0 +1,1 @@
+"""Matching: Dutch standardisation, the Splink model, clustering into persons."""

@@ -1,0 +1,37 @@
+"""Building a Splink linker over canonical records, on a database API chosen by configuration.
+
+DuckDB in memory is the default (Splink's working tables never land in a published file); the
+same code takes `splink.backends.spark.SparkAPI` when the country-wide scale needs it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from matching.schema import CANONICAL_COLUMNS
+
+# Columns the model compares; the rest of the canonical record stays out of Splink.
+MODEL_COLUMNS = [
+    "unique_id", "source", "first_name", "initials", "surname", "surname_1", "surname_2",
+    "dob", "dob_year", "dob_month", "dob_day", "bsn", "sex", "postcode", "huisnummer",
+]
+assert set(MODEL_COLUMNS) <= set(CANONICAL_COLUMNS)
+
+
+def quiet_splink() -> None:
+    """Splink logs progress at INFO; runs report their own counts instead."""
+    logging.getLogger("splink").setLevel(logging.WARNING)
+
+
+def make_linker(records: pa.Table, model: Any, db_api: Any | None = None) -> Linker:
+    """A linker over `records` (canonical columns) with settings or a saved model path."""
+    quiet_splink()
+    api = db_api or DuckDBAPI()
+    sdf = api.register(records.select(MODEL_COLUMNS))
+    settings = str(model) if isinstance(model, Path) else model
+    return Linker(sdf, settings, log_level=logging.WARNING)

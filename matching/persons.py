@@ -1,0 +1,59 @@
+"""From scored pairs and clusters to persons: `person_records`, `match_pairs`, `review_pairs`.
+
+All set-based SQL in the build database. A person id is derived from the person's lowest record
+key, so it stays the same while that record stays in the person.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from matching.thresholds import Thresholds
+
+PERSON_RECORDS_SQL = """
+CREATE OR REPLACE TABLE person_records AS
+WITH ids AS (
+    SELECT cluster_id, 'F' || upper(substr(sha256(min(unique_id)), 1, 12)) AS person_id,
+           count(*) AS records_in_person
+    FROM clusters GROUP BY cluster_id),
+linked AS (
+    SELECT p.unique_id_l AS uid, p.unique_id_r AS other, p.match_probability, p.match_weight
+    FROM match_pairs p WHERE p.decision = 'link'
+    UNION ALL
+    SELECT p.unique_id_r, p.unique_id_l, p.match_probability, p.match_weight
+    FROM match_pairs p WHERE p.decision = 'link'),
+best AS (
+    SELECT uid, arg_max(other, match_probability) AS strongest_link_to,
+           max(match_probability) AS link_probability,
+           arg_max(match_weight, match_probability) AS link_weight,
+           count(*) AS links
+    FROM linked GROUP BY uid)
+SELECT ids.person_id, s.source, s.record_id, s.unique_id, s.role,
+       ids.records_in_person, coalesce(best.links, 0) AS links,
+       best.strongest_link_to, best.link_probability, best.link_weight,
+       getvariable('foto_model_version') AS model_version
+FROM std_persons s
+JOIN clusters c USING (unique_id)
+JOIN ids USING (cluster_id)
+LEFT JOIN best ON best.uid = s.unique_id
+ORDER BY ids.person_id, s.source, s.record_id
+"""
+
+
+def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
+    """Label scored pairs link / review; `review_pairs` is the view a reviewer works from."""
+    con.execute(f"""
+        CREATE OR REPLACE TABLE match_pairs AS
+        SELECT CASE WHEN match_probability >= {thresholds.link} THEN 'link' ELSE 'review' END
+                   AS decision, *
+        FROM scored_pairs ORDER BY match_probability DESC""")
+    con.execute("DROP TABLE IF EXISTS scored_pairs")
+    con.execute("""
+        CREATE OR REPLACE VIEW review_pairs AS
+        SELECT * FROM match_pairs WHERE decision = 'review'""")
+
+
+def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> None:
+    """One row per accepted record: its person id and the evidence that put it there."""
+    con.execute("SET VARIABLE foto_model_version = ?", [model_version])
+    con.execute(PERSON_RECORDS_SQL)

@@ -1,0 +1,142 @@
+"""The Splink model's shape: comparisons with Dutch-aware partial credit, and blocking rules.
+
+Comparisons read only canonical columns (`matching.schema`). Levels are ordered from the
+strongest agreement down; a null level makes a missing value neutral evidence, so that a record
+without a BSN or a birth date is neither helped nor hurt by the gap.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from splink import SettingsCreator, block_on
+
+
+def _null(*cols: str) -> dict[str, Any]:
+    cond = " OR ".join(f"{c}_l IS NULL OR {c}_r IS NULL" for c in cols)
+    return {"sql_condition": cond, "label_for_charts": "missing", "is_null_level": True}
+
+
+def _level(cond: str, label: str, tf: str | None = None) -> dict[str, Any]:
+    level: dict[str, Any] = {"sql_condition": cond, "label_for_charts": label}
+    if tf:
+        level["tf_adjustment_column"] = tf
+        level["tf_adjustment_weight"] = 1.0
+    return level
+
+
+_ELSE = {"sql_condition": "ELSE", "label_for_charts": "disagree"}
+
+BSN = {
+    "output_column_name": "bsn",
+    "comparison_description": "valid BSN: agreement is near-proof, two different valid BSNs "
+                              "near-proof of two persons",
+    "comparison_levels": [_null("bsn"), _level("bsn_l = bsn_r", "same BSN"), _ELSE],
+}
+
+GIVEN_NAME = {
+    "output_column_name": "given_name",
+    "comparison_description": "first name, or initials where only initials are known",
+    "comparison_levels": [
+        {"sql_condition": "(first_name_l IS NULL AND initials_l IS NULL) OR "
+                          "(first_name_r IS NULL AND initials_r IS NULL)",
+         "label_for_charts": "missing", "is_null_level": True},
+        _level("first_name_l = first_name_r", "same first name", tf="first_name"),
+        _level("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.9",
+               "first name nearly the same"),
+        _level("initials_l = initials_r", "same initials"),
+        _level("left(initials_l, 1) = left(initials_r, 1)", "same first initial"),
+        _ELSE,
+    ],
+}
+
+SURNAME = {
+    "output_column_name": "surname",
+    "comparison_description": "surname without tussenvoegsel; either part of a double name",
+    "comparison_levels": [
+        _null("surname"),
+        _level("surname_l = surname_r", "same surname", tf="surname"),
+        _level("surname_1_l = surname_1_r OR surname_1_l = surname_2_r "
+               "OR surname_2_l = surname_1_r OR surname_2_l = surname_2_r",
+               "one part of a double name agrees"),
+        _level("jaro_winkler_similarity(surname_l, surname_r) >= 0.92",
+               "surname nearly the same"),
+        _level("jaro_winkler_similarity(surname_l, surname_r) >= 0.8", "surname similar"),
+        _ELSE,
+    ],
+}
+
+DOB = {
+    "output_column_name": "dob",
+    "comparison_description": "birth date, with credit for partial dates, swaps and typos",
+    "comparison_levels": [
+        _null("dob_year"),
+        _level("dob_l = dob_r", "same birth date"),
+        _level("dob_year_l = dob_year_r AND (dob_month_l IS NULL OR dob_month_r IS NULL "
+               "OR dob_month_l = dob_month_r) AND (dob_day_l IS NULL OR dob_day_r IS NULL "
+               "OR dob_day_l = dob_day_r)", "consistent partial birth date"),
+        _level("dob_year_l = dob_year_r AND dob_month_l = dob_day_r "
+               "AND dob_day_l = dob_month_r", "day and month swapped"),
+        _level("levenshtein(CAST(dob_l AS VARCHAR), CAST(dob_r AS VARCHAR)) <= 1",
+               "one digit differs"),
+        _level("abs(dob_year_l - dob_year_r) <= 1", "birth year within one"),
+        _ELSE,
+    ],
+}
+
+ADDRESS = {
+    "output_column_name": "address",
+    "comparison_description": "postcode and house number",
+    "comparison_levels": [
+        _null("postcode"),
+        _level("postcode_l = postcode_r AND huisnummer_l = huisnummer_r",
+               "same postcode and house number"),
+        _level("postcode_l = postcode_r", "same postcode"),
+        _level("left(postcode_l, 4) = left(postcode_r, 4)", "same postcode area"),
+        _ELSE,
+    ],
+}
+
+SEX = {
+    "output_column_name": "sex",
+    "comparison_description": "registered sex",
+    "comparison_levels": [_null("sex"), _level("sex_l = sex_r", "same sex"), _ELSE],
+}
+
+COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
+
+BLOCKING_RULES_FOR_PREDICTION = [
+    block_on("bsn"),
+    block_on("dob", "substr(surname_1, 1, 2)"),
+    block_on("dob", "left(initials, 1)"),
+    block_on("surname_1", "dob_year"),
+    block_on("first_name", "surname_1"),
+    block_on("postcode", "huisnummer", "left(initials, 1)"),
+    "l.surname_1 = r.surname_2 AND l.dob_year = r.dob_year",
+    "l.surname_2 = r.surname_1 AND l.dob_year = r.dob_year",
+]
+
+# Rules for EM training: each leaves the comparisons it does not block on free to be estimated.
+TRAINING_BLOCKING_RULES = [
+    block_on("dob"),
+    block_on("surname_1", "first_name"),
+    block_on("postcode", "huisnummer"),
+]
+
+DETERMINISTIC_RULES = [
+    "l.bsn = r.bsn",
+    "l.first_name = r.first_name AND l.surname = r.surname AND l.dob = r.dob",
+]
+
+
+def settings() -> SettingsCreator:
+    """Settings of an untrained model: comparisons, blocking, and what predict keeps."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=COMPARISONS,
+        blocking_rules_to_generate_predictions=BLOCKING_RULES_FOR_PREDICTION,
+        retain_matching_columns=False,
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=[],
+    )

@@ -1,0 +1,178 @@
+"""Dutch standardisation rules as DuckDB SQL macros, and one query per source.
+
+Rules live in SQL so that standardising a million records is one set-based pass in DuckDB, not
+a Python loop. `install_macros(con)` defines them on a connection; `std_sql(source)` is the query
+that turns that source's raw table into canonical records (see `matching.schema`).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from matching.schema import CANONICAL_COLUMNS
+
+# Official Dutch voorvoegsels, longest first so that 'van der' wins over 'van'.
+TUSSENVOEGSELS = [
+    "van de", "van der", "van den", "van het", "van 't", "in 't", "in het", "in de", "in den",
+    "op de", "op den", "op het", "op 't", "uit de", "uit den", "uit het", "aan de", "aan den",
+    "bij de", "onder de", "over de", "voor de", "de la", "de l'", "van", "de", "der", "den",
+    "het", "'t", "te", "ten", "ter", "la", "le", "du", "di", "da", "del", "von", "vom",
+]
+_TV = "|".join(sorted({t.replace("'", "''") for t in TUSSENVOEGSELS}, key=len, reverse=True))
+
+MACROS = f"""
+CREATE OR REPLACE MACRO foto_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
+    replace(replace(replace(lower(strip_accents(s)), 'ı', 'i'), 'ß', 'ss'), 'ø', 'o'),
+    '[^a-z0-9''\\- ]', ' ', 'g'), '\\s+', ' ', 'g')), '');
+CREATE OR REPLACE MACRO foto_bsn_digits(s) AS CASE
+    WHEN regexp_full_match(trim(s), '[0-9][0-9 .]*') THEN
+        CASE length(regexp_replace(s, '[^0-9]', '', 'g'))
+            WHEN 9 THEN regexp_replace(s, '[^0-9]', '', 'g')
+            WHEN 8 THEN '0' || regexp_replace(s, '[^0-9]', '', 'g')
+        END
+    END;
+CREATE OR REPLACE MACRO foto_elfproef(d) AS
+    9 * d[1]::INT + 8 * d[2]::INT + 7 * d[3]::INT + 6 * d[4]::INT + 5 * d[5]::INT
+    + 4 * d[6]::INT + 3 * d[7]::INT + 2 * d[8]::INT - d[9]::INT;
+CREATE OR REPLACE MACRO foto_bsn(s) AS CASE
+    WHEN foto_bsn_digits(s) IS NOT NULL
+     AND foto_elfproef(foto_bsn_digits(s)) % 11 = 0
+     AND foto_elfproef(foto_bsn_digits(s)) <> 0 THEN foto_bsn_digits(s) END;
+CREATE OR REPLACE MACRO foto_split_tv(s) AS regexp_extract(coalesce(s, ''),
+    '^((?:(?:{_TV})\\s+)*)(.*)$', ['tv', 'name']);
+CREATE OR REPLACE MACRO foto_tv(s) AS nullif(trim(foto_split_tv(s).tv), '');
+CREATE OR REPLACE MACRO foto_surname(s) AS nullif(trim(
+    regexp_replace(foto_split_tv(s).name, '-\\s*(?:(?:{_TV})\\s+)*', '-', 'g')), '');
+CREATE OR REPLACE MACRO foto_given(s) AS foto_fold(replace(s, '.', ' '));
+CREATE OR REPLACE MACRO foto_first_name(g) AS CASE
+    WHEN length(split_part(g, ' ', 1)) > 1 THEN split_part(g, ' ', 1) END;
+CREATE OR REPLACE MACRO foto_initials(g) AS nullif(array_to_string(list_transform(
+    string_split(replace(g, '-', ' '), ' '), lambda t: left(t, 1)), ''), '');
+CREATE OR REPLACE MACRO foto_postcode(s) AS CASE
+    WHEN regexp_full_match(upper(replace(coalesce(s, ''), ' ', '')), '[1-9][0-9]{{3}}[A-Z]{{2}}')
+    THEN upper(replace(s, ' ', '')) END;
+CREATE OR REPLACE MACRO foto_housenumber(s) AS nullif(regexp_extract(s, '([0-9]+)', 1), '');
+CREATE OR REPLACE MACRO foto_sex(s) AS CASE upper(s) WHEN 'M' THEN 'M' WHEN 'V' THEN 'V' END;
+"""
+
+_SELECT_TAIL = """
+    , split_part(surname, '-', 1) AS surname_1
+    , nullif(split_part(surname, '-', 2), '') AS surname_2
+"""
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the standardisation macros on a connection (idempotent)."""
+    con.execute(MACROS)
+
+
+def _wrap(inner: str) -> str:
+    """Project a source's standardised columns onto the canonical schema, in order."""
+    cols = ", ".join(
+        f"CAST({c} AS {t}) AS {c}" for c, t in CANONICAL_COLUMNS.items())
+    return f"SELECT {cols} FROM (SELECT *{_SELECT_TAIL} FROM ({inner}))"
+
+
+STD_SQL: dict[str, str] = {
+    "police": """
+        SELECT 'police:' || record_id AS unique_id, 'police' AS source, record_id,
+            rol AS role,
+            concat_ws(' ', voornamen, voorvoegsel, achternaam) AS display_name,
+            foto_given(voornamen) AS given_names,
+            foto_first_name(foto_given(voornamen)) AS first_name,
+            foto_initials(foto_given(voornamen)) AS initials,
+            coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(achternaam))) AS tussenvoegsel,
+            foto_surname(foto_fold(achternaam)) AS surname,
+            geboortedatum AS dob, year(geboortedatum) AS dob_year,
+            month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
+            foto_bsn(bsn) AS bsn, bsn IS NOT NULL AS bsn_given,
+            foto_sex(geslacht) AS sex, foto_fold(straat) AS street,
+            foto_housenumber(huisnummer) AS huisnummer, foto_postcode(postcode) AS postcode,
+            foto_fold(woonplaats) AS city, registratie_datum AS record_date
+        FROM raw_police""",
+    "justice": """
+        WITH parts AS (
+            SELECT *, foto_fold(split_part(verdachte_naam, ',', 1)) AS sur_part,
+                foto_given(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS rest
+            FROM raw_justice),
+        split AS (
+            SELECT *, regexp_extract(coalesce(rest, ''),
+                '^(.*?)\\s*((?:(?:' || getvariable('foto_tv_re') || ')(?:\\s+|$))*)$',
+                ['given', 'tv']) AS g
+            FROM parts)
+        SELECT 'justice:' || record_id AS unique_id, 'justice' AS source, record_id,
+            'verdachte' AS role, verdachte_naam AS display_name,
+            nullif(trim(g.given), '') AS given_names,
+            foto_first_name(nullif(trim(g.given), '')) AS first_name,
+            foto_initials(nullif(trim(g.given), '')) AS initials,
+            coalesce(nullif(trim(g.tv), ''), foto_tv(sur_part)) AS tussenvoegsel,
+            foto_surname(sur_part) AS surname,
+            geboortedatum AS dob, year(geboortedatum) AS dob_year,
+            month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
+            foto_bsn(bsn) AS bsn, bsn IS NOT NULL AND trim(bsn) <> '' AS bsn_given,
+            NULL AS sex, NULL AS street, NULL AS huisnummer, NULL AS postcode, NULL AS city,
+            status_datum AS record_date
+        FROM split""",
+    "care": """
+        WITH folded AS (
+            SELECT c.*, r.ontvangen_op, foto_given(naam) AS nm,
+                regexp_extract(adres, '([1-9][0-9]{3}\\s?[A-Za-z]{2})', 1) AS pc,
+                regexp_extract(adres, '^[^,0-9]*?\\s([0-9]+)', 1) AS hn,
+                trim(regexp_extract(adres, '^([^,0-9]+)', 1)) AS st,
+                trim(regexp_extract(adres, '[1-9][0-9]{3}\\s?[A-Za-z]{2}\\s+(.+)$', 1)) AS ct
+            FROM raw_care c LEFT JOIN care_reports r USING (melding_id)),
+        parsed AS (
+            SELECT *, CASE WHEN strpos(nm, ' ') = 0 THEN {'given': nm, 'rest': ''}
+                ELSE regexp_extract(nm, '^(\\S+(?:\\s+[a-z])*)\\s+(.*)$',
+                                    ['given', 'rest']) END AS p
+            FROM folded)
+        SELECT 'care:' || record_id AS unique_id, 'care' AS source, record_id,
+            rol AS role, naam AS display_name,
+            nullif(p.given, '') AS given_names,
+            foto_first_name(nullif(p.given, '')) AS first_name,
+            foto_initials(nullif(p.given, '')) AS initials,
+            foto_tv(nullif(p.rest, '')) AS tussenvoegsel,
+            foto_surname(nullif(p.rest, '')) AS surname,
+            CASE WHEN length(geboortedatum) = 10 THEN strptime(geboortedatum, '%Y-%m-%d')::DATE
+                END AS dob,
+            try_cast(left(geboortedatum, 4) AS INTEGER) AS dob_year,
+            CASE WHEN length(geboortedatum) = 10 THEN month(strptime(geboortedatum, '%Y-%m-%d'))
+                END AS dob_month,
+            CASE WHEN length(geboortedatum) = 10 THEN day(strptime(geboortedatum, '%Y-%m-%d'))
+                END AS dob_day,
+            NULL AS bsn, FALSE AS bsn_given, NULL AS sex,
+            foto_fold(nullif(st, '')) AS street, foto_housenumber(nullif(hn, '')) AS huisnummer,
+            foto_postcode(nullif(pc, '')) AS postcode, foto_fold(nullif(ct, '')) AS city,
+            CAST(ontvangen_op AS DATE) AS record_date
+        FROM parsed""",
+    "municipal": """
+        SELECT 'municipal:' || record_id AS unique_id, 'municipal' AS source, record_id,
+            'ingezetene' AS role,
+            concat_ws(' ', voornamen, voorvoegsel, geslachtsnaam) AS display_name,
+            foto_given(voornamen) AS given_names,
+            foto_first_name(foto_given(voornamen)) AS first_name,
+            foto_initials(foto_given(voornamen)) AS initials,
+            coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(geslachtsnaam))) AS tussenvoegsel,
+            foto_surname(foto_fold(geslachtsnaam)) AS surname,
+            CASE WHEN substr(geboortedatum, 5, 4) NOT LIKE '%00%'
+                 THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
+            CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,
+            nullif(CAST(substr(geboortedatum, 5, 2) AS INTEGER), 0) AS dob_month,
+            nullif(CAST(substr(geboortedatum, 7, 2) AS INTEGER), 0) AS dob_day,
+            foto_bsn(bsn) AS bsn, TRUE AS bsn_given, foto_sex(geslacht) AS sex,
+            foto_fold(straatnaam) AS street, foto_housenumber(huisnummer) AS huisnummer,
+            foto_postcode(postcode) AS postcode, foto_fold(woonplaats) AS city,
+            datum_inschrijving AS record_date
+        FROM raw_municipal""",
+}
+
+
+def std_sql(source: str) -> str:
+    """The query that standardises one source's raw table into canonical records."""
+    return _wrap(STD_SQL[source])
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Macros plus the variables the source queries use."""
+    install_macros(con)
+    con.execute("SET VARIABLE foto_tv_re = ?", [_TV])

@@ -1,0 +1,1 @@
+"""Dagster wiring of the foto pipeline and the `foto` command line."""

@@ -1,0 +1,125 @@
+"""The `foto` command line (part of the contract, ../shared/contracts/SOURCES.md).
+
+    foto run [--inbox DIR] [--home DIR] [--date YYYY-MM-DD]
+    foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD]
+    foto arrest FILE.json [--home DIR]
+
+Runs go through Dagster on the home's instance, so they show in the UI (`make dev`). What this
+prints is read by operators: counts, ids and metric names only, never personal values.
+Exit status: 0 run succeeded (and, for `run`, published); 1 the gate blocked publication;
+2 the run failed or could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+from rich.console import Console
+
+from pipelines.resources import DEFAULT_HOME, DEFAULT_INBOX, FotoPaths, latest_delivery
+from pipelines.summary import RunOutcome, print_summary, read_outcome
+
+console = Console(stderr=False, highlight=False)
+
+
+def _paths(args: argparse.Namespace) -> FotoPaths:
+    inbox = Path(getattr(args, "inbox", DEFAULT_INBOX))
+    date = getattr(args, "date", None) or ""
+    if not date:
+        date = latest_delivery(inbox)
+    return FotoPaths(inbox=str(inbox.resolve()), home=str(Path(args.home).resolve()), date=date)
+
+
+def run_job(job_name: str, paths: FotoPaths) -> RunOutcome:
+    """Execute a job in this process on the home's Dagster instance, showing progress."""
+    from dagster import DagsterEventType
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+    from pipelines.definitions import build_definitions
+    from pipelines.instance import instance_for
+
+    instance = instance_for(paths.home_dir)
+    job = build_definitions(paths).resolve_job_def(job_name)
+    run_id = str(uuid.uuid4())
+    steps = len(job.nodes)
+    holder: dict = {}
+
+    def target() -> None:
+        try:
+            holder["result"] = job.execute_in_process(
+                instance=instance, run_id=run_id, raise_on_error=False,
+                tags={"foto/delivery": paths.date},
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+        except Exception as err:  # noqa: BLE001 - reported by type, the value may be personal
+            holder["error"] = type(err).__name__
+
+    thread = threading.Thread(target=target, daemon=True)
+    done_types = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
+                  DagsterEventType.STEP_SKIPPED}
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} steps"), console=console,
+                  transient=True) as progress:
+        task = progress.add_task(f"{job_name} {paths.date}", total=steps)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.5)
+            records = instance.all_logs(run_id, of_type=done_types)
+            last = records[-1].step_key if records else "starting"
+            progress.update(task, completed=len(records), description=f"{job_name}: {last}")
+    if "error" in holder:
+        return RunOutcome(run_id=run_id, status="error", error=holder["error"])
+    return read_outcome(paths, run_id, holder["result"])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    outcome = run_job("nightly", paths)
+    print_summary(console, outcome, paths)
+    return outcome.exit_code(require_publication=True)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    outcome = run_job("train_model", paths)
+    print_summary(console, outcome, paths)
+    return outcome.exit_code(require_publication=False)
+
+
+def cmd_arrest(args: argparse.Namespace) -> int:
+    console.print("foto arrest: the on-arrest run is not built yet (issue 6); the arrest file "
+                  "is left in place for the next nightly run.")
+    return 2
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="foto", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, func, text in (("run", cmd_run, "nightly job on one delivery (default: latest)"),
+                             ("train", cmd_train, "train a new matching model on a delivery")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("--inbox", default=DEFAULT_INBOX)
+        s.add_argument("--home", default=DEFAULT_HOME)
+        s.add_argument("--date", default="", help="YYYY-MM-DD (default: the newest delivery)")
+        s.set_defaults(func=func)
+    s = sub.add_parser("arrest", help="bring one arrested person's photo up to date")
+    s.add_argument("file", type=Path)
+    s.add_argument("--home", default=DEFAULT_HOME)
+    s.set_defaults(func=cmd_arrest)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileNotFoundError as err:
+        console.print(f"foto: {err}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,21 @@
+"""Jobs: `nightly` (ingest, match, profile, gate, publish) and `train_model` (ingest, train).
+
+Both run their steps in one process, one after another: the steps share the run's build
+database, and DuckDB allows one writer per file.
+"""
+
+from __future__ import annotations
+
+from dagster import AssetSelection, define_asset_job, in_process_executor
+
+INGEST = AssetSelection.groups("ingest")
+MODEL = AssetSelection.assets("person_model")
+
+nightly = define_asset_job(
+    "nightly", selection=AssetSelection.all() - MODEL, executor_def=in_process_executor,
+    description="Ingest the day's delivery, match with the pinned model, build profiles, "
+                "gate, publish.")
+
+train_model = define_asset_job(
+    "train_model", selection=INGEST | MODEL, executor_def=in_process_executor,
+    description="Ingest a delivery and train a new matching model version on it.")

@@ -1,0 +1,114 @@
+"""What a run did, read back from its database: counts per source, persons, links, gate.
+
+Everything here is a count, an id or a metric name: the summary is printed to operators.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from rich.console import Console
+from rich.table import Table
+
+from pipelines.resources import FotoPaths
+
+
+@dataclass
+class RunOutcome:
+    run_id: str
+    status: str                      # published | succeeded | blocked | failed | error
+    error: str | None = None
+    database: Path | None = None
+    sources: list[tuple] = field(default_factory=list)
+    persons: int | None = None
+    linked_records: int | None = None
+    model_version: str | None = None
+    failed_checks: list[tuple] = field(default_factory=list)
+    failed_steps: list[str] = field(default_factory=list)
+
+    def exit_code(self, require_publication: bool) -> int:
+        if self.status == "published" or (self.status == "succeeded"
+                                          and not require_publication):
+            return 0
+        return 1 if self.status == "blocked" else 2
+
+
+def _database(paths: FotoPaths, run_id: str) -> Path | None:
+    published = sorted((paths.home_dir / "publications").glob(f"*-{run_id[:8]}"))
+    if published:
+        return published[-1] / "warehouse.duckdb"
+    build = paths.build_db(run_id)
+    return build if build.exists() else None
+
+
+def read_outcome(paths: FotoPaths, run_id: str, result: Any) -> RunOutcome:
+    """Summarise a finished in-process run from its result and its database."""
+    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    failed_steps = [e.step_key for e in result.all_events
+                    if e.event_type_value == "STEP_FAILURE"]
+    published = any(m.asset_key.to_user_string() == "publication"
+                    for m in result.asset_materializations_for_node("publication")) \
+        if "publication" in {n.name for n in result.job_def.nodes} else False
+    if result.success:
+        status = "published" if published else "succeeded"
+    else:
+        status = "blocked" if failed_checks else "failed"
+    outcome = RunOutcome(run_id=run_id, status=status, failed_steps=failed_steps)
+    outcome.database = _database(paths, run_id)
+    if outcome.database:
+        _read_database(outcome)
+    return outcome
+
+
+def _read_database(outcome: RunOutcome) -> None:
+    con = duckdb.connect(str(outcome.database), read_only=True)
+    try:
+        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
+        if "ingest_counts" in tables:
+            outcome.sources = con.sql(
+                "SELECT source, read, accepted, quarantined, withheld, file_error "
+                "FROM ingest_counts ORDER BY source").fetchall()
+        if "person_records" in tables:
+            outcome.persons, outcome.linked_records = con.sql(
+                "SELECT count(DISTINCT person_id), count(*) FILTER (records_in_person > 1) "
+                "FROM person_records").fetchall()[0]
+        if "run_info" in tables:
+            outcome.model_version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
+        if "gate_results" in tables:
+            outcome.failed_checks = con.sql(
+                "SELECT suite, metric, observed, threshold FROM gate_results "
+                "WHERE NOT passed ORDER BY suite, metric").fetchall()
+    finally:
+        con.close()
+
+
+def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> None:
+    """Print the run's summary: no personal data, only counts and metric names."""
+    if outcome.sources:
+        table = Table(title=f"delivery {paths.date}")
+        for col in ("source", "read", "accepted", "quarantined", "withheld"):
+            table.add_column(col, justify="left" if col == "source" else "right")
+        for source, read, acc, quar, withheld, file_error in outcome.sources:
+            name = source + (" (file rejected)" if file_error else "")
+            table.add_row(name, str(read), str(acc), str(quar), str(withheld))
+        console.print(table)
+    if outcome.persons is not None:
+        console.print(f"persons: {outcome.persons}   linked records: {outcome.linked_records}"
+                      f"   model: {outcome.model_version}")
+    for suite, metric, observed, threshold in outcome.failed_checks:
+        console.print(f"gate FAILED: {suite}.{metric} = {observed} (expected {threshold})")
+    if outcome.status == "published":
+        console.print(f"gate: passed. Published to {paths.home_dir / 'published'} "
+                      f"(run {outcome.run_id}).")
+    elif outcome.status == "succeeded":
+        console.print(f"run {outcome.run_id} succeeded.")
+    elif outcome.status == "blocked":
+        console.print(f"gate: BLOCKED. Nothing published; the previous publication stays in "
+                      f"place. Run {outcome.run_id}, its database: {outcome.database}")
+    else:
+        what = outcome.error or ", ".join(outcome.failed_steps) or "unknown step"
+        console.print(f"run {outcome.run_id} FAILED ({what}); nothing published. Details in "
+                      "the Dagster UI (make dev).")

@@ -1,0 +1,104 @@
+"""The nightly job end to end on the committed sample, and a blocked run on broken input."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import SAMPLE, foto
+from warehouse.audiences import TRIAGE_TABLES
+
+pytestmark = pytest.mark.e2e
+
+
+def q(db: Path, sql: str) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_every_accepted_record_is_in_person_records_once(sample_run: Path) -> None:
+    wh = sample_run / "warehouse.duckdb"
+    accepted = q(wh, "SELECT sum(accepted) FROM ingest_counts")[0][0]
+    records, distinct = q(wh, "SELECT count(*), count(DISTINCT (source, record_id)) "
+                              "FROM person_records")[0]
+    assert records == distinct == accepted > 0
+    assert q(wh, "SELECT count(*) FROM person_records pr JOIN std_persons s USING "
+                 "(unique_id) WHERE pr.person_id IS NULL")[0][0] == 0
+
+
+def test_counts_add_up_per_source(sample_run: Path) -> None:
+    rows = q(sample_run / "warehouse.duckdb",
+             "SELECT source, read, accepted + quarantined + withheld FROM ingest_counts")
+    assert len(rows) == 4
+    for source, read, accounted in rows:
+        assert read == accounted, source
+
+
+def test_no_melder_anywhere(sample_run: Path) -> None:
+    wh = sample_run / "warehouse.duckdb"
+    assert q(wh, "SELECT count(*) FROM person_records WHERE role = 'melder'")[0][0] == 0
+    assert q(wh, "SELECT count(*) FROM raw_care WHERE rol = 'melder'")[0][0] == 0
+    melders = q(wh, "SELECT withheld FROM ingest_counts WHERE source = 'care'")[0][0]
+    assert melders > 0  # the sample has reporters, and they were withheld
+
+
+def test_profile_one_row_per_person(sample_run: Path) -> None:
+    wh = sample_run / "warehouse.duckdb"
+    persons = q(wh, "SELECT count(DISTINCT person_id) FROM person_records")[0][0]
+    assert q(wh, "SELECT count(*), count(DISTINCT person_id) FROM person")[0] == \
+        (persons, persons)
+    assert q(wh, "SELECT count(*) FROM person WHERE person_of_concern")[0][0] > 0
+
+
+def test_records_of_one_bsn_are_linked(sample_run: Path) -> None:
+    """Records carrying the same valid BSN in different sources end up as one person."""
+    wh = sample_run / "warehouse.duckdb"
+    split = q(wh, """SELECT count(*) FROM (SELECT s.bsn FROM std_persons s
+                     JOIN person_records p USING (unique_id) WHERE s.bsn IS NOT NULL
+                     GROUP BY s.bsn HAVING count(DISTINCT p.person_id) > 1)""")[0][0]
+    bsns = q(wh, "SELECT count(DISTINCT bsn) FROM std_persons")[0][0]
+    assert split / bsns < 0.01
+
+
+def test_published_triage_holds_only_declared_columns(sample_run: Path) -> None:
+    triage = sample_run / "published" / "triage.duckdb"
+    assert (sample_run / "published" / "manifest.json").exists()
+    tables = q(triage, "SELECT table_name FROM duckdb_tables()")
+    assert {t for (t,) in tables} == set(TRIAGE_TABLES)
+    for table, columns in TRIAGE_TABLES.items():
+        got = [c for (c,) in q(triage, f"SELECT column_name FROM duckdb_columns() "
+                                       f"WHERE table_name = '{table}'")]
+        assert got == list(columns)
+
+
+def _copy_inbox(tmp_path: Path) -> Path:
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE / "inbox", inbox, ignore=shutil.ignore_patterns("arrests"))
+    return inbox
+
+
+def test_broken_delivery_is_blocked_and_previous_publication_stays(
+        sample_run: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
+    before = (home / "published").resolve()
+    inode = (home / "warehouse.duckdb").stat().st_ino
+    inbox = _copy_inbox(tmp_path)
+    day = sorted(p for p in inbox.iterdir() if p.is_dir())[-1]
+    broken = inbox / "2099-01-01"
+    shutil.copytree(day, broken)
+    police = broken / "police_persons.csv"
+    police.write_bytes(police.read_bytes().replace(b";", b","))   # wrong delimiter
+
+    code = foto("run", "--inbox", str(inbox), "--home", str(home))
+
+    assert code == 1
+    assert (home / "published").resolve() == before
+    assert (home / "warehouse.duckdb").stat().st_ino == inode
+    assert q(home / "published" / "triage.duckdb", "SELECT count(*) FROM triage_person")[0][0] > 0

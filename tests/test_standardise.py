@@ -1,0 +1,110 @@
+"""Dutch standardisation rules (DuckDB macros and the per-source queries)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from matching.standardise import prepare
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    c = duckdb.connect()
+    prepare(c)
+    return c
+
+
+def one(con: duckdb.DuckDBPyConnection, expr: str, *params):
+    return con.sql(f"SELECT {expr}", params=list(params) if params else None).fetchall()[0][0]
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("123456782", "123456782"),      # valid
+    ("123 456 782", "123456782"),    # spaces
+    ("123.456.782", "123456782"),    # dots
+    ("23456711", "023456711"),       # leading zero dropped
+    ("123456783", None),             # fails the 11-proef
+    ("000000000", None),             # sum 0 is not a BSN
+    ("12345", None),                 # too short
+    ("12345678a", None),             # not digits
+    (None, None),
+])
+def test_bsn_cleaning_and_elfproef(con, raw, expected) -> None:
+    assert one(con, "foto_bsn(?)", raw) == expected
+
+
+@pytest.mark.parametrize(("raw", "tv", "surname"), [
+    ("de vries", "de", "vries"),
+    ("van der berg", "van der", "berg"),
+    ("in 't veld", "in 't", "veld"),
+    ("jansen", None, "jansen"),
+    ("jansen-de vries", None, "jansen-vries"),
+    ("de", None, "de"),                 # a surname that is only a particle stays
+])
+def test_tussenvoegsel_split(con, raw, tv, surname) -> None:
+    assert one(con, "foto_tv(?)", raw) == tv
+    assert one(con, "foto_surname(?)", raw) == surname
+
+
+def test_fold_removes_diacritics_and_case(con) -> None:
+    assert one(con, "foto_fold(?)", "Çelik") == "celik"
+    assert one(con, "foto_fold(?)", "Smit-IJzerman") == "smit-ijzerman"
+    assert one(con, "foto_fold(?)", "Yılmaz") == "yilmaz"
+    assert one(con, "foto_fold(?)", "  ") is None
+
+
+def test_given_names_first_name_and_initials(con) -> None:
+    assert one(con, "foto_first_name(foto_given(?))", "P.J.") is None
+    assert one(con, "foto_initials(foto_given(?))", "P.J.") == "pj"
+    assert one(con, "foto_first_name(foto_given(?))", "Peter Jan") == "peter"
+    assert one(con, "foto_initials(foto_given(?))", "Jan-Peter Willem") == "jpw"
+
+
+def test_postcode_and_house_number(con) -> None:
+    assert one(con, "foto_postcode(?)", "3083 km") == "3083KM"
+    assert one(con, "foto_postcode(?)", "0083KM") is None
+    assert one(con, "foto_housenumber(?)", "12b") == "12"
+
+
+def _std(con, source: str, setup: str) -> list[dict]:
+    from matching.standardise import std_sql
+
+    con.execute(setup)
+    rel = con.sql(std_sql(source))
+    return [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+
+
+def test_justice_name_layout(con) -> None:
+    rows = _std(con, "justice", """
+        CREATE OR REPLACE TABLE raw_justice AS SELECT * FROM (VALUES
+          ('10/1-26', 'Vries, P.J. de', DATE '1984-06-02', '111222333', 'x', 'sepot',
+           DATE '2026-01-01', false, NULL::DATE, false),
+          ('10/2-26', 'Jansen-de Vries, Maria', NULL, NULL, 'x', 'sepot',
+           DATE '2026-01-01', false, NULL::DATE, false))
+        t(record_id, verdachte_naam, geboortedatum, bsn, feit, zaak_status, status_datum,
+          toezicht_reclassering, toezicht_einddatum, contactverbod)""")
+    assert (rows[0]["surname"], rows[0]["tussenvoegsel"], rows[0]["initials"],
+            rows[0]["first_name"]) == ("vries", "de", "pj", None)
+    assert (rows[1]["surname_1"], rows[1]["surname_2"], rows[1]["first_name"]) == \
+        ("jansen", "vries", "maria")
+
+
+def test_care_free_text_names_and_partial_dates(con) -> None:
+    rows = _std(con, "care", """
+        CREATE OR REPLACE TABLE care_reports AS SELECT 'VT-1' AS melding_id,
+            TIMESTAMPTZ '2026-03-14 09:12:00+01' AS ontvangen_op;
+        CREATE OR REPLACE TABLE raw_care AS SELECT * FROM (VALUES
+          ('VT-1', 'VT-1-1', 'pleger', 'Peter de Vries', '1984-06-02',
+           'Wolphaertsbocht 12b, 3083 KM Rotterdam'),
+          ('VT-1', 'VT-1-2', 'slachtoffer', 'P.J. van der Berg', '1984', NULL),
+          ('VT-1', 'VT-1-3', 'kind', 'Sanne', NULL, NULL))
+        t(melding_id, record_id, rol, naam, geboortedatum, adres)""")
+    peter, berg, sanne = rows
+    assert (peter["first_name"], peter["tussenvoegsel"], peter["surname"]) == \
+        ("peter", "de", "vries")
+    assert (peter["postcode"], peter["huisnummer"], peter["city"]) == \
+        ("3083KM", "12", "rotterdam")
+    assert (berg["initials"], berg["tussenvoegsel"], berg["surname"], berg["dob_year"],
+            berg["dob_month"]) == ("pj", "van der", "berg", 1984, None)
+    assert (sanne["first_name"], sanne["surname"]) == ("sanne", None)

@@ -1,0 +1,118 @@
+"""Write-audit-publish: a checked run becomes the published photo by atomic renames.
+
+Layout of a home:
+    runs/<run>/warehouse.duckdb         the run's build database (being written, never read)
+    publications/<stamp>-<run>/         one folder per publication, complete before it is used
+        warehouse.duckdb                the analysts' database of that publication
+        triage/triage.duckdb            what the triage point may see (warehouse.audiences)
+        triage/manifest.json            run, delivery, model, counts
+    warehouse.duckdb                    hard link to the current publication's warehouse
+    published -> publications/<...>/triage   symlink, swapped atomically
+
+Readers keep the file they opened: a swap replaces a directory entry, never a file's contents.
+A crash at any point leaves either the old or the new publication in place, whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.audiences import TRIAGE_TABLES, triage_select
+
+KEEP_PUBLICATIONS = 5
+
+
+def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
+    """Build the triage database from the warehouse, declared columns only."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.execute("USE wh")
+        for table in TRIAGE_TABLES:
+            con.execute(f"CREATE TABLE {target.stem}.main.{table} AS {triage_select(table)}")
+            counts[table] = int(con.sql(
+                f"SELECT count(*) FROM {target.stem}.main.{table}").fetchall()[0][0])
+        con.execute(f"USE {target.stem}")
+        con.execute("DETACH wh")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return counts
+
+
+def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any]) -> Path:
+    """Publish a checked run: build triage, move into a publication, swap the pointers."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    build = run_dir / "warehouse.duckdb"
+    staged = run_dir / "publication"
+    if staged.exists():
+        shutil.rmtree(staged)
+    (staged / "triage").mkdir(parents=True)
+    counts = build_triage(build, staged / "triage" / "triage.duckdb")
+    manifest = manifest | {"run_id": run_id, "published_at": stamp, "triage_rows": counts}
+    (staged / "triage" / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(build, staged / "warehouse.duckdb")
+    _fsync_tree(staged)
+    publications = home / "publications"
+    publications.mkdir(parents=True, exist_ok=True)
+    final = publications / f"{stamp}-{run_id[:8]}"
+    os.replace(staged, final)
+    point_to(home, final)
+    prune(home)
+    return final
+
+
+def point_to(home: Path, publication: Path) -> None:
+    """Make `publication` the current one: warehouse link first, then the triage symlink."""
+    tmp_link = home / ".warehouse.duckdb.tmp"
+    tmp_link.unlink(missing_ok=True)
+    os.link(publication / "warehouse.duckdb", tmp_link)
+    os.replace(tmp_link, home / "warehouse.duckdb")
+    tmp_sym = home / ".published.tmp"
+    if tmp_sym.is_symlink() or tmp_sym.exists():
+        tmp_sym.unlink()
+    os.symlink(os.path.relpath(publication / "triage", home), tmp_sym)
+    os.replace(tmp_sym, home / "published")
+    _fsync_dir(home)
+
+
+def current_publication(home: Path) -> Path | None:
+    link = home / "published"
+    return link.resolve().parent if link.is_symlink() else None
+
+
+def prune(home: Path, keep: int = KEEP_PUBLICATIONS) -> None:
+    """Remove all but the newest `keep` publications, never the current one."""
+    current = current_publication(home)
+    pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir())
+    for old in pubs[:-keep]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    for d in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        _fsync_dir(d)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
