@@ -102,3 +102,18 @@ def test_broken_delivery_is_blocked_and_previous_publication_stays(
     assert (home / "published").resolve() == before
     assert (home / "warehouse.duckdb").stat().st_ino == inode
     assert q(home / "published" / "triage.duckdb", "SELECT count(*) FROM triage_person")[0][0] > 0
+
+
+def test_no_personal_data_in_dagster_instance_or_logs(sample_run: Path) -> None:
+    """Operators read the event log, compute logs and run metadata: no BSN may be there."""
+    import csv
+
+    with open(next((SAMPLE / "inbox").glob("*/municipal_brp.csv")), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    needles = {r["bsn"].encode() for r in rows if r["bsn"]}
+    needles |= {r["geslachtsnaam"].encode() for r in rows if len(r["geslachtsnaam"]) > 7}
+    for path in (sample_run / "dagster").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            hits = [n for n in needles if n in data]
+            assert not hits, f"{len(hits)} personal values in {path.relative_to(sample_run)}"
