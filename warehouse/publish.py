@@ -70,6 +70,7 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any]) ->
     os.replace(staged, final)
     point_to(home, final)
     prune(home)
+    shutil.rmtree(run_dir, ignore_errors=True)  # emptied: its files now live in `final`
     return final
 
 
