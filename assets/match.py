@@ -5,7 +5,7 @@ clusters them into persons (one row per accepted record, with its person id and 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db
-from matching.constraints import enforce_bsn_constraint
+from matching.constraints import enforce_constraints
 from matching.models import current_model
 from matching.persons import build_person_records, store_pairs
 from matching.predict import predict_and_cluster
@@ -28,7 +28,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
         store_pairs(con, thresholds)
-        splits = enforce_bsn_constraint(con)
+        splits = enforce_constraints(con)
         con.execute("CREATE OR REPLACE TABLE run_info AS SELECT ? AS model_version, "
                     "? AS thresholds_version, ? AS link_threshold, ? AS review_threshold",
                     [model.version, thresholds.version, thresholds.link, thresholds.review])
@@ -40,7 +40,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                                        "thresholds_version": thresholds.version,
                                        "records": records.num_rows, "link_pairs": links,
                                        "review_pairs": reviews,
-                                       "clusters_split_on_bsn": splits})
+                                       "clusters_split_by_constraints": splits})
 
 
 @asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"})

@@ -1,73 +1,106 @@
-"""Hard constraints on persons: two different valid BSNs are never one person.
+"""Hard constraints on persons: some records are never one person, whatever the score.
 
-Splink clusters by connected components, so a chain A(BSN 1) - B(no BSN) - C(BSN 2) can join two
-people through one ambiguous record. Clusters that break the rule are rebuilt from their own
-links, strongest first, refusing any link that would bring two valid BSNs together: the cluster
-splits at its weakest links. Every split is recorded in `constraint_splits`.
+- two different valid BSNs;
+- twins: same birth date and surname, clearly different first names (neither a spelling of
+  the other, nor one of the other's given names);
+- parent and child of one name: same first name and surname, full birth dates that differ by
+  more than a typo (more than one character) and by at least `MIN_GENERATION_YEARS` years.
+
+Splink clusters by connected components, so a chain A - B - C can join two people through one
+ambiguous record. A cluster holding a forbidden pair is rebuilt from its own links, strongest
+first, refusing any link that would bring a forbidden pair together: it splits at its weakest
+links. Every split is recorded in `constraint_splits`.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import duckdb
 import pandas as pd
 
-CONFLICTS_SQL = """
-SELECT c.cluster_id FROM clusters c JOIN std_persons s USING (unique_id)
-GROUP BY c.cluster_id HAVING count(DISTINCT s.bsn) > 1
+MIN_GENERATION_YEARS = 12
+
+CANNOT_LINK_SQL = f"""
+WITH r AS (
+    SELECT c.cluster_id, s.* FROM clusters c JOIN std_persons s USING (unique_id)
+    WHERE c.cluster_id IN (SELECT cluster_id FROM clusters GROUP BY cluster_id
+                           HAVING count(*) > 1))
+SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r,
+    CASE
+      WHEN a.bsn <> b.bsn THEN 'different valid BSNs'
+      WHEN a.dob = b.dob AND a.surname_1 = b.surname_1
+       AND a.first_name_key <> b.first_name_key
+       AND jaro_winkler_similarity(a.first_name, b.first_name) < 0.9
+       AND NOT list_contains(string_split(a.given_names, ' '), b.first_name)
+       AND NOT list_contains(string_split(b.given_names, ' '), a.first_name)
+        THEN 'twins: same birth date and surname, different first names'
+      WHEN a.first_name_key = b.first_name_key AND a.surname_1 = b.surname_1
+       AND abs(a.dob_year - b.dob_year) >= {MIN_GENERATION_YEARS}
+       AND levenshtein(CAST(a.dob AS VARCHAR), CAST(b.dob AS VARCHAR)) > 1
+        THEN 'parent and child: one name, birth dates a generation apart'
+    END AS rule
+FROM r a JOIN r b ON a.cluster_id = b.cluster_id AND a.unique_id < b.unique_id
+WHERE rule IS NOT NULL
 """
 
 
-def split_by_bsn(records: pd.DataFrame, links: pd.DataFrame) -> dict[str, str]:
-    """Constrained single-link clustering of one set of records.
+def split_constrained(uids: list[str], links: pd.DataFrame,
+                      cannot: pd.DataFrame) -> dict[str, str]:
+    """Single-link clustering of `uids` that never joins a pair in `cannot`.
 
-    `records`: unique_id, bsn (valid or None). `links`: unique_id_l, unique_id_r,
-    match_probability. Returns unique_id -> new cluster id (the lowest unique_id in it).
+    `links`: unique_id_l, unique_id_r, match_probability; `cannot`: l, r. Links are taken
+    strongest first. Returns unique_id -> cluster id (the lowest unique_id in its cluster).
     """
-    parent = {uid: uid for uid in records["unique_id"]}
-    bsns = {uid: ({b} if isinstance(b, str) else set())
-            for uid, b in zip(records["unique_id"], records["bsn"], strict=True)}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
+    forbidden: dict[str, set[str]] = defaultdict(set)
+    for left, right in zip(cannot["l"], cannot["r"], strict=True):
+        forbidden[left].add(right)
+        forbidden[right].add(left)
+    root_of = {uid: uid for uid in uids}
+    members = {uid: {uid} for uid in uids}
     ordered = links.sort_values(["match_probability", "unique_id_l", "unique_id_r"],
                                 ascending=[False, True, True])
     for left, right in zip(ordered["unique_id_l"], ordered["unique_id_r"], strict=True):
-        a, b = root(left), root(right)
-        if a == b or (bsns[a] and bsns[b] and bsns[a] != bsns[b]):
+        a, b = root_of[left], root_of[right]
+        if a == b:
             continue
-        keep, drop = (a, b) if a < b else (b, a)
-        parent[drop] = keep
-        bsns[keep] |= bsns.pop(drop)
-    return {uid: root(uid) for uid in parent}
+        small, large = (a, b) if len(members[a]) <= len(members[b]) else (b, a)
+        if any(forbidden[x] & members[large] for x in members[small]):
+            continue
+        keep = min(a, b)
+        drop = b if keep == a else a
+        for x in members[drop]:
+            root_of[x] = keep
+        members[keep] |= members.pop(drop)
+    return dict(root_of)
 
 
-def enforce_bsn_constraint(con: duckdb.DuckDBPyConnection) -> int:
-    """Split every cluster holding two valid BSNs; returns how many clusters were split."""
+def enforce_constraints(con: duckdb.DuckDBPyConnection) -> int:
+    """Split every cluster that holds a forbidden pair; returns how many were split."""
     con.execute("""CREATE OR REPLACE TABLE constraint_splits (cluster_id VARCHAR,
-        records BIGINT, persons_after BIGINT, rule VARCHAR)""")
-    conflicted = [r[0] for r in con.sql(CONFLICTS_SQL).fetchall()]
-    if not conflicted:
+        records BIGINT, persons_after BIGINT, rules VARCHAR[])""")
+    cannot = con.sql(CANNOT_LINK_SQL).df()
+    if cannot.empty:
         return 0
-    con.execute("CREATE OR REPLACE TEMP TABLE _conflicted AS SELECT unnest(?) AS cluster_id",
-                [conflicted])
-    records = con.sql("""SELECT c.cluster_id, c.unique_id, s.bsn FROM clusters c
-        JOIN std_persons s USING (unique_id) JOIN _conflicted USING (cluster_id)""").df()
+    con.register("_cannot", cannot)
+    records = con.sql("""SELECT cluster_id, unique_id FROM clusters
+        WHERE cluster_id IN (SELECT cluster_id FROM _cannot)""").df()
     links = con.sql("""SELECT c.cluster_id, p.unique_id_l, p.unique_id_r, p.match_probability
         FROM match_pairs p JOIN clusters c ON c.unique_id = p.unique_id_l
         JOIN clusters c2 ON c2.unique_id = p.unique_id_r AND c2.cluster_id = c.cluster_id
-        WHERE p.decision = 'link'
-          AND c.cluster_id IN (SELECT cluster_id FROM _conflicted)""").df()
+        WHERE p.decision = 'link' AND c.cluster_id IN (SELECT cluster_id FROM _cannot)""").df()
+    con.unregister("_cannot")
+    link_groups = dict(tuple(links.groupby("cluster_id")))
+    cannot_groups = dict(tuple(cannot.groupby("cluster_id")))
     new_ids: dict[str, str] = {}
     splits = []
-    link_groups = dict(tuple(links.groupby("cluster_id")))
     for cluster_id, recs in records.groupby("cluster_id"):
-        mapping = split_by_bsn(recs, link_groups.get(cluster_id, links.iloc[0:0]))
+        rules = cannot_groups[cluster_id]
+        mapping = split_constrained(list(recs["unique_id"]),
+                                    link_groups.get(cluster_id, links.iloc[0:0]), rules)
         new_ids.update(mapping)
-        splits.append((cluster_id, len(recs), len(set(mapping.values())), "different valid BSNs"))
+        splits.append((cluster_id, len(recs), len(set(mapping.values())),
+                       sorted(set(rules["rule"]))))
     con.register("_new", pd.DataFrame({"unique_id": list(new_ids),
                                        "new_cluster": list(new_ids.values())}))
     con.execute("""UPDATE clusters SET cluster_id = n.new_cluster FROM _new n

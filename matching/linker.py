@@ -17,7 +17,8 @@ from matching.schema import CANONICAL_COLUMNS
 
 # Columns the model compares; the rest of the canonical record stays out of Splink.
 MODEL_COLUMNS = [
-    "unique_id", "source", "first_name", "initials", "surname", "surname_1", "surname_2",
+    "unique_id", "source", "given_names", "first_name", "first_name_key", "initials",
+    "surname", "surname_1", "surname_2", "surname_key",
     "dob", "dob_year", "dob_month", "dob_day", "bsn", "sex", "postcode", "huisnummer",
 ]
 assert set(MODEL_COLUMNS) <= set(CANONICAL_COLUMNS)

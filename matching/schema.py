@@ -18,10 +18,12 @@ CANONICAL_COLUMNS: dict[str, str] = {
     "given_names": "VARCHAR",      # folded given names, may be initials only
     "first_name": "VARCHAR",       # folded first given name; NULL when only initials are known
     "initials": "VARCHAR",         # first letters of the given names, e.g. 'pj'
+    "first_name_key": "VARCHAR",   # first name's transliteration group ('muhammad' -> 'mohamed')
     "tussenvoegsel": "VARCHAR",    # folded, e.g. 'van der'
     "surname": "VARCHAR",          # folded surname without tussenvoegsel ('jansen-vries')
     "surname_1": "VARCHAR",        # first part of a double name, or the surname
     "surname_2": "VARCHAR",        # second part of a double name, else NULL
+    "surname_key": "VARCHAR",      # Dutch phonetic key of surname_1 ('bruijn' = 'bruin')
     "dob": "DATE",                 # full birth date when known
     "dob_year": "INTEGER",
     "dob_month": "INTEGER",

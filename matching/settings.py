@@ -41,11 +41,20 @@ GIVEN_NAME = {
         {"sql_condition": "(first_name_l IS NULL AND initials_l IS NULL) OR "
                           "(first_name_r IS NULL AND initials_r IS NULL)",
          "label_for_charts": "missing", "is_null_level": True},
+        _level("given_names_l = given_names_r AND strpos(given_names_l, ' ') > 0 "
+               "AND first_name_l IS NOT NULL", "all given names agree"),
         _level("first_name_l = first_name_r", "same first name", tf="first_name"),
+        _level("first_name_key_l = first_name_key_r", "same name, another transliteration"),
         _level("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.9",
                "first name nearly the same"),
-        _level("initials_l = initials_r", "same initials"),
-        _level("left(initials_l, 1) = left(initials_r, 1)", "same first initial"),
+        _level("list_contains(string_split(given_names_l, ' '), first_name_r) "
+               "OR list_contains(string_split(given_names_r, ' '), first_name_l)",
+               "first name is another of the given names"),
+        _level("(first_name_l IS NULL OR first_name_r IS NULL) AND initials_l = initials_r",
+               "initials agree (one side has initials only)"),
+        _level("(first_name_l IS NULL OR first_name_r IS NULL) "
+               "AND left(initials_l, 1) = left(initials_r, 1)",
+               "first initial agrees (one side has initials only)"),
         _ELSE,
     ],
 }
@@ -56,6 +65,7 @@ SURNAME = {
     "comparison_levels": [
         _null("surname"),
         _level("surname_l = surname_r", "same surname", tf="surname"),
+        _level("surname_key_l = surname_key_r", "surname sounds the same"),
         _level("surname_1_l = surname_1_r OR surname_1_l = surname_2_r "
                "OR surname_2_l = surname_1_r OR surname_2_l = surname_2_r",
                "one part of a double name agrees"),
@@ -91,8 +101,7 @@ ADDRESS = {
         _null("postcode"),
         _level("postcode_l = postcode_r AND huisnummer_l = huisnummer_r",
                "same postcode and house number"),
-        _level("postcode_l = postcode_r", "same postcode"),
-        _level("left(postcode_l, 4) = left(postcode_r, 4)", "same postcode area"),
+        _level("postcode_l = postcode_r", "same postcode", tf="postcode"),
         _ELSE,
     ],
 }
@@ -109,18 +118,22 @@ BLOCKING_RULES_FOR_PREDICTION = [
     block_on("bsn"),
     block_on("dob", "substr(surname_1, 1, 2)"),
     block_on("dob", "left(initials, 1)"),
-    block_on("surname_1", "dob_year"),
-    block_on("first_name", "surname_1"),
+    block_on("surname_key", "dob_year"),
+    block_on("surname_1", "left(initials, 1)"),
+    block_on("first_name_key", "surname_key"),
     block_on("postcode", "huisnummer", "left(initials, 1)"),
-    "l.surname_1 = r.surname_2 AND l.dob_year = r.dob_year",
-    "l.surname_2 = r.surname_1 AND l.dob_year = r.dob_year",
+    "l.surname_1 = r.surname_2 AND left(l.initials, 1) = left(r.initials, 1)",
+    "l.surname_2 = r.surname_1 AND left(l.initials, 1) = left(r.initials, 1)",
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.
+# Pairs sharing a valid BSN are (nearly) all true matches: EM on them learns how names, birth
+# dates and addresses of one person vary between sources. Pairs sharing a birth date teach the
+# BSN and address levels. A block on names would mix fathers and sons of one name into the
+# "match" class and teach the model that birth dates often disagree.
 TRAINING_BLOCKING_RULES = [
+    block_on("bsn"),
     block_on("dob"),
-    block_on("surname_1", "first_name"),
-    block_on("postcode", "huisnummer"),
 ]
 
 DETERMINISTIC_RULES = [

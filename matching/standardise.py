@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from matching.names import NAME_GROUP, PHONETIC_RULES
 from matching.schema import CANONICAL_COLUMNS
 
 # Official Dutch voorvoegsels, longest first so that 'van der' wins over 'van'.
@@ -18,7 +19,24 @@ TUSSENVOEGSELS = [
     "bij de", "onder de", "over de", "voor de", "de la", "de l'", "van", "de", "der", "den",
     "het", "'t", "te", "ten", "ter", "la", "le", "du", "di", "da", "del", "von", "vom",
 ]
+# Not voorvoegsels in Dutch law but the first word of the surname itself (El Khatib, Ben Rifi,
+# Ait Taleb, Abu Bakr): in a free-text name they start the surname, not end the given names.
+SURNAME_PARTICLES = ["el", "al", "ben", "bin", "ibn", "abu", "ait", "ould", "dos", "das"]
 _TV = "|".join(sorted({t.replace("'", "''") for t in TUSSENVOEGSELS}, key=len, reverse=True))
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _phonetic_expr(arg: str) -> str:
+    expr = arg
+    for pattern, replacement in PHONETIC_RULES:
+        expr = f"regexp_replace({expr}, {_sql_str(pattern)}, {_sql_str(replacement)}, 'g')"
+    return expr
+
+
+_NAME_MAP = "MAP {" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}"
+                               for k, v in sorted(NAME_GROUP.items())) + "}"
 
 MACROS = f"""
 CREATE OR REPLACE MACRO foto_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
@@ -44,20 +62,27 @@ CREATE OR REPLACE MACRO foto_tv(s) AS nullif(trim(foto_split_tv(s).tv), '');
 CREATE OR REPLACE MACRO foto_surname(s) AS nullif(trim(
     regexp_replace(foto_split_tv(s).name, '-\\s*(?:(?:{_TV})\\s+)*', '-', 'g')), '');
 CREATE OR REPLACE MACRO foto_given(s) AS foto_fold(replace(s, '.', ' '));
-CREATE OR REPLACE MACRO foto_first_name(g) AS CASE
-    WHEN length(split_part(g, ' ', 1)) > 1 THEN split_part(g, ' ', 1) END;
+CREATE OR REPLACE MACRO foto_first_name(raw) AS CASE
+    WHEN regexp_matches(trim(raw), '^[^ .]*\\.') THEN NULL      -- 'P.', 'Th.', 'IJ.H.': initials
+    WHEN length(split_part(foto_given(raw), ' ', 1)) > 1
+     AND split_part(foto_given(raw), ' ', 1) <> 'ij' THEN split_part(foto_given(raw), ' ', 1)
+    END;
 CREATE OR REPLACE MACRO foto_initials(g) AS nullif(array_to_string(list_transform(
     string_split(replace(g, '-', ' '), ' '), lambda t: left(t, 1)), ''), '');
 CREATE OR REPLACE MACRO foto_postcode(s) AS CASE
     WHEN regexp_full_match(upper(replace(coalesce(s, ''), ' ', '')), '[1-9][0-9]{{3}}[A-Z]{{2}}')
     THEN upper(replace(s, ' ', '')) END;
 CREATE OR REPLACE MACRO foto_housenumber(s) AS nullif(regexp_extract(s, '([0-9]+)', 1), '');
+CREATE OR REPLACE MACRO foto_phonetic(s) AS nullif({_phonetic_expr("replace(s, '-', '')")}, '');
+CREATE OR REPLACE MACRO foto_name_key(s) AS coalesce({_NAME_MAP}[s], s);
 CREATE OR REPLACE MACRO foto_sex(s) AS CASE upper(s) WHEN 'M' THEN 'M' WHEN 'V' THEN 'V' END;
 """
 
 _SELECT_TAIL = """
     , split_part(surname, '-', 1) AS surname_1
     , nullif(split_part(surname, '-', 2), '') AS surname_2
+    , foto_name_key(first_name) AS first_name_key
+    , foto_phonetic(split_part(surname, '-', 1)) AS surname_key
 """
 
 
@@ -79,7 +104,7 @@ STD_SQL: dict[str, str] = {
             rol AS role,
             concat_ws(' ', voornamen, voorvoegsel, achternaam) AS display_name,
             foto_given(voornamen) AS given_names,
-            foto_first_name(foto_given(voornamen)) AS first_name,
+            foto_first_name(voornamen) AS first_name,
             foto_initials(foto_given(voornamen)) AS initials,
             coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(achternaam))) AS tussenvoegsel,
             foto_surname(foto_fold(achternaam)) AS surname,
@@ -93,6 +118,7 @@ STD_SQL: dict[str, str] = {
     "justice": """
         WITH parts AS (
             SELECT *, foto_fold(split_part(verdachte_naam, ',', 1)) AS sur_part,
+                trim(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS raw_rest,
                 foto_given(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS rest
             FROM raw_justice),
         split AS (
@@ -103,7 +129,7 @@ STD_SQL: dict[str, str] = {
         SELECT 'justice:' || record_id AS unique_id, 'justice' AS source, record_id,
             'verdachte' AS role, verdachte_naam AS display_name,
             nullif(trim(g.given), '') AS given_names,
-            foto_first_name(nullif(trim(g.given), '')) AS first_name,
+            foto_first_name(raw_rest) AS first_name,
             foto_initials(nullif(trim(g.given), '')) AS initials,
             coalesce(nullif(trim(g.tv), ''), foto_tv(sur_part)) AS tussenvoegsel,
             foto_surname(sur_part) AS surname,
@@ -121,15 +147,20 @@ STD_SQL: dict[str, str] = {
                 trim(regexp_extract(adres, '^([^,0-9]+)', 1)) AS st,
                 trim(regexp_extract(adres, '[1-9][0-9]{3}\\s?[A-Za-z]{2}\\s+(.+)$', 1)) AS ct
             FROM raw_care c LEFT JOIN care_reports r USING (melding_id)),
+        joined AS (
+            SELECT *, regexp_replace(nm, '\\s*-\\s*(?:(?:' || getvariable('foto_tv_re')
+                                     || ')\\s+)*', '-', 'g') AS nm2 FROM folded),
         parsed AS (
-            SELECT *, CASE WHEN strpos(nm, ' ') = 0 THEN {'given': nm, 'rest': ''}
-                ELSE regexp_extract(nm, '^(\\S+(?:\\s+[a-z])*)\\s+(.*)$',
-                                    ['given', 'rest']) END AS p
-            FROM folded)
+            SELECT *, CASE WHEN strpos(nm2, ' ') = 0 THEN {'given': nm2, 'rest': ''}
+                ELSE regexp_extract(nm2, '^(.*?)\\s+((?:(?:' || getvariable('foto_tv_re')
+                                    || '|' || getvariable('foto_particle_re')
+                                    || ')\\s+)*[^ ]+)$', ['given', 'rest']) END AS p
+            FROM joined)
         SELECT 'care:' || record_id AS unique_id, 'care' AS source, record_id,
             rol AS role, naam AS display_name,
             nullif(p.given, '') AS given_names,
-            foto_first_name(nullif(p.given, '')) AS first_name,
+            CASE WHEN nullif(p.given, '') IS NOT NULL THEN foto_first_name(naam) END
+                AS first_name,
             foto_initials(nullif(p.given, '')) AS initials,
             foto_tv(nullif(p.rest, '')) AS tussenvoegsel,
             foto_surname(nullif(p.rest, '')) AS surname,
@@ -150,7 +181,7 @@ STD_SQL: dict[str, str] = {
             'ingezetene' AS role,
             concat_ws(' ', voornamen, voorvoegsel, geslachtsnaam) AS display_name,
             foto_given(voornamen) AS given_names,
-            foto_first_name(foto_given(voornamen)) AS first_name,
+            foto_first_name(voornamen) AS first_name,
             foto_initials(foto_given(voornamen)) AS initials,
             coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(geslachtsnaam))) AS tussenvoegsel,
             foto_surname(foto_fold(geslachtsnaam)) AS surname,
@@ -176,3 +207,4 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Macros plus the variables the source queries use."""
     install_macros(con)
     con.execute("SET VARIABLE foto_tv_re = ?", [_TV])
+    con.execute("SET VARIABLE foto_particle_re = ?", ["|".join(SURNAME_PARTICLES)])

@@ -1,40 +1,84 @@
-"""Hard constraint: two different valid BSNs never end up in one person."""
+"""Hard constraints: forbidden pairs never end up in one person; splits at the weakest link."""
 
 from __future__ import annotations
 
+import duckdb
 import pandas as pd
 
-from matching.constraints import split_by_bsn
+from matching.constraints import enforce_constraints, split_constrained
+from matching.standardise import prepare
+
+
+def _links(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["unique_id_l", "unique_id_r", "match_probability"])
 
 
 def test_chain_through_a_record_without_bsn_splits_at_the_weakest_link() -> None:
-    records = pd.DataFrame({"unique_id": ["a", "b", "c"],
-                            "bsn": ["111222333", None, "123456782"]})
-    links = pd.DataFrame({"unique_id_l": ["a", "b"], "unique_id_r": ["b", "c"],
-                          "match_probability": [0.99, 0.96]})
-    ids = split_by_bsn(records, links)
+    links = _links([("a", "b", 0.99), ("b", "c", 0.96)])
+    ids = split_constrained(["a", "b", "c"], links, pd.DataFrame({"l": ["a"], "r": ["c"]}))
     assert ids["a"] == ids["b"] != ids["c"]
 
 
-def test_cluster_without_conflict_stays_whole() -> None:
-    records = pd.DataFrame({"unique_id": ["a", "b", "c"],
-                            "bsn": ["111222333", None, "111222333"]})
-    links = pd.DataFrame({"unique_id_l": ["a", "b"], "unique_id_r": ["b", "c"],
-                          "match_probability": [0.97, 0.99]})
-    assert len(set(split_by_bsn(records, links).values())) == 1
+def test_cluster_without_forbidden_pair_stays_whole() -> None:
+    links = _links([("a", "b", 0.97), ("b", "c", 0.99)])
+    ids = split_constrained(["a", "b", "c"], links, pd.DataFrame({"l": [], "r": []}))
+    assert len(set(ids.values())) == 1
 
 
-def test_every_part_holds_at_most_one_bsn() -> None:
-    uids = [f"r{i}" for i in range(6)]
-    bsns = ["111222333", "123456782", "023456711", None, None, None]
-    records = pd.DataFrame({"unique_id": uids, "bsn": bsns})
-    pairs = [(a, b) for i, a in enumerate(uids) for b in uids[i + 1:]]
-    links = pd.DataFrame({"unique_id_l": [a for a, _ in pairs],
-                          "unique_id_r": [b for _, b in pairs],
-                          "match_probability": [0.95 + i / 1000 for i in range(len(pairs))]})
-    ids = split_by_bsn(records, links)
-    by_cluster: dict[str, set] = {}
-    for uid, bsn in zip(uids, bsns, strict=True):
-        by_cluster.setdefault(ids[uid], set()).update({bsn} if bsn else set())
-    assert all(len(v) <= 1 for v in by_cluster.values())
-    assert len(by_cluster) == 3
+def _cluster_db(records: list[dict]) -> duckdb.DuckDBPyConnection:
+    """A build database with one cluster holding `records`, all linked in a chain."""
+    con = duckdb.connect()
+    prepare(con)
+    base = {"bsn": None, "dob": None, "dob_year": None, "first_name": None,
+            "first_name_key": None, "given_names": None, "surname_1": "vries"}
+    frame = pd.DataFrame([base | r for r in records])
+    frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
+    con.register("f", frame)
+    con.execute("CREATE TABLE std_persons AS SELECT * FROM f")
+    con.execute("CREATE TABLE clusters AS SELECT unique_id, 'c1' AS cluster_id FROM f")
+    uids = list(frame["unique_id"])
+    con.register("p", pd.DataFrame({
+        "decision": "link", "unique_id_l": uids[:-1], "unique_id_r": uids[1:],
+        "match_probability": [0.99 - i / 100 for i in range(len(uids) - 1)]}))
+    con.execute("CREATE TABLE match_pairs AS SELECT * FROM p")
+    return con
+
+
+def test_twins_stay_apart() -> None:
+    con = _cluster_db([
+        {"unique_id": "a", "first_name": "jan", "first_name_key": "jan",
+         "given_names": "jan", "dob": "2001-05-01", "dob_year": 2001},
+        {"unique_id": "b", "first_name": None, "given_names": "j", "dob": "2001-05-01",
+         "dob_year": 2001},
+        {"unique_id": "c", "first_name": "kees", "first_name_key": "kees",
+         "given_names": "kees", "dob": "2001-05-01", "dob_year": 2001}])
+    assert enforce_constraints(con) == 1
+    ids = dict(con.sql("SELECT unique_id, cluster_id FROM clusters").fetchall())
+    assert ids["a"] == ids["b"] != ids["c"]
+    rules = con.sql("SELECT rules FROM constraint_splits").fetchall()[0][0]
+    assert rules == ["twins: same birth date and surname, different first names"]
+
+
+def test_father_and_son_of_one_name_stay_apart_but_a_year_typo_does_not_split() -> None:
+    people = [
+        {"unique_id": "f", "first_name": "jan", "first_name_key": "jan", "given_names": "jan",
+         "dob": "1961-03-12", "dob_year": 1961},
+        {"unique_id": "x", "first_name": "jan", "first_name_key": "jan", "given_names": "jan"},
+        {"unique_id": "s", "first_name": "jan", "first_name_key": "jan", "given_names": "jan",
+         "dob": "1989-10-02", "dob_year": 1989}]
+    con = _cluster_db(people)
+    assert enforce_constraints(con) == 1
+    assert con.sql("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0] == 2
+    people[2]["dob"], people[2]["dob_year"] = "1981-03-12", 1981   # one digit off: a typo
+    con = _cluster_db(people)
+    assert enforce_constraints(con) == 0
+
+
+def test_two_valid_bsns_never_one_person() -> None:
+    con = _cluster_db([{"unique_id": "a", "bsn": "111222333"}, {"unique_id": "b"},
+                       {"unique_id": "c", "bsn": "123456782"}])
+    assert enforce_constraints(con) == 1
+    rows = con.sql("""SELECT count(*) FROM (SELECT cluster_id FROM clusters
+                      JOIN std_persons USING (unique_id) GROUP BY cluster_id
+                      HAVING count(DISTINCT bsn) > 1)""").fetchall()
+    assert rows[0][0] == 0

@@ -55,9 +55,11 @@ def test_fold_removes_diacritics_and_case(con) -> None:
 
 
 def test_given_names_first_name_and_initials(con) -> None:
-    assert one(con, "foto_first_name(foto_given(?))", "P.J.") is None
+    assert one(con, "foto_first_name(?)", "P.J.") is None
+    assert one(con, "foto_first_name(?)", "Th. J.") is None      # abbreviation, not a name
+    assert one(con, "foto_first_name(?)", "IJ H") is None        # IJ is one Dutch initial
     assert one(con, "foto_initials(foto_given(?))", "P.J.") == "pj"
-    assert one(con, "foto_first_name(foto_given(?))", "Peter Jan") == "peter"
+    assert one(con, "foto_first_name(?)", "Peter Jan") == "peter"
     assert one(con, "foto_initials(foto_given(?))", "Jan-Peter Willem") == "jpw"
 
 
@@ -98,9 +100,12 @@ def test_care_free_text_names_and_partial_dates(con) -> None:
           ('VT-1', 'VT-1-1', 'pleger', 'Peter de Vries', '1984-06-02',
            'Wolphaertsbocht 12b, 3083 KM Rotterdam'),
           ('VT-1', 'VT-1-2', 'slachtoffer', 'P.J. van der Berg', '1984', NULL),
-          ('VT-1', 'VT-1-3', 'kind', 'Sanne', NULL, NULL))
+          ('VT-1', 'VT-1-3', 'kind', 'Sanne', NULL, NULL),
+          ('VT-1', 'VT-1-4', 'slachtoffer', 'Maria Jansen-de Vries', NULL, NULL),
+          ('VT-1', 'VT-1-5', 'pleger', 'Noah Patrick Meijer', NULL, NULL),
+          ('VT-1', 'VT-1-6', 'pleger', 'Naima El Khatib', NULL, NULL))
         t(melding_id, record_id, rol, naam, geboortedatum, adres)""")
-    peter, berg, sanne = rows
+    peter, berg, sanne, maria, noah, naima = rows
     assert (peter["first_name"], peter["tussenvoegsel"], peter["surname"]) == \
         ("peter", "de", "vries")
     assert (peter["postcode"], peter["huisnummer"], peter["city"]) == \
@@ -108,3 +113,28 @@ def test_care_free_text_names_and_partial_dates(con) -> None:
     assert (berg["initials"], berg["tussenvoegsel"], berg["surname"], berg["dob_year"],
             berg["dob_month"]) == ("pj", "van der", "berg", 1984, None)
     assert (sanne["first_name"], sanne["surname"]) == ("sanne", None)
+    assert (maria["first_name"], maria["surname_1"], maria["surname_2"]) == \
+        ("maria", "jansen", "vries")
+    assert (noah["given_names"], noah["surname"], noah["initials"]) == \
+        ("noah patrick", "meijer", "np")
+    assert (naima["given_names"], naima["surname"]) == ("naima", "el khatib")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("bruijn", "bruin"), ("bruyn", "bruin"), ("janssen", "jansen"), ("smit", "smid"),
+    ("philips", "filips"), ("claassen", "klaasen"), ("visser", "visscher"),
+])
+def test_phonetic_key_folds_dutch_spellings(con, a, b) -> None:
+    assert one(con, "foto_phonetic(?)", a) == one(con, "foto_phonetic(?)", b)
+
+
+def test_phonetic_key_keeps_different_names_apart(con) -> None:
+    assert one(con, "foto_phonetic(?)", "jansen") != one(con, "foto_phonetic(?)", "janssens")
+    assert one(con, "foto_phonetic(?)", "bakker") != one(con, "foto_phonetic(?)", "backer s")
+
+
+def test_transliteration_groups(con) -> None:
+    keys = {one(con, "foto_name_key(?)", n) for n in ("mohamed", "muhammad", "mohammed")}
+    assert len(keys) == 1
+    assert one(con, "foto_name_key(?)", "youssef") == one(con, "foto_name_key(?)", "yusuf")
+    assert one(con, "foto_name_key(?)", "peter") == "peter"
