@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,10 +21,27 @@ class MatchResult:
     clusters: pa.Table   # unique_id, cluster_id
 
 
+def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
+    """The saved model with its prior scaled to this run's number of records.
+
+    The prior (probability that two random records match) was learnt on the training delivery.
+    A person has about the same number of records whatever the region's size, so true pairs
+    grow with n and all pairs with n squared: the prior scales with 1/n. Without this, a model
+    trained on a small delivery over-links a large one, where namesakes are many.
+    """
+    model = json.loads(model_path.read_text(encoding="utf-8"))
+    meta_path = model_path.with_name(model_path.stem + ".meta.json")
+    trained_on = json.loads(meta_path.read_text(encoding="utf-8")).get("records") \
+        if meta_path.exists() else None
+    if trained_on and records > 1:
+        model["probability_two_random_records_match"] *= (trained_on - 1) / (records - 1)
+    return model
+
+
 def predict_and_cluster(records: pa.Table, model_path: Path, thresholds: Thresholds,
                         db_api: Any | None = None) -> MatchResult:
     """Score blocked pairs, keep those from the review threshold up, cluster at the link one."""
-    linker = make_linker(records, model_path, db_api)
+    linker = make_linker(records, model_for_size(model_path, records.num_rows), db_api)
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=thresholds.link)

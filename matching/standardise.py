@@ -22,7 +22,8 @@ TUSSENVOEGSELS = [
 # Not voorvoegsels in Dutch law but the first word of the surname itself (El Khatib, Ben Rifi,
 # Ait Taleb, Abu Bakr): in a free-text name they start the surname, not end the given names.
 SURNAME_PARTICLES = ["el", "al", "ben", "bin", "ibn", "abu", "ait", "ould", "dos", "das"]
-_TV = "|".join(sorted({t.replace("'", "''") for t in TUSSENVOEGSELS}, key=len, reverse=True))
+_TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
+_TV = _TV_RE.replace("'", "''")  # the same, quoted for use inside a SQL string literal
 
 def _sql_str(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
@@ -206,5 +207,5 @@ def std_sql(source: str) -> str:
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
     """Macros plus the variables the source queries use."""
     install_macros(con)
-    con.execute("SET VARIABLE foto_tv_re = ?", [_TV])
+    con.execute("SET VARIABLE foto_tv_re = ?", [_TV_RE])
     con.execute("SET VARIABLE foto_particle_re = ?", ["|".join(SURNAME_PARTICLES)])

@@ -83,6 +83,8 @@ def test_justice_name_layout(con) -> None:
           ('10/1-26', 'Vries, P.J. de', DATE '1984-06-02', '111222333', 'x', 'sepot',
            DATE '2026-01-01', false, NULL::DATE, false),
           ('10/2-26', 'Jansen-de Vries, Maria', NULL, NULL, 'x', 'sepot',
+           DATE '2026-01-01', false, NULL::DATE, false),
+          ('10/3-26', 'Hout, L.S.K. in ''t', NULL, NULL, 'x', 'sepot',
            DATE '2026-01-01', false, NULL::DATE, false))
         t(record_id, verdachte_naam, geboortedatum, bsn, feit, zaak_status, status_datum,
           toezicht_reclassering, toezicht_einddatum, contactverbod)""")
@@ -90,6 +92,8 @@ def test_justice_name_layout(con) -> None:
             rows[0]["first_name"]) == ("vries", "de", "pj", None)
     assert (rows[1]["surname_1"], rows[1]["surname_2"], rows[1]["first_name"]) == \
         ("jansen", "vries", "maria")
+    assert (rows[2]["initials"], rows[2]["tussenvoegsel"], rows[2]["surname"]) == \
+        ("lsk", "in 't", "hout")
 
 
 def test_care_free_text_names_and_partial_dates(con) -> None:
