@@ -4,8 +4,9 @@ clusters them into persons (one row per accepted record, with its person id and 
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets.context import build_db
+from assets.context import build_db, build_id
 from matching.constraints import enforce_constraints
+from matching.ids import assign_person_ids, load_previous
 from matching.models import current_model
 from matching.persons import build_person_records, store_pairs
 from matching.predict import predict_and_cluster
@@ -45,12 +46,22 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
 
 @asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"})
 def person_records(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-    """One row per accepted source record: the person it belongs to and the evidence."""
+    """One row per accepted source record: the person it belongs to and the evidence.
+    Person ids are inherited from the previous publication by record overlap; merges and
+    splits go to `id_history`."""
     with connect(build_db(context, paths)) as con:
         version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
+        had_previous = load_previous(con, paths.home_dir / "warehouse.duckdb")
+        assign_person_ids(con, build_id(context), paths.delivery_date())
         build_person_records(con, version)
         records, persons, linked = con.sql(
             "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (records_in_person > 1)"
             " FROM person_records").fetchall()[0]
+        inherited, new_history = con.sql(
+            "SELECT (SELECT count(*) FILTER (inherited) FROM person_ids), "
+            "(SELECT count(*) FROM id_history WHERE run_id = getvariable('foto_run_id'))"
+        ).fetchall()[0]
     return MaterializeResult(metadata={"records": records, "persons": persons,
-                                       "linked_records": linked})
+                                       "linked_records": linked,
+                                       "previous_publication": had_previous,
+                                       "ids_kept": inherited, "id_changes": new_history})

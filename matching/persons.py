@@ -1,21 +1,21 @@
 """From scored pairs and clusters to persons: `person_records`, `match_pairs`, `review_pairs`.
 
-All set-based SQL in the build database. A person id is derived from the person's lowest record
-key, so it stays the same while that record stays in the person.
+All set-based SQL in the build database. Person ids come from `matching.ids` (stable across
+runs by record overlap).
 """
 
 from __future__ import annotations
 
 import duckdb
 
+from matching.ids import LOOKUP_VIEW_SQL
 from matching.thresholds import Thresholds
 
 PERSON_RECORDS_SQL = """
 CREATE OR REPLACE TABLE person_records AS
 WITH ids AS (
-    SELECT cluster_id, 'F' || upper(substr(sha256(min(unique_id)), 1, 12)) AS person_id,
-           count(*) AS records_in_person
-    FROM clusters GROUP BY cluster_id),
+    SELECT c.cluster_id, i.person_id, count(*) AS records_in_person
+    FROM clusters c JOIN person_ids i USING (cluster_id) GROUP BY ALL),
 linked AS (
     SELECT p.unique_id_l AS uid, p.unique_id_r AS other, p.match_probability, p.match_weight
     FROM match_pairs p WHERE p.decision = 'link'
@@ -54,6 +54,10 @@ def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
 
 
 def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> None:
-    """One row per accepted record: its person id and the evidence that put it there."""
+    """One row per accepted record: its person id and the evidence that put it there.
+
+    Needs `person_ids` (see `matching.ids.assign_person_ids`).
+    """
     con.execute("SET VARIABLE foto_model_version = ?", [model_version])
     con.execute(PERSON_RECORDS_SQL)
+    con.execute(LOOKUP_VIEW_SQL)

@@ -1,0 +1,119 @@
+"""Stable person ids across runs, and the history of merges and splits (`id_history`).
+
+Splink's cluster ids change whenever a cluster's lowest record changes. A person id here is
+inherited by record overlap with the previous publication: every old id goes to the new cluster
+that holds most of its records (its heir); a cluster that is heir to several old ids keeps the
+one with most records there (ties: the smaller id), and the others are recorded as merged into
+it. Clusters that inherit nothing get a new id. When an old id's records end up under other
+ids, `id_history` says where they went, so a saved query or bookmark still finds the person.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+PREVIOUS_TABLES_SQL = """
+CREATE OR REPLACE TABLE prev_person_records AS
+    SELECT unique_id, person_id FROM prev.person_records;
+CREATE OR REPLACE TABLE prev_id_history AS
+    SELECT * FROM prev.id_history;
+"""
+
+EMPTY_PREVIOUS_SQL = """
+CREATE OR REPLACE TABLE prev_person_records (unique_id VARCHAR, person_id VARCHAR);
+CREATE OR REPLACE TABLE prev_id_history (old_id VARCHAR, new_id VARCHAR, change VARCHAR,
+    records_moved BIGINT, run_id VARCHAR, delivery VARCHAR, recorded_at TIMESTAMPTZ);
+"""
+
+ASSIGN_SQL = """
+CREATE OR REPLACE TABLE person_ids AS
+WITH overlap AS (
+    SELECT c.cluster_id, p.person_id AS old_id, count(*) AS n
+    FROM clusters c JOIN prev_person_records p USING (unique_id)
+    GROUP BY ALL),
+heir AS (
+    SELECT * FROM overlap
+    QUALIFY row_number() OVER (PARTITION BY old_id ORDER BY n DESC, cluster_id) = 1),
+kept AS (
+    SELECT * FROM heir
+    QUALIFY row_number() OVER (PARTITION BY cluster_id ORDER BY n DESC, old_id) = 1),
+used AS (
+    SELECT person_id AS id FROM prev_person_records
+    UNION SELECT old_id FROM prev_id_history UNION SELECT new_id FROM prev_id_history),
+fresh AS (
+    SELECT cluster_id, 'F' || upper(substr(sha256(min(unique_id)), 1, 12)) AS candidate,
+           'F' || upper(substr(sha256(min(unique_id) || getvariable('foto_run_id')), 1, 12))
+               AS fallback
+    FROM clusters GROUP BY cluster_id)
+SELECT f.cluster_id,
+       coalesce(k.old_id, CASE WHEN f.candidate IN (SELECT id FROM used) THEN f.fallback
+                               ELSE f.candidate END) AS person_id,
+       k.old_id IS NOT NULL AS inherited
+FROM fresh f LEFT JOIN kept k USING (cluster_id)
+"""
+
+HISTORY_SQL = """
+CREATE OR REPLACE TABLE id_history AS
+SELECT * FROM prev_id_history
+UNION ALL
+SELECT moved.old_id, moved.new_id,
+       CASE WHEN n_targets > 1 THEN 'split'
+            WHEN moved.new_id <> moved.old_id THEN 'merged' END AS change,
+       moved.n AS records_moved, getvariable('foto_run_id') AS run_id,
+       getvariable('foto_delivery') AS delivery, now() AS recorded_at
+FROM (
+    SELECT p.person_id AS old_id, i.person_id AS new_id, count(*) AS n,
+           count(*) OVER (PARTITION BY p.person_id) AS n_targets,
+           bool_or(i.person_id = p.person_id) OVER (PARTITION BY p.person_id) AS kept_own
+    FROM prev_person_records p
+    JOIN clusters c USING (unique_id)
+    JOIN person_ids i USING (cluster_id)
+    GROUP BY p.person_id, i.person_id) moved
+WHERE moved.new_id <> moved.old_id OR moved.n_targets > 1
+ORDER BY 1, 2
+"""
+
+LOOKUP_VIEW_SQL = """
+CREATE OR REPLACE VIEW person_id_lookup AS
+WITH RECURSIVE chain(asked_id, person_id, steps) AS (
+    SELECT old_id, new_id, 1 FROM id_history WHERE old_id <> new_id
+    UNION
+    SELECT c.asked_id, h.new_id, c.steps + 1 FROM chain c
+    JOIN id_history h ON h.old_id = c.person_id AND h.old_id <> h.new_id
+    WHERE c.steps < 50)
+SELECT DISTINCT asked_id, c.person_id FROM chain c
+WHERE c.person_id IN (SELECT person_id FROM person_records)
+UNION
+SELECT DISTINCT person_id, person_id FROM person_records
+"""
+
+
+def load_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
+    """Copy the previous publication's ids into the build database; False if there is none."""
+    if not published.exists():
+        con.execute(EMPTY_PREVIOUS_SQL)
+        return False
+    con.execute(f"ATTACH '{published}' AS prev (READ_ONLY)")
+    try:
+        tables = {r[0] for r in con.sql(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prev'").fetchall()}
+        if {"person_records", "id_history"} <= tables:
+            con.execute(PREVIOUS_TABLES_SQL)
+        else:
+            con.execute(EMPTY_PREVIOUS_SQL)
+            if "person_records" in tables:
+                con.execute("INSERT INTO prev_person_records "
+                            "SELECT unique_id, person_id FROM prev.person_records")
+    finally:
+        con.execute("DETACH prev")
+    return True
+
+
+def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str, delivery: str) -> None:
+    """Build `person_ids` (cluster -> stable id) and extend `id_history`."""
+    con.execute("SET VARIABLE foto_run_id = ?", [run_id])
+    con.execute("SET VARIABLE foto_delivery = ?", [delivery])
+    con.execute(ASSIGN_SQL)
+    con.execute(HISTORY_SQL)
