@@ -39,8 +39,8 @@ dev: $(BIN)/foto ## open the Dagster UI on the same home (http://127.0.0.1:3000)
 train: $(BIN)/foto ## train a new model version on the sample into var/models/
 	$(BIN)/foto train --inbox $(INBOX) --home $(HOME_DIR)
 
-eval: $(BIN)/foto ## precision / recall / F1 on a fresh 10,000-person delivery
-	$(BIN)/python benchmarks/eval.py --persons 10000 --seed 7
+eval: $(BIN)/foto ## quality at 10,000 and 100,000 persons, foto next to a plain Splink baseline
+	$(BIN)/python benchmarks/eval.py --persons 10000 100000 --seed 7
 
 bench: $(BIN)/foto ## time and peak memory of make run and of a 100,000-person run
 	$(BIN)/python benchmarks/bench_run.py

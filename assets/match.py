@@ -6,10 +6,11 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id
 from matching.constraints import enforce_constraints
+from matching.explain import build_explanations
 from matching.ids import assign_person_ids, load_previous
 from matching.models import current_model
 from matching.persons import build_person_records, store_pairs
-from matching.predict import predict_and_cluster
+from matching.predict import model_for_size, predict_and_cluster
 from matching.thresholds import load_thresholds
 from pipelines.resources import FotoPaths
 from warehouse.store import connect, write_table
@@ -29,6 +30,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
         store_pairs(con, thresholds)
+        build_explanations(con, model_for_size(model.path, records.num_rows))
         splits = enforce_constraints(con)
         con.execute("CREATE OR REPLACE TABLE run_info AS SELECT ? AS model_version, "
                     "? AS thresholds_version, ? AS link_threshold, ? AS review_threshold",

@@ -1,53 +1,92 @@
-"""`make eval`: a fresh delivery (seed other than the sample's), one `foto run`, its quality.
+"""`make eval`: fresh deliveries (seeds other than the sample's), one `foto run` each, and the
+quality of its persons next to a plain Splink baseline on the same standardised records.
 
-    python benchmarks/eval.py --persons 10000 --seed 7
+    python benchmarks/eval.py --persons 10000 100000 --seed 7
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import duckdb
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.metrics import linkage_metrics  # noqa: E402
+from benchmarks.baseline import baseline_clusters  # noqa: E402
+from benchmarks.metrics import blocking_recall, linkage_metrics, quality  # noqa: E402
+from matching.thresholds import load_thresholds  # noqa: E402
+
+ROWS = [("precision", "{:.4f}"), ("recall", "{:.4f}"), ("f1", "{:.4f}"),
+        ("persons_kept_whole", "{:.4f}"), ("persons_merged", "{:.4f}"),
+        ("persons_split", "{:.4f}"), ("found_persons", "{}"), ("predicted_pairs", "{}")]
+
+
+def evaluate(persons: int, seed: int, work: Path) -> dict:
+    """Generate, run foto, score foto and the baseline; returns all figures."""
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, str(ROOT / "data/sample/generate.py"), "--persons",
+                    str(persons), "--seed", str(seed), "--out", str(work / "data")],
+                   check=True, stdout=subprocess.DEVNULL)
+    t1 = time.perf_counter()
+    run = subprocess.run([str(Path(sys.executable).parent / "foto"), "run", "--inbox",
+                          str(work / "data/inbox"), "--home", str(work / "home")],
+                         stdout=subprocess.DEVNULL)
+    t2 = time.perf_counter()
+    if run.returncode != 0:
+        raise SystemExit(f"foto run exited {run.returncode} (work folder {work})")
+    warehouse, truth = work / "home/warehouse.duckdb", work / "data/truth.parquet"
+    ours = linkage_metrics(warehouse, truth) | blocking_recall(warehouse, truth)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    records = con.sql("SELECT * FROM std_persons").to_arrow_table()
+    con.close()
+    clusters = baseline_clusters(records, load_thresholds().link)
+    t3 = time.perf_counter()
+    c = duckdb.connect()
+    c.register("cl", clusters)
+    c.register("r", records.select(["unique_id", "source", "record_id"]))
+    assignment = c.sql("SELECT source, record_id, cluster_id AS person_id FROM r "
+                       "JOIN cl USING (unique_id)").to_arrow_table()
+    base = quality(assignment, truth)
+    return {"persons": persons, "seed": seed, "foto": ours, "baseline": base,
+            "seconds": {"generate": t1 - t0, "foto_run": t2 - t1, "baseline": t3 - t2}}
+
+
+def report(result: dict) -> None:
+    ours, base = result["foto"], result["baseline"]
+    print(f"\n{result['persons']} generated persons, seed {result['seed']}: "
+          f"{ours['records']} records, {ours['true_persons']} true persons "
+          f"(foto run {result['seconds']['foto_run']:.1f}s, "
+          f"baseline {result['seconds']['baseline']:.1f}s)")
+    print(f"  {'':22}{'foto':>10}{'baseline':>10}{'ratio':>8}")
+    for key, fmt in ROWS:
+        ratio = ours[key] / base[key] if base[key] else float("nan")
+        print(f"  {key:22}{fmt.format(ours[key]):>10}{fmt.format(base[key]):>10}"
+              f"{ratio:>8.3f}")
+    print(f"  blocking recall {ours['blocking_recall']:.4f}, candidate pairs "
+          f"{ours['candidate_pairs']} ({ours['candidates_per_record']:.2f} per record)")
 
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
-    p.add_argument("--persons", type=int, default=10000)
+    p.add_argument("--persons", type=int, nargs="+", default=[10000, 100000])
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--keep", type=Path, help="work folder to keep (default: a temporary one)")
+    p.add_argument("--keep", type=Path, help="work folder to keep (default: temporary)")
     args = p.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="foto-eval-"))
-    bin_dir = Path(sys.executable).parent
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, str(ROOT / "data/sample/generate.py"), "--persons",
-                    str(args.persons), "--seed", str(args.seed), "--out", str(work / "data")],
-                   check=True)
-    t1 = time.perf_counter()
-    run = subprocess.run([str(bin_dir / "foto"), "run", "--inbox", str(work / "data/inbox"),
-                          "--home", str(work / "home")])
-    t2 = time.perf_counter()
-    if run.returncode != 0:
-        print(f"foto run exited {run.returncode}", file=sys.stderr)
-        return run.returncode
-    m = linkage_metrics(work / "home/warehouse.duckdb", work / "data/truth.parquet")
-    print(f"\nEvaluation: {args.persons} generated persons, seed {args.seed} "
-          f"(generate {t1 - t0:.1f}s, foto run {t2 - t1:.1f}s)")
-    print(f"  records linked        {m['records']}")
-    print(f"  true persons          {m['true_persons']}   found persons {m['found_persons']}")
-    print(f"  pairs true/predicted  {m['true_pairs']} / {m['predicted_pairs']} "
-          f"(correct {m['correct_pairs']})")
-    print(f"  precision             {m['precision']:.4f}")
-    print(f"  recall                {m['recall']:.4f}")
-    print(f"  F1                    {m['f1']:.4f}")
-    print(f"  persons kept whole    {m['persons_kept_whole']:.4f}")
+    results = []
+    for n in args.persons:
+        result = evaluate(n, args.seed, work / str(n))
+        report(result)
+        results.append(result)
+    (work / "eval.json").write_text(json.dumps(results, indent=2, default=float))
+    print(f"\nfigures: {work / 'eval.json'}")
     return 0
 
 

@@ -1,8 +1,9 @@
-"""Linkage quality of a published `person_records` against a generator's truth.
+"""Linkage quality of a person assignment against a generator's truth.
 
 Evaluation only: the pipeline never reads truth. Pairwise figures count record pairs; "kept
 whole" is the share of true persons whose records all sit in one person id that holds no one
-else's records.
+else's; "merged" is the share of found persons holding records of more than one true person;
+"split" the share of true persons spread over more than one found person.
 """
 
 from __future__ import annotations
@@ -10,39 +11,88 @@ from __future__ import annotations
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+
+QUALITY_SQL = """
+WITH pred AS (SELECT sum(n * (n - 1) / 2) AS v FROM
+                (SELECT count(*) AS n FROM j GROUP BY person_id)),
+     true_ AS (SELECT sum(n * (n - 1) / 2) AS v FROM
+                (SELECT count(*) AS n FROM j GROUP BY person_key)),
+     tp AS (SELECT sum(n * (n - 1) / 2) AS v FROM
+                (SELECT count(*) AS n FROM j GROUP BY person_id, person_key)),
+     keys AS (SELECT person_key, count(DISTINCT person_id) AS ids,
+                     any_value(person_id) AS pid FROM j GROUP BY person_key),
+     ids AS (SELECT person_id, count(DISTINCT person_key) AS keys FROM j GROUP BY person_id)
+SELECT (SELECT v FROM pred), (SELECT v FROM true_), (SELECT v FROM tp),
+       (SELECT avg(CASE WHEN k.ids = 1 AND i.keys = 1 THEN 1 ELSE 0 END)
+        FROM keys k JOIN ids i ON i.person_id = k.pid),
+       (SELECT avg(CASE WHEN keys > 1 THEN 1 ELSE 0 END) FROM ids),
+       (SELECT avg(CASE WHEN ids > 1 THEN 1 ELSE 0 END) FROM keys),
+       (SELECT count(*) FROM j), (SELECT count(*) FROM keys), (SELECT count(*) FROM ids)
+"""
 
 
-def linkage_metrics(warehouse: Path, truth: Path) -> dict[str, float]:
-    """Pairwise precision, recall, F1 and persons kept whole, over records in both tables."""
+def quality(assignment: pa.Table, truth: Path) -> dict[str, float]:
+    """Figures for `assignment` (source, record_id, person_id) over records also in truth."""
     con = duckdb.connect()
-    con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
-    con.execute(f"""
-        CREATE TEMP TABLE j AS
-        SELECT p.person_id, t.person_key
-        FROM wh.person_records p
-        JOIN read_parquet('{truth}') t USING (source, record_id)""")
-    row = con.sql("""
-        WITH pred AS (SELECT sum(n * (n - 1) / 2) AS v FROM
-                        (SELECT count(*) AS n FROM j GROUP BY person_id)),
-             true_ AS (SELECT sum(n * (n - 1) / 2) AS v FROM
-                        (SELECT count(*) AS n FROM j GROUP BY person_key)),
-             tp AS (SELECT sum(n * (n - 1) / 2) AS v FROM
-                        (SELECT count(*) AS n FROM j GROUP BY person_id, person_key)),
-             keys AS (SELECT person_key, count(DISTINCT person_id) AS ids,
-                             any_value(person_id) AS pid FROM j GROUP BY person_key),
-             ids AS (SELECT person_id, count(DISTINCT person_key) AS keys FROM j
-                     GROUP BY person_id)
-        SELECT (SELECT v FROM pred), (SELECT v FROM true_), (SELECT v FROM tp),
-               (SELECT avg(CASE WHEN k.ids = 1 AND i.keys = 1 THEN 1 ELSE 0 END)
-                FROM keys k JOIN ids i ON i.person_id = k.pid),
-               (SELECT count(*) FROM j),
-               (SELECT count(DISTINCT person_key) FROM j),
-               (SELECT count(DISTINCT person_id) FROM j)""").fetchall()[0]
-    pred, true_, tp, whole, records, true_persons, found_persons = row
+    con.register("a", assignment)
+    con.execute(f"""CREATE TEMP TABLE j AS SELECT a.person_id, t.person_key
+                    FROM a JOIN read_parquet('{truth}') t USING (source, record_id)""")
+    pred, true_, tp, whole, merged, split, records, persons, found = \
+        con.sql(QUALITY_SQL).fetchall()[0]
     precision = tp / pred if pred else 1.0
     recall = tp / true_ if true_ else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"records": records, "true_persons": true_persons, "found_persons": found_persons,
+    return {"records": records, "true_persons": persons, "found_persons": found,
             "true_pairs": int(true_ or 0), "predicted_pairs": int(pred or 0),
             "correct_pairs": int(tp or 0), "precision": precision, "recall": recall,
-            "f1": f1, "persons_kept_whole": whole}
+            "f1": f1, "persons_kept_whole": whole, "persons_merged": merged,
+            "persons_split": split}
+
+
+def published_assignment(warehouse: Path) -> pa.Table:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.sql("SELECT source, record_id, person_id FROM person_records"
+                       ).to_arrow_table()
+    finally:
+        con.close()
+
+
+def linkage_metrics(warehouse: Path, truth: Path) -> dict[str, float]:
+    """Quality of a published warehouse's `person_records`."""
+    return quality(published_assignment(warehouse), truth)
+
+
+def blocking_recall(warehouse: Path, truth: Path) -> dict[str, float]:
+    """Share of true pairs that the production blocking rules make candidates, and the
+    number of candidate pairs per record."""
+    import logging
+
+    from splink import DuckDBAPI, Linker
+
+    from matching.linker import MODEL_COLUMNS
+    from matching.settings import settings
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    records = con.sql("SELECT * FROM std_persons").to_arrow_table()
+    con.close()
+    logging.getLogger("splink").setLevel(logging.WARNING)
+    linker = Linker(DuckDBAPI().register(records.select(MODEL_COLUMNS)), settings(),
+                    log_level=logging.WARNING)
+    blocked = linker.inference.compute_blocked_pairs_for_predict().as_pyarrow_table()
+    c = duckdb.connect()
+    c.register("b", blocked)
+    c.register("r", records.select(["unique_id", "source", "record_id"]))
+    c.execute(f"""CREATE TEMP TABLE k AS SELECT r.unique_id, t.person_key FROM r
+                  JOIN read_parquet('{truth}') t USING (source, record_id)""")
+    true_pairs, caught = c.sql("""
+        WITH tp AS (SELECT a.unique_id AS l, b2.unique_id AS r FROM k a JOIN k b2
+                    ON a.person_key = b2.person_key AND a.unique_id < b2.unique_id),
+             cand AS (SELECT least(join_key_l, join_key_r) AS l,
+                             greatest(join_key_l, join_key_r) AS r FROM b)
+        SELECT (SELECT count(*) FROM tp),
+               (SELECT count(*) FROM tp JOIN cand USING (l, r))""").fetchall()[0]
+    return {"blocking_recall": caught / true_pairs if true_pairs else 1.0,
+            "candidate_pairs": blocked.num_rows,
+            "candidates_per_record": blocked.num_rows / max(records.num_rows, 1)}

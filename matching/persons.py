@@ -45,7 +45,8 @@ def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     con.execute(f"""
         CREATE OR REPLACE TABLE match_pairs AS
         SELECT CASE WHEN match_probability >= {thresholds.link} THEN 'link' ELSE 'review' END
-                   AS decision, *
+                   AS decision,
+               COLUMNS('^(unique_id_[lr]|match_weight|match_probability|gamma_.*|mw_.*)$')
         FROM scored_pairs ORDER BY match_probability DESC""")
     con.execute("DROP TABLE IF EXISTS scored_pairs")
     con.execute("""

@@ -30,6 +30,9 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
     trained on a small delivery over-links a large one, where namesakes are many.
     """
     model = json.loads(model_path.read_text(encoding="utf-8"))
+    # Explanations need each comparison's level (gamma_*) and weight (mw_*) per pair.
+    model["retain_matching_columns"] = True
+    model["retain_intermediate_calculation_columns"] = True
     meta_path = model_path.with_name(model_path.stem + ".meta.json")
     trained_on = json.loads(meta_path.read_text(encoding="utf-8")).get("records") \
         if meta_path.exists() else None

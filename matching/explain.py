@@ -1,0 +1,71 @@
+"""Why two records are one person: each comparison's level and weight, for every scored pair.
+
+Splink gives each pair a comparison level per comparison (gamma_*) and a match weight per
+comparison (mw_*, plus mw_tf_adj_* for term-frequency adjustments). `comparison_levels` names
+the levels from the model; the view `match_evidence` has one row per pair and comparison with
+the level's label, its weight and a verdict (agreed, partly agreed, disagreed, missing); the view
+`link_explanation` has one row per pair with the whole story as one line, strongest first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+VERDICT_SQL = """
+CASE WHEN e.gamma = -1 THEN 'missing'
+     WHEN e.gamma = l.top_gamma THEN 'agreed'
+     WHEN e.gamma = 0 THEN 'disagreed'
+     ELSE 'partly agreed' END
+"""
+
+
+def comparison_levels(model: dict[str, Any]) -> pd.DataFrame:
+    """One row per comparison level of a Splink model, with the gamma value Splink gives it."""
+    rows = []
+    for comparison in model["comparisons"]:
+        levels = comparison["comparison_levels"]
+        ranked = [lv for lv in levels if not lv.get("is_null_level")]
+        for level in levels:
+            gamma = -1 if level.get("is_null_level") else len(ranked) - 1 - ranked.index(level)
+            rows.append({"comparison": comparison["output_column_name"], "gamma": gamma,
+                         "label": level.get("label_for_charts", ""),
+                         "top_gamma": len(ranked) - 1})
+    return pd.DataFrame(rows)
+
+
+def build_explanations(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> None:
+    """Store `comparison_levels` and create the `match_evidence` and `link_explanation` views."""
+    levels = comparison_levels(model)
+    con.register("_levels", levels)
+    con.execute("CREATE OR REPLACE TABLE comparison_levels AS SELECT * FROM _levels")
+    con.unregister("_levels")
+    columns = {r[0] for r in con.sql(
+        "SELECT column_name FROM duckdb_columns() WHERE table_name = 'match_pairs'").fetchall()}
+    parts = []
+    for name in levels["comparison"].unique():
+        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
+        parts.append(f"SELECT unique_id_l, unique_id_r, decision, match_probability, "
+                     f"'{name}' AS comparison, gamma_{name} AS gamma, "
+                     f"mw_{name}{tf} AS weight FROM match_pairs")
+    con.execute(f"""
+        CREATE OR REPLACE VIEW match_evidence AS
+        SELECT e.unique_id_l, e.unique_id_r, e.decision, e.match_probability, e.comparison,
+               l.label AS level, round(e.weight, 2) AS weight, {VERDICT_SQL} AS verdict
+        FROM ({' UNION ALL '.join(parts)}) e
+        JOIN comparison_levels l ON l.comparison = e.comparison AND l.gamma = e.gamma""")
+    con.execute("""
+        CREATE OR REPLACE VIEW link_explanation AS
+        SELECT unique_id_l, unique_id_r, any_value(decision) AS decision,
+               any_value(match_probability) AS match_probability,
+               list(comparison ORDER BY weight DESC) FILTER (verdict = 'agreed')
+                   AS agreed,
+               list(comparison ORDER BY weight DESC) FILTER (verdict = 'partly agreed')
+                   AS partly_agreed,
+               list(comparison ORDER BY weight) FILTER (verdict = 'disagreed') AS disagreed,
+               string_agg(comparison || ': ' || level || ' (' ||
+                          CASE WHEN weight >= 0 THEN '+' ELSE '' END || weight || ')', '; '
+                          ORDER BY weight DESC) AS explanation
+        FROM match_evidence GROUP BY unique_id_l, unique_id_r""")

@@ -1,0 +1,53 @@
+"""The stored explanation of a link names what agreed and what disagreed, truthfully."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def wh(sample_run: Path):
+    con = duckdb.connect(str(sample_run / "warehouse.duckdb"), read_only=True)
+    yield con
+    con.close()
+
+
+def test_every_scored_pair_has_evidence_for_every_comparison(wh) -> None:
+    pairs = wh.sql("SELECT count(*) FROM match_pairs").fetchall()[0][0]
+    comparisons = wh.sql("SELECT count(DISTINCT comparison) FROM comparison_levels"
+                         ).fetchall()[0][0]
+    assert wh.sql("SELECT count(*) FROM match_evidence").fetchall()[0][0] == pairs * comparisons
+
+
+def test_verdicts_match_the_records(wh) -> None:
+    rows = wh.sql("""
+        SELECT e.comparison, e.verdict, e.weight, a.surname = b.surname, a.dob = b.dob,
+               a.bsn = b.bsn
+        FROM match_evidence e
+        JOIN std_persons a ON a.unique_id = e.unique_id_l
+        JOIN std_persons b ON b.unique_id = e.unique_id_r
+        WHERE e.comparison IN ('surname', 'dob', 'bsn') AND e.verdict <> 'missing'
+        """).fetchall()
+    assert rows
+    for comparison, verdict, weight, same_surname, same_dob, same_bsn in rows:
+        same = {"surname": same_surname, "dob": same_dob, "bsn": same_bsn}[comparison]
+        assert (verdict == "agreed") == bool(same), (comparison, verdict)
+        assert (weight > 0) if verdict == "agreed" else True
+
+
+def test_a_link_with_a_disagreement_says_so_in_one_query(wh) -> None:
+    row = wh.sql("""
+        SELECT agreed, disagreed, explanation, match_probability FROM link_explanation
+        WHERE decision = 'link' AND len(disagreed) > 0
+        ORDER BY match_probability DESC LIMIT 1""").fetchall()
+    assert row, "the sample should hold a link despite a disagreeing field"
+    agreed, disagreed, explanation, probability = row[0]
+    assert agreed and disagreed and probability >= 0.8
+    for comparison in agreed + disagreed:
+        assert comparison + ":" in explanation
+    assert "disagree" in explanation
