@@ -42,8 +42,9 @@ train: $(BIN)/foto ## train a new model version on the sample into var/models/
 eval: $(BIN)/foto ## quality at 10,000 and 100,000 persons, foto next to a plain Splink baseline
 	$(BIN)/python benchmarks/eval.py --persons 10000 100000 --seed 7
 
-bench: $(BIN)/foto ## time and peak memory of make run and of a 100,000-person run
-	$(BIN)/python benchmarks/bench_run.py
+bench: $(BIN)/foto ## time and memory: whole runs, and matching stages at 100k and 1M records
+	$(BIN)/python benchmarks/bench_run.py --persons 100000
+	$(BIN)/python benchmarks/bench_matching.py --records 100000 1000000
 
 sample: $(BIN)/foto ## regenerate the committed sample (seeded, reproducible)
 	rm -rf data/sample/inbox data/sample/truth.parquet

@@ -1,0 +1,136 @@
+"""One matching stage on a generated delivery, run in its own process by bench_matching.py.
+
+    python benchmarks/bench_stage.py STAGE WORK_DIR
+
+Stages: standardise (read the four extracts, build std_persons), predict_foto,
+cluster_foto, predict_baseline, cluster_baseline. Each reads what the stage before it left in
+WORK_DIR/bench.duckdb and prints one JSON line of counts.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def standardise(work: Path) -> dict:
+    from assets.ingest import _read, store_ingest
+    from matching.schema import SOURCES
+    from matching.standardise import std_sql
+    from warehouse.store import connect
+
+    delivery = next((work / "data/inbox").glob("20*"))
+    with connect(work / "bench.duckdb") as con:
+        for source in SOURCES:
+            result, extra = _read(source, delivery)
+            store_ingest(con, result, extra)
+        union = " UNION ALL ".join(f"SELECT * FROM ({std_sql(s)})" for s in SOURCES)
+        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {union}")
+        return {"records": con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]}
+
+
+def _records(work: Path):
+    from warehouse.store import connect
+
+    with connect(work / "bench.duckdb", read_only=True) as con:
+        return con.sql("SELECT * FROM std_persons").to_arrow_table()
+
+
+def predict(work: Path, which: str) -> dict:
+    import logging
+
+    from splink import DuckDBAPI, Linker
+
+    from matching.linker import make_linker
+    from matching.models import bundled_model
+    from matching.predict import model_for_size
+    from matching.thresholds import load_thresholds
+    from warehouse.store import connect, write_table
+
+    records = _records(work)
+    thresholds = load_thresholds()
+    if which == "foto":
+        path = bundled_model().path
+        linker = make_linker(records, model_for_size(path, records.num_rows))
+    else:
+        from benchmarks.baseline import COLUMNS
+
+        linker = Linker(DuckDBAPI().register(records.select(COLUMNS)),
+                        str(work / "baseline_model.json"), log_level=logging.WARNING)
+    pairs = linker.inference.predict(threshold_match_probability=thresholds.review)
+    table = pairs.as_pyarrow_table()
+    with connect(work / "bench.duckdb") as con:
+        write_table(con, f"pairs_{which}", table)
+    return {"pairs": table.num_rows, "pairs_per_record": table.num_rows / records.num_rows}
+
+
+def cluster(work: Path, which: str) -> dict:
+    from matching.constraints import enforce_constraints
+    from matching.thresholds import load_thresholds
+    from warehouse.store import connect
+
+    link = load_thresholds().link
+    with connect(work / "bench.duckdb") as con:
+        con.execute(f"""CREATE OR REPLACE TABLE match_pairs AS
+            SELECT 'link' AS decision, unique_id_l, unique_id_r, match_probability
+            FROM pairs_{which} WHERE match_probability >= {link}""")
+        records = con.sql("SELECT unique_id FROM std_persons").to_arrow_table()
+        edges = con.sql("SELECT unique_id_l, unique_id_r FROM match_pairs").to_arrow_table()
+        from splink import DuckDBAPI
+        from splink.clustering import cluster_pairwise_predictions_at_threshold
+
+        clusters = cluster_pairwise_predictions_at_threshold(
+            records, edges, DuckDBAPI(), node_id_column_name="unique_id",
+            edge_id_column_name_left="unique_id_l", edge_id_column_name_right="unique_id_r",
+        ).as_pyarrow_table()
+        con.register("_c", clusters)
+        con.execute("CREATE OR REPLACE TABLE clusters AS "
+                    "SELECT unique_id, cluster_id FROM _c")
+        splits = enforce_constraints(con) if which == "foto" else 0
+        persons = con.sql("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
+    return {"persons": persons, "constraint_splits": splits}
+
+
+def train_baseline(work: Path) -> dict:
+    """Train the baseline once (not timed as a stage) and save it for predict_baseline."""
+    import logging
+
+    from splink import DuckDBAPI, Linker, block_on
+
+    from benchmarks.baseline import COLUMNS, baseline_settings
+
+    records = _records(work)
+    linker = Linker(DuckDBAPI().register(records.select(COLUMNS)), baseline_settings(),
+                    log_level=logging.WARNING)
+    linker.training.estimate_probability_two_random_records_match(
+        ["l.bsn = r.bsn"], recall=0.6)
+    linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("dob"))
+    linker.training.estimate_parameters_using_expectation_maximisation(
+        block_on("first_name", "surname"))
+    linker.misc.save_model_to_json(str(work / "baseline_model.json"), overwrite=True)
+    return {"trained_on": records.num_rows}
+
+
+def main() -> int:
+    stage, work = sys.argv[1], Path(sys.argv[2])
+    if stage == "standardise":
+        out = standardise(work)
+    elif stage == "train_baseline":
+        out = train_baseline(work)
+    elif stage.startswith("predict_"):
+        out = predict(work, stage.split("_", 1)[1])
+    elif stage.startswith("cluster_"):
+        out = cluster(work, stage.split("_", 1)[1])
+    else:
+        raise SystemExit(f"unknown stage {stage}")
+    print(json.dumps(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
