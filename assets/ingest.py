@@ -13,7 +13,7 @@ from assets.context import build_db
 from assets.sources import care, justice, municipal, police
 from assets.sources.common import ParseResult, message
 from matching.schema import SOURCES
-from matching.standardise import std_sql
+from matching.standardise import std_persons_sql, std_sql
 from pipelines.resources import FotoPaths
 from warehouse.store import connect, count, write_table
 
@@ -107,9 +107,8 @@ def std_asset(source: str) -> AssetsDefinition:
 @asset(group_name="ingest", deps=[f"std_{s}" for s in SOURCES], kinds={"duckdb"})
 def std_persons(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """All canonical person records, one row per accepted record of every source."""
-    union = " UNION ALL ".join(f"SELECT * FROM std_{s}" for s in SOURCES)
     with connect(build_db(context, paths)) as con:
-        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {union}")
+        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {std_persons_sql(SOURCES)}")
         per_source = dict(con.sql(
             "SELECT source, count(*) FROM std_persons GROUP BY source").fetchall())
     return MaterializeResult(metadata={"records": sum(per_source.values()),

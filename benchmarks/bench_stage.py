@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 def standardise(work: Path) -> dict:
     from assets.ingest import _read, store_ingest
     from matching.schema import SOURCES
-    from matching.standardise import std_sql
+    from matching.standardise import std_persons_sql
     from warehouse.store import connect
 
     delivery = next((work / "data/inbox").glob("20*"))
@@ -28,8 +28,8 @@ def standardise(work: Path) -> dict:
         for source in SOURCES:
             result, extra = _read(source, delivery)
             store_ingest(con, result, extra)
-        union = " UNION ALL ".join(f"SELECT * FROM ({std_sql(s)})" for s in SOURCES)
-        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {union}")
+        con.execute("CREATE OR REPLACE TABLE std_persons AS "
+                    + std_persons_sql(SOURCES, tables=False))
         return {"records": con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]}
 
 

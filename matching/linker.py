@@ -7,9 +7,11 @@ same code takes `splink.backends.spark.SparkAPI` when the country-wide scale nee
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
@@ -18,10 +20,13 @@ from matching.schema import CANONICAL_COLUMNS
 # Columns the model compares; the rest of the canonical record stays out of Splink.
 MODEL_COLUMNS = [
     "unique_id", "source", "given_names", "first_name", "first_name_key", "initials",
-    "surname", "surname_1", "surname_2", "surname_key",
+    "surname", "surname_1", "surname_2", "surname_key", "rare_surname_key",
     "dob", "dob_year", "dob_month", "dob_day", "bsn", "sex", "postcode", "huisnummer",
 ]
-assert set(MODEL_COLUMNS) <= set(CANONICAL_COLUMNS)
+assert set(MODEL_COLUMNS) <= {*CANONICAL_COLUMNS, "rare_surname_key"}
+# DuckDB takes most of the machine's memory unless told otherwise; Splink's work spills to disk
+# beyond this. FOTO_MATCH_MEMORY overrides it.
+DEFAULT_MEMORY_LIMIT = "6GB"
 
 
 def quiet_splink() -> None:
@@ -32,7 +37,13 @@ def quiet_splink() -> None:
 def make_linker(records: pa.Table, model: Any, db_api: Any | None = None) -> Linker:
     """A linker over `records` (canonical columns) with settings or a saved model path."""
     quiet_splink()
-    api = db_api or DuckDBAPI()
+    if db_api is None:
+        con = duckdb.connect()
+        con.execute("SET memory_limit = ?", [os.environ.get("FOTO_MATCH_MEMORY",
+                                                            DEFAULT_MEMORY_LIMIT)])
+        con.execute("SET preserve_insertion_order = false")
+        db_api = DuckDBAPI(con)
+    api = db_api
     sdf = api.register(records.select(MODEL_COLUMNS))
     settings = str(model) if isinstance(model, Path) else model
     return Linker(sdf, settings, log_level=logging.WARNING)

@@ -114,17 +114,23 @@ SEX = {
 
 COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
 
+# Each rule keeps its blocks small at a million records (candidate pairs per record stay
+# roughly constant as the region grows); together they catch the typical Dutch variations.
 BLOCKING_RULES_FOR_PREDICTION = [
     block_on("bsn"),
     block_on("dob", "substr(surname_1, 1, 2)"),
     block_on("dob", "left(initials, 1)"),
-    block_on("surname_key", "dob_year"),
-    block_on("surname_key", "left(initials, 1)"),
+    block_on("surname_key", "dob_year", "left(initials, 1)"),
+    block_on("rare_surname_key", "left(initials, 1)"),
+    "l.surname_key = r.surname_key AND left(l.initials, 1) = left(r.initials, 1) "
+    "AND (l.dob_year IS NULL OR r.dob_year IS NULL)",        # 'B. Bouali' without birth date
     block_on("first_name_key", "dob"),
-    block_on("first_name_key", "surname_key"),
+    block_on("surname_key", "dob_month", "dob_day", "left(initials, 1)"),   # birth year typo
+    "l.first_name_key = r.first_name_key AND l.surname_key = r.surname_key "
+    "AND (l.dob_year IS NULL OR r.dob_year IS NULL)",                    # birth date missing
     block_on("postcode", "huisnummer", "left(initials, 1)"),
-    "l.surname_1 = r.surname_2 AND left(l.initials, 1) = left(r.initials, 1)",
-    "l.surname_2 = r.surname_1 AND left(l.initials, 1) = left(r.initials, 1)",
+    "l.surname_1 = r.surname_2 AND l.first_name_key = r.first_name_key",  # married names
+    "l.surname_2 = r.surname_1 AND l.first_name_key = r.first_name_key",
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.

@@ -199,6 +199,21 @@ STD_SQL: dict[str, str] = {
 }
 
 
+# A surname key is "rare" when at most this many records carry it: only then is blocking on it
+# with an initial alone (no birth date) cheap enough and worth it.
+RARE_SURNAME_MAX_RECORDS = 30
+
+
+def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
+    """The union of the sources' canonical records, with the delivery-wide derived columns."""
+    parts = [f"SELECT * FROM std_{s}" if tables else f"SELECT * FROM ({std_sql(s)})"
+             for s in sources]
+    return f"""SELECT *, CASE WHEN count(*) OVER (PARTITION BY surname_key)
+                            <= {RARE_SURNAME_MAX_RECORDS} THEN surname_key END
+                    AS rare_surname_key
+               FROM ({' UNION ALL '.join(parts)})"""
+
+
 def std_sql(source: str) -> str:
     """The query that standardises one source's raw table into canonical records."""
     return _wrap(STD_SQL[source])
