@@ -32,8 +32,8 @@ SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r,
       WHEN a.dob = b.dob AND a.surname_1 = b.surname_1
        AND a.first_name_key <> b.first_name_key
        AND jaro_winkler_similarity(a.first_name, b.first_name) < 0.9
-       AND NOT list_contains(string_split(a.given_names, ' '), b.first_name)
-       AND NOT list_contains(string_split(b.given_names, ' '), a.first_name)
+       AND NOT list_contains(a.given_name_list, b.first_name)
+       AND NOT list_contains(b.given_name_list, a.first_name)
         THEN 'twins: same birth date and surname, different first names'
       WHEN a.first_name_key = b.first_name_key AND a.surname_1 = b.surname_1
        AND abs(a.dob_year - b.dob_year) >= {MIN_GENERATION_YEARS}

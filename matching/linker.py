@@ -16,14 +16,15 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from matching.schema import CANONICAL_COLUMNS
+from matching.standardise import DERIVED_COLUMNS
 
 # Columns the model compares; the rest of the canonical record stays out of Splink.
 MODEL_COLUMNS = [
     "unique_id", "source", "given_names", "first_name", "first_name_key", "initials",
-    "surname", "surname_1", "surname_2", "surname_key", "rare_surname_key",
+    "surname", "surname_1", "surname_2", "surname_key", *DERIVED_COLUMNS,
     "dob", "dob_year", "dob_month", "dob_day", "bsn", "sex", "postcode", "huisnummer",
 ]
-assert set(MODEL_COLUMNS) <= {*CANONICAL_COLUMNS, "rare_surname_key"}
+assert set(MODEL_COLUMNS) <= {*CANONICAL_COLUMNS, *DERIVED_COLUMNS}
 # DuckDB takes most of the machine's memory unless told otherwise; Splink's work spills to disk
 # beyond this. FOTO_MATCH_MEMORY overrides it.
 DEFAULT_MEMORY_LIMIT = "6GB"

@@ -204,13 +204,23 @@ STD_SQL: dict[str, str] = {
 RARE_SURNAME_MAX_RECORDS = 30
 
 
+DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_name_list",
+                   "dob_text"]
+
+
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
-    """The union of the sources' canonical records, with the delivery-wide derived columns."""
+    """The union of the sources' canonical records, with derived columns for matching:
+    blocking keys, and values that comparisons would otherwise compute for every pair."""
     parts = [f"SELECT * FROM std_{s}" if tables else f"SELECT * FROM ({std_sql(s)})"
              for s in sources]
     return f"""SELECT *, CASE WHEN count(*) OVER (PARTITION BY surname_key)
                             <= {RARE_SURNAME_MAX_RECORDS} THEN surname_key END
-                    AS rare_surname_key
+                    AS rare_surname_key,
+                  surname_key || ':' || left(initials, 1) AS name_key,
+                  CASE WHEN dob_year IS NULL THEN surname_key || ':' || left(initials, 1) END
+                    AS name_key_no_dob,
+                  string_split(given_names, ' ') AS given_name_list,
+                  CAST(dob AS VARCHAR) AS dob_text
                FROM ({' UNION ALL '.join(parts)})"""
 
 

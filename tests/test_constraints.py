@@ -34,7 +34,8 @@ def _cluster_db(records: list[dict]) -> duckdb.DuckDBPyConnection:
     frame = pd.DataFrame([base | r for r in records])
     frame["dob"] = pd.to_datetime(frame["dob"]).dt.date
     con.register("f", frame)
-    con.execute("CREATE TABLE std_persons AS SELECT * FROM f")
+    con.execute("CREATE TABLE std_persons AS SELECT *, string_split(given_names, ' ') "
+                "AS given_name_list FROM f")
     con.execute("CREATE TABLE clusters AS SELECT unique_id, 'c1' AS cluster_id FROM f")
     uids = list(frame["unique_id"])
     con.register("p", pd.DataFrame({
