@@ -20,6 +20,9 @@ import duckdb
 import pandas as pd
 
 MIN_GENERATION_YEARS = 12
+# Twins' first names must be clearly different: spelling variants and typos (Joao/Jlao,
+# Memet/Mehmed) score above this and are not taken for twins.
+TWIN_MAX_NAME_SIMILARITY = 0.75
 
 CANNOT_LINK_SQL = f"""
 WITH r AS (
@@ -31,7 +34,7 @@ SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r,
       WHEN a.bsn <> b.bsn THEN 'different valid BSNs'
       WHEN a.dob = b.dob AND a.surname_1 = b.surname_1
        AND a.first_name_key <> b.first_name_key
-       AND jaro_winkler_similarity(a.first_name, b.first_name) < 0.9
+       AND jaro_winkler_similarity(a.first_name, b.first_name) < {TWIN_MAX_NAME_SIMILARITY}
        AND NOT list_contains(a.given_name_list, b.first_name)
        AND NOT list_contains(b.given_name_list, a.first_name)
         THEN 'twins: same birth date and surname, different first names'

@@ -16,6 +16,7 @@ TRANSLITERATION_GROUPS: list[tuple[str, ...]] = [
     ("mohamed", "mohammed", "muhammad", "mohammad", "mohamad", "muhammed", "mohamet",
      "mohammet", "muhamed", "mouhamed", "mohamud", "mahamed"),
     ("ahmed", "ahmad", "achmed", "ahmet", "achmad"),
+    ("mehmet", "mehmed", "memet", "mehmmet", "mehmat"),
     ("youssef", "yusuf", "youssouf", "yousef", "yousif", "yusef", "joesoef", "yussuf",
      "youssuf", "jusuf", "yousouf"),
     ("mustafa", "mustapha", "moestafa", "mostafa", "mustefa"),

@@ -41,7 +41,8 @@ _NAME_MAP = "MAP {" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}"
 
 MACROS = f"""
 CREATE OR REPLACE MACRO foto_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
-    replace(replace(replace(lower(strip_accents(s)), 'ı', 'i'), 'ß', 'ss'), 'ø', 'o'),
+    replace(replace(replace(replace(replace(replace(lower(strip_accents(s)), 'ı', 'i'),
+        'ß', 'ss'), 'ø', 'o'), 'ł', 'l'), 'æ', 'ae'), 'đ', 'd'),
     '[^a-z0-9''\\- ]', ' ', 'g'), '\\s+', ' ', 'g')), '');
 CREATE OR REPLACE MACRO foto_bsn_digits(s) AS CASE
     WHEN regexp_full_match(trim(s), '[0-9][0-9 .]*') THEN

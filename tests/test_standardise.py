@@ -51,6 +51,7 @@ def test_fold_removes_diacritics_and_case(con) -> None:
     assert one(con, "foto_fold(?)", "Çelik") == "celik"
     assert one(con, "foto_fold(?)", "Smit-IJzerman") == "smit-ijzerman"
     assert one(con, "foto_fold(?)", "Yılmaz") == "yilmaz"
+    assert one(con, "foto_fold(?)", "Małgorzata Wiśniewska") == "malgorzata wisniewska"
     assert one(con, "foto_fold(?)", "  ") is None
 
 
