@@ -37,6 +37,7 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[
     out.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(out), overwrite=True)
     floored = floor_m_probabilities(out)
+    blocking = bsn_anchored_blocking_check(records)
     meta = {
         "model": out.name,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -46,6 +47,7 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[
         "u_max_pairs": U_MAX_PAIRS,
         "seed": SEED,
         "m_floored_levels": floored,
+        "blocking": blocking,
         "em_blocking_rules": [str(r.get_blocking_rule("duckdb").blocking_rule_sql)
                               if hasattr(r, "get_blocking_rule") else str(r)
                               for r in model_settings.TRAINING_BLOCKING_RULES],
@@ -53,6 +55,38 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[
     out.with_name(out.stem + ".meta.json").write_text(
         json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
+
+
+def bsn_anchored_blocking_check(records: pa.Table) -> dict[str, Any]:
+    """Blocking recall without truth: of the record pairs that share a valid BSN (one person,
+    nearly always), the share that the other blocking rules would still find if the BSN were
+    missing, which is how most police and every care record arrives. Also candidate pairs per
+    record for the full rule set. Evaluation against truth is `make eval`'s job."""
+    import duckdb
+    from splink import SettingsCreator
+
+    rules = model_settings.BLOCKING_RULES_FOR_PREDICTION
+    counts = {}
+    for name, chosen in (("all_rules", rules), ("without_bsn", rules[1:])):
+        settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="unique_id",
+                                   comparisons=model_settings.COMPARISONS,
+                                   blocking_rules_to_generate_predictions=chosen)
+        counts[name] = make_linker(records, settings).inference \
+            .compute_blocked_pairs_for_predict().as_pyarrow_table()
+    con = duckdb.connect()
+    con.register("r", records.select(["unique_id", "bsn"]))
+    con.register("c", counts["without_bsn"])
+    anchored, found = con.sql("""
+        WITH p AS (SELECT a.unique_id AS l, b.unique_id AS r FROM r a JOIN r b
+                   ON a.bsn = b.bsn AND a.unique_id < b.unique_id),
+             c2 AS (SELECT least(join_key_l, join_key_r) AS l,
+                           greatest(join_key_l, join_key_r) AS r FROM c)
+        SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM p JOIN c2 USING (l, r))
+        """).fetchall()[0]
+    return {"bsn_pairs": anchored,
+            "recall_without_bsn": round(found / anchored, 4) if anchored else None,
+            "candidate_pairs": counts["all_rules"].num_rows,
+            "candidates_per_record": round(counts["all_rules"].num_rows / records.num_rows, 2)}
 
 
 def floor_m_probabilities(model_path: Path) -> list[str]:
