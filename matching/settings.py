@@ -129,8 +129,8 @@ BLOCKING_RULES_FOR_PREDICTION = [
     block_on("first_name_key", "dob"),
     block_on("surname_key", "dob_month", "dob_day", "left(initials, 1)"),   # birth year typo
     block_on("postcode", "huisnummer", "left(initials, 1)"),
-    "l.surname_1 = r.surname_2 AND l.first_name_key = r.first_name_key",  # married names
-    "l.surname_2 = r.surname_1 AND l.first_name_key = r.first_name_key",
+    "l.name_key = r.second_name_key",        # 'E. Molenhout-Jacobs' and 'Elisabeth Jacobs'
+    "l.second_name_key = r.name_key",
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.

@@ -205,8 +205,8 @@ STD_SQL: dict[str, str] = {
 RARE_SURNAME_MAX_RECORDS = 30
 
 
-DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_name_list",
-                   "dob_text"]
+DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "second_name_key",
+                   "given_name_list", "dob_text"]
 
 
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
@@ -220,6 +220,7 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                   surname_key || ':' || left(initials, 1) AS name_key,
                   CASE WHEN dob_year IS NULL THEN surname_key || ':' || left(initials, 1) END
                     AS name_key_no_dob,
+                  foto_phonetic(surname_2) || ':' || left(initials, 1) AS second_name_key,
                   string_split(given_names, ' ') AS given_name_list,
                   CAST(dob AS VARCHAR) AS dob_text
                FROM ({' UNION ALL '.join(parts)})"""
