@@ -136,6 +136,7 @@ BLOCKING_RULES_FOR_PREDICTION = [
     block_on("postcode", "huisnummer", "left(initials, 1)"),
     block_on("first_name_key", "dob"),
     block_on("rare_surname_key", "left(initials, 1)"),
+    block_on("full_given_names", "dob_month", "dob_day"),   # 'Kim Sophie Lieke', new surname
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.
