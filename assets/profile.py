@@ -1,17 +1,50 @@
-"""Profile asset: `person`, one row per person, the photo's centre."""
+"""Profile assets: the timeline (`events`), the network (`relations`), the signals (`flags`)
+and `person`, one row per person with its priority: the photo's centre."""
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db
 from pipelines.resources import FotoPaths
+from warehouse.events import build_events
+from warehouse.flags import build_flags
 from warehouse.profile import build_person
+from warehouse.relations import build_relations
 from warehouse.store import connect
 
 
 @asset(group_name="profile", deps=["person_records"], kinds={"duckdb"})
+def events(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """One row per event on a person's timeline, every source."""
+    with connect(build_db(context, paths)) as con:
+        rows = build_events(con)
+    return MaterializeResult(metadata={"events": rows})
+
+
+@asset(group_name="profile", deps=["person_records"], kinds={"duckdb"})
+def relations(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """One row per person, related person and kind of relation, with evidence."""
+    with connect(build_db(context, paths)) as con:
+        rows = build_relations(con)
+        kinds = dict(con.sql("SELECT kind, count(*) FROM relations GROUP BY kind").fetchall())
+    return MaterializeResult(metadata={"relations": rows,
+                                       **{f"kind_{k}": v for k, v in kinds.items()}})
+
+
+@asset(group_name="profile", deps=["events", "relations"], kinds={"duckdb"})
+def flags(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """One row per flag per person: rule, period, evidence record ids."""
+    with connect(build_db(context, paths)) as con:
+        rows = build_flags(con, paths.delivery_date())
+        per_flag = dict(con.sql("SELECT flag, count(*) FROM flags GROUP BY flag").fetchall())
+    return MaterializeResult(metadata={"flags": rows, **per_flag})
+
+
+@asset(group_name="profile", deps=["person_records", "flags"], kinds={"duckdb"})
 def person(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-    """One row per person: preferred identity, sources, counts, and whether of concern."""
+    """One row per person: preferred identity, sources, counts, concern and priority."""
     with connect(build_db(context, paths)) as con:
         persons = build_person(con)
-        concern = con.sql("SELECT count(*) FROM person WHERE person_of_concern").fetchall()[0][0]
-    return MaterializeResult(metadata={"persons": persons, "persons_of_concern": concern})
+        by_priority = dict(con.sql("SELECT priority, count(*) FROM person "
+                                   "WHERE person_of_concern GROUP BY priority").fetchall())
+    return MaterializeResult(metadata={"persons": persons,
+                                       **{f"priority_{k}": v for k, v in by_priority.items()}})

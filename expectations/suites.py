@@ -107,11 +107,17 @@ def profile_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
                 SELECT 1 FROM person_records r WHERE r.person_id = p.person_id))
                 AS persons_without_records,
             (SELECT count(DISTINCT person_id) FROM person_records)
-                - (SELECT count(*) FROM person) AS persons_without_profile
+                - (SELECT count(*) FROM person) AS persons_without_profile,
+            (SELECT count(*) FROM flags WHERE coalesce(len(evidence_record_ids), 0) = 0)
+                AS flags_without_evidence,
+            (SELECT count(*) FROM person WHERE person_of_concern AND priority IS NULL)
+                AS persons_of_concern_without_priority
         """)
     rules = [
         Rule("duplicate_person_rows", high=cfg["max_duplicate_person_rows"]),
         Rule("persons_without_records", high=cfg["max_persons_without_records"]),
         Rule("persons_without_profile", low=0, high=0),
+        Rule("flags_without_evidence", high=0, why="every flag names its evidence"),
+        Rule("persons_of_concern_without_priority", high=0),
     ]
     return validate("person", metrics, rules)

@@ -3,7 +3,9 @@
 Source trust for a person's preferred identity: BRP first (the municipality registers it), then
 justice, police, care. Persons of concern are those the triage point must see: a police
 suspect or arrestee, a justice suspect, a care `pleger`, or the subject of a
-`zorgen_om_persoon` report.
+`zorgen_om_persoon` report. Their triage priority comes from their flags (`warehouse.flags`):
+`hoog` when a flag of severity hoog holds or domestic violence meets minors in the household,
+`midden` when another flag holds, else `laag`.
 """
 
 from __future__ import annotations
@@ -69,11 +71,24 @@ SELECT agg.person_id,
        agg.sources, agg.records, agg.police_records, agg.justice_records, agg.care_records,
        agg.municipal_records, agg.first_seen, agg.last_seen,
        concern.person_id IS NOT NULL AS person_of_concern,
-       coalesce(concern.reasons, []) AS concern_reasons
+       coalesce(concern.reasons, []) AS concern_reasons,
+       CASE WHEN concern.person_id IS NULL THEN NULL
+            WHEN list_contains(fl.severities, 'hoog') THEN 'hoog'
+            WHEN list_has_all(fl.codes, ['huiselijk_geweld_12m', 'minderjarigen_in_huishouden'])
+                THEN 'hoog'
+            WHEN fl.person_id IS NOT NULL THEN 'midden' ELSE 'laag' END AS priority,
+       CASE WHEN concern.person_id IS NOT NULL
+            THEN coalesce(array_to_string(fl.labels, '; '), 'geen signalen') END
+           AS priority_reason,
+       coalesce(fl.codes, []) AS flags
 FROM agg
 JOIN best USING (person_id)
 LEFT JOIN home USING (person_id)
 LEFT JOIN concern USING (person_id)
+LEFT JOIN (SELECT person_id, list(flag ORDER BY severity, flag) AS codes,
+                  list(label ORDER BY severity, flag) AS labels,
+                  list(DISTINCT severity) AS severities
+           FROM flags GROUP BY person_id) fl USING (person_id)
 ORDER BY agg.person_id
 """
 

@@ -1,0 +1,102 @@
+"""`flags`: one row per flag per person, each from a written rule, with its period and evidence.
+
+The reference date is the delivery date of the run (not the clock), so a rerun of an old
+delivery flags what was true then. "Within 12 months" means on or after the reference date
+minus 12 months. Priority follows from the flags: `hoog` when a flag of severity `hoog` holds,
+`midden` when any other flag holds, else `laag`; the reason lists the flags
+(`warehouse.profile` adds both to `person`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    code: str
+    label: str        # Dutch, as the triage sheet shows it
+    severity: str     # 'hoog' or 'midden'
+    rule: str         # the rule in words, stored with every flag
+    sql: str          # SELECT person_id, period_start, period_end, evidence (record ids)
+
+
+WITHIN_12M = "getvariable('foto_reference_date') - INTERVAL 12 MONTH"
+
+RULES = [
+    FlagRule(
+        "ex_partner_stalking_sash_hoog", "Ex-partnerstalking, SASH hoog", "hoog",
+        "Pleger in een melding ex-partnerstalking met SASH-risico hoog die open is of in de "
+        "laatste 12 maanden is ontvangen.",
+        f"""SELECT e.person_id, min(e.event_date), max(e.event_date), list(e.record_id)
+            FROM events e WHERE e.event_type = 'zorgmelding' AND e.role = 'pleger'
+              AND e.description = 'ex_partner_stalking' AND e.sash_risk = 'hoog'
+              AND (e.status = 'open' OR e.event_date >= {WITHIN_12M})
+            GROUP BY e.person_id"""),
+    FlagRule(
+        "huiselijk_geweld_12m", "Huiselijk geweld (12 mnd)", "midden",
+        "Verdachte in een politieregistratie met huiselijk geweld in de laatste 12 maanden.",
+        f"""SELECT person_id, min(event_date), max(event_date), list(record_id) FROM events
+            WHERE event_type = 'politieregistratie' AND role = 'verdachte'
+              AND domestic_violence AND event_date >= {WITHIN_12M}
+            GROUP BY person_id"""),
+    FlagRule(
+        "minderjarigen_in_huishouden", "Minderjarigen in huishouden", "midden",
+        "Een huisgenoot (zelfde BRP-adres) of kind in een zorgmelding is jonger dan 18 jaar "
+        "op de peildatum.",
+        """WITH born AS (
+                SELECT pr.person_id, coalesce(mode(s.dob), make_date(mode(s.dob_year), 7, 1))
+                           AS birth
+                FROM person_records pr JOIN std_persons s USING (unique_id)
+                WHERE s.dob_year IS NOT NULL GROUP BY pr.person_id)
+            SELECT r.person_id, NULL::DATE, NULL::DATE,
+                   list_distinct(flatten(list(r.evidence_record_ids)))
+            FROM relations r JOIN born b ON b.person_id = r.related_id
+            WHERE r.kind IN ('huisgenoot', 'kind_in_melding')
+              AND date_diff('year', b.birth, getvariable('foto_reference_date')) < 18
+            GROUP BY r.person_id"""),
+    FlagRule(
+        "open_strafzaak", "Lopende strafzaak", "midden",
+        "Een strafzaak met status ingeschreven of vervolging.",
+        """SELECT person_id, min(event_date), NULL::DATE, list(record_id) FROM events
+            WHERE event_type = 'strafzaak' AND status IN ('ingeschreven', 'vervolging')
+            GROUP BY person_id"""),
+    FlagRule(
+        "toezicht_of_contactverbod", "Toezicht of contactverbod", "midden",
+        "Reclasseringstoezicht met een einddatum op of na de peildatum, of een contactverbod "
+        "in een zaak die niet met sepot of vrijspraak is afgesloten.",
+        """SELECT pr.person_id, min(j.status_datum), max(j.toezicht_einddatum),
+                  list(j.record_id)
+            FROM raw_justice j
+            JOIN person_records pr ON pr.source = 'justice' AND pr.record_id = j.record_id
+            WHERE (j.toezicht_reclassering
+                   AND j.toezicht_einddatum >= getvariable('foto_reference_date'))
+               OR (j.contactverbod AND j.zaak_status NOT IN ('sepot', 'vrijspraak'))
+            GROUP BY pr.person_id"""),
+    FlagRule(
+        "veelpleger_12m", "Herhaald verdachte (3+ in 12 mnd)", "midden",
+        "Verdachte in drie of meer politieregistraties in de laatste 12 maanden.",
+        f"""SELECT person_id, min(event_date), max(event_date), list(record_id) FROM events
+            WHERE event_type = 'politieregistratie' AND role = 'verdachte'
+              AND event_date >= {WITHIN_12M}
+            GROUP BY person_id HAVING count(DISTINCT reference) >= 3"""),
+]
+
+
+def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str) -> int:
+    """Evaluate every rule into `flags`; returns the number of flags."""
+    con.execute("SET VARIABLE foto_reference_date = CAST(? AS DATE)", [reference_date])
+    con.execute("""CREATE OR REPLACE TABLE flags (person_id VARCHAR, flag VARCHAR,
+        label VARCHAR, severity VARCHAR, rule VARCHAR, period_start DATE, period_end DATE,
+        evidence_record_ids VARCHAR[], reference_date DATE)""")
+    for r in RULES:
+        con.execute(f"""INSERT INTO flags SELECT f.*, getvariable('foto_reference_date')
+            FROM (SELECT person_id, ? AS flag, ? AS label, ? AS severity, ? AS rule,
+                         s.* EXCLUDE (person_id)
+                  FROM ({r.sql}) s(person_id, period_start, period_end, evidence)) f""",
+                    [r.code, r.label, r.severity, r.rule])
+    return int(con.sql("SELECT count(*) FROM flags").fetchall()[0][0])
+
+
