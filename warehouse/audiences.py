@@ -46,10 +46,55 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
         "vanaf": "f.period_start",
         "tot": "f.period_end",
     },
+    # The timeline as triage may see it: that a partner registered something, when, and the
+    # person's role; police and justice say what kind of case, care only that a report exists.
+    "triage_tijdlijn": {
+        "person_id": "e.person_id",
+        "datum": "e.event_date",
+        "partner": "CASE e.source WHEN 'police' THEN 'Politie' WHEN 'justice' THEN 'OM / "
+                   "Reclassering' WHEN 'care' THEN 'Veilig Thuis / wijkteam' "
+                   "ELSE 'Gemeente (BRP)' END",
+        "gebeurtenis": "CASE WHEN e.source = 'care' THEN 'zorgmelding' "
+                       "WHEN e.source = 'municipal' THEN 'inschrijving op adres' "
+                       "ELSE e.event_type END",
+        "rol": "CASE WHEN e.source = 'municipal' THEN NULL ELSE e.role END",
+        "omschrijving": "CASE WHEN e.source IN ('police', 'justice') THEN e.description END",
+        "status": "CASE WHEN e.source IN ('police', 'justice') THEN e.status END",
+    },
+    # The network as counts per role: no names of victims, children or housemates.
+    "triage_netwerk": {
+        "person_id": "r.person_id",
+        "relatie": "r.kind",
+        "aantal": "count(DISTINCT r.related_id)",
+    },
+    # How sure the matching is: the weakest link that holds the person together, in words.
+    "triage_zekerheid": {
+        "person_id": "w.person_id",
+        "records": "w.records",
+        "zwakste_koppeling_kans": "w.link_probability",
+        "komt_overeen": "w.agreed",
+        "komt_deels_overeen": "w.partly_agreed",
+        "wijkt_af": "w.disagreed",
+    },
 }
 
 # Which rows each published table holds: persons of concern only, never anyone else.
 TRIAGE_SOURCES: dict[str, str] = {
+    "triage_tijdlijn": "FROM events e JOIN person p USING (person_id) WHERE p.person_of_concern "
+                       "ORDER BY e.person_id, datum DESC",
+    "triage_netwerk": "FROM relations r JOIN person p USING (person_id) "
+                      "WHERE p.person_of_concern GROUP BY r.person_id, r.kind "
+                      "ORDER BY r.person_id, r.kind",
+    "triage_zekerheid": """FROM (
+        SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
+               e.agreed, e.partly_agreed, e.disagreed,
+               row_number() OVER (PARTITION BY pr.person_id
+                                  ORDER BY pr.link_probability, pr.unique_id) AS rk
+        FROM person_records pr JOIN person p USING (person_id)
+        LEFT JOIN link_explanation e
+          ON (e.unique_id_l, e.unique_id_r) IN ((pr.unique_id, pr.strongest_link_to),
+                                                (pr.strongest_link_to, pr.unique_id))
+        WHERE p.person_of_concern) w WHERE w.rk = 1 ORDER BY w.person_id""",
     "triage_person": "FROM person WHERE person_of_concern ORDER BY naam, person_id",
     "triage_signaal": "FROM flags f JOIN person p ON p.person_id = f.person_id "
                       "WHERE p.person_of_concern ORDER BY f.person_id, signaal",

@@ -6,6 +6,7 @@ Layout of a home:
         warehouse.duckdb                the analysts' database of that publication
         triage/triage.duckdb            what the triage point may see (warehouse.audiences)
         triage/manifest.json            run, delivery, model, counts
+        triage/index.html, sheets/      the triage sheets (warehouse.sheets)
     warehouse.duckdb                    hard link to the current publication's warehouse
     published -> publications/<...>/triage   symlink, swapped atomically
 
@@ -25,6 +26,7 @@ from typing import Any
 import duckdb
 
 from warehouse.audiences import TRIAGE_TABLES, triage_select
+from warehouse.sheets import render_sheets
 
 KEEP_PUBLICATIONS = 5
 
@@ -59,7 +61,9 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any]) ->
         shutil.rmtree(staged)
     (staged / "triage").mkdir(parents=True)
     counts = build_triage(build, staged / "triage" / "triage.duckdb")
-    manifest = manifest | {"run_id": run_id, "published_at": stamp, "triage_rows": counts}
+    sheets = render_sheets(staged / "triage" / "triage.duckdb", staged / "triage", stamp)
+    manifest = manifest | {"run_id": run_id, "published_at": stamp, "triage_rows": counts,
+                           "sheets": sheets}
     (staged / "triage" / "manifest.json").write_text(
         json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(build, staged / "warehouse.duckdb")

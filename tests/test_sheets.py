@@ -1,0 +1,80 @@
+"""Triage sheets: one per person of concern, nobody else, every value shown as text."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from warehouse.audiences import TRIAGE_TABLES
+from warehouse.sheets import render_sheets
+
+
+def _triage_db(path: Path, name: str) -> Path:
+    """A triage database with the declared tables and one person of concern."""
+    con = duckdb.connect(str(path))
+    values = {"person_id": "'F1'", "naam": f"'{name}'", "bekend_als": "['Alias']",
+              "geboortedatum": "DATE '1984-06-02'", "geboortejaar": "1984",
+              "geslacht": "'M'", "bsn_bekend": "true", "woonplaats": "'Rotterdam'",
+              "bronnen": "['police', 'care']", "aantal_registraties": "2",
+              "politie": "1", "justitie": "0", "zorg": "1", "gemeente": "0",
+              "bekend_sinds": "DATE '2025-01-01'", "laatst_gezien": "DATE '2026-06-01'",
+              "reden_in_beeld": "['politie: verdachte']", "prioriteit": "'hoog'",
+              "prioriteit_reden": "'Ex-partnerstalking, SASH hoog'",
+              "signalen": "['ex_partner_stalking_sash_hoog']", "aantal_slachtoffers": "1",
+              "aantal_minderjarige_kinderen_in_meldingen": "0"}
+    cols = list(TRIAGE_TABLES["triage_person"])
+    con.execute("CREATE TABLE triage_person AS SELECT "
+                + ", ".join(f"{values[c]} AS {c}" for c in cols))
+    con.execute("CREATE TABLE triage_signaal AS SELECT 'F1' AS person_id, "
+                "'Ex-partnerstalking, SASH hoog' AS signaal, 'hoog' AS ernst, 'regel' AS regel,"
+                " DATE '2026-01-01' AS vanaf, NULL::DATE AS tot")
+    con.execute("CREATE TABLE triage_tijdlijn AS SELECT 'F1' AS person_id, "
+                "DATE '2026-06-01' AS datum, 'Politie' AS partner, 'politieregistratie' AS "
+                "gebeurtenis, 'verdachte' AS rol, 'bedreiging' AS omschrijving, "
+                "NULL AS status")
+    con.execute("CREATE TABLE triage_netwerk AS SELECT 'F1' AS person_id, "
+                "'ex_partner' AS relatie, 1 AS aantal")
+    con.execute("CREATE TABLE triage_zekerheid AS SELECT 'F1' AS person_id, 2 AS records, "
+                "0.97 AS zwakste_koppeling_kans, ['surname', 'dob'] AS komt_overeen, "
+                "['given_name'] AS komt_deels_overeen, ['address'] AS wijkt_af")
+    con.close()
+    return path
+
+
+def test_a_name_with_markup_is_shown_as_text(tmp_path: Path) -> None:
+    db = _triage_db(tmp_path / "t.duckdb", "<script>alert(1)</script> de Vries")
+    assert render_sheets(db, tmp_path / "out", "20261127T000000") == 1
+    for page in (tmp_path / "out" / "index.html", tmp_path / "out" / "sheets" / "F1.html"):
+        html = page.read_text(encoding="utf-8")
+        assert "<script>alert(1)" not in html
+        assert "&lt;script&gt;alert(1)&lt;/script&gt; de Vries" in html
+
+
+def test_sheet_says_what_triage_needs_in_dutch(tmp_path: Path) -> None:
+    db = _triage_db(tmp_path / "t.duckdb", "Peter de Vries")
+    render_sheets(db, tmp_path / "out", "20261127T000000")
+    html = (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8")
+    for text in ("prioriteit hoog", "Ex-partnerstalking, SASH hoog", "Politie",
+                 "Veilig Thuis / wijkteam", "1 × ex-partner", "97.0%",
+                 "achternaam, geboortedatum komen overeen", "adres wijkt af"):
+        assert text in html, text
+
+
+@pytest.mark.e2e
+def test_one_sheet_per_person_of_concern_and_no_one_else(sample_run: Path) -> None:
+    published = sample_run / "published"
+    con = duckdb.connect(str(published / "triage.duckdb"), read_only=True)
+    concern = {p for (p,) in con.sql("SELECT person_id FROM triage_person").fetchall()}
+    con.close()
+    sheets = {p.stem for p in (published / "sheets").glob("*.html")}
+    assert sheets == concern and concern
+    wh = duckdb.connect(str(sample_run / "warehouse.duckdb"), read_only=True)
+    others = {p for (p,) in wh.sql(
+        "SELECT person_id FROM person WHERE NOT person_of_concern").fetchall()}
+    wh.close()
+    assert not sheets & others            # victims, witnesses, children: no sheet
+    manifest = json.loads((published / "manifest.json").read_text())
+    assert manifest["sheets"] == len(concern)

@@ -1,0 +1,72 @@
+"""Triage sheets ("de foto"): one static HTML page per person of concern, and an index.
+
+Rendered from the published triage database only, so a sheet can never show more than the
+declared triage columns (`warehouse.audiences`). Jinja2 autoescaping makes every value text:
+a name holding `<script>` is shown, never run. Pages need no server and print on A4.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+PARTNERS = {"police": "Politie", "justice": "OM / Reclassering",
+            "care": "Veilig Thuis / wijkteam", "municipal": "Gemeente (BRP)"}
+RELATIONS = {"huisgenoot": "huisgenoot", "ouder": "ouder", "kind": "kind (BRP)",
+             "broer_zus": "broer of zus", "partner": "partner",
+             "slachtoffer": "slachtoffer", "verdachte": "mede-verdachte",
+             "medebetrokkene": "betrokkene bij dezelfde registratie", "pleger": "pleger",
+             "kind_in_melding": "kind in een zorgmelding", "ex_partner": "ex-partner"}
+FIELDS = {"bsn": "BSN", "given_name": "voornaam", "surname": "achternaam",
+          "dob": "geboortedatum", "address": "adres", "sex": "geslacht"}
+PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("warehouse", "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    env.filters["partner"] = lambda s: PARTNERS.get(s, s)
+    env.filters["relation"] = lambda s: RELATIONS.get(s, s)
+    env.filters["field"] = lambda s: FIELDS.get(s, s)
+    return env
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+    rel = con.sql(sql)
+    return [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+
+
+def _grouped(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row["person_id"], []).append(row)
+    return out
+
+
+def render_sheets(triage_db: Path, out_dir: Path, published_at: str) -> int:
+    """Write `index.html` and `sheets/<person_id>.html`; returns the number of sheets."""
+    env = _environment()
+    con = duckdb.connect(str(triage_db), read_only=True)
+    try:
+        persons = _rows(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
+        signals = _grouped(_rows(con, "SELECT * FROM triage_signaal"))
+        timeline = _grouped(_rows(con, "SELECT * FROM triage_tijdlijn"))
+        network = _grouped(_rows(con, "SELECT * FROM triage_netwerk"))
+        certainty = {r["person_id"]: r for r in _rows(con, "SELECT * FROM triage_zekerheid")}
+    finally:
+        con.close()
+    sheets = out_dir / "sheets"
+    sheets.mkdir(parents=True, exist_ok=True)
+    sheet = env.get_template("sheet.html")
+    for p in persons:
+        pid = p["person_id"]
+        (sheets / f"{pid}.html").write_text(sheet.render(
+            p=p, signals=signals.get(pid, []), timeline=timeline.get(pid, []),
+            network=network.get(pid, []), certainty=certainty.get(pid),
+            published_at=published_at), encoding="utf-8")
+    (out_dir / "index.html").write_text(env.get_template("index.html").render(
+        persons=persons, published_at=published_at), encoding="utf-8")
+    return len(persons)
