@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import duckdb
@@ -58,7 +61,7 @@ def test_sheet_says_what_triage_needs_in_dutch(tmp_path: Path) -> None:
     render_sheets(db, tmp_path / "out", "20261127T000000")
     html = (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8")
     for text in ("prioriteit hoog", "Ex-partnerstalking, SASH hoog", "Politie",
-                 "Veilig Thuis / wijkteam", "1 × ex-partner", "97.0%",
+                 "Veilig Thuis / wijkteam", "1 × ex-partner", "97,0%",
                  "achternaam, geboortedatum komen overeen", "adres wijkt af"):
         assert text in html, text
 
@@ -78,3 +81,26 @@ def test_one_sheet_per_person_of_concern_and_no_one_else(sample_run: Path) -> No
     assert not sheets & others            # victims, witnesses, children: no sheet
     manifest = json.loads((published / "manifest.json").read_text())
     assert manifest["sheets"] == len(concern)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="chromium is not installed (.ci/run installs it; in CI this fails)")
+def test_sheet_and_index_in_headless_chromium(tmp_path: Path) -> None:
+    """What a person sees in a real browser: the page's text, and no script from a name."""
+    db = _triage_db(tmp_path / "t.duckdb",
+                    "<script>document.title=1</script>Peter de Vries")
+    render_sheets(db, tmp_path / "out", "20261127T000000")
+    for page, expected in ((tmp_path / "out" / "sheets" / "F1.html", "Waarom in beeld"),
+                           (tmp_path / "out" / "index.html", "Personen in beeld")):
+        assert CHROMIUM, "chromium is missing: .ci/run should have installed it"
+        dom = subprocess.run(
+            [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+             "--no-first-run", "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--dump-dom",
+             page.as_uri()], capture_output=True, text=True, timeout=120, check=True).stdout
+        assert expected in dom
+        assert "<title>1</title>" not in dom
+        assert "&lt;script&gt;document.title=1&lt;/script&gt;Peter de Vries" in dom

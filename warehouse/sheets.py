@@ -31,7 +31,15 @@ def _environment() -> Environment:
     env.filters["partner"] = lambda s: PARTNERS.get(s, s)
     env.filters["relation"] = lambda s: RELATIONS.get(s, s)
     env.filters["field"] = lambda s: FIELDS.get(s, s)
+    env.filters["percent"] = percent
     return env
+
+
+def percent(p: float) -> str:
+    """A probability as Dutch triage staff read it: '97,3%', never a rounded-up '100%'."""
+    if p >= 0.999:
+        return "meer dan 99,9%"
+    return f"{p * 100:.1f}%".replace(".", ",")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
