@@ -91,9 +91,9 @@ TRIAGE_SOURCES: dict[str, str] = {
                row_number() OVER (PARTITION BY pr.person_id
                                   ORDER BY pr.link_probability, pr.unique_id) AS rk
         FROM person_records pr JOIN person p USING (person_id)
-        LEFT JOIN link_explanation e
-          ON (e.unique_id_l, e.unique_id_r) IN ((pr.unique_id, pr.strongest_link_to),
-                                                (pr.strongest_link_to, pr.unique_id))
+        LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
+          ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)
+         AND e.unique_id_r = greatest(pr.unique_id, pr.strongest_link_to)
         WHERE p.person_of_concern) w WHERE w.rk = 1 ORDER BY w.person_id""",
     "triage_person": "FROM person WHERE person_of_concern ORDER BY naam, person_id",
     "triage_signaal": "FROM flags f JOIN person p ON p.person_id = f.person_id "

@@ -19,9 +19,13 @@ WITH bsn_person AS (
 brp AS (
     SELECT pr.person_id, b.* FROM raw_municipal b
     JOIN person_records pr ON pr.source = 'municipal' AND pr.record_id = b.record_id),
-parents AS (
-    SELECT brp.person_id AS child, brp.record_id, bp.person_id AS parent
-    FROM brp JOIN bsn_person bp ON bp.bsn IN (brp.ouder1_bsn, brp.ouder2_bsn)),
+parent_bsn AS (
+    SELECT person_id, record_id, ouder1_bsn AS bsn FROM brp WHERE ouder1_bsn IS NOT NULL
+    UNION ALL
+    SELECT person_id, record_id, ouder2_bsn FROM brp WHERE ouder2_bsn IS NOT NULL),
+parents AS (  -- equi-joins only: an IN over two columns would be a nested loop
+    SELECT DISTINCT pb.person_id AS child, pb.record_id, bp.person_id AS parent
+    FROM parent_bsn pb JOIN bsn_person bp USING (bsn)),
 police AS (
     SELECT pr.person_id, p.record_id, p.rol, regexp_extract(p.record_id, '^(PL-[^-]+)', 1) AS reg
     FROM raw_police p
