@@ -1,6 +1,8 @@
 """Publish asset: runs only when every blocking check upstream passed (Dagster skips it
 otherwise), then swaps the run's checked files in as the current publication."""
 
+import json
+
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id
@@ -22,4 +24,8 @@ def publication(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     manifest = {"delivery": paths.delivery_date(), "model_version": model,
                 "sources": counts, "persons": persons}
     final = publish(paths.home_dir, db.parent, build_id(context), manifest)
-    return MaterializeResult(metadata={"publication": final.name, "persons": persons})
+    written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
+    return MaterializeResult(metadata={"publication": final.name, "persons": persons,
+                                       "sheets": written["sheets"],
+                                       "sheets_rendered": written["rendered"],
+                                       "sheets_reused": written["reused"]})

@@ -117,3 +117,20 @@ def test_no_personal_data_in_dagster_instance_or_logs(sample_run: Path) -> None:
             data = path.read_bytes()
             hits = [n for n in needles if n in data]
             assert not hits, f"{len(hits)} personal values in {path.relative_to(sample_run)}"
+
+
+def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
+        sample_run: Path, tmp_path: Path) -> None:
+    """Same delivery, same photo: ids are stable and no sheet needs re-publishing."""
+    import json
+
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
+    before = set(q(home / "warehouse.duckdb",
+                   "SELECT person_id, source, record_id FROM person_records"))
+    assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
+    after = set(q(home / "warehouse.duckdb",
+                  "SELECT person_id, source, record_id FROM person_records"))
+    assert before == after
+    manifest = json.loads((home / "published" / "manifest.json").read_text())
+    assert manifest["rendered"] == 0 and manifest["reused"] == manifest["sheets"] > 0

@@ -49,7 +49,7 @@ def _triage_db(path: Path, name: str) -> Path:
 
 def test_a_name_with_markup_is_shown_as_text(tmp_path: Path) -> None:
     db = _triage_db(tmp_path / "t.duckdb", "<script>alert(1)</script> de Vries")
-    assert render_sheets(db, tmp_path / "out", "20261127T000000") == 1
+    assert render_sheets(db, tmp_path / "out", "20261127T000000")["sheets"] == 1
     for page in (tmp_path / "out" / "index.html", tmp_path / "out" / "sheets" / "F1.html"):
         html = page.read_text(encoding="utf-8")
         assert "<script>alert(1)" not in html
@@ -81,6 +81,22 @@ def test_one_sheet_per_person_of_concern_and_no_one_else(sample_run: Path) -> No
     assert not sheets & others            # victims, witnesses, children: no sheet
     manifest = json.loads((published / "manifest.json").read_text())
     assert manifest["sheets"] == len(concern)
+
+
+def test_unchanged_sheets_are_reused_changed_ones_rendered(tmp_path: Path) -> None:
+    db = _triage_db(tmp_path / "t.duckdb", "Peter de Vries")
+    first = render_sheets(db, tmp_path / "one", "1")
+    assert first == {"sheets": 1, "rendered": 1, "reused": 0}
+    again = render_sheets(db, tmp_path / "two", "2", previous=tmp_path / "one")
+    assert again == {"sheets": 1, "rendered": 0, "reused": 1}
+    assert (tmp_path / "two" / "sheets" / "F1.html").stat().st_ino == \
+        (tmp_path / "one" / "sheets" / "F1.html").stat().st_ino
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE triage_person SET prioriteit = 'midden'")
+    con.close()
+    changed = render_sheets(db, tmp_path / "three", "3", previous=tmp_path / "two")
+    assert changed == {"sheets": 1, "rendered": 1, "reused": 0}
+    assert "prioriteit midden" in (tmp_path / "three" / "sheets" / "F1.html").read_text()
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -81,7 +81,8 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
 # Which rows each published table holds: persons of concern only, never anyone else.
 TRIAGE_SOURCES: dict[str, str] = {
     "triage_tijdlijn": "FROM events e JOIN person p USING (person_id) WHERE p.person_of_concern "
-                       "ORDER BY e.person_id, datum DESC",
+                       "ORDER BY e.person_id, datum DESC, partner, gebeurtenis, rol, "
+                       "omschrijving, status, e.record_id",
     "triage_netwerk": "FROM relations r JOIN person p USING (person_id) "
                       "WHERE p.person_of_concern GROUP BY r.person_id, r.kind "
                       "ORDER BY r.person_id, r.kind",

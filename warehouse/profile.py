@@ -62,8 +62,7 @@ SELECT agg.person_id,
        best.display_name AS preferred_name,
        best.source AS name_source,
        list_filter(agg.names_seen, lambda n: n <> best.display_name) AS aliases,
-       coalesce(CASE WHEN best.source = 'municipal' THEN best.dob END, agg.common_dob, best.dob)
-           AS birth_date,
+       coalesce(best.dob, agg.common_dob) AS birth_date,  -- the most trusted source first
        coalesce(best.dob_year, year(agg.common_dob)) AS birth_year,
        best.sex,
        agg.valid_bsns > 0 AS bsn_known, agg.bsn,

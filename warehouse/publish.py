@@ -61,9 +61,11 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any]) ->
         shutil.rmtree(staged)
     (staged / "triage").mkdir(parents=True)
     counts = build_triage(build, staged / "triage" / "triage.duckdb")
-    sheets = render_sheets(staged / "triage" / "triage.duckdb", staged / "triage", stamp)
+    previous = current_publication(home)
+    sheets = render_sheets(staged / "triage" / "triage.duckdb", staged / "triage", stamp,
+                           previous / "triage" if previous else None)
     manifest = manifest | {"run_id": run_id, "published_at": stamp, "triage_rows": counts,
-                           "sheets": sheets}
+                           **sheets}
     (staged / "triage" / "manifest.json").write_text(
         json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(build, staged / "warehouse.duckdb")

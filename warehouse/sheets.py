@@ -7,6 +7,9 @@ a name holding `<script>` is shown, never run. Pages need no server and print on
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from pathlib import Path
 
 import duckdb
@@ -21,6 +24,7 @@ RELATIONS = {"huisgenoot": "huisgenoot", "ouder": "ouder", "kind": "kind (BRP)",
              "kind_in_melding": "kind in een zorgmelding", "ex_partner": "ex-partner"}
 FIELDS = {"bsn": "BSN", "given_name": "voornaam", "surname": "achternaam",
           "dob": "geboortedatum", "address": "adres", "sex": "geslacht"}
+DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
 PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END"
 
 
@@ -54,27 +58,57 @@ def _grouped(rows: list[dict]) -> dict[str, list[dict]]:
     return out
 
 
-def render_sheets(triage_db: Path, out_dir: Path, published_at: str) -> int:
-    """Write `index.html` and `sheets/<person_id>.html`; returns the number of sheets."""
+def _digest(parts: dict) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
+                  previous: Path | None = None) -> dict[str, int]:
+    """Write `index.html` and `sheets/<person_id>.html`.
+
+    A sheet whose content is unchanged since the `previous` publication's triage folder is
+    hard-linked from it instead of rendered again, so a nightly run re-publishes only persons
+    whose photo changed. Returns counts of sheets rendered and reused.
+    """
     env = _environment()
     con = duckdb.connect(str(triage_db), read_only=True)
     try:
         persons = _rows(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
-        signals = _grouped(_rows(con, "SELECT * FROM triage_signaal"))
-        timeline = _grouped(_rows(con, "SELECT * FROM triage_tijdlijn"))
-        network = _grouped(_rows(con, "SELECT * FROM triage_netwerk"))
+        signals = _grouped(_rows(con, "SELECT * FROM triage_signaal ORDER BY ALL"))
+        timeline = _grouped(_rows(con, "SELECT * FROM triage_tijdlijn ORDER BY person_id, "
+                                       "datum DESC NULLS LAST, partner, gebeurtenis, rol, "
+                                       "omschrijving, status"))
+        network = _grouped(_rows(con, "SELECT * FROM triage_netwerk ORDER BY ALL"))
         certainty = {r["person_id"]: r for r in _rows(con, "SELECT * FROM triage_zekerheid")}
     finally:
         con.close()
     sheets = out_dir / "sheets"
     sheets.mkdir(parents=True, exist_ok=True)
+    old_digests = _previous_digests(previous)
+    digests: dict[str, str] = {}
     sheet = env.get_template("sheet.html")
+    rendered = reused = 0
     for p in persons:
         pid = p["person_id"]
-        (sheets / f"{pid}.html").write_text(sheet.render(
-            p=p, signals=signals.get(pid, []), timeline=timeline.get(pid, []),
-            network=network.get(pid, []), certainty=certainty.get(pid),
-            published_at=published_at), encoding="utf-8")
+        parts = {"p": p, "signals": signals.get(pid, []), "timeline": timeline.get(pid, []),
+                 "network": network.get(pid, []), "certainty": certainty.get(pid)}
+        digests[pid] = _digest(parts)
+        target = sheets / f"{pid}.html"
+        if previous is not None and old_digests.get(pid) == digests[pid] \
+                and (previous / "sheets" / f"{pid}.html").exists():
+            os.link(previous / "sheets" / f"{pid}.html", target)
+            reused += 1
+            continue
+        target.write_text(sheet.render(**parts), encoding="utf-8")
+        rendered += 1
+    (sheets / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     (out_dir / "index.html").write_text(env.get_template("index.html").render(
         persons=persons, published_at=published_at), encoding="utf-8")
-    return len(persons)
+    return {"sheets": len(persons), "rendered": rendered, "reused": reused}
+
+
+def _previous_digests(previous: Path | None) -> dict[str, str]:
+    path = previous / "sheets" / DIGESTS if previous else None
+    if path is None or not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))
