@@ -42,9 +42,10 @@ train: $(BIN)/foto ## train a new model version on the sample into var/models/
 eval: $(BIN)/foto ## quality at 10,000 and 100,000 persons, foto next to a plain Splink baseline
 	$(BIN)/python benchmarks/eval.py --persons 10000 100000 --seed 7
 
-bench: $(BIN)/foto ## time and memory: whole runs, and matching stages at 100k and 1M records
+bench: $(BIN)/foto ## time and memory: whole runs, matching stages, profile and sheets (100k, 1M)
 	$(BIN)/python benchmarks/bench_run.py --persons 100000
 	$(BIN)/python benchmarks/bench_matching.py --records 100000 1000000
+	$(BIN)/python benchmarks/bench_profile.py --records 100000 1000000
 
 sample: $(BIN)/foto ## regenerate the committed sample (seeded, reproducible)
 	rm -rf data/sample/inbox data/sample/truth.parquet
