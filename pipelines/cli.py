@@ -3,6 +3,7 @@
     foto run [--inbox DIR] [--home DIR] [--date YYYY-MM-DD]
     foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD]
     foto arrest FILE.json [--home DIR]
+    foto rollback [--home DIR]
 
 Runs go through Dagster on the home's instance, so they show in the UI (`make dev`). What this
 prints is read by operators: counts, ids and metric names only, never personal values.
@@ -95,6 +96,14 @@ def cmd_arrest(args: argparse.Namespace) -> int:
     return 2
 
 
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from warehouse.publish import rollback
+
+    old, new = rollback(Path(args.home).resolve())
+    console.print(f"rolled back: published is now {new.name} (was {old.name})")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="foto", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -109,6 +118,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("file", type=Path)
     s.add_argument("--home", default=DEFAULT_HOME)
     s.set_defaults(func=cmd_arrest)
+    s = sub.add_parser("rollback", help="make the previous publication current again")
+    s.add_argument("--home", default=DEFAULT_HOME)
+    s.set_defaults(func=cmd_rollback)
     return p
 
 

@@ -134,3 +134,17 @@ def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
     assert before == after
     manifest = json.loads((home / "published" / "manifest.json").read_text())
     assert manifest["rendered"] == 0 and manifest["reused"] == manifest["sheets"] > 0
+
+
+def test_rollback_restores_the_previous_publication(sample_run: Path, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
+    first = (home / "published").resolve()
+    assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
+    second = (home / "published").resolve()
+    assert second != first
+    assert foto("rollback", "--home", str(home)) == 0
+    assert (home / "published").resolve() == first
+    assert (home / "warehouse.duckdb").stat().st_ino == \
+        (first.parent / "warehouse.duckdb").stat().st_ino
+    assert foto("rollback", "--home", str(home)) == 2     # nothing earlier than the first

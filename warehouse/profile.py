@@ -92,7 +92,28 @@ ORDER BY agg.person_id
 """
 
 
+VIEWS_SQL = """
+CREATE OR REPLACE VIEW persons_of_concern AS
+SELECT person_id, preferred_name, birth_date, city, priority, priority_reason, flags,
+       concern_reasons, sources, records, first_seen, last_seen
+FROM person WHERE person_of_concern
+ORDER BY CASE priority WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END, preferred_name;
+
+CREATE OR REPLACE VIEW network_of_concern AS
+SELECT p.person_id, p.preferred_name, p.priority,
+       count(DISTINCT r.related_id) FILTER (r.kind IN ('slachtoffer', 'ex_partner')) AS victims,
+       count(DISTINCT r.related_id) FILTER (r.kind IN ('kind', 'kind_in_melding')) AS children,
+       count(DISTINCT r.related_id) FILTER (r.kind = 'huisgenoot') AS housemates,
+       count(DISTINCT r.related_id) FILTER (r.kind IN ('ouder', 'broer_zus', 'partner'))
+           AS family
+FROM person p LEFT JOIN relations r USING (person_id)
+WHERE p.person_of_concern GROUP BY ALL;
+"""
+
+
 def build_person(con: duckdb.DuckDBPyConnection) -> int:
-    """Build `person` (one row per person); returns the number of persons."""
+    """Build `person` (one row per person) and the views for common questions; returns the
+    number of persons."""
     con.execute(PERSON_SQL)
+    con.execute(VIEWS_SQL)
     return int(con.sql("SELECT count(*) FROM person").fetchall()[0][0])

@@ -94,6 +94,22 @@ def point_to(home: Path, publication: Path) -> None:
     _fsync_dir(home)
 
 
+def rollback(home: Path) -> tuple[Path, Path]:
+    """Make the publication before the current one current again: (from, to).
+
+    Readers keep the files they opened; the next run inherits person ids from what is then
+    published. Raises when there is no earlier publication to return to.
+    """
+    current = current_publication(home)
+    pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir()) \
+        if (home / "publications").is_dir() else []
+    earlier = [p for p in pubs if current is None or p.name < current.name]
+    if current is None or not earlier:
+        raise FileNotFoundError(f"no earlier publication to roll back to in {home}")
+    point_to(home, earlier[-1])
+    return current, earlier[-1]
+
+
 def current_publication(home: Path) -> Path | None:
     link = home / "published"
     return link.resolve().parent if link.is_symlink() else None
