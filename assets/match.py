@@ -26,12 +26,13 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     db = build_db(context, paths)
     with connect(db) as con:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
-    result = predict_and_cluster(records, model.path, thresholds)
+    settings = model_for_size(model.path, records.num_rows)
+    result = predict_and_cluster(records, settings, thresholds)
     with connect(db) as con:
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
         store_pairs(con, thresholds)
-        build_explanations(con, model_for_size(model.path, records.num_rows))
+        build_explanations(con, settings)
         splits = enforce_constraints(con)
         con.execute("CREATE OR REPLACE TABLE run_info AS SELECT ? AS model_version, "
                     "? AS thresholds_version, ? AS link_threshold, ? AS review_threshold",

@@ -41,10 +41,12 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
     return model
 
 
-def predict_and_cluster(records: pa.Table, model_path: Path, thresholds: Thresholds,
+def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Thresholds,
                         db_api: Any | None = None) -> MatchResult:
-    """Score blocked pairs, keep those from the review threshold up, cluster at the link one."""
-    linker = make_linker(records, model_for_size(model_path, records.num_rows), db_api)
+    """Score blocked pairs, keep those from the review threshold up, cluster at the link one.
+
+    `model` is the saved model as `model_for_size` prepares it for these records."""
+    linker = make_linker(records, model, db_api)
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=thresholds.link)

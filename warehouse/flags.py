@@ -25,23 +25,26 @@ class FlagRule:
 
 WITHIN_12M = "getvariable('foto_reference_date') - INTERVAL 12 MONTH"
 
+
+def from_events(where: str, having: str = "", end: str = "max(event_date)") -> str:
+    """A rule over the timeline: the person's matching events give period and evidence."""
+    return (f"SELECT person_id, min(event_date), {end}, list(record_id) FROM events "
+            f"WHERE {where} GROUP BY person_id {having}")
+
+
 RULES = [
     FlagRule(
         "ex_partner_stalking_sash_hoog", "Ex-partnerstalking, SASH hoog", "hoog",
         "Pleger in een melding ex-partnerstalking met SASH-risico hoog die open is of in de "
         "laatste 12 maanden is ontvangen.",
-        f"""SELECT e.person_id, min(e.event_date), max(e.event_date), list(e.record_id)
-            FROM events e WHERE e.event_type = 'zorgmelding' AND e.role = 'pleger'
-              AND e.description = 'ex_partner_stalking' AND e.sash_risk = 'hoog'
-              AND (e.status = 'open' OR e.event_date >= {WITHIN_12M})
-            GROUP BY e.person_id"""),
+        from_events("event_type = 'zorgmelding' AND role = 'pleger' "
+                    "AND description = 'ex_partner_stalking' AND sash_risk = 'hoog' "
+                    f"AND (status = 'open' OR event_date >= {WITHIN_12M})")),
     FlagRule(
         "huiselijk_geweld_12m", "Huiselijk geweld (12 mnd)", "midden",
         "Verdachte in een politieregistratie met huiselijk geweld in de laatste 12 maanden.",
-        f"""SELECT person_id, min(event_date), max(event_date), list(record_id) FROM events
-            WHERE event_type = 'politieregistratie' AND role = 'verdachte'
-              AND domestic_violence AND event_date >= {WITHIN_12M}
-            GROUP BY person_id"""),
+        from_events("event_type = 'politieregistratie' AND role = 'verdachte' "
+                    f"AND domestic_violence AND event_date >= {WITHIN_12M}")),
     FlagRule(
         "minderjarigen_in_huishouden", "Minderjarigen in huishouden", "midden",
         "Een huisgenoot (zelfde BRP-adres) of kind in een zorgmelding is jonger dan 18 jaar "
@@ -60,9 +63,8 @@ RULES = [
     FlagRule(
         "open_strafzaak", "Lopende strafzaak", "midden",
         "Een strafzaak met status ingeschreven of vervolging.",
-        """SELECT person_id, min(event_date), NULL::DATE, list(record_id) FROM events
-            WHERE event_type = 'strafzaak' AND status IN ('ingeschreven', 'vervolging')
-            GROUP BY person_id"""),
+        from_events("event_type = 'strafzaak' AND status IN ('ingeschreven', 'vervolging')",
+                    end="NULL::DATE")),
     FlagRule(
         "toezicht_of_contactverbod", "Toezicht of contactverbod", "midden",
         "Reclasseringstoezicht met een einddatum op of na de peildatum, of een contactverbod "
@@ -78,10 +80,9 @@ RULES = [
     FlagRule(
         "veelpleger_12m", "Herhaald verdachte (3+ in 12 mnd)", "midden",
         "Verdachte in drie of meer politieregistraties in de laatste 12 maanden.",
-        f"""SELECT person_id, min(event_date), max(event_date), list(record_id) FROM events
-            WHERE event_type = 'politieregistratie' AND role = 'verdachte'
-              AND event_date >= {WITHIN_12M}
-            GROUP BY person_id HAVING count(DISTINCT reference) >= 3"""),
+        from_events("event_type = 'politieregistratie' AND role = 'verdachte' "
+                    f"AND event_date >= {WITHIN_12M}",
+                    having="HAVING count(DISTINCT reference) >= 3")),
 ]
 
 

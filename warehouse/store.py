@@ -25,8 +25,6 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     try:
         if not read_only:
             prepare(con)
-        else:
-            con.execute("SET VARIABLE foto_tv_re = ''")
         yield con
     finally:
         con.close()
