@@ -5,11 +5,22 @@ good publication stays in place. Each check reports observed values next to thre
 records them in the run's `gate_results` table for the run summary.
 """
 
-from dagster import AssetCheckExecutionContext, AssetCheckResult, AssetChecksDefinition, asset_check
+from pathlib import Path
 
-from assets.context import build_db
+from dagster import (
+    AssetCheckExecutionContext,
+    AssetCheckResult,
+    AssetChecksDefinition,
+    AssetCheckSeverity,
+    MetadataValue,
+    asset_check,
+)
+
+from assets.context import build_db, build_id
 from expectations import suites
+from expectations.baseline import previous_accepted, previous_manifest
 from expectations.gate import GateResult
+from expectations.report import report_path, write_report
 from matching.schema import SOURCES
 from pipelines.resources import FotoPaths
 from warehouse.store import connect
@@ -18,21 +29,35 @@ from warehouse.store import connect
 def record(con, result: GateResult) -> None:
     """Keep the outcome in the build database (numbers and names of metrics only)."""
     con.execute("""CREATE TABLE IF NOT EXISTS gate_results (suite VARCHAR, metric VARCHAR,
-        observed VARCHAR, threshold VARCHAR, passed BOOLEAN)""")
+        observed VARCHAR, threshold VARCHAR, passed BOOLEAN, status VARCHAR, why VARCHAR,
+        checked_at TIMESTAMP DEFAULT current_timestamp)""")
     con.execute("DELETE FROM gate_results WHERE suite = ?", [result.suite])
     for o in result.outcomes:
-        con.execute("INSERT INTO gate_results VALUES (?, ?, ?, ?, ?)",
-                    [result.suite, o.rule.metric, str(o.observed), o.rule.threshold, o.passed])
+        con.execute("INSERT INTO gate_results VALUES (?, ?, ?, ?, ?, ?, ?, DEFAULT)",
+                    [result.suite, o.rule.metric, None if o.observed is None else str(o.observed),
+                     o.rule.threshold, o.passed, o.status, o.rule.why])
 
 
 def _run(context: AssetCheckExecutionContext, paths: FotoPaths, suite) -> AssetCheckResult:
-    with connect(build_db(context, paths)) as con:
-        result = suite(con)
+    db = build_db(context, paths)
+    with connect(db) as con:
+        result = suite(con).waive(paths.accepted())
         record(con, result)
+        report = write_report(con, report_path(paths.home_dir, build_id(context)),
+                              build_id(context), paths.delivery_date())
     if not result.passed:
         context.log.error(f"gate: {result.summary()}")
-    return AssetCheckResult(passed=result.passed, metadata=result.metadata(),
-                            description=result.summary())
+    elif result.warnings():
+        context.log.warning(f"gate: {result.summary()}")
+    metadata = result.metadata() | {"quality_report": MetadataValue.path(str(report))}
+    return AssetCheckResult(
+        passed=result.passed and not result.warnings(), metadata=metadata,
+        severity=AssetCheckSeverity.ERROR if not result.passed else AssetCheckSeverity.WARN,
+        description=result.summary())
+
+
+def _baseline(paths: FotoPaths) -> dict | None:
+    return previous_manifest(paths.home_dir, Path(paths.inbox))
 
 
 def raw_check(source: str) -> AssetChecksDefinition:
@@ -40,7 +65,9 @@ def raw_check(source: str) -> AssetChecksDefinition:
                  description="The extract matches the contract, few rows quarantined, "
                              "counts add up.")
     def _check(context: AssetCheckExecutionContext, paths: FotoPaths) -> AssetCheckResult:
-        return _run(context, paths, lambda con: suites.raw_suite(con, source))
+        previous = previous_accepted(_baseline(paths), source)
+        return _run(context, paths, lambda con: suites.raw_suite(
+            con, source, paths.delivery_date(), previous))
 
     return _check
 
@@ -56,7 +83,8 @@ def std_persons_complete(context: AssetCheckExecutionContext,
              description="Every record in exactly one person, no melder, no BSN conflicts.")
 def person_records_sound(context: AssetCheckExecutionContext,
                          paths: FotoPaths) -> AssetCheckResult:
-    return _run(context, paths, suites.linkage_suite)
+    previous = _baseline(paths)
+    return _run(context, paths, lambda con: suites.linkage_suite(con, previous))
 
 
 @asset_check(asset="person", blocking=True,

@@ -11,7 +11,7 @@ from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, 
 
 from assets.context import build_db
 from assets.sources import care, justice, municipal, police
-from assets.sources.common import ParseResult, message
+from assets.sources.common import ParseResult, check_birth_plausible, message
 from matching.schema import SOURCES
 from matching.standardise import std_persons_sql, std_sql
 from pipelines.resources import FotoPaths
@@ -30,9 +30,10 @@ def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFr
     """Read one source; returns the result and extra tables it brings (care's reports)."""
     if source == "care":
         result, reports = care.read_care(delivery)
-        return result, {"care_reports": reports.drop(columns=["_line"])}
+        return (check_birth_plausible(result, delivery.name),
+                {"care_reports": reports.drop(columns=["_line"])})
     reader, _ = READERS[source]
-    return reader(delivery), {}
+    return check_birth_plausible(reader(delivery), delivery.name), {}
 
 
 def _columns(source: str) -> list[str]:

@@ -2,10 +2,12 @@
 otherwise), then swaps the run's checked files in as the current publication."""
 
 import json
+from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id
+from expectations.report import report_path
 from pipelines.resources import FotoPaths
 from warehouse.publish import publish
 from warehouse.store import connect
@@ -21,8 +23,12 @@ def publication(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                                    "FROM ingest_counts ORDER BY source").fetchall()}
         model = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
         persons = con.sql("SELECT count(*) FROM person").fetchall()[0][0]
-    manifest = {"delivery": paths.delivery_date(), "model_version": model,
-                "sources": counts, "persons": persons}
+        linked_share = con.sql("SELECT avg(CASE WHEN records_in_person > 1 THEN 1 ELSE 0 END)"
+                               " FROM person_records").fetchall()[0][0]
+    manifest = {"delivery": paths.delivery_date(), "inbox": str(Path(paths.inbox).resolve()),
+                "model_version": model, "sources": counts, "persons": persons,
+                "linked_share": linked_share,
+                "quality_report": str(report_path(paths.home_dir, build_id(context)))}
     final = publish(paths.home_dir, db.parent, build_id(context), manifest)
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
     return MaterializeResult(metadata={"publication": final.name, "persons": persons,

@@ -71,6 +71,11 @@ def report(result: dict) -> None:
               f"{ratio:>8.3f}")
     print(f"  blocking recall {ours['blocking_recall']:.4f}, candidate pairs "
           f"{ours['candidate_pairs']} ({ours['candidates_per_record']:.2f} per record)")
+    print(f"  missed true pairs {ours['missed_pairs']}: {ours['missed_sharing_no_value']} share "
+          f"no value of first name, surname, birth date, postcode or BSN; "
+          f"{ours['missed_sharing_first_name_only']} share the first name only")
+    print(f"  true pairs joined through candidate pairs of the same person "
+          f"{ours['connected_recall']:.4f}")
 
 
 def main() -> int:

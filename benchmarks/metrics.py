@@ -8,6 +8,7 @@ else's; "merged" is the share of found persons holding records of more than one 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -86,13 +87,49 @@ def blocking_recall(warehouse: Path, truth: Path) -> dict[str, float]:
     c.register("r", records.select(["unique_id", "source", "record_id"]))
     c.execute(f"""CREATE TEMP TABLE k AS SELECT r.unique_id, t.person_key FROM r
                   JOIN read_parquet('{truth}') t USING (source, record_id)""")
-    true_pairs, caught = c.sql("""
-        WITH tp AS (SELECT a.unique_id AS l, b2.unique_id AS r FROM k a JOIN k b2
-                    ON a.person_key = b2.person_key AND a.unique_id < b2.unique_id),
-             cand AS (SELECT least(join_key_l, join_key_r) AS l,
-                             greatest(join_key_l, join_key_r) AS r FROM b)
-        SELECT (SELECT count(*) FROM tp),
-               (SELECT count(*) FROM tp JOIN cand USING (l, r))""").fetchall()[0]
+    c.execute("""CREATE TEMP TABLE tp AS SELECT a.unique_id AS l, b2.unique_id AS r
+                 FROM k a JOIN k b2 ON a.person_key = b2.person_key
+                 AND a.unique_id < b2.unique_id""")
+    c.execute("""CREATE TEMP TABLE cand AS SELECT least(join_key_l, join_key_r) AS l,
+                 greatest(join_key_l, join_key_r) AS r FROM b""")
+    true_pairs, caught = c.sql("""SELECT (SELECT count(*) FROM tp),
+                                         (SELECT count(*) FROM tp JOIN cand USING (l, r))""",
+                               ).fetchall()[0]
+    c.register("rec", records.select(["unique_id", "first_name_key", "surname_key", "dob",
+                                      "postcode", "bsn"]))
+    no_shared, first_name_only = c.sql("""
+        SELECT count(*) FILTER (WHERE NOT coalesce(same_first OR same_other, FALSE)),
+               count(*) FILTER (WHERE same_first AND NOT coalesce(same_other, FALSE))
+        FROM (SELECT a.first_name_key = b.first_name_key AS same_first,
+                     a.surname_key = b.surname_key OR a.dob = b.dob
+                       OR a.postcode = b.postcode OR a.bsn = b.bsn AS same_other
+              FROM (SELECT * FROM tp ANTI JOIN cand USING (l, r)) m
+              JOIN rec a ON a.unique_id = m.l JOIN rec b ON b.unique_id = m.r)""").fetchall()[0]
+    connected = _connected_pairs(c.sql("""SELECT l, r FROM cand JOIN k kl ON kl.unique_id = l
+                                          JOIN k kr ON kr.unique_id = r
+                                          WHERE kl.person_key = kr.person_key""").fetchall(),
+                                 [row[0] for row in c.sql("SELECT unique_id FROM k").fetchall()])
     return {"blocking_recall": caught / true_pairs if true_pairs else 1.0,
+            "missed_pairs": true_pairs - caught,
+            "missed_sharing_no_value": no_shared,
+            "missed_sharing_first_name_only": first_name_only,
+            "connected_recall": connected / true_pairs if true_pairs else 1.0,
             "candidate_pairs": blocked.num_rows,
             "candidates_per_record": blocked.num_rows / max(records.num_rows, 1)}
+
+
+def _connected_pairs(edges: list[tuple[str, str]], nodes: list[str]) -> int:
+    """True pairs whose records are joined through a chain of candidate pairs between records
+    of that one person: the pairs that clustering can still bring together."""
+    parent = {n: n for n in nodes}
+
+    def root(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for left, right in edges:
+        parent[root(left)] = root(right)
+    sizes = Counter(root(n) for n in nodes)
+    return sum(n * (n - 1) // 2 for n in sizes.values())

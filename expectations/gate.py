@@ -25,6 +25,7 @@ class Rule:
     low: float | None = None
     high: float | None = None
     why: str = ""
+    warn: bool = False  # a failure warns (shows in the UI) but does not block publication
 
     @property
     def threshold(self) -> str:
@@ -36,8 +37,17 @@ class Rule:
 @dataclass
 class Outcome:
     rule: Rule
-    observed: Any
+    observed: Any          # None: not measured (e.g. no previous publication to compare with)
     passed: bool
+    waived: bool = False   # failed, but an operator accepted it for this run (foto run --accept)
+
+    @property
+    def status(self) -> str:
+        if self.observed is None:
+            return "not measured"
+        if self.waived:
+            return "waived"
+        return "passed" if self.passed else ("warning" if self.rule.warn else "FAILED")
 
 
 @dataclass
@@ -47,20 +57,34 @@ class GateResult:
 
     @property
     def passed(self) -> bool:
-        return all(o.passed for o in self.outcomes)
+        """Whether publication may go on: warn-level rules never block."""
+        return all(o.passed for o in self.outcomes if not o.rule.warn)
 
     def failed(self) -> list[Outcome]:
-        return [o for o in self.outcomes if not o.passed]
+        return [o for o in self.outcomes if not o.passed and not o.rule.warn]
+
+    def warnings(self) -> list[Outcome]:
+        return [o for o in self.outcomes if not o.passed and o.rule.warn]
+
+    def waive(self, accepted: set[str]) -> GateResult:
+        """Let failed expectations named `<suite>.<metric>` in `accepted` pass for this run, marked
+        as waived: an operator has looked at the delivery and found the change genuine."""
+        for o in self.outcomes:
+            if not o.passed and f"{self.suite}.{o.rule.metric}" in accepted:
+                o.passed, o.waived = True, True
+        return self
 
     def summary(self) -> str:
         """One line per failed expectation: metric, observed value and threshold."""
-        return "; ".join(f"{self.suite}.{o.rule.metric} = {o.observed} (expected "
-                         f"{o.rule.threshold})" for o in self.failed()) or f"{self.suite}: ok"
+        lines = [f"{self.suite}.{o.rule.metric} = {o.observed} (expected "
+                 f"{o.rule.threshold}){' warning' if o.rule.warn else ''}"
+                 for o in self.failed() + self.warnings()]
+        return "; ".join(lines) or f"{self.suite}: ok"
 
     def metadata(self) -> dict[str, Any]:
         """For Dagster: observed value next to the threshold, numbers only."""
         return {f"{o.rule.metric}": f"{o.observed} (expected {o.rule.threshold})"
-                f"{'' if o.passed else ' FAILED'}" for o in self.outcomes}
+                f"{'' if o.status == 'passed' else ' ' + o.status}" for o in self.outcomes}
 
 
 @cache
@@ -83,8 +107,12 @@ def validate(suite: str, metrics: dict[str, float | int], rules: list[Rule]) -> 
     import great_expectations.expectations as gxe
     import pandas as pd
 
+    unmeasured = [r for r in rules if metrics.get(r.metric) is None]
+    rules = [r for r in rules if metrics.get(r.metric) is not None]
+    if not rules:
+        return GateResult(suite, [Outcome(r, None, True) for r in unmeasured])
     context = _context()
-    frame = pd.DataFrame([{k: float(v) if v is not None else None for k, v in metrics.items()}])
+    frame = pd.DataFrame([{r.metric: float(metrics[r.metric]) for r in rules}])
     name = f"{suite}_{id(frame)}"
     batch = (context.data_sources.add_or_update_pandas(name)
              .add_dataframe_asset(name).add_batch_definition_whole_dataframe(name)
@@ -107,4 +135,4 @@ def validate(suite: str, metrics: dict[str, float | int], rules: list[Rule]) -> 
         if isinstance(observed, float) and observed.is_integer():
             observed = int(observed)
         outcomes.append(Outcome(rule, observed, bool(res.success)))
-    return GateResult(suite, outcomes)
+    return GateResult(suite, outcomes + [Outcome(r, None, True) for r in unmeasured])

@@ -12,7 +12,12 @@ from typing import Any
 
 import duckdb
 
+from assets.sources.common import MAX_AGE_YEARS
 from expectations.gate import GateResult, Rule, validate
+from matching.standardise import install_macros
+
+# Sources whose extract carries a BSN column.
+BSN_SOURCES = ("police", "justice", "municipal")
 
 CONFIG_PATH = Path(__file__).with_name("config.json")
 
@@ -22,30 +27,56 @@ def config() -> dict[str, Any]:
     return json.loads(CONFIG_PATH.read_text(encoding="utf-8"))
 
 
-def _one_row(con: duckdb.DuckDBPyConnection, sql: str) -> dict[str, Any]:
-    rel = con.sql(sql)
-    row = rel.fetchall()[0]
-    return dict(zip(rel.columns, row, strict=True))
+def _one_row(con: duckdb.DuckDBPyConnection, sql: str,
+             params: list[Any] | None = None) -> dict[str, Any]:
+    cursor = con.execute(sql, params or [])
+    row = cursor.fetchall()[0]
+    return dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
-def raw_suite(con: duckdb.DuckDBPyConnection, source: str) -> GateResult:
-    """The extract was read, most rows were accepted, and the counts add up."""
+# Birth year of an accepted raw row, whatever the source's layout (a date, ISO text, a year
+# alone, or BRP's jjjjmmdd).
+_BIRTH_YEAR = "TRY_CAST(left(CAST(geboortedatum AS VARCHAR), 4) AS INTEGER)"
+
+
+def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
+              previous_accepted: int | None) -> GateResult:
+    """The extract was read, most rows were accepted, the counts add up, its values are
+    plausible, and it is about as large as the previous delivery of that source."""
     cfg = config()["raw"]
+    install_macros(con)
+    has_bsn = source in BSN_SOURCES
+    bsn_share = (f"(SELECT count(foto_bsn(bsn)) / nullif(count(nullif(trim(bsn), '')), 0) "
+                 f"FROM raw_{source})") if has_bsn else "NULL"
     metrics = _one_row(con, f"""
         SELECT CASE WHEN file_error IS NULL THEN 1 ELSE 0 END AS file_accepted,
                accepted AS rows_accepted,
                CASE WHEN read = 0 THEN 0 ELSE quarantined / read END AS quarantine_share,
                read - accepted - quarantined - withheld AS rows_unaccounted_for,
                (SELECT count(*) - count(DISTINCT record_id) FROM raw_{source})
-                   AS duplicate_record_ids
-        FROM ingest_counts WHERE source = '{source}'""")
+                   AS duplicate_record_ids,
+               (SELECT count(*) FROM raw_{source}
+                WHERE {_BIRTH_YEAR} > year(DATE '{delivery}')
+                   OR {_BIRTH_YEAR} < year(DATE '{delivery}') - {MAX_AGE_YEARS})
+                   AS birth_dates_out_of_range,
+               {bsn_share} AS bsn_valid_share,
+               accepted / nullif(?, 0) AS rows_vs_previous_delivery
+        FROM ingest_counts WHERE source = '{source}'""", [previous_accepted])
+    low, high = cfg["rows_vs_previous_delivery"]
     rules = [
         Rule("file_accepted", low=1, why="the file exists and matches the contract"),
         Rule("rows_accepted", low=cfg["min_rows_accepted"]),
         Rule("quarantine_share", high=cfg["max_quarantine_share"]),
         Rule("rows_unaccounted_for", low=0, high=0, why="read = accepted + quarantined"),
         Rule("duplicate_record_ids", high=0),
+        Rule("birth_dates_out_of_range", high=0,
+             why=f"no birth date after the delivery, no age over {MAX_AGE_YEARS}"),
+        Rule("rows_vs_previous_delivery", low=low, high=high,
+             why="a full snapshot stays about as large as the last published one"),
     ]
+    if has_bsn:
+        rules.append(Rule("bsn_valid_share", low=cfg["min_bsn_valid_share"][source],
+                          why="BSNs given pass the 11-proef"))
     return validate(f"raw_{source}", metrics, rules)
 
 
@@ -68,9 +99,12 @@ def std_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
     return validate("std_persons", metrics, rules)
 
 
-def linkage_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
-    """Every accepted record sits in exactly one person; no person holds two valid BSNs."""
+def linkage_suite(con: duckdb.DuckDBPyConnection,
+                  previous: dict[str, Any] | None = None) -> GateResult:
+    """Every accepted record sits in exactly one person; no person holds two valid BSNs; the
+    persons found and the share of records linked stay near the last publication's."""
     cfg = config()["linkage"]
+    previous = previous or {}
     metrics = _one_row(con, """
         WITH per_person AS (
             SELECT pr.person_id, count(DISTINCT s.bsn) AS bsns, count(*) AS n
@@ -85,14 +119,26 @@ def linkage_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
             (SELECT count(*) FROM person_records WHERE role = 'melder') AS melders,
             (SELECT count(*) FROM per_person WHERE bsns > 1) AS persons_with_two_valid_bsns,
             (SELECT coalesce(max(n), 0) FROM per_person WHERE bsns = 0)
-                AS largest_person_without_bsn
-        """)
+                AS largest_person_without_bsn,
+            (SELECT count(*) FROM per_person) / nullif(?, 0) AS persons_vs_previous_run,
+            (SELECT coalesce(sum(n) FILTER (WHERE n > 1), 0) / sum(n) FROM per_person) - ?
+                AS linked_share_change,
+            (SELECT count(*) FROM review_pairs) / nullif((SELECT count(*) FROM std_persons), 0)
+                AS review_pairs_per_record
+        """, [previous.get("persons"), previous.get("linked_share")])
+    low, high = cfg["persons_vs_previous_run"]
+    change = cfg["max_linked_share_change"]
     rules = [
         Rule("records_missing", high=cfg["max_records_missing"]),
         Rule("records_duplicated", high=cfg["max_records_duplicated"]),
         Rule("melders", high=cfg["max_melders"], why="a reporter is never a subject"),
         Rule("persons_with_two_valid_bsns", high=cfg["max_persons_with_two_valid_bsns"]),
         Rule("largest_person_without_bsn", high=cfg["max_person_size_without_bsn"]),
+        Rule("persons_vs_previous_run", low=low, high=high),
+        Rule("linked_share_change", low=-change, high=change,
+             why="share of records in a person with other records, against the last run"),
+        Rule("review_pairs_per_record", high=cfg["max_review_pairs_per_record"], warn=True,
+             why="pairs waiting for a human reviewer"),
     ]
     return validate("person_records", metrics, rules)
 

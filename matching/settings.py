@@ -137,6 +137,10 @@ BLOCKING_RULES_FOR_PREDICTION = [
     block_on("first_name_key", "dob"),
     block_on("rare_surname_key", "left(initials, 1)"),
     block_on("full_given_names", "dob_month", "dob_day"),   # 'Kim Sophie Lieke', new surname
+    # A care report naming 'Thomas, 1959' without a surname, against every Thomas born in
+    # 1959: a join from the records without a surname only, so it stays cheap.
+    "l.given_year_key_no_surname = r.given_year_key",
+    "l.given_year_key = r.given_year_key_no_surname",
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.

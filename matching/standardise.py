@@ -206,7 +206,8 @@ RARE_SURNAME_MAX_RECORDS = 30
 
 
 DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "second_name_key",
-                   "full_given_names", "given_name_list", "dob_text"]
+                   "given_year_key", "given_year_key_no_surname", "full_given_names",
+                   "given_name_list", "dob_text"]
 
 
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
@@ -221,6 +222,9 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                   CASE WHEN dob_year IS NULL THEN surname_key || ':' || left(initials, 1) END
                     AS name_key_no_dob,
                   foto_phonetic(surname_2) || ':' || left(initials, 1) AS second_name_key,
+                  first_name_key || ':' || dob_year AS given_year_key,
+                  CASE WHEN surname_key IS NULL THEN first_name_key || ':' || dob_year END
+                    AS given_year_key_no_surname,
                   CASE WHEN regexp_full_match(given_names, '[a-z''-]{{2,}}( [a-z''-]{{2,}})+')
                        THEN given_names END AS full_given_names,
                   string_split(given_names, ' ') AS given_name_list,

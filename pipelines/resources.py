@@ -23,6 +23,7 @@ class FotoPaths(ConfigurableResource):
     inbox: str = DEFAULT_INBOX
     home: str = DEFAULT_HOME
     date: str = ""
+    accept: str = ""   # comma-separated `<suite>.<metric>` an operator waives for this run
 
     @classmethod
     def from_env(cls) -> FotoPaths:
@@ -39,6 +40,9 @@ class FotoPaths(ConfigurableResource):
         if self.date:
             return self.date
         return latest_delivery(Path(self.inbox))
+
+    def accepted(self) -> set[str]:
+        return {a.strip() for a in self.accept.split(",") if a.strip()}
 
     def delivery_dir(self) -> Path:
         return Path(self.inbox).resolve() / self.delivery_date()

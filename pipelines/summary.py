@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+from dagster import AssetCheckSeverity
 from rich.console import Console
 from rich.table import Table
 
+from expectations.report import report_path
 from pipelines.resources import FotoPaths
 
 
@@ -27,6 +29,9 @@ class RunOutcome:
     linked_records: int | None = None
     model_version: str | None = None
     failed_checks: list[tuple] = field(default_factory=list)
+    warnings: list[tuple] = field(default_factory=list)
+    waived: list[tuple] = field(default_factory=list)
+    report: Path | None = None
     failed_steps: list[str] = field(default_factory=list)
 
     def exit_code(self, require_publication: bool) -> int:
@@ -46,7 +51,8 @@ def _database(paths: FotoPaths, run_id: str) -> Path | None:
 
 def read_outcome(paths: FotoPaths, run_id: str, result: Any) -> RunOutcome:
     """Summarise a finished in-process run from its result and its database."""
-    failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    failed_checks = [e for e in result.get_asset_check_evaluations()
+                     if not e.passed and e.severity == AssetCheckSeverity.ERROR]
     failed_steps = [e.step_key for e in result.all_events
                     if e.event_type_value == "STEP_FAILURE"]
     published = any(m.asset_key.to_user_string() == "publication"
@@ -58,6 +64,8 @@ def read_outcome(paths: FotoPaths, run_id: str, result: Any) -> RunOutcome:
         status = "blocked" if failed_checks else "failed"
     outcome = RunOutcome(run_id=run_id, status=status, failed_steps=failed_steps)
     outcome.database = _database(paths, run_id)
+    report = report_path(paths.home_dir, run_id)
+    outcome.report = report if report.exists() else None
     if outcome.database:
         _read_database(outcome)
     return outcome
@@ -78,9 +86,10 @@ def _read_database(outcome: RunOutcome) -> None:
         if "run_info" in tables:
             outcome.model_version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
         if "gate_results" in tables:
-            outcome.failed_checks = con.sql(
+            outcome.failed_checks, outcome.warnings, outcome.waived = (con.sql(
                 "SELECT suite, metric, observed, threshold FROM gate_results "
-                "WHERE NOT passed ORDER BY suite, metric").fetchall()
+                f"WHERE status = '{status}' ORDER BY suite, metric").fetchall()
+                for status in ("FAILED", "warning", "waived"))
     finally:
         con.close()
 
@@ -98,8 +107,15 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
     if outcome.persons is not None:
         console.print(f"persons: {outcome.persons}   linked records: {outcome.linked_records}"
                       f"   model: {outcome.model_version}")
+    for suite, metric, observed, threshold in outcome.warnings:
+        console.print(f"gate warning: {suite}.{metric} = {observed} (expected {threshold})")
+    for suite, metric, observed, threshold in outcome.waived:
+        console.print(f"gate waived by operator: {suite}.{metric} = {observed} "
+                      f"(expected {threshold})")
     for suite, metric, observed, threshold in outcome.failed_checks:
         console.print(f"gate FAILED: {suite}.{metric} = {observed} (expected {threshold})")
+    if outcome.report:
+        console.print(f"quality report: {outcome.report}")
     if outcome.status == "published":
         console.print(f"gate: passed. Published to {paths.home_dir / 'published'} "
                       f"(run {outcome.run_id}).")

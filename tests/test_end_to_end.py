@@ -104,19 +104,44 @@ def test_broken_delivery_is_blocked_and_previous_publication_stays(
     assert q(home / "published" / "triage.duckdb", "SELECT count(*) FROM triage_person")[0][0] > 0
 
 
-def test_no_personal_data_in_dagster_instance_or_logs(sample_run: Path) -> None:
-    """Operators read the event log, compute logs and run metadata: no BSN may be there."""
+def _personal_values() -> set[bytes]:
+    """The sample's BSNs, long surnames and first names, and birth dates in the layouts the
+    sources use (old enough never to be mistaken for a run's own dates)."""
     import csv
 
     with open(next((SAMPLE / "inbox").glob("*/municipal_brp.csv")), encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    needles = {r["bsn"].encode() for r in rows if r["bsn"]}
-    needles |= {r["geslachtsnaam"].encode() for r in rows if len(r["geslachtsnaam"]) > 7}
-    for path in (sample_run / "dagster").rglob("*"):
-        if path.is_file():
-            data = path.read_bytes()
-            hits = [n for n in needles if n in data]
-            assert not hits, f"{len(hits)} personal values in {path.relative_to(sample_run)}"
+    needles = {r["bsn"] for r in rows if r["bsn"]}
+    needles |= {r["geslachtsnaam"] for r in rows if len(r["geslachtsnaam"]) > 7}
+    needles |= {r["voornamen"].split()[0] for r in rows if len(r["voornamen"].split()[0]) > 7}
+    for r in rows:
+        d = r["geboortedatum"]
+        if d[4:6] != "00" and d[6:] != "00" and d < "2000":
+            needles |= {d, f"{d[:4]}-{d[4:6]}-{d[6:]}", f"{d[6:]}-{d[4:6]}-{d[:4]}"}
+    return {n.encode() for n in needles}
+
+
+def test_no_personal_data_in_reports_event_log_or_run_output(
+        sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Operators read the quality report, the Dagster event log, compute logs, run metadata
+    and what `foto run` prints: none of these may hold a name, BSN or birth date."""
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
+    capsys.readouterr()
+    assert foto("run", "--inbox", str(SAMPLE / "inbox"), "--home", str(home)) == 0
+    out = capsys.readouterr()
+    needles = _personal_values()
+    assert len(needles) > 1000
+    reports = list((home / "reports").glob("*.html"))
+    assert len(reports) == 2
+    files = [*reports, *(p for p in (home / "dagster").rglob("*") if p.is_file())]
+    for path in files:
+        data = path.read_bytes()
+        hits = [n for n in needles if n in data]
+        assert not hits, f"{len(hits)} personal values in {path.relative_to(home)}"
+    printed = (out.out + out.err).encode()
+    assert b"quality report" in printed
+    assert not [n for n in needles if n in printed]
 
 
 def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(

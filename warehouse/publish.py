@@ -19,16 +19,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from expectations.report import prune_reports
 from warehouse.audiences import TRIAGE_TABLES, triage_select
 from warehouse.sheets import render_sheets
 
 KEEP_PUBLICATIONS = 5
+KEEP_BLOCKED_RUNS = 10          # build folders of blocked runs, kept for inspection
+MAX_BLOCKED_RUN_AGE_DAYS = 14
 
 
 def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
@@ -70,14 +75,27 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any]) ->
         json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
     os.replace(build, staged / "warehouse.duckdb")
     _fsync_tree(staged)
+    crash_point("staged")
     publications = home / "publications"
     publications.mkdir(parents=True, exist_ok=True)
     final = publications / f"{stamp}-{run_id[:8]}"
     os.replace(staged, final)
+    crash_point("moved")
     point_to(home, final)
+    crash_point("pointed")
     prune(home)
+    prune_runs(home)
+    prune_reports(home)
     shutil.rmtree(run_dir, ignore_errors=True)  # emptied: its files now live in `final`
     return final
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: with FOTO_CRASH_AT=<name> the process kills
+    itself here with SIGKILL, as a power cut or the OOM killer would, between two steps of
+    publication. Unset (always, in production) it does nothing."""
+    if os.environ.get("FOTO_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def point_to(home: Path, publication: Path) -> None:
@@ -86,6 +104,7 @@ def point_to(home: Path, publication: Path) -> None:
     tmp_link.unlink(missing_ok=True)
     os.link(publication / "warehouse.duckdb", tmp_link)
     os.replace(tmp_link, home / "warehouse.duckdb")
+    crash_point("linked")
     tmp_sym = home / ".published.tmp"
     if tmp_sym.is_symlink() or tmp_sym.exists():
         tmp_sym.unlink()
@@ -122,6 +141,21 @@ def prune(home: Path, keep: int = KEEP_PUBLICATIONS) -> None:
     for old in pubs[:-keep]:
         if old != current:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def prune_runs(home: Path, keep: int = KEEP_BLOCKED_RUNS,
+               max_age_days: float = MAX_BLOCKED_RUN_AGE_DAYS) -> None:
+    """Remove the build folders of blocked or failed runs: those older than `max_age_days`,
+    and beyond the newest `keep` those untouched for an hour (a folder that young may belong
+    to a run still going)."""
+    runs = sorted((p for p in (home / "runs").glob("*") if p.is_dir()),
+                  key=lambda p: p.stat().st_mtime, reverse=True) \
+        if (home / "runs").is_dir() else []
+    now = time.time()
+    for rank, run in enumerate(runs):
+        age = now - run.stat().st_mtime
+        if age > max_age_days * 86400 or (rank >= keep and age > 3600):
+            shutil.rmtree(run, ignore_errors=True)
 
 
 def _fsync_tree(root: Path) -> None:

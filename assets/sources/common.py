@@ -36,7 +36,9 @@ class ParseResult:
 
     @property
     def rows_quarantined(self) -> int:
-        return len(self.quarantine)
+        """Quarantined rows; a file refused before any row could be read is listed in the
+        quarantine with line 0 but holds no row, so it is not counted here."""
+        return int((self.quarantine["line"] > 0).sum()) if len(self.quarantine) else 0
 
     def counts(self) -> dict[str, int]:
         """Counts that add up: read = accepted + quarantined + withheld (e.g. melders)."""
@@ -231,3 +233,40 @@ def check_unique(frame: pd.DataFrame, log: QuarantineLog, column: str = "record_
     dup = frame[column].duplicated(keep=False) & frame[column].notna()
     log.add_frame(frame[dup], column, "record_id occurs more than once in the file")
     return frame[~dup]
+
+
+MAX_AGE_YEARS = 110
+BIRTH_DATE_COLUMN = "geboortedatum"
+
+
+def _birth_parts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """(year, full date or NaT) of birth-date values in any of the contract's layouts: a date,
+    ISO `jjjj-mm-dd`, a year alone, or BRP `jjjjmmdd` with `00` for an unknown month or day."""
+    text = values.astype("string").str.replace("-", "", regex=False)
+    year = pd.to_numeric(text.str.slice(0, 4), errors="coerce")
+    full = pd.to_datetime(text.where(text.str.len() == 8), format="%Y%m%d", errors="coerce")
+    return year, full
+
+
+def check_birth_plausible(result: ParseResult, delivery: str) -> ParseResult:
+    """Quarantine accepted rows born after the delivery date or more than 110 years before it.
+
+    Readers check a birth date's layout; whether it can be true depends on the delivery date,
+    which only the run knows. The reason names the rule, never the value."""
+    frame = result.accepted
+    if frame.empty or BIRTH_DATE_COLUMN not in frame:
+        return result
+    day = pd.Timestamp(delivery)
+    year, full = _birth_parts(frame[BIRTH_DATE_COLUMN])
+    future = (full > day).fillna(False) | (year > day.year).fillna(False)
+    too_old = (year < day.year - MAX_AGE_YEARS).fillna(False)
+    log = QuarantineLog(result.source, result.file)
+    log.add_frame(frame[future], BIRTH_DATE_COLUMN, "birth date after the delivery date")
+    log.add_frame(frame[too_old & ~future], BIRTH_DATE_COLUMN,
+                  f"birth date more than {MAX_AGE_YEARS} years before the delivery date")
+    bad = future | too_old
+    if not bad.any():
+        return result
+    quarantine = pd.concat([result.quarantine, log.frame()], ignore_index=True)
+    return ParseResult(result.source, result.file, frame[~bad].reset_index(drop=True),
+                       quarantine, result.rows_read, result.file_error, result.withheld)

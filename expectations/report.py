@@ -1,0 +1,88 @@
+"""The quality report of a run: one static HTML page, like Great Expectations' Data Docs.
+
+Operators read it to see why a run was blocked. It shows every expectation with its observed
+value, threshold and outcome, the counts per source, and each quarantined row by file, line,
+record id, field and reason. It never shows a value of a personal field: it is built from
+`gate_results`, `ingest_counts` and `quarantine` without the quarantine's `raw` column.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from warehouse.store import table_exists
+
+KEEP_REPORTS = 60  # about two months of nightly runs
+
+
+def report_path(home: Path, run_id: str) -> Path:
+    """Where a run's report lives: outside the run's build folder, so that the link in the
+    Dagster UI keeps working after publication moves (or pruning removes) that folder."""
+    return home / "reports" / f"{run_id}.html"
+
+
+def prune_reports(home: Path, keep: int = KEEP_REPORTS) -> None:
+    """Remove all but the newest `keep` reports."""
+    reports = sorted((home / "reports").glob("*.html"), key=lambda p: p.stat().st_mtime)
+    for old in reports[:-keep]:
+        old.unlink(missing_ok=True)
+MAX_LISTED_ROWS = 500  # quarantined rows listed one by one; all are counted
+# A quarantined row's record id is shown only when it looks like an id: a shifted row may
+# carry a name or a BSN where its id should be.
+_ID_PATTERN = "[A-Za-z0-9/_.:-]{1,40}"
+
+
+@cache
+def _template():
+    env = Environment(loader=PackageLoader("expectations", "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    return env.get_template("quality_report.html")
+
+
+def _rows(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[dict]:
+    if not table_exists(con, table):
+        return []
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,
+                 delivery: str) -> Path:
+    """(Re)write the run's report from what its build database holds so far."""
+    results = _rows(con, "gate_results", """
+        SELECT suite, metric, observed, threshold, status, why FROM gate_results
+        ORDER BY suite, metric""")
+    sources = _rows(con, "ingest_counts", """
+        SELECT source, file, read, accepted, quarantined, withheld, file_error
+        FROM ingest_counts ORDER BY source""")
+    reasons = _rows(con, "quarantine", """
+        SELECT source, file, field, reason, count(*) AS rows FROM quarantine
+        GROUP BY ALL ORDER BY source, rows DESC, field""")
+    lines = _rows(con, "quarantine", f"""
+        SELECT source, file, line,
+               CASE WHEN regexp_full_match(record_id, '{_ID_PATTERN}')
+                     AND regexp_matches(record_id, '[0-9]')
+                     AND NOT regexp_full_match(record_id, '[0-9 .]{{8,11}}')
+                    THEN record_id ELSE '(not shown)' END AS record_id,
+               field, reason FROM quarantine
+        ORDER BY source, line LIMIT {MAX_LISTED_ROWS}""")
+    quarantined = sum(s["quarantined"] for s in sources)
+    failed = [r for r in results if r["status"] == "FAILED"]
+    html = _template().render(
+        run_id=run_id, delivery=delivery, results=results, sources=sources, reasons=reasons,
+        lines=lines, quarantined=quarantined, listed=len(lines), failed=failed,
+        warnings=[r for r in results if r["status"] == "warning"],
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
