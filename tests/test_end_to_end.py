@@ -173,3 +173,22 @@ def test_rollback_restores_the_previous_publication(sample_run: Path, tmp_path: 
     assert (home / "warehouse.duckdb").stat().st_ino == \
         (first.parent / "warehouse.duckdb").stat().st_ino
     assert foto("rollback", "--home", str(home)) == 2     # nothing earlier than the first
+
+
+def test_reader_with_published_files_open_is_not_disturbed_by_a_publication(
+        sample_run: Path, tmp_path: Path) -> None:
+    """An analyst's open connection keeps reading the photo it opened while a new one is
+    published: publication swaps links, it never writes into a published file."""
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
+    analyst = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    triage = duckdb.connect(str(home / "published" / "triage.duckdb"), read_only=True)
+    try:
+        before = analyst.sql("SELECT count(*), max(person_id) FROM person").fetchall()
+        sheets = triage.sql("SELECT count(*) FROM triage_person").fetchall()
+        assert foto("run", "--inbox", str(SAMPLE / "inbox"), "--home", str(home)) == 0
+        assert analyst.sql("SELECT count(*), max(person_id) FROM person").fetchall() == before
+        assert triage.sql("SELECT count(*) FROM triage_person").fetchall() == sheets
+    finally:
+        analyst.close()
+        triage.close()
