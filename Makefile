@@ -46,6 +46,7 @@ bench: $(BIN)/foto ## time and memory: whole runs, matching stages, profile and 
 	$(BIN)/python benchmarks/bench_run.py --persons 100000
 	$(BIN)/python benchmarks/bench_matching.py --records 100000 1000000
 	$(BIN)/python benchmarks/bench_profile.py --records 100000 1000000
+	$(BIN)/python benchmarks/bench_arrest.py --records 10000 100000 1000000 --daemon
 
 sample: $(BIN)/foto ## regenerate the committed sample (seeded, reproducible)
 	rm -rf data/sample/inbox data/sample/truth.parquet

@@ -33,7 +33,10 @@ def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFr
         return (check_birth_plausible(result, delivery.name),
                 {"care_reports": reports.drop(columns=["_line"])})
     reader, _ = READERS[source]
-    return check_birth_plausible(reader(delivery), delivery.name), {}
+    result = reader(delivery)
+    if source == "police":
+        result = police.with_arrests(result, delivery.parent / "arrests", delivery.name)
+    return check_birth_plausible(result, delivery.name), {}
 
 
 def _columns(source: str) -> list[str]:

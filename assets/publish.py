@@ -8,6 +8,9 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id
 from expectations.report import report_path
+from matching.models import current_model
+from matching.thresholds import load_thresholds
+from pipelines.arrest_flow import overlay_arrests
 from pipelines.resources import FotoPaths
 from warehouse.publish import publish
 from warehouse.store import connect
@@ -29,7 +32,12 @@ def publication(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                 "model_version": model, "sources": counts, "persons": persons,
                 "linked_share": linked_share,
                 "quality_report": str(report_path(paths.home_dir, build_id(context)))}
-    final = publish(paths.home_dir, db.parent, build_id(context), manifest)
+    model = current_model(paths.models_dir)
+    thresholds = load_thresholds()
+    final = publish(paths.home_dir, db.parent, build_id(context), manifest,
+                    before_swap=lambda staged: overlay_arrests(
+                        paths.home_dir, staged, model, thresholds, paths.delivery_date(),
+                        feed=Path(paths.inbox).resolve() / "arrests"))
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
     return MaterializeResult(metadata={"publication": final.name, "persons": persons,
                                        "sheets": written["sheets"],

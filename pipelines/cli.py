@@ -36,7 +36,8 @@ def _paths(args: argparse.Namespace) -> FotoPaths:
                      accept=",".join(getattr(args, "accept", None) or []))
 
 
-def run_job(job_name: str, paths: FotoPaths) -> RunOutcome:
+def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
+            tags: dict[str, str] | None = None) -> RunOutcome:
     """Execute a job in this process on the home's Dagster instance, showing progress."""
     from dagster import DagsterEventType
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
@@ -54,9 +55,10 @@ def run_job(job_name: str, paths: FotoPaths) -> RunOutcome:
         try:
             holder["result"] = job.execute_in_process(
                 instance=instance, run_id=run_id, raise_on_error=False,
-                tags={"foto/delivery": paths.date,
-                      **({"foto/accepted": paths.accept} if paths.accept else {})},
-                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}})
+                tags=tags or {"foto/delivery": paths.date,
+                              **({"foto/accepted": paths.accept} if paths.accept else {})},
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+                | (run_config or {}))
         except Exception as err:  # noqa: BLE001 - reported by type, the value may be personal
             holder["error"] = type(err).__name__
 
@@ -93,9 +95,18 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_arrest(args: argparse.Namespace) -> int:
-    console.print("foto arrest: the on-arrest run is not built yet (issue 6); the arrest file "
-                  "is left in place for the next nightly run.")
-    return 2
+    from pipelines.summary import print_arrest_summary
+
+    file = Path(args.file).resolve()
+    if not file.is_file():
+        console.print(f"foto arrest: no such file {file.name}")
+        return 2
+    paths = FotoPaths(home=str(Path(args.home).resolve()),
+                      inbox=str(file.parent.parent), date="")
+    outcome = run_job("on_arrest", paths,
+                      run_config={"ops": {"arrest_sheet": {"config": {"file": str(file)}}}},
+                      tags={"foto/arrest": file.stem})
+    return print_arrest_summary(console, outcome, paths)
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:

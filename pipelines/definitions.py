@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dagster import Definitions, in_process_executor
 
+from assets.arrest import arrest_sheet
 from assets.checks import CHECKS
 from assets.ingest import RAW_ASSETS, STD_ASSETS, std_persons
 from assets.match import match_pairs, person_records
 from assets.model import person_model
 from assets.profile import events, flags, person, relations
 from assets.publish import publication
-from pipelines.jobs import nightly, train_model
+from pipelines.jobs import nightly, on_arrest, train_model
 from pipelines.resources import FotoPaths
+from pipelines.schedules import nightly_schedule
+from pipelines.sensors import arrest_sensor
 
 
 def build_definitions(paths: FotoPaths) -> Definitions:
@@ -19,9 +22,11 @@ def build_definitions(paths: FotoPaths) -> Definitions:
     return Definitions(
         assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, person_records, events,
                 relations, flags, person,
-                publication, person_model],
+                publication, person_model, arrest_sheet],
         asset_checks=CHECKS,
-        jobs=[nightly, train_model],
+        jobs=[nightly, train_model, on_arrest],
+        sensors=[arrest_sensor],
+        schedules=[nightly_schedule],
         resources={"paths": paths},
         executor=in_process_executor,
     )

@@ -1,4 +1,5 @@
-"""Jobs: `nightly` (ingest, match, profile, gate, publish) and `train_model` (ingest, train).
+"""Jobs: `nightly` (ingest, match, profile, gate, publish), `train_model` (ingest, train) and
+`on_arrest` (one arrested person, incrementally).
 
 Both run their steps in one process, one after another: the steps share the run's build
 database, and DuckDB allows one writer per file.
@@ -10,12 +11,19 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 
 INGEST = AssetSelection.groups("ingest")
 MODEL = AssetSelection.assets("person_model")
+ARREST = AssetSelection.assets("arrest_sheet")
 
 nightly = define_asset_job(
-    "nightly", selection=AssetSelection.all() - MODEL, executor_def=in_process_executor,
+    "nightly", selection=AssetSelection.all() - MODEL - ARREST,
+    executor_def=in_process_executor,
     description="Ingest the day's delivery, match with the pinned model, build profiles, "
                 "gate, publish.")
 
 train_model = define_asset_job(
     "train_model", selection=INGEST | MODEL, executor_def=in_process_executor,
     description="Ingest a delivery and train a new matching model version on it.")
+
+on_arrest = define_asset_job(
+    "on_arrest", selection=ARREST, executor_def=in_process_executor,
+    description="Match one arrested person against the current photo and publish their "
+                "sheet, marked 'aangehouden op'.")

@@ -33,6 +33,8 @@ class RunOutcome:
     waived: list[tuple] = field(default_factory=list)
     report: Path | None = None
     failed_steps: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)   # a step's metadata (ids, counts)
+    failure: str | None = None                              # a step's own failure message
 
     def exit_code(self, require_publication: bool) -> int:
         if self.status == "published" or (self.status == "succeeded"
@@ -63,12 +65,27 @@ def read_outcome(paths: FotoPaths, run_id: str, result: Any) -> RunOutcome:
     else:
         status = "blocked" if failed_checks else "failed"
     outcome = RunOutcome(run_id=run_id, status=status, failed_steps=failed_steps)
+    _read_step_details(result, outcome)
     outcome.database = _database(paths, run_id)
     report = report_path(paths.home_dir, run_id)
     outcome.report = report if report.exists() else None
     if outcome.database:
         _read_database(outcome)
     return outcome
+
+
+def _read_step_details(result: Any, outcome: RunOutcome) -> None:
+    """The arrest step's metadata, or the message of a step that failed on purpose."""
+    if "arrest_sheet" in {n.name for n in result.job_def.nodes}:
+        for m in result.asset_materializations_for_node("arrest_sheet"):
+            outcome.details = {k: v.value for k, v in m.metadata.items()}
+    for event in result.all_events:
+        if event.event_type_value == "STEP_FAILURE":
+            data = event.step_failure_data
+            if data and data.user_failure_data:
+                outcome.failure = data.user_failure_data.description
+                outcome.details = outcome.details or {
+                    k: v.value for k, v in data.user_failure_data.metadata.items()}
 
 
 def _read_database(outcome: RunOutcome) -> None:
@@ -128,3 +145,30 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
         what = outcome.error or ", ".join(outcome.failed_steps) or "unknown step"
         console.print(f"run {outcome.run_id} FAILED ({what}); nothing published. Details in "
                       "the Dagster UI (make dev).")
+
+
+def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> int:
+    """What `foto arrest` did: the arrest and person ids, and where the time went. Exit 0
+    when the sheet is published (or was before), 1 when refused or blocked, 2 on failure."""
+    d = outcome.details
+    status = d.get("status") or ("failed" if outcome.status != "succeeded" else "unknown")
+    if outcome.failure:
+        console.print(f"arrest {d.get('arrest_id', '')}: {outcome.failure}")
+    if status in ("published", "already_published"):
+        known = "new person" if d.get("new_person") else "known person"
+        console.print(f"arrest {d['arrest_id']}: {status.replace('_', ' ')} on {known} "
+                      f"{d['person_id']} ({d.get('candidates', 0)} candidates, model "
+                      f"{d.get('model_version')}); sheet in {paths.home_dir / 'published'}")
+        times = ", ".join(f"{k[8:]} {v:.2f}s" for k, v in d.items() if k.startswith("seconds_"))
+        if times:
+            console.print(f"time: {times}")
+        return 0
+    if status == "blocked":
+        console.print(f"arrest {d.get('arrest_id')}: the sheet's check failed; nothing "
+                      "published")
+        return 1
+    if status in ("refused", "no_publication"):
+        return 1
+    console.print(f"run {outcome.run_id} FAILED ({', '.join(outcome.failed_steps) or '?'}); "
+                  "details in the Dagster UI (make dev).")
+    return 2

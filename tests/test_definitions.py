@@ -16,7 +16,19 @@ def test_nightly_never_trains_and_gates_before_publishing() -> None:
     assert "person_model" not in nightly
     assert {"raw_police", "std_persons", "match_pairs", "person_records", "person",
             "publication", "person_records_person_records_sound"} <= nightly
+    assert "arrest_sheet" not in nightly
     specs = defs.resolve_asset_graph().asset_check_keys
-    assert len(specs) == 7
+    assert len(specs) == 8   # four raw, std, linkage, profile, and the arrest sheet's
     train = {n.name for n in defs.resolve_job_def("train_model").nodes}
     assert "person_model" in train and "publication" not in train
+
+
+def test_on_arrest_job_holds_only_the_arrest_step() -> None:
+    assert {n.name for n in defs.resolve_job_def("on_arrest").nodes} == {"arrest_sheet"}
+
+
+def test_nightly_schedule_runs_at_two_in_amsterdam() -> None:
+    schedule = defs.resolve_schedule_def("nightly_schedule")
+    assert schedule.cron_schedule == "0 2 * * *"
+    assert schedule.execution_timezone == "Europe/Amsterdam"
+    assert schedule.job_name == "nightly"

@@ -79,7 +79,7 @@ def test_published_triage_holds_only_declared_columns(sample_run: Path) -> None:
 
 def _copy_inbox(tmp_path: Path) -> Path:
     inbox = tmp_path / "inbox"
-    shutil.copytree(SAMPLE / "inbox", inbox, ignore=shutil.ignore_patterns("arrests"))
+    shutil.copytree(SAMPLE / "inbox", inbox)
     return inbox
 
 
@@ -90,7 +90,7 @@ def test_broken_delivery_is_blocked_and_previous_publication_stays(
     before = (home / "published").resolve()
     inode = (home / "warehouse.duckdb").stat().st_ino
     inbox = _copy_inbox(tmp_path)
-    day = sorted(p for p in inbox.iterdir() if p.is_dir())[-1]
+    day = sorted(p for p in inbox.iterdir() if p.is_dir() and p.name[0].isdigit())[-1]
     broken = inbox / "2099-01-01"
     shutil.copytree(day, broken)
     police = broken / "police_persons.csv"
@@ -146,19 +146,28 @@ def test_no_personal_data_in_reports_event_log_or_run_output(
 
 def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
         sample_run: Path, tmp_path: Path) -> None:
-    """Same delivery, same photo: ids are stable and no sheet needs re-publishing."""
+    """Same delivery, same photo: ids are stable and every sheet reads the same; only the
+    sheets of arrested persons are rendered again (the arrest is laid over them)."""
     import json
 
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
+    old = (home / "published").resolve()
     before = set(q(home / "warehouse.duckdb",
                    "SELECT person_id, source, record_id FROM person_records"))
     assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
     after = set(q(home / "warehouse.duckdb",
                   "SELECT person_id, source, record_id FROM person_records"))
     assert before == after
-    manifest = json.loads((home / "published" / "manifest.json").read_text())
-    assert manifest["rendered"] == 0 and manifest["reused"] == manifest["sheets"] > 0
+    new = (home / "published").resolve()
+    manifest = json.loads((new / "manifest.json").read_text())
+    arrested = len(list((home / "arrests" / "done").glob("*.json")))
+    assert manifest["rendered"] <= arrested
+    assert manifest["reused"] + manifest["rendered"] == manifest["sheets"] > 0
+    sheets = sorted((new / "sheets").glob("*.html"))
+    assert [p.name for p in sheets] == sorted(p.name for p in (old / "sheets").glob("*.html"))
+    changed = [p.name for p in sheets if p.read_bytes() != (old / "sheets" / p.name).read_bytes()]
+    assert not changed
 
 
 def test_rollback_restores_the_previous_publication(sample_run: Path, tmp_path: Path) -> None:

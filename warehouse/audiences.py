@@ -32,11 +32,11 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
         "prioriteit_reden": "priority_reason",
         "signalen": "flags",
         "aantal_slachtoffers": "(SELECT count(DISTINCT r.related_id) FROM relations r "
-                               "WHERE r.person_id = person.person_id "
+                               "WHERE r.person_id = p.person_id "
                                "AND r.kind IN ('slachtoffer', 'ex_partner'))",
         "aantal_minderjarige_kinderen_in_meldingen": (
             "(SELECT count(DISTINCT r.related_id) FROM relations r "
-            "WHERE r.person_id = person.person_id AND r.kind = 'kind_in_melding')"),
+            "WHERE r.person_id = p.person_id AND r.kind = 'kind_in_melding')"),
     },
     "triage_signaal": {
         "person_id": "f.person_id",
@@ -80,11 +80,11 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
 
 # Which rows each published table holds: persons of concern only, never anyone else.
 TRIAGE_SOURCES: dict[str, str] = {
-    "triage_tijdlijn": "FROM events e JOIN person p USING (person_id) WHERE p.person_of_concern "
+    "triage_tijdlijn": "FROM events e JOIN person p USING (person_id) WHERE {who} "
                        "ORDER BY e.person_id, datum DESC, partner, gebeurtenis, rol, "
                        "omschrijving, status, e.record_id",
     "triage_netwerk": "FROM relations r JOIN person p USING (person_id) "
-                      "WHERE p.person_of_concern GROUP BY r.person_id, r.kind "
+                      "WHERE {who} GROUP BY r.person_id, r.kind "
                       "ORDER BY r.person_id, r.kind",
     "triage_zekerheid": """FROM (
         SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
@@ -95,14 +95,19 @@ TRIAGE_SOURCES: dict[str, str] = {
         LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
           ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)
          AND e.unique_id_r = greatest(pr.unique_id, pr.strongest_link_to)
-        WHERE p.person_of_concern) w WHERE w.rk = 1 ORDER BY w.person_id""",
-    "triage_person": "FROM person WHERE person_of_concern ORDER BY naam, person_id",
+        WHERE {who}) w WHERE w.rk = 1 ORDER BY w.person_id""",
+    "triage_person": "FROM person p WHERE {who} ORDER BY naam, person_id",
     "triage_signaal": "FROM flags f JOIN person p ON p.person_id = f.person_id "
-                      "WHERE p.person_of_concern ORDER BY f.person_id, signaal",
+                      "WHERE {who} ORDER BY f.person_id, signaal",
 }
 
 
-def triage_select(table: str) -> str:
-    """The SELECT that builds one published triage table from the warehouse."""
+# Who is published: persons of concern. An arrest publishes one more person (`p.person_id = ?`).
+OF_CONCERN = "p.person_of_concern"
+
+
+def triage_select(table: str, who: str = OF_CONCERN) -> str:
+    """The SELECT that builds one published triage table from the warehouse, for the persons
+    `who` selects (a condition on `person p`)."""
     cols = ", ".join(f"{expr} AS {name}" for name, expr in TRIAGE_TABLES[table].items())
-    return f"SELECT {cols} {TRIAGE_SOURCES[table]}"
+    return f"SELECT {cols} {TRIAGE_SOURCES[table].format(who=who)}"

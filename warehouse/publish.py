@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from typing import Any
 import duckdb
 
 from expectations.report import prune_reports
+from warehouse.arrests import publish_lock
 from warehouse.audiences import TRIAGE_TABLES, triage_select
 from warehouse.sheets import render_sheets
 
@@ -57,8 +59,12 @@ def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
     return counts
 
 
-def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any]) -> Path:
-    """Publish a checked run: build triage, move into a publication, swap the pointers."""
+def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
+            before_swap: Callable[[Path], Any] | None = None) -> Path:
+    """Publish a checked run: build triage, move into a publication, swap the pointers.
+
+    The swap holds the home's publish lock, and `before_swap(staged)` runs inside it: an
+    arrest published while this run was building is carried into the new publication."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     build = run_dir / "warehouse.duckdb"
     staged = run_dir / "publication"
@@ -79,10 +85,13 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any]) ->
     publications = home / "publications"
     publications.mkdir(parents=True, exist_ok=True)
     final = publications / f"{stamp}-{run_id[:8]}"
-    os.replace(staged, final)
-    crash_point("moved")
-    point_to(home, final)
-    crash_point("pointed")
+    with publish_lock(home):
+        if before_swap is not None:
+            before_swap(staged)
+        os.replace(staged, final)
+        crash_point("moved")
+        point_to(home, final)
+        crash_point("pointed")
     prune(home)
     prune_runs(home)
     prune_reports(home)
@@ -125,7 +134,8 @@ def rollback(home: Path) -> tuple[Path, Path]:
     earlier = [p for p in pubs if current is None or p.name < current.name]
     if current is None or not earlier:
         raise FileNotFoundError(f"no earlier publication to roll back to in {home}")
-    point_to(home, earlier[-1])
+    with publish_lock(home):
+        point_to(home, earlier[-1])
     return current, earlier[-1]
 
 

@@ -28,7 +28,7 @@ DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
 PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END"
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     env = Environment(loader=PackageLoader("warehouse", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
@@ -46,7 +46,7 @@ def percent(p: float) -> str:
     return f"{p * 100:.1f}%".replace(".", ",")
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
+def rows_of(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
     rel = con.sql(sql)
     return [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
 
@@ -70,16 +70,16 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
     hard-linked from it instead of rendered again, so a nightly run re-publishes only persons
     whose photo changed. Returns counts of sheets rendered and reused.
     """
-    env = _environment()
+    env = environment()
     con = duckdb.connect(str(triage_db), read_only=True)
     try:
-        persons = _rows(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
-        signals = _grouped(_rows(con, "SELECT * FROM triage_signaal ORDER BY ALL"))
-        timeline = _grouped(_rows(con, "SELECT * FROM triage_tijdlijn ORDER BY person_id, "
+        persons = rows_of(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
+        signals = _grouped(rows_of(con, "SELECT * FROM triage_signaal ORDER BY ALL"))
+        timeline = _grouped(rows_of(con, "SELECT * FROM triage_tijdlijn ORDER BY person_id, "
                                        "datum DESC NULLS LAST, partner, gebeurtenis, rol, "
                                        "omschrijving, status"))
-        network = _grouped(_rows(con, "SELECT * FROM triage_netwerk ORDER BY ALL"))
-        certainty = {r["person_id"]: r for r in _rows(con, "SELECT * FROM triage_zekerheid")}
+        network = _grouped(rows_of(con, "SELECT * FROM triage_netwerk ORDER BY ALL"))
+        certainty = {r["person_id"]: r for r in rows_of(con, "SELECT * FROM triage_zekerheid")}
     finally:
         con.close()
     sheets = out_dir / "sheets"

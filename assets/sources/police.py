@@ -29,6 +29,7 @@ COLUMNS = [
     "voorvoegsel", "voornamen", "geboortedatum", "geboorteplaats", "geslacht", "bsn", "straat",
     "huisnummer", "postcode", "woonplaats", "aangehouden",
 ]
+TIMEZONE = "Europe/Amsterdam"  # arrest times are local; a registration date is a local day
 ROLES = {"verdachte", "slachtoffer", "getuige", "betrokkene"}
 JN = {"J", "N"}
 SEXES = {"M", "V", "X"}
@@ -72,6 +73,15 @@ ARREST_KEYS = [
 ]
 
 
+class ArrestError(ValueError):
+    """An arrest file that breaks the contract: which field, and why (never the value)."""
+
+    def __init__(self, file: str, field: str, reason: str) -> None:
+        where = f"{file}, field {field}" if field != "(file)" else file
+        super().__init__(f"{where}: {reason}")
+        self.field, self.reason = field, reason
+
+
 def read_arrest(path: Path) -> dict:
     """Read one arrest file; raise ValueError naming the file and field when it breaks the contract.
 
@@ -80,21 +90,85 @@ def read_arrest(path: Path) -> dict:
     try:
         obj = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ValueError(f"{path.name}: not a valid UTF-8 JSON object ({type(err).__name__})") \
-            from None
+        raise ArrestError(path.name, "(file)",
+                          f"not a valid UTF-8 JSON object ({type(err).__name__})") from None
     if not isinstance(obj, dict):
-        raise ValueError(f"{path.name}: not a JSON object")
+        raise ArrestError(path.name, "(file)", "not a JSON object")
     missing = [k for k in ARREST_KEYS if k not in obj]
     if missing:
-        raise ValueError(f"{path.name}: missing field(s) {missing}")
+        raise ArrestError(path.name, "(file)", f"missing field(s) {missing}")
     for key in ("arrest_id", "record_id", "achternaam", "aangehouden_op"):
         if not isinstance(obj[key], str) or not obj[key].strip():
-            raise ValueError(f"{path.name}, field {key}: required text is empty or not text")
+            raise ArrestError(path.name, key, "required text is empty or not text")
     if not isinstance(obj["huiselijk_geweld"], bool):
-        raise ValueError(f"{path.name}, field huiselijk_geweld: not true/false")
+        raise ArrestError(path.name, "huiselijk_geweld", "not true/false")
     if obj["geboortedatum"] is not None and pd.isna(
             pd.to_datetime(obj["geboortedatum"], format="%d-%m-%Y", errors="coerce")):
-        raise ValueError(f"{path.name}, field geboortedatum: not a valid date dd-mm-jjjj")
+        raise ArrestError(path.name, "geboortedatum", "not a valid date dd-mm-jjjj")
     if pd.isna(pd.to_datetime(obj["aangehouden_op"], errors="coerce", utc=True)):
-        raise ValueError(f"{path.name}, field aangehouden_op: not an ISO date-time")
+        raise ArrestError(path.name, "aangehouden_op", "not an ISO date-time")
     return obj
+
+
+def arrest_as_police_row(arrest: dict) -> pd.DataFrame:
+    """An arrest (as `read_arrest` returns it) as one row of the police extract: the arrested
+    person is a suspect (`verdachte`) of a registration dated the day of the arrest."""
+    arrested = pd.to_datetime(arrest["aangehouden_op"], utc=True).tz_convert(TIMEZONE)
+    dob = arrest["geboortedatum"]
+    row = {
+        "record_id": arrest["record_id"], "registratie_datum": arrested.date(),
+        "rol": "verdachte", "feit": arrest["feit"] or None,
+        "huiselijk_geweld": bool(arrest["huiselijk_geweld"]),
+        "achternaam": arrest["achternaam"], "voorvoegsel": arrest["voorvoegsel"] or None,
+        "voornamen": arrest["voornamen"] or None,
+        "geboortedatum": pd.to_datetime(dob, format="%d-%m-%Y").date() if dob else None,
+        "geboorteplaats": None, "geslacht": None, "bsn": arrest["bsn"] or None,
+        "straat": arrest["straat"] or None, "huisnummer": arrest["huisnummer"] or None,
+        "postcode": arrest["postcode"] or None, "woonplaats": arrest["woonplaats"] or None,
+        "aangehouden": True,
+    }
+    return pd.DataFrame([row], columns=COLUMNS)
+
+
+def with_arrests(result: ParseResult, arrests_dir: Path, delivery_date: str) -> ParseResult:
+    """The police extract plus the on-arrest feed up to the delivery date, so that an arrest
+    published during the day is part of the next nightly photo and never lost.
+
+    An arrest whose record the extract already holds adds nothing (the extract's row is the
+    police's own registration; counted as withheld). A refused arrest file is quarantined with
+    its file, field and reason. Counts still add up: every arrest file read is accepted,
+    quarantined or withheld."""
+    if result.file_error or not arrests_dir.is_dir():
+        return result
+    known = set(result.accepted["record_id"]) if not result.accepted.empty else set()
+    rows, refused, in_extract, read = [], [], 0, 0
+    for path in sorted(arrests_dir.glob("*.json")):
+        try:
+            arrest = read_arrest(path)
+        except ArrestError as err:
+            read += 1
+            log = QuarantineLog(SOURCE, f"arrests/{path.name}")
+            log.add(1, None, err.field, err.reason)
+            refused.append(log.frame())
+            continue
+        arrested_on = pd.Timestamp(arrest["aangehouden_op"]).tz_convert(TIMEZONE).date()
+        if arrested_on.isoformat() > delivery_date:
+            continue   # after this delivery: a later run takes it
+        read += 1
+        if arrest["record_id"] in known:
+            in_extract += 1
+            continue
+        known.add(arrest["record_id"])
+        row = arrest_as_police_row(arrest)
+        row["_line"], row["_raw"] = 1, None
+        rows.append(row)
+    if not read:
+        return result
+    accepted = pd.concat([result.accepted, *rows], ignore_index=True) if rows \
+        else result.accepted
+    withheld = dict(result.withheld)
+    if in_extract:
+        withheld["arrest_in_extract"] = in_extract
+    return ParseResult(SOURCE, result.file, accepted,
+                       pd.concat([result.quarantine, *refused], ignore_index=True),
+                       result.rows_read + read, result.file_error, withheld)

@@ -1,0 +1,159 @@
+"""`make bench` (on-arrest): from arrest file to published sheet, against masters of several
+sizes, for the job alone and through the Dagster daemon with the arrest sensor.
+
+    python benchmarks/bench_arrest.py --records 10000 100000 1000000 [--arrests 24] [--daemon]
+
+Per size: a generated delivery is published by one full nightly run (timed: the rebuild an
+arrest would otherwise wait for); its arrest files are held back and then published one at a
+time. "Job alone" runs the `on_arrest` Dagster job in one warm process, as `foto arrest` does;
+the first arrest of a process (Great Expectations and Splink warming up) is reported apart.
+"Daemon" starts `dagster-daemon`, drops each arrest file into the inbox and waits for the
+sheet: sensor interval, run launch (a new process per run) and the job itself. The breakdown
+says where the job's time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+RECORDS_PER_PERSON = 1.46
+
+
+def prepare(records: int, arrests: int, work: Path) -> tuple[Path, Path, list[Path], float]:
+    """Generate, hold the arrest files back, publish once; (inbox, home, arrest files,
+    seconds of the full nightly run)."""
+    persons = max(50, int(records / RECORDS_PER_PERSON))
+    subprocess.run([sys.executable, str(ROOT / "data/sample/generate.py"), "--persons",
+                    str(persons), "--seed", "13", "--arrests", str(arrests), "--out",
+                    str(work / "data")], check=True, stdout=subprocess.DEVNULL)
+    inbox, home = work / "data" / "inbox", work / "home"
+    held = work / "held"
+    shutil.move(str(inbox / "arrests"), held)
+    (inbox / "arrests").mkdir()
+    t = time.perf_counter()
+    subprocess.run([str(Path(sys.executable).parent / "foto"), "run", "--inbox", str(inbox),
+                    "--home", str(home)], check=True, stdout=subprocess.DEVNULL)
+    return inbox, home, sorted(held.glob("*.json")), time.perf_counter() - t
+
+
+def job_alone(inbox: Path, home: Path, files: list[Path]) -> dict:
+    """Each arrest through the `on_arrest` job in this (warm) process; seconds per arrest and
+    the job's own breakdown."""
+    from pipelines.cli import main
+
+    times, parts = [], []
+    for file in files:
+        target = inbox / "arrests" / file.name
+        shutil.copy(file, target)
+        t = time.perf_counter()
+        rc = main(["arrest", str(target), "--home", str(home)])
+        times.append(time.perf_counter() - t)
+        assert rc == 0, f"foto arrest exited {rc}"
+        parts.append(json.loads((home / "arrests" / "done" / file.name).read_text()))
+    return {"first": times[0], "warm": times[1:]}
+
+
+def breakdown(home: Path, inbox: Path, files: list[Path]) -> dict[str, float]:
+    """Median seconds per step of `process_arrest` (no Dagster), over fresh copies."""
+    from matching.models import current_model
+    from matching.thresholds import load_thresholds
+    from pipelines.arrest_flow import process_arrest
+
+    model, thresholds = current_model(home / "models"), load_thresholds()
+    steps: dict[str, list[float]] = {}
+    for file in files:
+        data = json.loads(file.read_text())
+        data["arrest_id"] += "-b"
+        data["record_id"] += "-b"
+        copy = inbox / "arrests" / f"{data['arrest_id']}.json"
+        copy.write_text(json.dumps(data))
+        outcome = process_arrest(copy, home, model, thresholds)
+        for k, v in outcome.seconds.items():
+            steps.setdefault(k, []).append(v)
+    return {k: statistics.median(v) for k, v in steps.items()}
+
+
+def through_daemon(inbox: Path, home: Path, files: list[Path]) -> list[float]:
+    """Drop each file into the inbox with `dagster-daemon` running; seconds until its sheet
+    is published (the arrest's entry appears)."""
+    env = os.environ | {"DAGSTER_HOME": str(home / "dagster"), "FOTO_INBOX": str(inbox),
+                        "FOTO_HOME": str(home)}
+    daemon = subprocess.Popen([str(Path(sys.executable).parent / "dagster-daemon"), "run",
+                               "-m", "pipelines.definitions"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    times = []
+    try:
+        time.sleep(15)  # the daemon loads the code location and starts its sensor loop
+        for file in files:
+            data = json.loads(file.read_text())
+            data["arrest_id"] += "-d"
+            data["record_id"] += "-d"
+            done = home / "arrests" / "done" / f"{data['arrest_id']}.json"
+            t = time.perf_counter()
+            tmp = inbox / f".{data['arrest_id']}.tmp"
+            tmp.write_text(json.dumps(data))
+            os.replace(tmp, inbox / "arrests" / f"{data['arrest_id']}.json")
+            while not done.exists():
+                if time.perf_counter() - t > 120:
+                    raise TimeoutError(f"no sheet for {data['arrest_id']} after 120 s")
+                time.sleep(0.05)
+            times.append(time.perf_counter() - t)
+    finally:
+        daemon.terminate()
+        daemon.wait(timeout=60)
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--records", type=int, nargs="+", default=[10000, 100000, 1000000])
+    p.add_argument("--arrests", type=int, default=24)
+    p.add_argument("--daemon", action="store_true", help="also measure through the daemon")
+    args = p.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="foto-bench-arrest-"))
+    rows = []
+    for n in args.records:
+        inbox, home, files, nightly = prepare(n, args.arrests, work / str(n))
+        alone = job_alone(inbox, home, files)
+        row = {"records": n, "arrests": len(files), "nightly_s": nightly,
+               "first_s": alone["first"], "p50_s": pct(alone["warm"], 0.5),
+               "p95_s": pct(alone["warm"], 0.95), "steps": breakdown(home, inbox, files[:10])}
+        if args.daemon:
+            daemon = through_daemon(inbox, home, files[:args.arrests])
+            row |= {"daemon_p50_s": pct(daemon, 0.5), "daemon_p95_s": pct(daemon, 0.95)}
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    print(f"\n{'records':>9}{'arrests':>8}{'first s':>9}{'p50 s':>8}{'p95 s':>8}"
+          f"{'daemon p50':>11}{'daemon p95':>11}{'nightly s':>10}{'nightly/p50':>12}")
+    for r in rows:
+        print(f"{r['records']:>9}{r['arrests']:>8}{r['first_s']:>9.2f}{r['p50_s']:>8.2f}"
+              f"{r['p95_s']:>8.2f}{r.get('daemon_p50_s', float('nan')):>11.2f}"
+              f"{r.get('daemon_p95_s', float('nan')):>11.2f}{r['nightly_s']:>10.1f}"
+              f"{r['nightly_s'] / r['p50_s']:>12.0f}")
+    print("\nwhere the job's time goes (median s): " + "; ".join(
+        f"{r['records']}: " + ", ".join(f"{k} {v:.3f}" for k, v in r["steps"].items())
+        for r in rows))
+    (work / "bench_arrest.json").write_text(json.dumps(rows, indent=2))
+    print(f"details: {work / 'bench_arrest.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

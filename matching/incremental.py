@@ -1,0 +1,136 @@
+"""Matching one new record against the published persons, without a rebuild.
+
+An arrest must reach the triage point in seconds. Instead of blocking and scoring the whole
+region again, the record is standardised by the same SQL as a delivery, the published master
+is narrowed in one scan to the records that share any blocking key with it, and Splink's
+`predict_between` scores the record against those with the pinned model (its prior scaled to
+the master's size, term frequencies taken from the whole master). The best link at or above
+the link threshold gives the person; hard constraints still hold: a record never joins a person
+holding another valid BSN.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from matching.linker import MODEL_COLUMNS, quiet_splink
+from matching.predict import model_for_size
+from matching.standardise import prepare, std_persons_sql, std_sql
+from matching.thresholds import Thresholds
+
+# Columns whose term frequencies the model uses (settings.py, tf_adjustment_column).
+TF_COLUMNS = ("first_name", "surname", "postcode")
+
+# One scan of the master keeps every record that any blocking rule could pair with the new one:
+# each rule holds at least one of these equalities (settings.BLOCKING_RULES_FOR_PREDICTION).
+_SHARES_A_KEY = """
+    m.surname_key = n.surname_key OR m.dob = n.dob OR m.bsn = n.bsn
+    OR m.postcode = n.postcode OR m.second_name_key = n.name_key
+    OR m.name_key = n.second_name_key OR m.full_given_names = n.full_given_names
+    OR m.given_year_key = n.given_year_key_no_surname
+    OR m.given_year_key_no_surname = n.given_year_key"""
+
+
+@dataclass
+class IncrementalMatch:
+    """Where a new record belongs: a published person, or nobody yet."""
+
+    unique_id: str
+    person_id: str | None        # None: no published person links at the link threshold
+    match_probability: float | None
+    matched_unique_id: str | None
+    candidates: int              # master records sharing a blocking key
+    scored: int                  # pairs the model scored
+    refused_for_bsn: int         # links refused: the person holds another valid BSN
+
+
+def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
+    """Canonical records (with the matching columns) of police rows in the extract's layout."""
+    con = duckdb.connect()
+    try:
+        prepare(con)
+        con.register("raw_police", rows)
+        con.execute(f"CREATE TABLE std_police AS {std_sql('police')}")
+        return con.sql(std_persons_sql(["police"])).to_arrow_table()
+    finally:
+        con.close()
+
+
+def match_one(warehouse: Path, record: pa.Table, model_path: Path,
+              thresholds: Thresholds) -> IncrementalMatch:
+    """Score one canonical record against the published `warehouse` and pick its person."""
+    quiet_splink()
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.register("new_record", record)
+        con.execute("CREATE TABLE n AS SELECT * FROM new_record")
+        master_size = con.sql("SELECT count(*) FROM wh.std_persons").fetchall()[0][0]
+        con.execute(f"""CREATE TABLE candidates AS SELECT m.* FROM wh.std_persons m, n
+                        WHERE m.unique_id <> n.unique_id AND ({_SHARES_A_KEY})""")
+        candidates = con.sql("SELECT count(*) FROM candidates").fetchall()[0][0]
+        unique_id = record.column("unique_id")[0].as_py()
+        if candidates == 0:
+            return IncrementalMatch(unique_id, None, None, None, 0, 0, 0)
+        model = model_for_size(model_path, master_size + 1)
+        api = DuckDBAPI(duckdb.connect())
+        columns = ", ".join(MODEL_COLUMNS)
+        left_sdf = api.register(con.sql(f"SELECT {columns} FROM n").to_arrow_table(),
+                                table_name="new_record")
+        right_sdf = api.register(con.sql(f"SELECT {columns} FROM candidates").to_arrow_table(),
+                                 table_name="published")
+        linker = Linker(right_sdf, model, log_level=logging.WARNING)
+        for column in TF_COLUMNS:
+            linker.table_management.register_term_frequency_lookup(
+                api.register(_term_frequencies(con, column), table_name=f"tf_{column}"), column)
+        scored = linker.inference.predict_between(
+            left_sdf, right_sdf, threshold_match_probability=thresholds.review,
+            warning_mode="never").as_pyarrow_table()
+        return _choose(con, unique_id, scored, candidates, thresholds)
+    finally:
+        con.close()
+
+
+def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
+    """Term frequencies of the values the new record and its candidates hold, over the whole
+    master, as Splink computes them (share of the column's non-empty values)."""
+    return con.sql(f"""
+        SELECT {column}, count(*) / (SELECT count({column}) FROM wh.std_persons)::DOUBLE
+                   AS tf_{column}
+        FROM wh.std_persons
+        WHERE {column} IN (SELECT {column} FROM n UNION SELECT {column} FROM candidates)
+        GROUP BY {column}""").to_arrow_table()
+
+
+def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, candidates: int,
+            thresholds: Thresholds) -> IncrementalMatch:
+    """The most probable link at or above the link threshold whose person holds no other
+    valid BSN than the new record's."""
+    con.register("scored", scored)
+    rows = con.sql(f"""
+        WITH s AS (
+            SELECT CASE WHEN unique_id_l = '{unique_id}' THEN unique_id_r ELSE unique_id_l END
+                       AS other, match_probability FROM scored),
+        p AS (
+            SELECT s.other, s.match_probability, pr.person_id,
+                   (SELECT count(DISTINCT x.bsn) FROM wh.person_records q
+                    JOIN wh.std_persons x USING (unique_id)
+                    WHERE q.person_id = pr.person_id AND x.bsn IS NOT NULL
+                      AND x.bsn <> coalesce((SELECT bsn FROM n), x.bsn)) AS other_bsns
+            FROM s JOIN wh.person_records pr ON pr.unique_id = s.other
+            WHERE s.match_probability >= {thresholds.link})
+        SELECT person_id, match_probability, other, other_bsns FROM p
+        ORDER BY match_probability DESC, other""").fetchall()
+    refused = sum(1 for r in rows if r[3] > 0)
+    for person_id, probability, other, other_bsns in rows:
+        if other_bsns == 0:
+            return IncrementalMatch(unique_id, person_id, probability, other, candidates,
+                                    scored.num_rows, refused)
+    return IncrementalMatch(unique_id, None, None, None, candidates, scored.num_rows, refused)

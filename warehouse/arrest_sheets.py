@@ -1,0 +1,108 @@
+"""Publishing an arrested person: their sheet, marked "aangehouden op …", and the index with
+the latest arrests on top.
+
+The sheet shows the same declared triage columns as every other sheet (`warehouse.audiences`),
+selected for this one person from a published warehouse; a person nobody knew yet gets a sheet
+built from the arrest alone. Files are replaced atomically (write, then rename), so a reader
+sees the old sheet or the new one, and a sheet hard-linked into an older publication is never
+changed in place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from warehouse.audiences import TRIAGE_TABLES, triage_select
+from warehouse.sheets import DIGESTS, PRIORITY_ORDER, environment, rows_of
+
+_PARTS = {"triage_person": "p", "triage_signaal": "signals", "triage_tijdlijn": "timeline",
+          "triage_netwerk": "network", "triage_zekerheid": "certainty"}
+
+
+def person_parts(warehouse: Path, person_id: str) -> dict[str, Any] | None:
+    """What one person's sheet shows, from a published warehouse; None if unknown there."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        parts: dict[str, Any] = {}
+        for table, key in _PARTS.items():
+            cursor = con.execute(triage_select(table, "p.person_id = ?"), [person_id])
+            names = [d[0] for d in cursor.description]
+            parts[key] = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+    finally:
+        con.close()
+    if not parts["p"]:
+        return None
+    parts["p"] = parts["p"][0]
+    parts["certainty"] = parts["certainty"][0] if parts["certainty"] else None
+    return parts
+
+
+def new_person_parts(arrest: dict[str, Any]) -> dict[str, Any]:
+    """A sheet for a person no partner knew: the arrest is all there is."""
+    p = {name: None for name in TRIAGE_TABLES["triage_person"]}
+    p |= {"person_id": arrest["person_id"], "naam": arrest["naam"],
+          "geboortedatum": arrest.get("geboortedatum"), "woonplaats": arrest.get("woonplaats"),
+          "bronnen": ["police"],
+          "aantal_registraties": 1, "politie": 1, "justitie": 0, "zorg": 0, "gemeente": 0,
+          "reden_in_beeld": ["aangehouden"], "prioriteit": "onbekend",
+          "prioriteit_reden": "nog niet beoordeeld: alleen de aanhouding is bekend",
+          "bekend_sinds": arrest["arrested_on"], "laatst_gezien": arrest["arrested_on"]}
+    return {"p": p, "signals": [], "timeline": [], "network": [], "certainty": None}
+
+
+def arrest_event(arrest: dict[str, Any]) -> dict[str, Any]:
+    """The arrest as a line of the sheet's timeline."""
+    return {"person_id": arrest["person_id"], "datum": arrest["arrested_on"],
+            "partner": "Politie", "gebeurtenis": "aanhouding", "rol": "verdachte",
+            "omschrijving": arrest.get("feit"), "status": "aangehouden"}
+
+
+def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str, Any]) -> Path:
+    """Write the person's sheet with the arrest on top; forget its digest so that the next
+    nightly publication renders the sheet afresh instead of reusing this file."""
+    parts = dict(parts)
+    p = dict(parts["p"])
+    reasons = list(p.get("reden_in_beeld") or [])
+    p["reden_in_beeld"] = reasons if "aangehouden" in reasons else ["aangehouden", *reasons]
+    p["prioriteit"] = p.get("prioriteit") or "onbekend"
+    p["prioriteit_reden"] = p.get("prioriteit_reden") or "nog niet beoordeeld"
+    parts["p"] = p
+    if not any(t.get("status") == "aangehouden" and t.get("datum") == arrest["arrested_on"]
+               for t in parts["timeline"]):
+        parts["timeline"] = [arrest_event(arrest), *parts["timeline"]]
+    html = environment().get_template("sheet.html").render(**parts, arrest=arrest)
+    sheets = triage_dir / "sheets"
+    sheets.mkdir(parents=True, exist_ok=True)
+    target = sheets / f"{arrest['person_id']}.html"
+    _replace(target, html)
+    digests_file = sheets / DIGESTS
+    if digests_file.exists():
+        digests = json.loads(digests_file.read_text(encoding="utf-8"))
+        if digests.pop(arrest["person_id"], None) is not None:
+            _replace(digests_file, json.dumps(digests, sort_keys=True))
+    return target
+
+
+def write_index(triage_dir: Path, arrests: list[dict[str, Any]], published_at: str) -> Path:
+    """The index: today's (recent) arrests first, then every person of concern by priority."""
+    con = duckdb.connect(str(triage_dir / "triage.duckdb"), read_only=True)
+    try:
+        persons = rows_of(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
+    finally:
+        con.close()
+    html = environment().get_template("index.html").render(
+        persons=persons, arrests=arrests, published_at=published_at)
+    target = triage_dir / "index.html"
+    _replace(target, html)
+    return target
+
+
+def _replace(target: Path, text: str) -> None:
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
