@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from warehouse.audiences import TRIAGE_TABLES, triage_select
-from warehouse.sheets import DIGESTS, PRIORITY_ORDER, environment, rows_of
+from warehouse.sheets import DIGESTS, INDEX_ROWS, environment
 
 _PARTS = {"triage_person": "p", "triage_signaal": "signals", "triage_tijdlijn": "timeline",
           "triage_netwerk": "network", "triage_zekerheid": "certainty"}
@@ -30,7 +30,7 @@ def person_parts(warehouse: Path, person_id: str) -> dict[str, Any] | None:
     try:
         parts: dict[str, Any] = {}
         for table, key in _PARTS.items():
-            cursor = con.execute(triage_select(table, "p.person_id = ?"), [person_id])
+            cursor = con.execute(triage_select(table, "p.person_id = $pid"), {"pid": person_id})
             names = [d[0] for d in cursor.description]
             parts[key] = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
     finally:
@@ -89,14 +89,13 @@ def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str
 
 
 def write_index(triage_dir: Path, arrests: list[dict[str, Any]], published_at: str) -> Path:
-    """The index: today's (recent) arrests first, then every person of concern by priority."""
-    con = duckdb.connect(str(triage_dir / "triage.duckdb"), read_only=True)
-    try:
-        persons = rows_of(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
-    finally:
-        con.close()
+    """The index: recent arrests first, newest on top, then every person of concern by
+    priority (rows the publication rendered once)."""
+    rows = (triage_dir / INDEX_ROWS).read_text(encoding="utf-8")
+    manifest = json.loads((triage_dir / "manifest.json").read_text(encoding="utf-8"))
     html = environment().get_template("index.html").render(
-        persons=persons, arrests=arrests, published_at=published_at)
+        persons_html=rows, persons_count=manifest["sheets"], arrests=arrests,
+        published_at=published_at)
     target = triage_dir / "index.html"
     _replace(target, html)
     return target

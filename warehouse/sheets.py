@@ -25,6 +25,9 @@ RELATIONS = {"huisgenoot": "huisgenoot", "ouder": "ouder", "kind": "kind (BRP)",
 FIELDS = {"bsn": "BSN", "given_name": "voornaam", "surname": "achternaam",
           "dob": "geboortedatum", "address": "adres", "sex": "geslacht"}
 DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
+# The index's rows of persons, rendered once per publication: an arrest run puts its arrests
+# above them without rendering tens of thousands of rows again.
+INDEX_ROWS = "index_persons.fragment.html"
 PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END"
 
 
@@ -102,8 +105,11 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
         target.write_text(sheet.render(**parts), encoding="utf-8")
         rendered += 1
     (sheets / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
+    persons_html = env.get_template("index_persons.html").render(persons=persons)
+    (out_dir / INDEX_ROWS).write_text(persons_html, encoding="utf-8")
     (out_dir / "index.html").write_text(env.get_template("index.html").render(
-        persons=persons, published_at=published_at), encoding="utf-8")
+        persons_html=persons_html, persons_count=len(persons), arrests=[],
+        published_at=published_at), encoding="utf-8")
     return {"sheets": len(persons), "rendered": rendered, "reused": reused}
 
 
