@@ -16,7 +16,7 @@ from dagster import (
     asset_check,
 )
 
-from assets.context import build_db, build_id
+from assets.context import build_db, build_id, delivery_date
 from expectations import suites
 from expectations.baseline import previous_accepted, previous_manifest
 from expectations.gate import GateResult
@@ -44,7 +44,7 @@ def _run(context: AssetCheckExecutionContext, paths: FotoPaths, suite) -> AssetC
         result = suite(con).waive(paths.accepted())
         record(con, result)
         report = write_report(con, report_path(paths.home_dir, build_id(context)),
-                              build_id(context), paths.delivery_date())
+                              build_id(context), delivery_date(context, paths))
     if not result.passed:
         context.log.error(f"gate: {result.summary()}")
     elif result.warnings():
@@ -67,7 +67,7 @@ def raw_check(source: str) -> AssetChecksDefinition:
     def _check(context: AssetCheckExecutionContext, paths: FotoPaths) -> AssetCheckResult:
         previous = previous_accepted(_baseline(paths), source)
         return _run(context, paths, lambda con: suites.raw_suite(
-            con, source, paths.delivery_date(), previous))
+            con, source, delivery_date(context, paths), previous))
 
     return _check
 

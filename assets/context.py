@@ -20,3 +20,15 @@ def build_id(context: AssetExecutionContext | AssetCheckExecutionContext) -> str
 def build_db(context: AssetExecutionContext | AssetCheckExecutionContext,
              paths: FotoPaths) -> Path:
     return paths.build_db(build_id(context))
+
+
+def delivery_date(context: AssetExecutionContext | AssetCheckExecutionContext,
+                  paths: FotoPaths) -> str:
+    """The delivery this run works on: its partition (a nightly run always has one), else the
+    date the resource names (or the newest delivery in the inbox)."""
+    return context.run.tags.get("dagster/partition") or paths.delivery_date()
+
+
+def delivery_dir(context: AssetExecutionContext | AssetCheckExecutionContext,
+                 paths: FotoPaths) -> Path:
+    return Path(paths.inbox).resolve() / delivery_date(context, paths)

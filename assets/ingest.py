@@ -9,12 +9,13 @@ from pathlib import Path
 import pandas as pd
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
-from assets.context import build_db
+from assets.context import build_db, delivery_dir
 from assets.sources import care, justice, municipal, police
 from assets.sources.common import ParseResult, check_birth_plausible, message
 from matching.schema import SOURCES
 from matching.standardise import std_persons_sql, std_sql
-from pipelines.resources import FotoPaths
+from pipelines.partitions import DELIVERIES
+from pipelines.resources import DATE_FOLDER, FotoPaths
 from warehouse.store import connect, count, write_table
 
 MAX_LOGGED_ROWS = 20
@@ -26,14 +27,33 @@ READERS: dict[str, tuple[Callable[[Path], ParseResult], list[str]]] = {
 }
 
 
+FILES = {"police": police.FILE, "justice": justice.FILE, "care": care.FILE,
+         "municipal": municipal.FILE}
+
+
+def source_folder(source: str, delivery: Path) -> Path:
+    """Where this run reads `source` from: the delivery's folder, or, when the partner's file is
+    missing from it, the newest earlier delivery that has it (a full snapshot a day older
+    beats a photo without that partner). Without one, the delivery's folder: the reader then
+    refuses the missing file and the gate blocks."""
+    if (delivery / FILES[source]).exists() or not delivery.parent.is_dir():
+        return delivery
+    earlier = sorted(p for p in delivery.parent.iterdir() if p.is_dir()
+                     and DATE_FOLDER.match(p.name) and p.name < delivery.name
+                     and (p / FILES[source]).exists())
+    return earlier[-1] if earlier else delivery
+
+
 def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
-    """Read one source; returns the result and extra tables it brings (care's reports)."""
+    """Read one source (from `source_folder`); returns the result and extra tables it brings
+    (care's reports). Birth dates are checked against this run's delivery date."""
+    folder = source_folder(source, delivery)
     if source == "care":
-        result, reports = care.read_care(delivery)
+        result, reports = care.read_care(folder)
         return (check_birth_plausible(result, delivery.name),
                 {"care_reports": reports.drop(columns=["_line"])})
     reader, _ = READERS[source]
-    result = reader(delivery)
+    result = reader(folder)
     if source == "police":
         result = police.with_arrests(result, delivery.parent / "arrests", delivery.name)
     return check_birth_plausible(result, delivery.name), {}
@@ -45,8 +65,10 @@ def _columns(source: str) -> list[str]:
     return READERS[source][1]
 
 
-def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame]) -> None:
-    """Write accepted rows, quarantined rows and the counts of one source."""
+def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
+                 delivery_used: str = "") -> None:
+    """Write accepted rows, quarantined rows and the counts of one source, with the delivery
+    its file came from."""
     source = result.source
     accepted = result.accepted.drop(columns=["_raw"], errors="ignore")
     if accepted.empty:
@@ -63,10 +85,10 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame]) -> No
         con.unregister("_q")
     con.execute("""CREATE TABLE IF NOT EXISTS ingest_counts (source VARCHAR PRIMARY KEY,
         file VARCHAR, read BIGINT, accepted BIGINT, quarantined BIGINT, withheld BIGINT,
-        file_error VARCHAR)""")
-    con.execute("INSERT OR REPLACE INTO ingest_counts VALUES (?, ?, ?, ?, ?, ?, ?)", [
+        file_error VARCHAR, delivery VARCHAR)""")
+    con.execute("INSERT OR REPLACE INTO ingest_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
         source, result.file, result.rows_read, result.rows_accepted, result.rows_quarantined,
-        sum(result.withheld.values()), result.file_error])
+        sum(result.withheld.values()), result.file_error, delivery_used])
 
 
 def raw_asset(source: str) -> AssetsDefinition:
@@ -74,17 +96,24 @@ def raw_asset(source: str) -> AssetsDefinition:
 
     @asset(name=f"raw_{source}", group_name="ingest", kinds={"duckdb"},
            description=f"The {source} extract as delivered, validated against the contract; "
-                       "one row per accepted record. Bad rows go to `quarantine`.")
+                       "one row per accepted record. Bad rows go to `quarantine`.",
+           partitions_def=DELIVERIES)
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-        result, extra = _read(source, paths.delivery_dir())
+        delivery = delivery_dir(context, paths)
+        used = source_folder(source, delivery).name
+        result, extra = _read(source, delivery)
         with connect(build_db(context, paths)) as con:
-            store_ingest(con, result, extra)
+            store_ingest(con, result, extra, used)
+        if used != delivery.name:
+            context.log.warning(f"{FILES[source]} is missing from delivery {delivery.name}: "
+                                f"using the one of {used}")
         if result.file_error:
             context.log.error(f"{result.file}: rejected: {result.file_error}")
         for row in result.quarantine.head(MAX_LOGGED_ROWS).itertuples():
             context.log.warning(message(row.file, row.line, row.field, row.reason))
-        return MaterializeResult(metadata={**result.counts(),
-                                           "delivery": paths.delivery_date(),
+        return MaterializeResult(metadata={**result.counts(), "delivery": delivery.name,
+                                           "delivery_used": used,
+                                           "fallback": used != delivery.name,
                                            "file_rejected": bool(result.file_error)})
 
     return _raw
@@ -96,7 +125,8 @@ def std_asset(source: str) -> AssetsDefinition:
     @asset(name=f"std_{source}", group_name="ingest", deps=[f"raw_{source}"],
            kinds={"duckdb"},
            description=f"Canonical person records from {source}: one row per accepted "
-                       "record, Dutch names, dates, BSN and address standardised.")
+                       "record, Dutch names, dates, BSN and address standardised.",
+           partitions_def=DELIVERIES)
     def _std(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         with connect(build_db(context, paths)) as con:
             con.execute(f"CREATE OR REPLACE TABLE std_{source} AS {std_sql(source)}")
@@ -108,7 +138,8 @@ def std_asset(source: str) -> AssetsDefinition:
     return _std
 
 
-@asset(group_name="ingest", deps=[f"std_{s}" for s in SOURCES], kinds={"duckdb"})
+@asset(group_name="ingest", deps=[f"std_{s}" for s in SOURCES], kinds={"duckdb"},
+       partitions_def=DELIVERIES)
 def std_persons(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """All canonical person records, one row per accepted record of every source."""
     with connect(build_db(context, paths)) as con:

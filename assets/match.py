@@ -4,7 +4,7 @@ clusters them into persons (one row per accepted record, with its person id and 
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets.context import build_db, build_id
+from assets.context import build_db, build_id, delivery_date
 from matching.constraints import enforce_constraints
 from matching.explain import build_explanations
 from matching.ids import assign_person_ids, load_previous
@@ -12,11 +12,13 @@ from matching.models import current_model
 from matching.persons import build_person_records, store_pairs
 from matching.predict import model_for_size, predict_and_cluster
 from matching.thresholds import load_thresholds
+from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
 from warehouse.store import connect, write_table
 
 
-@asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"})
+@asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"},
+       partitions_def=DELIVERIES)
 def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """Scored record pairs from the review threshold up: one row per pair, with the
     comparison levels (gamma_*) and match weights (mw_*) that explain the score; clusters
@@ -48,7 +50,8 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                                        "clusters_split_by_constraints": splits})
 
 
-@asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"})
+@asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"},
+       partitions_def=DELIVERIES)
 def person_records(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per accepted source record: the person it belongs to and the evidence.
     Person ids are inherited from the previous publication by record overlap; merges and
@@ -56,7 +59,7 @@ def person_records(context: AssetExecutionContext, paths: FotoPaths) -> Material
     with connect(build_db(context, paths)) as con:
         version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
         had_previous = load_previous(con, paths.home_dir / "warehouse.duckdb")
-        assign_person_ids(con, build_id(context), paths.delivery_date())
+        assign_person_ids(con, build_id(context), delivery_date(context, paths))
         build_person_records(con, version)
         records, persons, linked = con.sql(
             "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (records_in_person > 1)"

@@ -2,21 +2,23 @@
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets.context import build_db
+from assets.context import build_db, delivery_date
 from matching.models import make_current, next_model_path
 from matching.train import train_model
+from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
 from warehouse.store import connect
 
 
-@asset(group_name="model", deps=["std_persons"], kinds={"splink"})
+@asset(group_name="model", deps=["std_persons"], kinds={"splink"},
+       partitions_def=DELIVERIES)
 def person_model(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """A trained Splink model, saved as `<home>/models/person_v<N>.json` and made current."""
     with connect(build_db(context, paths)) as con:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
         counts = dict(con.sql("SELECT source, accepted FROM ingest_counts").fetchall())
     out = next_model_path(paths.models_dir)
-    meta = train_model(records, out, {"delivery": paths.delivery_date(),
+    meta = train_model(records, out, {"delivery": delivery_date(context, paths),
                                       "accepted_records": counts, "run_id": context.run_id})
     make_current(out)
     context.log.info(f"trained {out.name} on {records.num_rows} records")

@@ -3,7 +3,8 @@ and `person`, one row per person with its priority: the photo's centre."""
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets.context import build_db
+from assets.context import build_db, delivery_date
+from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
 from warehouse.events import build_events
 from warehouse.flags import build_flags
@@ -12,7 +13,8 @@ from warehouse.relations import build_relations
 from warehouse.store import connect
 
 
-@asset(group_name="profile", deps=["person_records"], kinds={"duckdb"})
+@asset(group_name="profile", deps=["person_records"], kinds={"duckdb"},
+       partitions_def=DELIVERIES)
 def events(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per event on a person's timeline, every source."""
     with connect(build_db(context, paths)) as con:
@@ -20,7 +22,8 @@ def events(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResul
     return MaterializeResult(metadata={"events": rows})
 
 
-@asset(group_name="profile", deps=["person_records"], kinds={"duckdb"})
+@asset(group_name="profile", deps=["person_records"], kinds={"duckdb"},
+       partitions_def=DELIVERIES)
 def relations(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per person, related person and kind of relation, with evidence."""
     with connect(build_db(context, paths)) as con:
@@ -30,16 +33,18 @@ def relations(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeRe
                                        **{f"kind_{k}": v for k, v in kinds.items()}})
 
 
-@asset(group_name="profile", deps=["events", "relations"], kinds={"duckdb"})
+@asset(group_name="profile", deps=["events", "relations"], kinds={"duckdb"},
+       partitions_def=DELIVERIES)
 def flags(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per flag per person: rule, period, evidence record ids."""
     with connect(build_db(context, paths)) as con:
-        rows = build_flags(con, paths.delivery_date())
+        rows = build_flags(con, delivery_date(context, paths))
         per_flag = dict(con.sql("SELECT flag, count(*) FROM flags GROUP BY flag").fetchall())
     return MaterializeResult(metadata={"flags": rows, **per_flag})
 
 
-@asset(group_name="profile", deps=["person_records", "flags"], kinds={"duckdb"})
+@asset(group_name="profile", deps=["person_records", "flags"], kinds={"duckdb"},
+       partitions_def=DELIVERIES)
 def person(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per person: preferred identity, sources, counts, concern and priority."""
     with connect(build_db(context, paths)) as con:

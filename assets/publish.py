@@ -6,37 +6,41 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
-from assets.context import build_db, build_id
+from assets.context import build_db, build_id, delivery_date
 from expectations.report import report_path
 from matching.models import current_model
 from matching.thresholds import load_thresholds
 from pipelines.arrest_flow import overlay_arrests
+from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
 from warehouse.publish import publish
 from warehouse.store import connect
 
 
-@asset(group_name="publish", deps=["person", "person_records"])
+@asset(group_name="publish", deps=["person", "person_records"],
+       partitions_def=DELIVERIES)
 def publication(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """The published photo: `<home>/warehouse.duckdb` and `<home>/published/`."""
     db = build_db(context, paths)
     with connect(db, read_only=True) as con:
-        counts = {r[0]: {"read": r[1], "accepted": r[2], "quarantined": r[3]}
-                  for r in con.sql("SELECT source, read, accepted, quarantined "
+        counts = {r[0]: {"read": r[1], "accepted": r[2], "quarantined": r[3], "delivery": r[4]}
+                  for r in con.sql("SELECT source, read, accepted, quarantined, delivery "
                                    "FROM ingest_counts ORDER BY source").fetchall()}
         model = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
         persons = con.sql("SELECT count(*) FROM person").fetchall()[0][0]
         linked_share = con.sql("SELECT avg(CASE WHEN records_in_person > 1 THEN 1 ELSE 0 END)"
                                " FROM person_records").fetchall()[0][0]
-    manifest = {"delivery": paths.delivery_date(), "inbox": str(Path(paths.inbox).resolve()),
+    delivery = delivery_date(context, paths)
+    manifest = {"delivery": delivery, "inbox": str(Path(paths.inbox).resolve()),
                 "model_version": model, "sources": counts, "persons": persons,
                 "linked_share": linked_share,
+                "freshness": {source: c["delivery"] for source, c in counts.items()},
                 "quality_report": str(report_path(paths.home_dir, build_id(context)))}
     model = current_model(paths.models_dir)
     thresholds = load_thresholds()
     final = publish(paths.home_dir, db.parent, build_id(context), manifest,
                     before_swap=lambda staged: overlay_arrests(
-                        paths.home_dir, staged, model, thresholds, paths.delivery_date(),
+                        paths.home_dir, staged, model, thresholds, delivery,
                         feed=Path(paths.inbox).resolve() / "arrests"))
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
     return MaterializeResult(metadata={"publication": final.name, "persons": persons,

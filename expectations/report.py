@@ -61,7 +61,7 @@ def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,
         SELECT suite, metric, observed, threshold, status, why FROM gate_results
         ORDER BY suite, metric""")
     sources = _rows(con, "ingest_counts", """
-        SELECT source, file, read, accepted, quarantined, withheld, file_error
+        SELECT source, file, delivery, read, accepted, quarantined, withheld, file_error
         FROM ingest_counts ORDER BY source""")
     reasons = _rows(con, "quarantine", """
         SELECT source, file, field, reason, count(*) AS rows FROM quarantine

@@ -21,7 +21,13 @@ from pathlib import Path
 
 from rich.console import Console
 
-from pipelines.resources import DEFAULT_HOME, DEFAULT_INBOX, FotoPaths, latest_delivery
+from pipelines.resources import (
+    DATE_FOLDER,
+    DEFAULT_HOME,
+    DEFAULT_INBOX,
+    FotoPaths,
+    latest_delivery,
+)
 from pipelines.summary import RunOutcome, print_summary, read_outcome
 
 console = Console(stderr=False, highlight=False)
@@ -44,9 +50,13 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
 
     from pipelines.definitions import build_definitions
     from pipelines.instance import instance_for
+    from pipelines.partitions import register_delivery
 
     instance = instance_for(paths.home_dir)
     job = build_definitions(paths).resolve_job_def(job_name)
+    partition = paths.date if job.partitions_def is not None else None
+    if partition:
+        register_delivery(instance, partition)
     run_id = str(uuid.uuid4())
     steps = len(job.nodes)
     holder: dict = {}
@@ -54,7 +64,7 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
     def target() -> None:
         try:
             holder["result"] = job.execute_in_process(
-                instance=instance, run_id=run_id, raise_on_error=False,
+                instance=instance, run_id=run_id, raise_on_error=False, partition_key=partition,
                 tags=tags or {"foto/delivery": paths.date,
                               **({"foto/accepted": paths.accept} if paths.accept else {})},
                 run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
@@ -82,9 +92,41 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
 
 def cmd_run(args: argparse.Namespace) -> int:
     paths = _paths(args)
-    outcome = run_job("nightly", paths)
-    print_summary(console, outcome, paths)
-    return outcome.exit_code(require_publication=True)
+    dates = deliveries_to_run(paths, explicit=bool(args.date))
+    if isinstance(dates, str):
+        console.print(f"foto run: {dates}")
+        return 2
+    for date in dates:
+        run_paths = paths.model_copy(update={"date": date})
+        outcome = run_job("nightly", run_paths)
+        print_summary(console, outcome, run_paths)
+        code = outcome.exit_code(require_publication=True)
+        if code:
+            if date != dates[-1]:
+                console.print(f"backfill stopped at {date}; {dates[-1]} not run")
+            return code
+    return 0
+
+
+def deliveries_to_run(paths: FotoPaths, explicit: bool) -> list[str] | str:
+    """The deliveries `foto run` runs, oldest first, or why it refuses.
+
+    With `--date D` after the published delivery, the deliveries between them run first, in
+    order (a backfill). Rerunning the published date is allowed (the same photo again); a date
+    before it is refused: publishing it would put an older photo in front of triage."""
+    from expectations.baseline import previous_manifest
+
+    manifest = previous_manifest(paths.home_dir, Path(paths.inbox))
+    published = manifest.get("delivery") if manifest else None
+    if not explicit or not published or paths.date == published:
+        return [paths.date]
+    if paths.date < published:
+        return (f"delivery {paths.date} is older than the published one ({published}); "
+                "`foto rollback` returns to an earlier publication")
+    inbox = Path(paths.inbox)
+    between = sorted(p.name for p in inbox.iterdir() if p.is_dir()
+                     and DATE_FOLDER.match(p.name) and published < p.name < paths.date)
+    return [*between, paths.date]
 
 
 def cmd_train(args: argparse.Namespace) -> int:

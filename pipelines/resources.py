@@ -12,7 +12,7 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}$")
+DATE_FOLDER = re.compile(r"\d{4}-\d{2}-\d{2}$")
 DEFAULT_INBOX = "data/sample/inbox"
 DEFAULT_HOME = "var"
 
@@ -60,7 +60,7 @@ class FotoPaths(ConfigurableResource):
 
 def latest_delivery(inbox: Path) -> str:
     """The newest `YYYY-MM-DD` folder in the inbox."""
-    dates = sorted(p.name for p in inbox.iterdir() if p.is_dir() and _DATE.match(p.name)) \
+    dates = sorted(p.name for p in inbox.iterdir() if p.is_dir() and DATE_FOLDER.match(p.name)) \
         if inbox.is_dir() else []
     if not dates:
         raise FileNotFoundError(f"no delivery folder (YYYY-MM-DD) in inbox {inbox}")

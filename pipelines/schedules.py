@@ -11,6 +11,7 @@ from pathlib import Path
 from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
 from pipelines.jobs import nightly
+from pipelines.partitions import register_delivery
 from pipelines.resources import FotoPaths, latest_delivery
 
 CRON = "0 2 * * *"
@@ -24,4 +25,5 @@ def nightly_schedule(context: ScheduleEvaluationContext, paths: FotoPaths):
         date = latest_delivery(Path(paths.inbox))
     except FileNotFoundError:
         return SkipReason(f"no delivery in {paths.inbox}")
-    return RunRequest(run_key=date, tags={"foto/delivery": date})
+    register_delivery(context.instance, date)
+    return RunRequest(run_key=date, partition_key=date, tags={"foto/delivery": date})

@@ -94,7 +94,7 @@ def _read_database(outcome: RunOutcome) -> None:
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "ingest_counts" in tables:
             outcome.sources = con.sql(
-                "SELECT source, read, accepted, quarantined, withheld, file_error "
+                "SELECT source, read, accepted, quarantined, withheld, file_error, delivery "
                 "FROM ingest_counts ORDER BY source").fetchall()
         if "person_records" in tables:
             outcome.persons, outcome.linked_records = con.sql(
@@ -117,10 +117,14 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
         table = Table(title=f"delivery {paths.date}")
         for col in ("source", "read", "accepted", "quarantined", "withheld"):
             table.add_column(col, justify="left" if col == "source" else "right")
-        for source, read, acc, quar, withheld, file_error in outcome.sources:
+        for source, read, acc, quar, withheld, file_error, _used in outcome.sources:
             name = source + (" (file rejected)" if file_error else "")
             table.add_row(name, str(read), str(acc), str(quar), str(withheld))
         console.print(table)
+        for source, *_, used in outcome.sources:
+            if used and used != paths.date:
+                console.print(f"{source}: missing from delivery {paths.date}; the delivery of "
+                              f"{used} was used")
     if outcome.persons is not None:
         console.print(f"persons: {outcome.persons}   linked records: {outcome.linked_records}"
                       f"   model: {outcome.model_version}")

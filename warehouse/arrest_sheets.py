@@ -28,6 +28,9 @@ def person_parts(warehouse: Path, person_id: str) -> dict[str, Any] | None:
     """What one person's sheet shows, from a published warehouse; None if unknown there."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        if not con.execute("SELECT count(*) FROM person WHERE person_id = ?",
+                           [person_id]).fetchone()[0]:
+            return None  # a new person: the sheet's queries would search every table in vain
         parts: dict[str, Any] = {}
         for table, key in _PARTS.items():
             cursor = con.execute(triage_select(table, "p.person_id = $pid"), {"pid": person_id})
@@ -90,12 +93,13 @@ def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str
 
 def write_index(triage_dir: Path, arrests: list[dict[str, Any]], published_at: str) -> Path:
     """The index: recent arrests first, newest on top, then every person of concern by
-    priority (rows the publication rendered once)."""
+    priority (rows the publication rendered once), and how fresh each partner's data is."""
     rows = (triage_dir / INDEX_ROWS).read_text(encoding="utf-8")
     manifest = json.loads((triage_dir / "manifest.json").read_text(encoding="utf-8"))
     html = environment().get_template("index.html").render(
         persons_html=rows, persons_count=manifest["sheets"], arrests=arrests,
-        published_at=published_at)
+        published_at=published_at, delivery=manifest.get("delivery"),
+        freshness=manifest.get("freshness") or {})
     target = triage_dir / "index.html"
     _replace(target, html)
     return target
