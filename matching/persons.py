@@ -23,9 +23,10 @@ linked AS (
     SELECT p.unique_id_r, p.unique_id_l, p.match_probability, p.match_weight
     FROM match_pairs p WHERE p.decision = 'link'),
 best AS (
-    SELECT uid, arg_max(other, match_probability) AS strongest_link_to,
+    -- ties broken by record id: the same run gives the same explanation every time
+    SELECT uid, first(other ORDER BY match_probability DESC, other) AS strongest_link_to,
            max(match_probability) AS link_probability,
-           arg_max(match_weight, match_probability) AS link_weight,
+           first(match_weight ORDER BY match_probability DESC, other) AS link_weight,
            count(*) AS links
     FROM linked GROUP BY uid)
 SELECT ids.person_id, s.source, s.record_id, s.unique_id, s.role,

@@ -30,6 +30,7 @@ from expectations.gate import GateResult, Rule, validate
 from matching.incremental import IncrementalMatch, match_one, standardise_police_rows
 from matching.models import ModelRef
 from matching.thresholds import Thresholds
+from warehouse.arrest_profile import flags_with_arrest
 from warehouse.arrest_sheets import new_person_parts, person_parts, write_arrest_sheet, write_index
 from warehouse.arrests import (
     RECENT_DAYS,
@@ -202,9 +203,14 @@ def _place(arrest: dict[str, Any], file: Path, record: Any, warehouse: Path, mod
 
 
 def _parts_for(warehouse: Path, entry: dict[str, Any]) -> dict[str, Any]:
-    """The sheet's content: the person as `warehouse` knows them, or the arrest alone."""
+    """The sheet's content: the person as `warehouse` knows them, or the arrest alone, with
+    flags and priority evaluated again with the arrest on the timeline."""
     known = person_parts(warehouse, entry["person_id"])
-    return known if known is not None else new_person_parts(entry)
+    parts = known if known is not None else new_person_parts(entry)
+    signals, priority, reason = flags_with_arrest(warehouse, entry["person_id"], entry)
+    parts["signals"] = signals
+    parts["p"] = parts["p"] | {"prioriteit": priority, "prioriteit_reden": reason}
+    return parts
 
 
 def _person_of(warehouse: Path, unique_id: str) -> str | None:

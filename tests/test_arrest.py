@@ -109,6 +109,8 @@ def test_arrest_of_a_known_person_lands_on_their_id_and_sheet(
     published = home / "published"
     sheet = (published / "sheets" / f"{person['person_id']}.html").read_text(encoding="utf-8")
     assert "Aangehouden op 27-11-2026 14:03" in sheet and "bedreiging" in sheet
+    # the arrest for domestic violence is a signal at once, by the written rule
+    assert "Huiselijk geweld (12 mnd)" in sheet
     index = (published / "index.html").read_text(encoding="utf-8")
     assert index.index(f"sheets/{person['person_id']}.html") < index.index('id="personen"')
     # a file seen again runs once
@@ -129,8 +131,10 @@ def test_arrest_of_an_unknown_person_gets_a_new_id_and_sheet(home: Path, tmp_pat
     known = {r[0] for r in con.sql("SELECT DISTINCT person_id FROM person_records").fetchall()}
     con.close()
     assert entry["person_id"] not in known
-    sheet = home / "published" / "sheets" / f"{entry['person_id']}.html"
-    assert "Niet eerder bekend" in sheet.read_text(encoding="utf-8")
+    sheet = (home / "published" / "sheets" / f"{entry['person_id']}.html").read_text(
+        encoding="utf-8")
+    assert "Niet eerder bekend" in sheet
+    assert "Huiselijk geweld (12 mnd)" in sheet and "prioriteit midden" in sheet
 
 
 def test_bad_arrest_file_is_quarantined_with_its_reason(home: Path, tmp_path: Path,

@@ -25,6 +25,13 @@ class FlagRule:
 
 WITHIN_12M = "getvariable('foto_reference_date') - INTERVAL 12 MONTH"
 
+# Triage priority from a person's flags (lists of severities and codes): `hoog` with a flag of
+# severity hoog, or domestic violence with minors in the household; `midden` with any flag.
+PRIORITY_SQL = """CASE WHEN list_contains({severities}, 'hoog') THEN 'hoog'
+     WHEN list_has_all({codes}, ['huiselijk_geweld_12m', 'minderjarigen_in_huishouden'])
+         THEN 'hoog'
+     WHEN len({codes}) > 0 THEN 'midden' ELSE 'laag' END"""
+
 
 def from_events(where: str, having: str = "", end: str = "max(event_date)") -> str:
     """A rule over the timeline: the person's matching events give period and evidence."""
@@ -50,7 +57,8 @@ RULES = [
         "Een huisgenoot (zelfde BRP-adres) of kind in een zorgmelding is jonger dan 18 jaar "
         "op de peildatum.",
         """WITH born AS (
-                SELECT pr.person_id, coalesce(mode(s.dob), make_date(mode(s.dob_year), 7, 1))
+                SELECT pr.person_id, coalesce(mode(s.dob ORDER BY s.dob),
+                                        make_date(mode(s.dob_year ORDER BY s.dob_year), 7, 1))
                            AS birth
                 FROM person_records pr JOIN std_persons s USING (unique_id)
                 WHERE s.dob_year IS NOT NULL GROUP BY pr.person_id)

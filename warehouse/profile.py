@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import duckdb
 
+from warehouse.flags import PRIORITY_SQL
+
 PERSON_SQL = """
 CREATE OR REPLACE TABLE person AS
 WITH r AS (
@@ -54,7 +56,7 @@ agg AS (
            count(*) FILTER (source = 'care') AS care_records,
            count(*) FILTER (source = 'municipal') AS municipal_records,
            count(DISTINCT bsn) AS valid_bsns, any_value(bsn) FILTER (bsn IS NOT NULL) AS bsn,
-           mode(dob) FILTER (dob IS NOT NULL) AS common_dob,
+           mode(dob ORDER BY dob) FILTER (dob IS NOT NULL) AS common_dob,
            list(DISTINCT display_name ORDER BY display_name) AS names_seen,
            min(record_date) AS first_seen, max(record_date) AS last_seen
     FROM r GROUP BY person_id)
@@ -71,11 +73,7 @@ SELECT agg.person_id,
        agg.municipal_records, agg.first_seen, agg.last_seen,
        concern.person_id IS NOT NULL AS person_of_concern,
        coalesce(concern.reasons, []) AS concern_reasons,
-       CASE WHEN concern.person_id IS NULL THEN NULL
-            WHEN list_contains(fl.severities, 'hoog') THEN 'hoog'
-            WHEN list_has_all(fl.codes, ['huiselijk_geweld_12m', 'minderjarigen_in_huishouden'])
-                THEN 'hoog'
-            WHEN fl.person_id IS NOT NULL THEN 'midden' ELSE 'laag' END AS priority,
+       CASE WHEN concern.person_id IS NOT NULL THEN {PRIORITY} END AS priority,
        CASE WHEN concern.person_id IS NOT NULL
             THEN coalesce(array_to_string(fl.labels, '; '), 'geen signalen') END
            AS priority_reason,
@@ -89,7 +87,8 @@ LEFT JOIN (SELECT person_id, list(flag ORDER BY severity, flag) AS codes,
                   list(DISTINCT severity) AS severities
            FROM flags GROUP BY person_id) fl USING (person_id)
 ORDER BY agg.person_id
-"""
+""".replace("{PRIORITY}", PRIORITY_SQL.format(severities="coalesce(fl.severities, [])",
+                                             codes="coalesce(fl.codes, [])"))
 
 
 VIEWS_SQL = """
