@@ -23,13 +23,18 @@ def flags_with_arrest(warehouse: Path, person_id: str, arrest: dict[str, Any]
     try:
         con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
         con.execute("SET VARIABLE pid = ?", [person_id])
-        con.execute("""CREATE TEMP VIEW relations AS SELECT * FROM wh.relations
+        # This person's slice of the tables the rules read, copied small: a view over the
+        # whole master would let a rule join a million rows for one person.
+        con.execute("""CREATE TEMP TABLE relations AS SELECT * FROM wh.relations
                        WHERE person_id = getvariable('pid')""")
-        con.execute("""CREATE TEMP VIEW person_records AS SELECT * FROM wh.person_records
+        con.execute("""CREATE TEMP TABLE person_records AS SELECT * FROM wh.person_records
                        WHERE person_id = getvariable('pid') OR person_id IN (
                            SELECT related_id FROM relations)""")
-        con.execute("CREATE TEMP VIEW std_persons AS SELECT * FROM wh.std_persons")
-        con.execute("CREATE TEMP VIEW raw_justice AS SELECT * FROM wh.raw_justice")
+        con.execute("""CREATE TEMP TABLE std_persons AS SELECT * FROM wh.std_persons
+                       WHERE unique_id IN (SELECT unique_id FROM person_records)""")
+        con.execute("""CREATE TEMP TABLE raw_justice AS SELECT * FROM wh.raw_justice
+                       WHERE record_id IN (SELECT record_id FROM person_records
+                                           WHERE source = 'justice')""")
         con.execute("""CREATE TEMP TABLE events AS SELECT * FROM wh.events
                        WHERE person_id = getvariable('pid')""")
         con.execute("""INSERT INTO events BY NAME SELECT
