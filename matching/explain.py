@@ -37,7 +37,7 @@ def comparison_levels(model: dict[str, Any]) -> pd.DataFrame:
 
 
 def build_explanations(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) -> None:
-    """Store `comparison_levels` and create the `match_evidence` and `link_explanation` views."""
+    """Store `comparison_levels` and `link_explanation`; create the `match_evidence` view."""
     levels = comparison_levels(model)
     con.register("_levels", levels)
     con.execute("CREATE OR REPLACE TABLE comparison_levels AS SELECT * FROM _levels")
@@ -57,7 +57,7 @@ def build_explanations(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) ->
         FROM ({' UNION ALL '.join(parts)}) e
         JOIN comparison_levels l ON l.comparison = e.comparison AND l.gamma = e.gamma""")
     con.execute("""
-        CREATE OR REPLACE VIEW link_explanation AS
+        CREATE OR REPLACE TABLE link_explanation AS  -- a table: sheets look up single pairs
         SELECT unique_id_l, unique_id_r, any_value(decision) AS decision,
                any_value(match_probability) AS match_probability,
                list(comparison ORDER BY weight DESC) FILTER (verdict = 'agreed')

@@ -92,12 +92,7 @@ TRIAGE_SOURCES: dict[str, str] = {
                row_number() OVER (PARTITION BY pr.person_id
                                   ORDER BY pr.link_probability, pr.unique_id) AS rk
         FROM person_records pr JOIN person p USING (person_id)
-        LEFT JOIN (  -- filtered first: the view aggregates every pair otherwise
-            SELECT * FROM link_explanation WHERE unique_id_l IN (
-                SELECT unique_id FROM person_records JOIN person p USING (person_id)
-                WHERE {who}) OR unique_id_r IN (
-                SELECT unique_id FROM person_records JOIN person p USING (person_id)
-                WHERE {who})) e  -- Splink keeps unique_id_l < unique_id_r
+        LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
           ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)
          AND e.unique_id_r = greatest(pr.unique_id, pr.strongest_link_to)
         WHERE {who}) w WHERE w.rk = 1 ORDER BY w.person_id""",
