@@ -161,10 +161,13 @@ def test_arrest_survives_into_the_next_nightly_run(home: Path, tmp_path: Path) -
     assert f"sheets/{person['person_id']}.html" in index.split('id="personen"')[0]
 
 
-def _foto_process(*args: str) -> subprocess.Popen:
+def _foto_process(log: Path, *args: str) -> subprocess.Popen:
+    """`foto` in its own process, its output to a file: Dagster's log tailers outlive a run and
+    would hold a pipe open after the process ended."""
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with open(log, "w", encoding="utf-8") as out:
+        return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT,
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 def test_arrest_during_the_nightly_run_with_an_analyst_reading(home: Path,
@@ -179,17 +182,21 @@ def test_arrest_during_the_nightly_run_with_an_analyst_reading(home: Path,
     analyst = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     try:
         before = analyst.sql("SELECT count(*) FROM person").fetchall()
-        nightly = _foto_process("run", "--inbox", str(inbox), "--home", str(home))
+        nightly = _foto_process(tmp_path / "nightly.log", "run", "--inbox", str(inbox),
+                                "--home", str(home))
         deadline = time.monotonic() + 120
         while not list(home.glob("runs/*/warehouse.duckdb")) and time.monotonic() < deadline:
             time.sleep(0.05)
         file = _write(inbox / "arrests", arrest)   # after the nightly run read the feed
-        arrested = _foto_process("arrest", str(file), "--home", str(home))
-        arrest_out, _ = arrested.communicate(timeout=300)
+        arrested = _foto_process(tmp_path / "arrest.log", "arrest", str(file), "--home",
+                                 str(home))
+        arrested.wait(timeout=300)
         assert analyst.sql("SELECT count(*) FROM person").fetchall() == before
-        nightly_out, _ = nightly.communicate(timeout=600)
+        nightly.wait(timeout=600)
     finally:
         analyst.close()
+    arrest_out = (tmp_path / "arrest.log").read_text(encoding="utf-8")
+    nightly_out = (tmp_path / "nightly.log").read_text(encoding="utf-8")
     assert arrested.returncode == 0, arrest_out[-2000:]
     assert nightly.returncode == 0, nightly_out[-2000:]
     for out in (arrest_out, nightly_out):
