@@ -49,11 +49,10 @@ def prepare(records: int, arrests: int, work: Path) -> tuple[Path, Path, list[Pa
 
 
 def job_alone(inbox: Path, home: Path, files: list[Path]) -> dict:
-    """Each arrest through the `on_arrest` job in this (warm) process; seconds per arrest and
-    the job's own breakdown."""
+    """Each arrest through the `on_arrest` job in this (warm) process: seconds per arrest."""
     from pipelines.cli import main
 
-    times, parts = [], []
+    times = []
     for file in files:
         target = inbox / "arrests" / file.name
         shutil.copy(file, target)
@@ -61,7 +60,6 @@ def job_alone(inbox: Path, home: Path, files: list[Path]) -> dict:
         rc = main(["arrest", str(target), "--home", str(home)])
         times.append(time.perf_counter() - t)
         assert rc == 0, f"foto arrest exited {rc}"
-        parts.append(json.loads((home / "arrests" / "done" / file.name).read_text()))
     return {"first": times[0], "warm": times[1:]}
 
 

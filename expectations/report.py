@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from warehouse.sheets import rows_of
 from warehouse.store import table_exists
 
 KEEP_REPORTS = 60  # about two months of nightly runs
@@ -47,11 +48,7 @@ def _template():
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[dict]:
-    if not table_exists(con, table):
-        return []
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return rows_of(con, sql) if table_exists(con, table) else []
 
 
 def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from warehouse.flags import PRIORITY_SQL, build_flags
+from warehouse.sheets import rows_of
 
 
 def flags_with_arrest(warehouse: Path, person_id: str, arrest: dict[str, Any]
@@ -47,12 +48,10 @@ def flags_with_arrest(warehouse: Path, person_id: str, arrest: dict[str, Any]
                     {"id": arrest["record_id"], "day": arrest["arrested_on"],
                      "feit": arrest.get("feit"), "hg": bool(arrest.get("huiselijk_geweld"))})
         build_flags(con, arrest["arrested_on"])
-        signals = con.sql("""
+        rows = rows_of(con, """
             SELECT person_id, label AS signaal, severity AS ernst, rule AS regel,
                    period_start AS vanaf, period_end AS tot
             FROM flags WHERE person_id = getvariable('pid') ORDER BY ALL""")
-        names = signals.columns
-        rows = [dict(zip(names, r, strict=True)) for r in signals.fetchall()]
         priority, reason = con.sql(f"""
             SELECT {PRIORITY_SQL.format(severities="coalesce(severities, [])",
                                         codes="coalesce(codes, [])")},

@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 
 from warehouse.audiences import TRIAGE_TABLES, triage_select
-from warehouse.sheets import DIGESTS, INDEX_ROWS, environment
+from warehouse.sheets import DIGESTS, INDEX_ROWS, environment, rows_of
 
 _PARTS = {"triage_person": "p", "triage_signaal": "signals", "triage_tijdlijn": "timeline",
           "triage_netwerk": "network", "triage_zekerheid": "certainty"}
@@ -33,9 +33,8 @@ def person_parts(warehouse: Path, person_id: str) -> dict[str, Any] | None:
             return None  # a new person: the sheet's queries would search every table in vain
         parts: dict[str, Any] = {}
         for table, key in _PARTS.items():
-            cursor = con.execute(triage_select(table, "p.person_id = $pid"), {"pid": person_id})
-            names = [d[0] for d in cursor.description]
-            parts[key] = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
+            parts[key] = rows_of(con, triage_select(table, "p.person_id = $pid"),
+                                 {"pid": person_id})
     finally:
         con.close()
     if not parts["p"]:

@@ -49,9 +49,12 @@ def percent(p: float) -> str:
     return f"{p * 100:.1f}%".replace(".", ",")
 
 
-def rows_of(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict]:
-    rel = con.sql(sql)
-    return [dict(zip(rel.columns, r, strict=True)) for r in rel.fetchall()]
+def rows_of(con: duckdb.DuckDBPyConnection, sql: str,
+            params: list | dict | None = None) -> list[dict]:
+    """The rows of a query as dicts by column name."""
+    cursor = con.execute(sql, params) if params is not None else con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
 
 
 def _grouped(rows: list[dict]) -> dict[str, list[dict]]:
