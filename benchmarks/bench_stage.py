@@ -40,7 +40,8 @@ def _records(work: Path):
         return con.sql("SELECT * FROM std_persons").to_arrow_table()
 
 
-def predict(work: Path, which: str) -> dict:
+def _linker(work: Path, which: str, records):
+    """The foto model (the bundled one, prior scaled to these records) or the baseline."""
     import logging
 
     from splink import DuckDBAPI, Linker
@@ -48,24 +49,35 @@ def predict(work: Path, which: str) -> dict:
     from matching.linker import make_linker
     from matching.models import bundled_model
     from matching.predict import model_for_size
+
+    if which == "foto":
+        return make_linker(records, model_for_size(bundled_model().path, records.num_rows))
+    from benchmarks.baseline import COLUMNS
+
+    return Linker(DuckDBAPI().register(records.select(COLUMNS)),
+                  str(work / "baseline_model.json"), log_level=logging.WARNING)
+
+
+def predict(work: Path, which: str) -> dict:
     from matching.thresholds import load_thresholds
     from warehouse.store import connect, write_table
 
     records = _records(work)
-    thresholds = load_thresholds()
-    if which == "foto":
-        path = bundled_model().path
-        linker = make_linker(records, model_for_size(path, records.num_rows))
-    else:
-        from benchmarks.baseline import COLUMNS
-
-        linker = Linker(DuckDBAPI().register(records.select(COLUMNS)),
-                        str(work / "baseline_model.json"), log_level=logging.WARNING)
-    pairs = linker.inference.predict(threshold_match_probability=thresholds.review)
+    linker = _linker(work, which, records)
+    pairs = linker.inference.predict(threshold_match_probability=load_thresholds().review)
     table = pairs.as_pyarrow_table()
     with connect(work / "bench.duckdb") as con:
         write_table(con, f"pairs_{which}", table)
     return {"pairs": table.num_rows, "pairs_per_record": table.num_rows / records.num_rows}
+
+
+def candidates(work: Path, which: str) -> dict:
+    """Candidate pairs the blocking rules make (not timed: the count is what shows whether
+    cost per record stays flat as the region grows)."""
+    records = _records(work)
+    blocked = _linker(work, which, records).inference.compute_blocked_pairs_for_predict()
+    count = blocked.as_duckdbpyrelation().count("*").fetchall()[0][0]
+    return {"candidates": count, "candidates_per_record": count / records.num_rows}
 
 
 def cluster(work: Path, which: str) -> dict:
@@ -124,6 +136,8 @@ def main() -> int:
         out = train_baseline(work)
     elif stage.startswith("predict_"):
         out = predict(work, stage.split("_", 1)[1])
+    elif stage.startswith("candidates_"):
+        out = candidates(work, stage.split("_", 1)[1])
     elif stage.startswith("cluster_"):
         out = cluster(work, stage.split("_", 1)[1])
     else:

@@ -35,7 +35,13 @@ _SHARES_A_KEY = """
     OR m.postcode = n.postcode OR m.second_name_key = n.name_key
     OR m.name_key = n.second_name_key OR m.full_given_names = n.full_given_names
     OR m.given_year_key = n.given_year_key_no_surname
-    OR m.given_year_key_no_surname = n.given_year_key"""
+    OR m.given_year_key_no_surname = n.given_year_key
+    OR m.dob = n.dob_day_month_swapped OR m.dob_day_month_swapped = n.dob
+    OR (m.dob_month = n.dob_month AND m.dob_day = n.dob_day
+        AND (left(m.surname_1, 2) = left(n.surname_1, 2) OR m.multi_initials = n.multi_initials))
+    OR (m.given_year_key = n.given_year_key AND left(m.surname_1, 2) = left(n.surname_1, 2))
+    OR m.given_surname_start = n.given_surname_start_no_dob
+    OR m.given_surname_start_no_dob = n.given_surname_start"""
 
 
 @dataclass

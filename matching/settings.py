@@ -126,21 +126,38 @@ BLOCKING_RULES_FOR_PREDICTION = [
     # lack a birth date only, so its cost grows with them, not with the square of a surname.
     "l.name_key_no_dob = r.name_key",
     "l.name_key = r.name_key_no_dob",
-    block_on("dob", "left(initials, 1)"),
-    block_on("surname_key", "dob_year", "left(initials, 1)"),
+    block_on("dob", "initial"),
+    block_on("surname_key", "dob_year", "initial"),
     "l.name_key = r.second_name_key",        # 'E. Molenhout-Jacobs' and 'Elisabeth Jacobs'
     "l.second_name_key = r.name_key",
-    block_on("dob", "substr(surname_1, 1, 2)"),
-    block_on("surname_key", "dob_month", "dob_day", "left(initials, 1)"),   # birth year typo
-    BSN_BLOCKING_RULE,
-    block_on("postcode", "huisnummer", "left(initials, 1)"),
-    block_on("first_name_key", "dob"),
-    block_on("rare_surname_key", "left(initials, 1)"),
-    block_on("full_given_names", "dob_month", "dob_day"),   # 'Kim Sophie Lieke', new surname
+    # A typo in the birth year, and perhaps one further on in the surname ('Lindeboom' 1988,
+    # 'Lindeaoom' 1987): birth day and month, the surname's first letters and the initial.
+    block_on("dob_month", "dob_day", "surname_start", "initial"),
+    block_on("dob", "surname_start"),
+    # A birth date entered day-first in one system and month-first in another, with a typo in
+    # the surname besides ('Schouten' 05-02, 'Scchouten' 02-05). Swapping is its own inverse, so
+    # this one rule finds the pair whichever record is on the left.
+    "l.dob_day_month_swapped = r.dob AND l.initial = r.initial",
+    # 'Joesoef Ait Ouali' without a birth date against 'Youssef Aitouali': the first name by
+    # transliteration group, which an initial misses ('J'/'Y', 'C'/'K' as in Cees and Kees),
+    # and the surname's first letters, which survive a typo further on.
+    "l.given_surname_start_no_dob = r.given_surname_start",
     # A care report naming 'Thomas, 1959' without a surname, against every Thomas born in
     # 1959: a join from the records without a surname only, so it stays cheap.
     "l.given_year_key_no_surname = r.given_year_key",
-    "l.given_year_key = r.given_year_key_no_surname",
+    # 'Imad Achahabr, 2003' against 'Imad Achahbar, 07-11-2003': the first name by transliteration
+    # group, the birth year and the surname's first letters.
+    block_on("given_year_key", "surname_start"),
+    # A typo in the birth year and one early in the surname ('Verweij' 1959, 'Vreweij' 1949):
+    # the full initials of two given names or more stand in for the surname.
+    block_on("dob_month", "dob_day", "multi_initials"),
+    "l.given_surname_start = r.given_surname_start_no_dob",   # 'Joesoef', the other way round
+    block_on("postcode", "huisnummer", "initial"),
+    BSN_BLOCKING_RULE,
+    block_on("full_given_names", "dob_month", "dob_day"),   # 'Kim Sophie Lieke', new surname
+    "l.given_year_key = r.given_year_key_no_surname",       # 'Thomas, 1959', the other way
+    block_on("rare_surname_key", "initial"),
+    block_on("first_name_key", "dob"),
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.

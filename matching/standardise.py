@@ -22,6 +22,14 @@ TUSSENVOEGSELS = [
 # Not voorvoegsels in Dutch law but the first word of the surname itself (El Khatib, Ben Rifi,
 # Ait Taleb, Abu Bakr): in a free-text name they start the surname, not end the given names.
 SURNAME_PARTICLES = ["el", "al", "ben", "bin", "ibn", "abu", "ait", "ould", "dos", "das"]
+# Surinamese-Chinese surnames are three words, '<clan> A <name>' (Tjon A Fong, Lie A Ling, Ho A
+# Chuck): in a free-text name the clan word and the 'A' belong to the surname, not the given
+# names. Only these clan words open such a surname, so that a middle initial written without a
+# dot ('Jan P A Jansen') is not taken for one.
+SURINAMESE_CHINESE_CLANS = [
+    "tjon", "tjong", "tjin", "tjien", "lie", "ho", "kom", "sie", "fung", "fong", "jong", "kon",
+    "man", "chin", "lim", "loe", "kwie", "fo", "lo", "kam", "sam", "tai", "tsang", "pang",
+]
 _TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
 _TV = _TV_RE.replace("'", "''")  # the same, quoted for use inside a SQL string literal
 
@@ -156,7 +164,8 @@ STD_SQL: dict[str, str] = {
             SELECT *, CASE WHEN strpos(nm2, ' ') = 0 THEN {'given': nm2, 'rest': ''}
                 ELSE regexp_extract(nm2, '^(.*?)\\s+((?:(?:' || getvariable('foto_tv_re')
                                     || '|' || getvariable('foto_particle_re')
-                                    || ')\\s+)*[^ ]+)$', ['given', 'rest']) END AS p
+                                    || ')\\s+)*(?:(?:' || getvariable('foto_clan_re')
+                                    || ')\\s+a\\s+)?[^ ]+)$', ['given', 'rest']) END AS p
             FROM joined)
         SELECT 'care:' || record_id AS unique_id, 'care' AS source, record_id,
             rol AS role, naam AS display_name,
@@ -207,7 +216,8 @@ RARE_SURNAME_MAX_RECORDS = 30
 
 DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "second_name_key",
                    "given_year_key", "given_year_key_no_surname", "full_given_names",
-                   "given_name_list", "dob_text"]
+                   "given_name_list", "dob_text", "dob_day_month_swapped", "multi_initials",
+                   "given_surname_start", "given_surname_start_no_dob", "initial", "surname_start"]
 
 
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
@@ -228,7 +238,16 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                   CASE WHEN regexp_full_match(given_names, '[a-z''-]{{2,}}( [a-z''-]{{2,}})+')
                        THEN given_names END AS full_given_names,
                   string_split(given_names, ' ') AS given_name_list,
-                  CAST(dob AS VARCHAR) AS dob_text
+                  CAST(dob AS VARCHAR) AS dob_text,
+                  CASE WHEN dob_day <= 12 AND dob_day <> dob_month
+                       THEN make_date(dob_year, dob_day, dob_month) END
+                    AS dob_day_month_swapped,
+                  CASE WHEN length(initials) >= 2 THEN initials END AS multi_initials,
+                  left(initials, 1) AS initial,
+                  left(surname_1, 2) AS surname_start,
+                  first_name_key || ':' || left(surname_1, 3) AS given_surname_start,
+                  CASE WHEN dob_year IS NULL THEN first_name_key || ':' || left(surname_1, 3) END
+                    AS given_surname_start_no_dob
                FROM ({' UNION ALL '.join(parts)})"""
 
 
@@ -242,3 +261,4 @@ def prepare(con: duckdb.DuckDBPyConnection) -> None:
     install_macros(con)
     con.execute("SET VARIABLE foto_tv_re = ?", [_TV_RE])
     con.execute("SET VARIABLE foto_particle_re = ?", ["|".join(SURNAME_PARTICLES)])
+    con.execute("SET VARIABLE foto_clan_re = ?", ["|".join(SURINAMESE_CHINESE_CLANS)])

@@ -108,9 +108,12 @@ def test_care_free_text_names_and_partial_dates(con) -> None:
           ('VT-1', 'VT-1-3', 'kind', 'Sanne', NULL, NULL),
           ('VT-1', 'VT-1-4', 'slachtoffer', 'Maria Jansen-de Vries', NULL, NULL),
           ('VT-1', 'VT-1-5', 'pleger', 'Noah Patrick Meijer', NULL, NULL),
-          ('VT-1', 'VT-1-6', 'pleger', 'Naima El Khatib', NULL, NULL))
+          ('VT-1', 'VT-1-6', 'pleger', 'Naima El Khatib', NULL, NULL),
+          ('VT-1', 'VT-1-7', 'slachtoffer', 'Sharon Jennifer Tjon A Fong', NULL, NULL),
+          ('VT-1', 'VT-1-8', 'pleger', 'R. Lie A Ling', NULL, NULL),
+          ('VT-1', 'VT-1-9', 'pleger', 'Jan P A Jansen', NULL, NULL))
         t(melding_id, record_id, rol, naam, geboortedatum, adres)""")
-    peter, berg, sanne, maria, noah, naima = rows
+    peter, berg, sanne, maria, noah, naima, sharon, ricardo, jan = rows
     assert (peter["first_name"], peter["tussenvoegsel"], peter["surname"]) == \
         ("peter", "de", "vries")
     assert (peter["postcode"], peter["huisnummer"], peter["city"]) == \
@@ -123,6 +126,10 @@ def test_care_free_text_names_and_partial_dates(con) -> None:
     assert (noah["given_names"], noah["surname"], noah["initials"]) == \
         ("noah patrick", "meijer", "np")
     assert (naima["given_names"], naima["surname"]) == ("naima", "el khatib")
+    assert (sharon["given_names"], sharon["initials"], sharon["surname"]) == \
+        ("sharon jennifer", "sj", "tjon a fong")
+    assert (ricardo["initials"], ricardo["surname"]) == ("r", "lie a ling")
+    assert (jan["initials"], jan["surname"]) == ("jpa", "jansen")
 
 
 @pytest.mark.parametrize(("a", "b"), [
