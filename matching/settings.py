@@ -121,11 +121,12 @@ BSN_BLOCKING_RULE = block_on("bsn")
 # Ordered by how many pairs each rule makes, most first: Splink excludes from every rule the
 # pairs that earlier rules already made, so a big rule late in the list is checked against all
 # the rules before it, pair by pair (at 1M records this ordering halves blocking time).
+# Two records' given names may be one person's when either is known by initials only, or when
+# both first names start with the same two letters.
+_GIVEN_NAMES_MAY_AGREE = ("(l.first_name IS NULL OR r.first_name IS NULL "
+                          "OR l.given_start = r.given_start)")
+
 BLOCKING_RULES_FOR_PREDICTION = [
-    # 'B. Bouali' without a birth date, against every B. Bouali: a join from the records that
-    # lack a birth date only, so its cost grows with them, not with the square of a surname.
-    "l.name_key_no_dob = r.name_key",
-    "l.name_key = r.name_key_no_dob",
     block_on("dob", "initial"),
     block_on("surname_key", "dob_year", "initial"),
     "l.name_key = r.second_name_key",        # 'E. Molenhout-Jacobs' and 'Elisabeth Jacobs'
@@ -138,6 +139,12 @@ BLOCKING_RULES_FOR_PREDICTION = [
     # the surname besides ('Schouten' 05-02, 'Scchouten' 02-05). Swapping is its own inverse, so
     # this one rule finds the pair whichever record is on the left.
     "l.dob_day_month_swapped = r.dob AND l.initial = r.initial",
+    # 'B. Bouali' without a birth date, against every Bouali with the initial B, where one of
+    # the two is known by initials only or both first names start alike ('Heendrik' and
+    # 'Hendrik', 'Saeed' and 'Saaid'): a join from the records without a birth date only, so
+    # its cost grows with them, not with the square of a surname.
+    f"l.name_key_no_dob = r.name_key AND {_GIVEN_NAMES_MAY_AGREE}",
+    f"l.name_key = r.name_key_no_dob AND {_GIVEN_NAMES_MAY_AGREE}",
     # 'Joesoef Ait Ouali' without a birth date against 'Youssef Aitouali': the first name by
     # transliteration group, which an initial misses ('J'/'Y', 'C'/'K' as in Cees and Kees),
     # and the surname's first letters, which survive a typo further on.

@@ -214,7 +214,8 @@ STD_SQL: dict[str, str] = {
 RARE_SURNAME_MAX_RECORDS = 30
 
 
-DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "second_name_key",
+DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_start",
+                   "second_name_key",
                    "given_year_key", "given_year_key_no_surname", "full_given_names",
                    "given_name_list", "dob_text", "dob_day_month_swapped", "multi_initials",
                    "given_surname_start", "given_surname_start_no_dob", "initial", "surname_start"]
@@ -231,6 +232,7 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                   surname_key || ':' || left(initials, 1) AS name_key,
                   CASE WHEN dob_year IS NULL THEN surname_key || ':' || left(initials, 1) END
                     AS name_key_no_dob,
+                  left(first_name, 2) AS given_start,
                   foto_phonetic(surname_2) || ':' || left(initials, 1) AS second_name_key,
                   first_name_key || ':' || dob_year AS given_year_key,
                   CASE WHEN surname_key IS NULL THEN first_name_key || ':' || dob_year END
