@@ -66,6 +66,12 @@ def predict(work: Path, which: str) -> dict:
     linker = _linker(work, which, records)
     pairs = linker.inference.predict(threshold_match_probability=load_thresholds().review)
     table = pairs.as_pyarrow_table()
+    if which == "foto":   # as the pipeline stores them: with each comparison's level
+        from matching.levels import with_levels
+        from matching.models import bundled_model
+        from matching.predict import model_for_size
+
+        table = with_levels(table, model_for_size(bundled_model().path, records.num_rows))
     with connect(work / "bench.duckdb") as con:
         write_table(con, f"pairs_{which}", table)
     return {"pairs": table.num_rows, "pairs_per_record": table.num_rows / records.num_rows}

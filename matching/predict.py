@@ -9,6 +9,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from matching.levels import levels_identifiable, with_levels
 from matching.linker import make_linker
 from matching.thresholds import Thresholds
 
@@ -30,9 +31,11 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
     trained on a small delivery over-links a large one, where namesakes are many.
     """
     model = json.loads(model_path.read_text(encoding="utf-8"))
-    # Explanations need each comparison's level (gamma_*) and weight (mw_*) per pair.
-    model["retain_matching_columns"] = True
+    # Explanations need each comparison's level (gamma_*) and weight (mw_*) per pair. The level
+    # is read back from the weight where the model allows it (`matching.levels`); carrying
+    # every compared value through scoring only for Splink's own gamma columns is the fallback.
     model["retain_intermediate_calculation_columns"] = True
+    model["retain_matching_columns"] = not levels_identifiable(model)
     meta_path = model_path.with_name(model_path.stem + ".meta.json")
     trained_on = json.loads(meta_path.read_text(encoding="utf-8")).get("records") \
         if meta_path.exists() else None
@@ -50,5 +53,5 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
     predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=thresholds.link)
-    return MatchResult(pairs=predictions.as_pyarrow_table(),
+    return MatchResult(pairs=with_levels(predictions.as_pyarrow_table(), model),
                        clusters=clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]))

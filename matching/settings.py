@@ -190,7 +190,7 @@ def settings() -> SettingsCreator:
         unique_id_column_name="unique_id",
         comparisons=COMPARISONS,
         blocking_rules_to_generate_predictions=BLOCKING_RULES_FOR_PREDICTION,
-        retain_matching_columns=True,  # for gamma_*; values dropped in store_pairs
+        retain_matching_columns=False,  # levels are read from weights (matching.levels)
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=[],
     )

@@ -51,3 +51,29 @@ def test_a_link_with_a_disagreement_says_so_in_one_query(wh) -> None:
     for comparison in agreed + disagreed:
         assert comparison + ":" in explanation
     assert "disagree" in explanation
+
+
+def test_levels_read_from_weights_are_the_levels_splink_gives(wh) -> None:
+    """The pipeline reads each pair's comparison levels back from their weights; scoring the
+    sample's records again with Splink's own gamma columns must give the same levels."""
+    from matching.levels import levels_identifiable, with_levels
+    from matching.linker import make_linker
+    from matching.models import bundled_model
+    from matching.predict import model_for_size
+
+    records = wh.sql("SELECT * FROM std_persons").to_arrow_table()
+    model = model_for_size(bundled_model().path, records.num_rows)
+    assert levels_identifiable(model) and not model["retain_matching_columns"]
+    model["retain_matching_columns"] = True
+    splink = make_linker(records, model).inference.predict(
+        threshold_match_probability=0.5).as_pyarrow_table()
+    gammas = [c for c in splink.column_names if c.startswith("gamma_")]
+    assert gammas, "Splink should give gamma columns when it keeps the matching columns"
+    derived = with_levels(splink.drop_columns(gammas), model)
+    con = duckdb.connect()
+    con.register("s", splink)
+    con.register("d", derived)
+    differing = con.sql(f"""
+        SELECT count(*) FROM s JOIN d USING (unique_id_l, unique_id_r)
+        WHERE {' OR '.join(f's.{g} IS DISTINCT FROM d.{g}' for g in gammas)}""").fetchall()[0][0]
+    assert splink.num_rows > 1000 and differing == 0
