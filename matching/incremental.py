@@ -38,8 +38,8 @@ _SHARES_A_KEY = """
     OR m.given_year_key_no_surname = n.given_year_key
     OR m.dob = n.dob_day_month_swapped OR m.dob_day_month_swapped = n.dob
     OR (m.dob_month = n.dob_month AND m.dob_day = n.dob_day
-        AND (left(m.surname_1, 2) = left(n.surname_1, 2) OR m.multi_initials = n.multi_initials))
-    OR (m.given_year_key = n.given_year_key AND left(m.surname_1, 2) = left(n.surname_1, 2))
+        AND (m.surname_start = n.surname_start OR m.multi_initials = n.multi_initials))
+    OR (m.given_year_key = n.given_year_key AND m.surname_start = n.surname_start)
     OR m.given_surname_start = n.given_surname_start_no_dob
     OR m.given_surname_start_no_dob = n.given_surname_start"""
 

@@ -116,18 +116,21 @@ SEX = {
 
 COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
 
-# Each rule keeps its blocks small at a million records (candidate pairs per record stay
-# roughly constant as the region grows); together they catch the typical Dutch variations.
+# Each rule is an equality join on key columns computed once per record (`standardise.py`), so
+# its blocks hold records that share a name, a date or an address, never a whole surname. Blocks
+# of a birth date or a name still grow with the region: on generated data the candidate pairs
+# per record are 2.1 at 10,000 records, 4.2 at 100,000 and 27 at 1,000,000 (the plain
+# baseline's rules: 2.4, 5.0 and 33). Together the rules catch the typical Dutch variations.
 BSN_BLOCKING_RULE = block_on("bsn")
 
-# Ordered by how many pairs each rule makes, most first: Splink excludes from every rule the
-# pairs that earlier rules already made, so a big rule late in the list is checked against all
-# the rules before it, pair by pair (at 1M records this ordering halves blocking time).
 # Two records' given names may be one person's when either is known by initials only, or when
 # both first names start with the same two letters.
 _GIVEN_NAMES_MAY_AGREE = ("(l.first_name IS NULL OR r.first_name IS NULL "
                           "OR l.given_start = r.given_start)")
 
+# Ordered by how many pairs each rule makes, most first: Splink excludes from every rule the
+# pairs that earlier rules already made, so a big rule late in the list is checked against all
+# the rules before it, pair by pair (at 1M records this ordering halves blocking time).
 BLOCKING_RULES_FOR_PREDICTION = [
     block_on("dob", "initial"),
     block_on("surname_key", "dob_year", "initial"),

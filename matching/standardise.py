@@ -215,10 +215,10 @@ RARE_SURNAME_MAX_RECORDS = 30
 
 
 DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_start",
-                   "second_name_key",
-                   "given_year_key", "given_year_key_no_surname", "full_given_names",
-                   "given_name_list", "dob_text", "dob_day_month_swapped", "multi_initials",
-                   "given_surname_start", "given_surname_start_no_dob", "initial", "surname_start"]
+                   "second_name_key", "given_year_key", "given_year_key_no_surname",
+                   "full_given_names", "given_name_list", "dob_text", "dob_day_month_swapped",
+                   "multi_initials", "initial", "surname_start", "given_surname_start",
+                   "given_surname_start_no_dob"]
 
 
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
