@@ -40,18 +40,24 @@ def _records(work: Path):
         return con.sql("SELECT * FROM std_persons").to_arrow_table()
 
 
-def _linker(work: Path, which: str, records):
-    """The foto model (the bundled one, prior scaled to these records) or the baseline."""
+def _foto_model(records) -> dict:
+    """The bundled model with its prior scaled to these records, as the pipeline loads it."""
+    from matching.models import bundled_model
+    from matching.predict import model_for_size
+
+    return model_for_size(bundled_model().path, records.num_rows)
+
+
+def _linker(work: Path, which: str, records, model: dict | None = None):
+    """The foto model (`model`, else the bundled one) or the baseline, over `records`."""
     import logging
 
     from splink import DuckDBAPI, Linker
 
     from matching.linker import make_linker
-    from matching.models import bundled_model
-    from matching.predict import model_for_size
 
     if which == "foto":
-        return make_linker(records, model_for_size(bundled_model().path, records.num_rows))
+        return make_linker(records, model or _foto_model(records))
     from benchmarks.baseline import COLUMNS
 
     return Linker(DuckDBAPI().register(records.select(COLUMNS)),
@@ -63,15 +69,14 @@ def predict(work: Path, which: str) -> dict:
     from warehouse.store import connect, write_table
 
     records = _records(work)
-    linker = _linker(work, which, records)
+    model = _foto_model(records) if which == "foto" else None
+    linker = _linker(work, which, records, model)
     pairs = linker.inference.predict(threshold_match_probability=load_thresholds().review)
     table = pairs.as_pyarrow_table()
-    if which == "foto":   # as the pipeline stores them: with each comparison's level
+    if model is not None:   # as the pipeline stores them: with each comparison's level
         from matching.levels import with_levels
-        from matching.models import bundled_model
-        from matching.predict import model_for_size
 
-        table = with_levels(table, model_for_size(bundled_model().path, records.num_rows))
+        table = with_levels(table, model)
     with connect(work / "bench.duckdb") as con:
         write_table(con, f"pairs_{which}", table)
     return {"pairs": table.num_rows, "pairs_per_record": table.num_rows / records.num_rows}
