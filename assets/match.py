@@ -5,6 +5,7 @@ clusters them into persons (one row per accepted record, with its person id and 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id, delivery_date
+from matching.attach import attach_lone_records
 from matching.constraints import enforce_constraints
 from matching.explain import build_explanations
 from matching.ids import assign_person_ids, load_previous
@@ -22,7 +23,8 @@ from warehouse.store import connect, write_table
 def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """Scored record pairs from the review threshold up: one row per pair, with the
     comparison levels (gamma_*) and match weights (mw_*) that explain the score; clusters
-    split where a hard constraint forbids a pair (`constraint_splits`)."""
+    split where a hard constraint forbids a pair (`constraint_splits`); lone records joined
+    to the person that, as a whole, makes them probable enough (`attachments`)."""
     model = current_model(paths.models_dir)
     thresholds = load_thresholds()
     db = build_db(context, paths)
@@ -34,20 +36,23 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
         store_pairs(con, thresholds)
-        build_explanations(con, settings)
         splits = enforce_constraints(con)
+        attached = attach_lone_records(con, thresholds.link)
+        build_explanations(con, settings)
         con.execute("CREATE OR REPLACE TABLE run_info AS SELECT ? AS model_version, "
                     "? AS thresholds_version, ? AS link_threshold, ? AS review_threshold",
                     [model.version, thresholds.version, thresholds.link, thresholds.review])
         links, reviews = con.sql("SELECT count(*) FILTER (decision = 'link'), "
                                  "count(*) FILTER (decision = 'review') FROM match_pairs"
                                  ).fetchall()[0]
-    context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review")
+    context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review, "
+                     f"{attached} lone records joined a person")
     return MaterializeResult(metadata={"model_version": model.version,
                                        "thresholds_version": thresholds.version,
                                        "records": records.num_rows, "link_pairs": links,
                                        "review_pairs": reviews,
-                                       "clusters_split_by_constraints": splits})
+                                       "clusters_split_by_constraints": splits,
+                                       "records_joined_by_person": attached})
 
 
 @asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"},

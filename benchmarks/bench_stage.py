@@ -92,6 +92,7 @@ def candidates(work: Path, which: str) -> dict:
 
 
 def cluster(work: Path, which: str) -> dict:
+    from matching.attach import attach_lone_records
     from matching.constraints import enforce_constraints
     from matching.thresholds import load_thresholds
     from warehouse.store import connect
@@ -99,10 +100,12 @@ def cluster(work: Path, which: str) -> dict:
     link = load_thresholds().link
     with connect(work / "bench.duckdb") as con:
         con.execute(f"""CREATE OR REPLACE TABLE match_pairs AS
-            SELECT 'link' AS decision, unique_id_l, unique_id_r, match_probability
-            FROM pairs_{which} WHERE match_probability >= {link}""")
+            SELECT CASE WHEN match_probability >= {link} THEN 'link' ELSE 'review' END
+                       AS decision, unique_id_l, unique_id_r, match_probability
+            FROM pairs_{which}""")
         records = con.sql("SELECT unique_id FROM std_persons").to_arrow_table()
-        edges = con.sql("SELECT unique_id_l, unique_id_r FROM match_pairs").to_arrow_table()
+        edges = con.sql("SELECT unique_id_l, unique_id_r FROM match_pairs "
+                        "WHERE decision = 'link'").to_arrow_table()
         from splink import DuckDBAPI
         from splink.clustering import cluster_pairwise_predictions_at_threshold
 
@@ -114,8 +117,9 @@ def cluster(work: Path, which: str) -> dict:
         con.execute("CREATE OR REPLACE TABLE clusters AS "
                     "SELECT unique_id, cluster_id FROM _c")
         splits = enforce_constraints(con) if which == "foto" else 0
+        attached = attach_lone_records(con, link) if which == "foto" else 0
         persons = con.sql("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
-    return {"persons": persons, "constraint_splits": splits}
+    return {"persons": persons, "constraint_splits": splits, "attached": attached}
 
 
 def train_baseline(work: Path) -> dict:

@@ -24,12 +24,8 @@ MIN_GENERATION_YEARS = 12
 # Memet/Mehmed) score above this and are not taken for twins.
 TWIN_MAX_NAME_SIMILARITY = 0.75
 
-CANNOT_LINK_SQL = f"""
-WITH r AS (
-    SELECT c.cluster_id, s.* FROM clusters c JOIN std_persons s USING (unique_id)
-    WHERE c.cluster_id IN (SELECT cluster_id FROM clusters GROUP BY cluster_id
-                           HAVING count(*) > 1))
-SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r,
+# Why records `a` and `b` may never be one person (NULL: they may), over `std_persons` columns.
+FORBIDDEN_PAIR_SQL = f"""
     CASE
       WHEN a.bsn <> b.bsn THEN 'different valid BSNs'
       WHEN a.dob = b.dob AND a.surname_1 = b.surname_1
@@ -42,7 +38,14 @@ SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r,
        AND abs(a.dob_year - b.dob_year) >= {MIN_GENERATION_YEARS}
        AND levenshtein(CAST(a.dob AS VARCHAR), CAST(b.dob AS VARCHAR)) > 1
         THEN 'parent and child: one name, birth dates a generation apart'
-    END AS rule
+    END"""
+
+CANNOT_LINK_SQL = f"""
+WITH r AS (
+    SELECT c.cluster_id, s.* FROM clusters c JOIN std_persons s USING (unique_id)
+    WHERE c.cluster_id IN (SELECT cluster_id FROM clusters GROUP BY cluster_id
+                           HAVING count(*) > 1))
+SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r, {FORBIDDEN_PAIR_SQL} AS rule
 FROM r a JOIN r b ON a.cluster_id = b.cluster_id AND a.unique_id < b.unique_id
 WHERE rule IS NOT NULL
 """

@@ -5,8 +5,9 @@ region again, the record is standardised by the same SQL as a delivery, the publ
 is narrowed in one scan to the records that share any blocking key with it, and Splink's
 `predict_between` scores the record against those with the pinned model (its prior scaled to
 the master's size, term frequencies taken from the whole master). The best link at or above
-the link threshold gives the person; hard constraints still hold: a record never joins a person
-holding another valid BSN.
+the link threshold gives the person, or failing that the person the record as a whole most
+probably belongs to (`matching.attach`); hard constraints still hold: a record never joins a
+person holding another valid BSN, a twin or a parent of one name.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import pandas as pd
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from matching.attach import attachment_sql
+from matching.constraints import FORBIDDEN_PAIR_SQL
 from matching.linker import MODEL_COLUMNS, quiet_splink
 from matching.predict import model_for_size
 from matching.standardise import prepare, std_persons_sql, std_sql
@@ -54,7 +57,8 @@ class IncrementalMatch:
     matched_unique_id: str | None
     candidates: int              # master records sharing a blocking key
     scored: int                  # pairs the model scored
-    refused_for_bsn: int         # links refused: the person holds another valid BSN
+    refused: int                 # links refused: the person holds a record that may never be
+                                 # one person with the new one (another valid BSN, a twin, ...)
 
 
 def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
@@ -117,26 +121,37 @@ def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
 
 def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, candidates: int,
             thresholds: Thresholds) -> IncrementalMatch:
-    """The most probable link at or above the link threshold whose person holds no other
-    valid BSN than the new record's."""
+    """The most probable link at or above the link threshold to a person holding no record
+    that may never be one person with the new one (`matching.constraints`); failing that, the
+    person the record as a whole most probably belongs to (`matching.attach`), as a nightly
+    run would decide it."""
     con.register("scored", scored)
+    con.execute(f"""
+        CREATE TEMP TABLE edges AS
+        SELECT '{unique_id}' AS a,
+               CASE WHEN unique_id_l = '{unique_id}' THEN unique_id_r ELSE unique_id_l END AS b,
+               match_probability AS p
+        FROM scored""")
+    con.execute("""CREATE TEMP VIEW members AS
+                   SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
     rows = con.sql(f"""
-        WITH s AS (
-            SELECT CASE WHEN unique_id_l = '{unique_id}' THEN unique_id_r ELSE unique_id_l END
-                       AS other, match_probability FROM scored),
-        p AS (
-            SELECT s.other, s.match_probability, pr.person_id,
-                   (SELECT count(DISTINCT x.bsn) FROM wh.person_records q
-                    JOIN wh.std_persons x USING (unique_id)
-                    WHERE q.person_id = pr.person_id AND x.bsn IS NOT NULL
-                      AND x.bsn <> coalesce((SELECT bsn FROM n), x.bsn)) AS other_bsns
-            FROM s JOIN wh.person_records pr ON pr.unique_id = s.other
-            WHERE s.match_probability >= {thresholds.link})
-        SELECT person_id, match_probability, other, other_bsns FROM p
-        ORDER BY match_probability DESC, other""").fetchall()
-    refused = sum(1 for r in rows if r[3] > 0)
-    for person_id, probability, other, other_bsns in rows:
-        if other_bsns == 0:
+        SELECT pr.person_id, e.p, e.b,
+               EXISTS (SELECT 1 FROM wh.person_records q JOIN wh.std_persons b USING (unique_id),
+                              n a
+                       WHERE q.person_id = pr.person_id AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
+                   AS forbidden
+        FROM edges e JOIN wh.person_records pr ON pr.unique_id = e.b
+        WHERE e.p >= {thresholds.link}
+        ORDER BY e.p DESC, e.b""").fetchall()
+    refused = sum(1 for r in rows if r[3])
+    for person_id, probability, other, forbidden in rows:
+        if not forbidden:
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                     scored.num_rows, refused)
+    attached = con.sql(attachment_sql("edges", "members", "n", "wh.std_persons",
+                                      thresholds.link)).fetchall()
+    if attached:
+        _, person_id, _, _, _, probability, other = attached[0]
+        return IncrementalMatch(unique_id, person_id, probability, other, candidates,
+                                scored.num_rows, refused)
     return IncrementalMatch(unique_id, None, None, None, candidates, scored.num_rows, refused)

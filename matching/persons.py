@@ -18,10 +18,10 @@ WITH ids AS (
     FROM clusters c JOIN person_ids i USING (cluster_id) GROUP BY ALL),
 linked AS (
     SELECT p.unique_id_l AS uid, p.unique_id_r AS other, p.match_probability, p.match_weight
-    FROM match_pairs p WHERE p.decision = 'link'
+    FROM match_pairs p WHERE p.decision IN ('link', 'attach')
     UNION ALL
     SELECT p.unique_id_r, p.unique_id_l, p.match_probability, p.match_weight
-    FROM match_pairs p WHERE p.decision = 'link'),
+    FROM match_pairs p WHERE p.decision IN ('link', 'attach')),
 best AS (
     -- ties broken by record id: the same run gives the same explanation every time
     SELECT uid, first(other ORDER BY match_probability DESC, other) AS strongest_link_to,
@@ -31,12 +31,23 @@ best AS (
     FROM linked GROUP BY uid)
 SELECT ids.person_id, s.source, s.record_id, s.unique_id, s.role,
        ids.records_in_person, coalesce(best.links, 0) AS links,
-       best.strongest_link_to, best.link_probability, best.link_weight,
+       -- a record that joined by its evidence against the whole person (`attachments`):
+       -- its strongest pair, and the probability that it is this person
+       coalesce(a.strongest_pair_with, best.strongest_link_to) AS strongest_link_to,
+       coalesce(a.person_probability, best.link_probability) AS link_probability,
+       CASE WHEN a.unique_id IS NULL THEN best.link_weight
+            ELSE (SELECT match_weight FROM match_pairs m
+                  WHERE m.unique_id_l = least(a.unique_id, a.strongest_pair_with)
+                    AND m.unique_id_r = greatest(a.unique_id, a.strongest_pair_with))
+       END AS link_weight,
+       CASE WHEN a.unique_id IS NOT NULL THEN 'person' WHEN best.links > 0 THEN 'pair' END
+           AS linked_by,
        getvariable('foto_model_version') AS model_version
 FROM std_persons s
 JOIN clusters c USING (unique_id)
 JOIN ids USING (cluster_id)
 LEFT JOIN best ON best.uid = s.unique_id
+LEFT JOIN attachments a ON a.unique_id = s.unique_id
 ORDER BY ids.person_id, s.source, s.record_id
 """
 

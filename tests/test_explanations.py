@@ -7,6 +7,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from matching.thresholds import load_thresholds
+
 pytestmark = pytest.mark.e2e
 
 
@@ -47,7 +49,7 @@ def test_a_link_with_a_disagreement_says_so_in_one_query(wh) -> None:
         ORDER BY match_probability DESC LIMIT 1""").fetchall()
     assert row, "the sample should hold a link despite a disagreeing field"
     agreed, disagreed, explanation, probability = row[0]
-    assert agreed and disagreed and probability >= 0.8
+    assert agreed and disagreed and probability >= load_thresholds().link
     for comparison in agreed + disagreed:
         assert comparison + ":" in explanation
     assert "disagree" in explanation
