@@ -41,7 +41,9 @@ _SHARES_A_KEY = """
     OR m.given_year_key_no_surname = n.given_year_key
     OR m.dob = n.dob_day_month_swapped OR m.dob_day_month_swapped = n.dob
     OR (m.dob_month = n.dob_month AND m.dob_day = n.dob_day
-        AND (m.surname_start = n.surname_start OR m.multi_initials = n.multi_initials))
+        AND (m.surname_start = n.surname_start OR m.multi_initials = n.multi_initials
+             OR m.surname_end = n.surname_end))
+    OR m.surname_anagram = n.surname_anagram_rare OR m.surname_anagram_rare = n.surname_anagram
     OR (m.given_year_key = n.given_year_key AND m.surname_start = n.surname_start)
     OR m.given_surname_start = n.given_surname_start_no_dob
     OR m.given_surname_start_no_dob = n.given_surname_start"""

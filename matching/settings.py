@@ -170,6 +170,17 @@ BLOCKING_RULES_FOR_PREDICTION = [
     "l.given_year_key = r.given_year_key_no_surname",       # 'Thomas, 1959', the other way
     block_on("rare_surname_key", "initial"),
     block_on("first_name_key", "dob"),
+    # Two letters of the surname swapped, which its first letters and phonetic key do not
+    # survive ('Kocasoy' and 'Kcoasoy', 'Groot' and 'Gorot'): the same letters in another order
+    # and the same initial, from the side with a rare spelling (the typo) only, so that the
+    # many records of a common surname are never paired with each other here.
+    "l.surname_anagram_rare = r.surname_anagram AND l.initial = r.initial "
+    "AND l.surname_1 <> r.surname_1",
+    "l.surname_anagram = r.surname_anagram_rare AND l.initial = r.initial "
+    "AND l.surname_1 <> r.surname_1",
+    # A typo early in the surname and one in the birth year: the surname's last letters, the
+    # initial, and birth day and month.
+    block_on("dob_month", "dob_day", "surname_end", "initial"),
 ]
 
 # Rules for EM training: each leaves the comparisons it does not block on free to be estimated.

@@ -218,7 +218,8 @@ DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_sta
                    "second_name_key", "given_year_key", "given_year_key_no_surname",
                    "full_given_names", "given_name_list", "dob_text", "dob_day_month_swapped",
                    "multi_initials", "initial", "surname_start", "given_surname_start",
-                   "given_surname_start_no_dob"]
+                   "given_surname_start_no_dob", "surname_end", "surname_anagram",
+                   "surname_anagram_rare"]
 
 
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
@@ -249,7 +250,18 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                   left(surname_1, 2) AS surname_start,
                   first_name_key || ':' || left(surname_1, 3) AS given_surname_start,
                   CASE WHEN dob_year IS NULL THEN first_name_key || ':' || left(surname_1, 3) END
-                    AS given_surname_start_no_dob
+                    AS given_surname_start_no_dob,
+                  -- a typo early in the surname leaves its end ('Groot'/'Gorot', 'Kcoasoy')
+                  right(surname_1, 3) AS surname_end,
+                  -- the surname's letters in order: two letters swapped leave it ('Kocasoy',
+                  -- 'Kcoasoy'); for a rare spelling only, the side a swap produces
+                  CASE WHEN length(surname_1) >= 4 THEN
+                       array_to_string(list_sort(string_split(surname_1, '')), '') END
+                    AS surname_anagram,
+                  CASE WHEN length(surname_1) >= 4 AND count(*) OVER (PARTITION BY surname_1)
+                            <= {RARE_SURNAME_MAX_RECORDS}
+                       THEN array_to_string(list_sort(string_split(surname_1, '')), '') END
+                    AS surname_anagram_rare
                FROM ({' UNION ALL '.join(parts)})"""
 
 
