@@ -53,11 +53,13 @@ def attachment_sql(edges: str, members: str, new_records: str, records: str,
         FROM {edges} e JOIN {members} m ON m.unique_id = e.b JOIN sizes s USING (cluster_id)
         GROUP BY e.a, m.cluster_id
         HAVING 2 * count(*) >= any_value(s.k)),
-    allowed AS (
-        SELECT v.* FROM evidence v WHERE NOT EXISTS (
-            SELECT 1 FROM {members} m JOIN {records} b USING (unique_id), {new_records} a
-            WHERE m.cluster_id = v.cluster_id AND a.unique_id = v.unique_id
-              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)),
+    forbidden AS (
+        SELECT DISTINCT v.unique_id, v.cluster_id
+        FROM evidence v JOIN {new_records} a ON a.unique_id = v.unique_id
+        JOIN {members} m ON m.cluster_id = v.cluster_id
+        JOIN {records} b ON b.unique_id = m.unique_id
+        WHERE ({FORBIDDEN_PAIR_SQL}) IS NOT NULL),
+    allowed AS (SELECT * FROM evidence ANTI JOIN forbidden USING (unique_id, cluster_id)),
     odds AS (
         SELECT *, k / (SELECT k_bar FROM mean_size)
                   * least(evidence_probability, {_MAX_EVIDENCE})

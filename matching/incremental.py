@@ -137,14 +137,18 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
     con.execute("""CREATE TEMP VIEW members AS
                    SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
     rows = con.sql(f"""
-        SELECT pr.person_id, e.p, e.b,
-               EXISTS (SELECT 1 FROM wh.person_records q JOIN wh.std_persons b USING (unique_id),
-                              n a
-                       WHERE q.person_id = pr.person_id AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
-                   AS forbidden
-        FROM edges e JOIN wh.person_records pr ON pr.unique_id = e.b
-        WHERE e.p >= {thresholds.link}
-        ORDER BY e.p DESC, e.b""").fetchall()
+        WITH linked AS (
+            SELECT pr.person_id, e.p, e.b FROM edges e
+            JOIN wh.person_records pr ON pr.unique_id = e.b
+            WHERE e.p >= {thresholds.link}),
+        forbidden AS (
+            SELECT DISTINCT q.person_id FROM wh.person_records q
+            JOIN wh.std_persons b USING (unique_id), n a
+            WHERE q.person_id IN (SELECT person_id FROM linked)
+              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
+        SELECT l.person_id, l.p, l.b, f.person_id IS NOT NULL AS forbidden
+        FROM linked l LEFT JOIN forbidden f USING (person_id)
+        ORDER BY l.p DESC, l.b""").fetchall()
     refused = sum(1 for r in rows if r[3])
     for person_id, probability, other, forbidden in rows:
         if not forbidden:
