@@ -98,10 +98,11 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
     con.execute("DROP VIEW _lone_edges")
     con.execute("""UPDATE clusters SET cluster_id = t.cluster_id FROM attachments t
                    WHERE clusters.unique_id = t.unique_id""")
+    # Pairs hold the lower record id on the left (Splink's order); equality joins only, which
+    # keep this a hash join at a million pairs.
     con.execute("""
         UPDATE match_pairs AS m SET decision = 'attach'
-        FROM attachments t, clusters c
-        WHERE c.cluster_id = t.cluster_id
-          AND ((m.unique_id_l = t.unique_id AND m.unique_id_r = c.unique_id)
-            OR (m.unique_id_r = t.unique_id AND m.unique_id_l = c.unique_id))""")
+        FROM (SELECT least(t.unique_id, c.unique_id) AS l, greatest(t.unique_id, c.unique_id) AS r
+              FROM attachments t JOIN clusters c USING (cluster_id)) x
+        WHERE m.unique_id_l = x.l AND m.unique_id_r = x.r""")
     return con.sql("SELECT count(*) FROM attachments").fetchall()[0][0]

@@ -15,6 +15,7 @@ links. Every split is recorded in `constraint_splits`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 
 import duckdb
 import pandas as pd
@@ -51,22 +52,20 @@ WHERE rule IS NOT NULL
 """
 
 
-def split_constrained(uids: list[str], links: pd.DataFrame,
-                      cannot: pd.DataFrame) -> dict[str, str]:
+def split_constrained(uids: list[str], links: Iterable[tuple[str, str, float]],
+                      cannot: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Single-link clustering of `uids` that never joins a pair in `cannot`.
 
-    `links`: unique_id_l, unique_id_r, match_probability; `cannot`: l, r. Links are taken
+    `links`: (unique_id_l, unique_id_r, match_probability); `cannot`: (l, r). Links are taken
     strongest first. Returns unique_id -> cluster id (the lowest unique_id in its cluster).
     """
     forbidden: dict[str, set[str]] = defaultdict(set)
-    for left, right in zip(cannot["l"], cannot["r"], strict=True):
+    for left, right in cannot:
         forbidden[left].add(right)
         forbidden[right].add(left)
     root_of = {uid: uid for uid in uids}
     members = {uid: {uid} for uid in uids}
-    ordered = links.sort_values(["match_probability", "unique_id_l", "unique_id_r"],
-                                ascending=[False, True, True])
-    for left, right in zip(ordered["unique_id_l"], ordered["unique_id_r"], strict=True):
+    for left, right, _ in sorted(links, key=lambda link: (-link[2], link[0], link[1])):
         a, b = root_of[left], root_of[right]
         if a == b:
             continue
@@ -81,36 +80,48 @@ def split_constrained(uids: list[str], links: pd.DataFrame,
     return dict(root_of)
 
 
+def _by_cluster(rows: list[tuple]) -> dict[str, list[tuple]]:
+    """Rows whose first field is a cluster id, grouped by it (the rest of each row kept)."""
+    groups: dict[str, list[tuple]] = defaultdict(list)
+    for cluster_id, *rest in rows:
+        groups[cluster_id].append(tuple(rest))
+    return groups
+
+
 def enforce_constraints(con: duckdb.DuckDBPyConnection) -> int:
     """Split every cluster that holds a forbidden pair; returns how many were split."""
     con.execute("""CREATE OR REPLACE TABLE constraint_splits (cluster_id VARCHAR,
         records BIGINT, persons_after BIGINT, rules VARCHAR[])""")
-    cannot = con.sql(CANNOT_LINK_SQL).df()
-    if cannot.empty:
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cannot AS {CANNOT_LINK_SQL}")
+    cannot = _by_cluster(con.sql("SELECT cluster_id, l, r, rule FROM _cannot").fetchall())
+    if not cannot:
+        con.execute("DROP TABLE _cannot")
         return 0
-    con.register("_cannot", cannot)
-    records = con.sql("""SELECT cluster_id, unique_id FROM clusters
-        WHERE cluster_id IN (SELECT cluster_id FROM _cannot)""").df()
-    links = con.sql("""SELECT c.cluster_id, p.unique_id_l, p.unique_id_r, p.match_probability
+    records = _by_cluster(con.sql("""SELECT cluster_id, unique_id FROM clusters
+        WHERE cluster_id IN (SELECT cluster_id FROM _cannot)""").fetchall())
+    links = _by_cluster(con.sql("""
+        SELECT c.cluster_id, p.unique_id_l, p.unique_id_r, p.match_probability
         FROM match_pairs p JOIN clusters c ON c.unique_id = p.unique_id_l
         JOIN clusters c2 ON c2.unique_id = p.unique_id_r AND c2.cluster_id = c.cluster_id
-        WHERE p.decision = 'link' AND c.cluster_id IN (SELECT cluster_id FROM _cannot)""").df()
-    con.unregister("_cannot")
-    link_groups = dict(tuple(links.groupby("cluster_id")))
-    cannot_groups = dict(tuple(cannot.groupby("cluster_id")))
+        WHERE p.decision = 'link' AND c.cluster_id IN (SELECT cluster_id FROM _cannot)
+        """).fetchall())
+    con.execute("DROP TABLE _cannot")
     new_ids: dict[str, str] = {}
     splits = []
-    for cluster_id, recs in records.groupby("cluster_id"):
-        rules = cannot_groups[cluster_id]
-        mapping = split_constrained(list(recs["unique_id"]),
-                                    link_groups.get(cluster_id, links.iloc[0:0]), rules)
+    for cluster_id, recs in sorted(records.items()):
+        rules = cannot[cluster_id]
+        mapping = split_constrained([uid for (uid,) in recs], links.get(cluster_id, []),
+                                    [(left, right) for left, right, _ in rules])
         new_ids.update(mapping)
         splits.append((cluster_id, len(recs), len(set(mapping.values())),
-                       sorted(set(rules["rule"]))))
+                       sorted({rule for _, _, rule in rules})))
     con.register("_new", pd.DataFrame({"unique_id": list(new_ids),
                                        "new_cluster": list(new_ids.values())}))
     con.execute("""UPDATE clusters SET cluster_id = n.new_cluster FROM _new n
                    WHERE clusters.unique_id = n.unique_id""")
     con.unregister("_new")
-    con.executemany("INSERT INTO constraint_splits VALUES (?, ?, ?, ?)", splits)
+    con.register("_splits", pd.DataFrame(splits, columns=["cluster_id", "records",
+                                                          "persons_after", "rules"]))
+    con.execute("INSERT INTO constraint_splits SELECT * FROM _splits")
+    con.unregister("_splits")
     return len(splits)
