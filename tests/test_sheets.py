@@ -56,6 +56,17 @@ def test_a_name_with_markup_is_shown_as_text(tmp_path: Path) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt; de Vries" in html
 
 
+def test_a_record_joined_to_the_person_as_a_whole_is_said_so(tmp_path: Path) -> None:
+    db = _triage_db(tmp_path / "t.duckdb", "Peter de Vries")
+    con = duckdb.connect(str(db))
+    con.execute("CREATE OR REPLACE TABLE triage_zekerheid AS "
+                "SELECT *, 'persoon' AS gekoppeld_als FROM triage_zekerheid")
+    con.close()
+    render_sheets(db, tmp_path / "out", "20261127T000000")
+    html = (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8")
+    assert "op de persoon als geheel gekoppeld" in html
+
+
 def test_sheet_says_what_triage_needs_in_dutch(tmp_path: Path) -> None:
     db = _triage_db(tmp_path / "t.duckdb", "Peter de Vries")
     render_sheets(db, tmp_path / "out", "20261127T000000")

@@ -75,6 +75,8 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
         "komt_overeen": "w.agreed",
         "komt_deels_overeen": "w.partly_agreed",
         "wijkt_af": "w.disagreed",
+        # 'persoon': that record joined the person as a whole (`matching.attach`), not by a pair
+        "gekoppeld_als": "CASE w.linked_by WHEN 'person' THEN 'persoon' ELSE 'paar' END",
     },
 }
 
@@ -88,7 +90,7 @@ TRIAGE_SOURCES: dict[str, str] = {
                       "ORDER BY r.person_id, r.kind",
     "triage_zekerheid": """FROM (
         SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
-               e.agreed, e.partly_agreed, e.disagreed,
+               pr.linked_by, e.agreed, e.partly_agreed, e.disagreed,
                row_number() OVER (PARTITION BY pr.person_id
                                   ORDER BY pr.link_probability, pr.unique_id) AS rk
         FROM person_records pr JOIN person p USING (person_id)
