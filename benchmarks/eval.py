@@ -20,7 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.baseline import baseline_clusters  # noqa: E402
-from benchmarks.metrics import blocking_recall, linkage_metrics, quality  # noqa: E402
+from benchmarks.metrics import (  # noqa: E402
+    blocking_recall,
+    calibration,
+    linkage_metrics,
+    quality,
+)
 from matching.thresholds import load_thresholds  # noqa: E402
 
 ROWS = [("precision", "{:.4f}"), ("recall", "{:.4f}"), ("f1", "{:.4f}"),
@@ -43,6 +48,7 @@ def evaluate(persons: int, seed: int, work: Path) -> dict:
         raise SystemExit(f"foto run exited {run.returncode} (work folder {work})")
     warehouse, truth = work / "home/warehouse.duckdb", work / "data/truth.parquet"
     ours = linkage_metrics(warehouse, truth) | blocking_recall(warehouse, truth)
+    ours["calibration"] = calibration(warehouse, truth)
     con = duckdb.connect(str(warehouse), read_only=True)
     records = con.sql("SELECT * FROM std_persons").to_arrow_table()
     con.close()
@@ -76,6 +82,11 @@ def report(result: dict) -> None:
           f"{ours['missed_sharing_first_name_only']} share the first name only")
     print(f"  true pairs joined through candidate pairs of the same person "
           f"{ours['connected_recall']:.4f}")
+    print("  stored pairs by match probability (band: pairs, mean probability, truly one "
+          "person):")
+    for b in ours["calibration"]:
+        print(f"    {b['band']:.1f}-{b['band'] + 0.1:.1f}: {b['pairs']:>6}, "
+              f"{b['mean_probability']:.3f}, {b['true_share']:.3f}")
 
 
 def main() -> int:

@@ -65,6 +65,27 @@ def linkage_metrics(warehouse: Path, truth: Path) -> dict[str, float]:
     return quality(published_assignment(warehouse), truth)
 
 
+def calibration(warehouse: Path, truth: Path) -> list[dict[str, float]]:
+    """For each band of match probability (0.5-0.6, ..., 0.9-1.0) of the stored pairs: how many
+    pairs, their mean probability and the share that are truly one person. A calibrated model
+    has the two close; it is what a link threshold is chosen from."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.sql(f"""
+            WITH k AS (SELECT s.unique_id, t.person_key FROM std_persons s
+                       JOIN read_parquet('{truth}') t USING (source, record_id))
+            SELECT least(floor(p.match_probability * 10) / 10, 0.9) AS band, count(*) AS pairs,
+                   avg(p.match_probability) AS mean_probability,
+                   avg((a.person_key = b.person_key)::INTEGER) AS true_share
+            FROM match_pairs p JOIN k a ON a.unique_id = p.unique_id_l
+            JOIN k b ON b.unique_id = p.unique_id_r
+            GROUP BY band ORDER BY band""").fetchall()
+    finally:
+        con.close()
+    return [{"band": band, "pairs": n, "mean_probability": mean, "true_share": share}
+            for band, n, mean, share in rows]
+
+
 def blocking_recall(warehouse: Path, truth: Path) -> dict[str, float]:
     """Share of true pairs that the production blocking rules make candidates, and the
     number of candidate pairs per record."""
