@@ -24,6 +24,7 @@ from splink import DuckDBAPI, Linker
 from matching.attach import attachment_sql
 from matching.constraints import FORBIDDEN_PAIR_SQL
 from matching.linker import MODEL_COLUMNS, quiet_splink
+from matching.persons import PERSON_RECORDS_COLUMNS
 from matching.predict import model_for_size
 from matching.standardise import prepare, std_persons_sql, std_sql
 from matching.thresholds import Thresholds
@@ -61,6 +62,20 @@ class IncrementalMatch:
     scored: int                  # pairs the model scored
     refused: int                 # links refused: the person holds a record that may never be
                                  # one person with the new one (another valid BSN, a twin, ...)
+
+
+def columns_missing(warehouse: Path) -> list[str]:
+    """Columns this version matches and publishes on that `warehouse` lacks: a publication
+    built by an earlier version of foto, before the next nightly run has replaced it."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        have = {(t, c) for t, c in con.sql(
+            "SELECT table_name, column_name FROM duckdb_columns()").fetchall()}
+    finally:
+        con.close()
+    need = [("std_persons", c) for c in MODEL_COLUMNS] + \
+        [("person_records", c) for c in PERSON_RECORDS_COLUMNS]
+    return [f"{t}.{c}" for t, c in need if (t, c) not in have]
 
 
 def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:

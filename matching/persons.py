@@ -11,6 +11,11 @@ import duckdb
 from matching.ids import LOOKUP_VIEW_SQL
 from matching.thresholds import Thresholds
 
+# What `person_records` holds (PERSON_RECORDS_SQL); the arrest path reads a publication by it.
+PERSON_RECORDS_COLUMNS = ("person_id", "source", "record_id", "unique_id", "role",
+                          "records_in_person", "links", "strongest_link_to", "link_probability",
+                          "link_weight", "linked_by", "model_version")
+
 PERSON_RECORDS_SQL = """
 CREATE OR REPLACE TABLE person_records AS
 WITH ids AS (

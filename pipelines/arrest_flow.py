@@ -27,7 +27,12 @@ import pandas as pd
 
 from assets.sources.police import TIMEZONE, ArrestError, arrest_as_police_row, read_arrest
 from expectations.gate import GateResult, Rule, validate
-from matching.incremental import IncrementalMatch, match_one, standardise_police_rows
+from matching.incremental import (
+    IncrementalMatch,
+    columns_missing,
+    match_one,
+    standardise_police_rows,
+)
 from matching.models import ModelRef
 from matching.thresholds import Thresholds
 from warehouse.arrest_profile import flags_with_arrest
@@ -49,7 +54,8 @@ class ArrestOutcome:
     """What an arrest run did; ids, counts and timings only (operators read it)."""
 
     arrest_id: str
-    status: str            # published | already_published | refused | blocked | no_publication
+    status: str            # published | already_published | refused | blocked |
+                           # no_publication | stale_publication
     message: str = ""
     person_id: str | None = None
     new_person: bool = False
@@ -92,6 +98,13 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
         if publication is None:
             outcome.status = "no_publication"
             outcome.message = "nothing is published yet: the nightly run carries this arrest"
+            return outcome
+        missing = columns_missing(publication / "warehouse.duckdb")
+        if missing:
+            outcome.status = "stale_publication"
+            outcome.message = (f"the current publication was built by an earlier version of "
+                               f"foto (it lacks {', '.join(missing)}): the nightly run carries "
+                               f"this arrest")
             return outcome
         entry = _place(arrest, file, record, publication / "warehouse.duckdb", model,
                        thresholds, outcome)

@@ -171,7 +171,7 @@ def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths
         console.print(f"arrest {d.get('arrest_id')}: the sheet's check failed; nothing "
                       "published")
         return 1
-    if status in ("refused", "no_publication"):
+    if status in ("refused", "no_publication", "stale_publication"):
         return 1
     console.print(f"run {outcome.run_id} FAILED ({', '.join(outcome.failed_steps) or '?'}); "
                   "details in the Dagster UI (make dev).")

@@ -15,10 +15,12 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
+from matching.persons import PERSON_RECORDS_COLUMNS
 from pipelines.resources import FotoPaths
 from pipelines.sensors import arrest_sensor
 from tests.conftest import ROOT, SAMPLE, foto
 from warehouse.arrests import done_path, record_done
+from warehouse.publish import current_publication
 
 
 def _known_person(warehouse: Path) -> dict:
@@ -146,6 +148,28 @@ def test_bad_arrest_file_is_quarantined_with_its_reason(home: Path, tmp_path: Pa
     reason = home / "arrests" / "quarantine" / "AH-2026-900003.json.reason.txt"
     assert "missing field(s)" in reason.read_text()
     assert not done_path(home, "AH-2026-900003").exists()
+
+
+def test_arrest_on_a_publication_of_an_earlier_version_waits_for_the_nightly_run(
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    person = _known_person(home / "warehouse.duckdb")
+    con = duckdb.connect(str(current_publication(home) / "warehouse.duckdb"))
+    con.execute("ALTER TABLE person_records DROP COLUMN linked_by")
+    con.close()
+    file = _write(tmp_path / "feed" / "arrests", _arrest("AH-2026-900009", person))
+    assert foto("arrest", str(file), "--home", str(home)) == 1
+    out = " ".join(capsys.readouterr().out.split())      # the console wraps lines
+    assert "earlier version of foto (it lacks person_records.linked_by)" in out
+    assert not done_path(home, "AH-2026-900009").exists()
+    assert not (home / "arrests" / "quarantine" / "AH-2026-900009.json").exists()
+
+
+def test_person_records_holds_the_columns_the_arrest_path_reads(sample_run: Path) -> None:
+    con = duckdb.connect(str(sample_run / "warehouse.duckdb"), read_only=True)
+    columns = [c for (c,) in con.sql("SELECT column_name FROM duckdb_columns() "
+                                     "WHERE table_name = 'person_records'").fetchall()]
+    con.close()
+    assert sorted(columns) == sorted(PERSON_RECORDS_COLUMNS)
 
 
 def test_arrest_survives_into_the_next_nightly_run(home: Path, tmp_path: Path) -> None:
