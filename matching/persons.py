@@ -36,15 +36,11 @@ best AS (
     FROM linked GROUP BY uid)
 SELECT ids.person_id, s.source, s.record_id, s.unique_id, s.role,
        ids.records_in_person, coalesce(best.links, 0) AS links,
-       -- a record that joined by its evidence against the whole person (`attachments`):
-       -- its strongest pair, and the probability that it is this person
-       coalesce(a.strongest_pair_with, best.strongest_link_to) AS strongest_link_to,
+       best.strongest_link_to,
+       -- a record that joined the person as a whole (`attachments`; its pairs with the person
+       -- are `attach` pairs, so `best` is its strongest): the probability that it is this person
        coalesce(a.person_probability, best.link_probability) AS link_probability,
-       CASE WHEN a.unique_id IS NULL THEN best.link_weight
-            ELSE (SELECT match_weight FROM match_pairs m
-                  WHERE m.unique_id_l = least(a.unique_id, a.strongest_pair_with)
-                    AND m.unique_id_r = greatest(a.unique_id, a.strongest_pair_with))
-       END AS link_weight,
+       best.link_weight,
        CASE WHEN a.unique_id IS NOT NULL THEN 'person' WHEN best.links > 0 THEN 'pair' END
            AS linked_by,
        getvariable('foto_model_version') AS model_version
