@@ -36,7 +36,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
         store_pairs(con, thresholds)
-        splits = enforce_constraints(con)
+        splits = enforce_constraints(con, thresholds.link)
         attached = attach_lone_records(con, thresholds.link)
         build_explanations(con, settings)
         con.execute("CREATE OR REPLACE TABLE run_info AS SELECT ? AS model_version, "
@@ -45,13 +45,17 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
         links, reviews = con.sql("SELECT count(*) FILTER (decision = 'link'), "
                                  "count(*) FILTER (decision = 'review') FROM match_pairs"
                                  ).fetchall()[0]
+        undecided = con.sql("SELECT coalesce(sum(undecided), 0) FROM constraint_splits"
+                            ).fetchall()[0][0]
     context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review, "
-                     f"{attached} lone records joined a person")
+                     f"{undecided} records undecided between persons a constraint keeps "
+                     f"apart, {attached} lone records joined a person")
     return MaterializeResult(metadata={"model_version": model.version,
                                        "thresholds_version": thresholds.version,
                                        "records": records.num_rows, "link_pairs": links,
                                        "review_pairs": reviews,
                                        "clusters_split_by_constraints": splits,
+                                       "records_undecided": int(undecided),
                                        "records_joined_by_person": attached})
 
 

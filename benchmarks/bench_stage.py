@@ -101,7 +101,7 @@ def cluster(work: Path, which: str) -> dict:
     with connect(work / "bench.duckdb") as con:
         con.execute(f"""CREATE OR REPLACE TABLE match_pairs AS
             SELECT CASE WHEN match_probability >= {link} THEN 'link' ELSE 'review' END
-                       AS decision, unique_id_l, unique_id_r, match_probability
+                       AS decision, unique_id_l, unique_id_r, match_probability, match_weight
             FROM pairs_{which}""")
         records = con.sql("SELECT unique_id FROM std_persons").to_arrow_table()
         edges = con.sql("SELECT unique_id_l, unique_id_r FROM match_pairs "
@@ -116,7 +116,7 @@ def cluster(work: Path, which: str) -> dict:
         con.register("_c", clusters)
         con.execute("CREATE OR REPLACE TABLE clusters AS "
                     "SELECT unique_id, cluster_id FROM _c")
-        splits = enforce_constraints(con) if which == "foto" else 0
+        splits = enforce_constraints(con, link) if which == "foto" else 0
         attached = attach_lone_records(con, link) if which == "foto" else 0
         persons = con.sql("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
     return {"persons": persons, "constraint_splits": splits, "attached": attached}

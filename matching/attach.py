@@ -19,6 +19,11 @@ a record that may never be one person with it (`matching.constraints`) is no can
 probability that the record is person E is E's posterior odds over one plus the sum of all
 candidates' odds (the one: the record is someone not seen yet); it joins E when that reaches
 the link threshold. Only records that no pair linked are considered: a link is never undone.
+
+A person of one record competes but is never joined: one pair is all the evidence there is,
+and a pair is judged by the link threshold (a lone pair above it was refused by a constraint,
+or left undecided between two persons: joining them here would undo that). Two records that may
+never be one person do not join the same person in one run either.
 """
 
 from __future__ import annotations
@@ -72,7 +77,7 @@ def attachment_sql(edges: str, members: str, new_records: str, records: str,
         FROM odds)
     SELECT unique_id, cluster_id, k AS records_in_person, scored AS pairs_scored,
            evidence_probability, person_probability, strongest_pair_with
-    FROM ranked WHERE rank = 1 AND person_probability >= {link}
+    FROM ranked WHERE rank = 1 AND person_probability >= {link} AND k >= 2
     ORDER BY unique_id"""
 
 
@@ -96,6 +101,13 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
     con.execute(f"""CREATE OR REPLACE TABLE attachments AS {attachment_sql(
         '_lone_edges', 'clusters', 'std_persons', 'std_persons', link)}""")
     con.execute("DROP VIEW _lone_edges")
+    con.execute(f"""
+        DELETE FROM attachments WHERE unique_id IN (
+            SELECT x.unique_id FROM attachments x JOIN attachments y
+                ON y.cluster_id = x.cluster_id AND y.unique_id <> x.unique_id
+            JOIN std_persons a ON a.unique_id = x.unique_id
+            JOIN std_persons b ON b.unique_id = y.unique_id
+            WHERE ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)""")
     con.execute("""UPDATE clusters SET cluster_id = t.cluster_id FROM attachments t
                    WHERE clusters.unique_id = t.unique_id""")
     # Pairs hold the lower record id on the left (Splink's order); equality joins only, which

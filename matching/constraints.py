@@ -10,10 +10,19 @@ Splink clusters by connected components, so a chain A - B - C can join two peopl
 ambiguous record. A cluster holding a forbidden pair is rebuilt from its own links, strongest
 first, refusing any link that would bring a forbidden pair together: it splits at its weakest
 links. Every split is recorded in `constraint_splits`.
+
+A record whose refused link is about as strong as the link that kept it ('Dirk van der Zee' in
+a care report, no birth date, at the address where a father and a son of that name live) would
+go to whichever person the tie-break favours: on generated data such records went to the
+wrong one about as often as to the right one. Such a record is undecided: unless its own person
+is `link / (1 - link)` times likelier than the other by the pairs' weights (the link threshold's
+odds: the same certainty a link needs), it stands alone, its pairs are marked `undecided` for a
+reviewer, and it joins a person only as a whole (`matching.attach`) if one is clearly likelier.
 """
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 
@@ -56,8 +65,9 @@ def split_constrained(uids: list[str], links: Iterable[tuple[str, str, float]],
                       cannot: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Single-link clustering of `uids` that never joins a pair in `cannot`.
 
-    `links`: (unique_id_l, unique_id_r, match_probability); `cannot`: (l, r). Links are taken
-    strongest first. Returns unique_id -> cluster id (the lowest unique_id in its cluster).
+    `links`: (unique_id_l, unique_id_r, strength), the strength a match weight or probability
+    (only its order counts); `cannot`: (l, r). Links are taken strongest first. Returns
+    unique_id -> cluster id (the lowest unique_id in its cluster).
     """
     forbidden: dict[str, set[str]] = defaultdict(set)
     for left, right in cannot:
@@ -80,6 +90,20 @@ def split_constrained(uids: list[str], links: Iterable[tuple[str, str, float]],
     return dict(root_of)
 
 
+def undecided_records(clusters: dict[str, str], links: Iterable[tuple[str, str, float]],
+                      min_margin: float) -> set[str]:
+    """Records whose strongest link within their cluster beats their strongest refused link
+    (to another cluster) by less than `min_margin` (match weights, in bits)."""
+    own: dict[str, float] = {}
+    refused: dict[str, float] = {}
+    for left, right, weight in links:
+        best = own if clusters[left] == clusters[right] else refused
+        for uid in (left, right):
+            best[uid] = max(best.get(uid, -math.inf), weight)
+    return {uid for uid, weight in refused.items()
+            if uid in own and own[uid] - weight < min_margin}
+
+
 def _by_cluster(rows: list[tuple]) -> dict[str, list[tuple]]:
     """Rows whose first field is a cluster id, grouped by it (the rest of each row kept)."""
     groups: dict[str, list[tuple]] = defaultdict(list)
@@ -88,10 +112,11 @@ def _by_cluster(rows: list[tuple]) -> dict[str, list[tuple]]:
     return groups
 
 
-def enforce_constraints(con: duckdb.DuckDBPyConnection) -> int:
-    """Split every cluster that holds a forbidden pair; returns how many were split."""
+def enforce_constraints(con: duckdb.DuckDBPyConnection, link: float) -> int:
+    """Split every cluster that holds a forbidden pair, setting its undecided records apart
+    (`link`: the link threshold); returns how many clusters were split."""
     con.execute("""CREATE OR REPLACE TABLE constraint_splits (cluster_id VARCHAR,
-        records BIGINT, persons_after BIGINT, rules VARCHAR[])""")
+        records BIGINT, persons_after BIGINT, undecided BIGINT, rules VARCHAR[])""")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _cannot AS {CANNOT_LINK_SQL}")
     cannot = _by_cluster(con.sql("SELECT cluster_id, l, r, rule FROM _cannot").fetchall())
     if not cannot:
@@ -100,28 +125,45 @@ def enforce_constraints(con: duckdb.DuckDBPyConnection) -> int:
     records = _by_cluster(con.sql("""SELECT cluster_id, unique_id FROM clusters
         WHERE cluster_id IN (SELECT cluster_id FROM _cannot)""").fetchall())
     links = _by_cluster(con.sql("""
-        SELECT c.cluster_id, p.unique_id_l, p.unique_id_r, p.match_probability
+        SELECT c.cluster_id, p.unique_id_l, p.unique_id_r, p.match_weight
         FROM match_pairs p JOIN clusters c ON c.unique_id = p.unique_id_l
         JOIN clusters c2 ON c2.unique_id = p.unique_id_r AND c2.cluster_id = c.cluster_id
         WHERE p.decision = 'link' AND c.cluster_id IN (SELECT cluster_id FROM _cannot)
         """).fetchall())
     con.execute("DROP TABLE _cannot")
+    min_margin = math.log2(link / (1.0 - link))
     new_ids: dict[str, str] = {}
+    undecided: set[str] = set()
     splits = []
     for cluster_id, recs in sorted(records.items()):
         rules = cannot[cluster_id]
-        mapping = split_constrained([uid for (uid,) in recs], links.get(cluster_id, []),
-                                    [(left, right) for left, right, _ in rules])
+        uids = [uid for (uid,) in recs]
+        forbidden = [(left, right) for left, right, _ in rules]
+        cluster_links = links.get(cluster_id, [])
+        mapping = split_constrained(uids, cluster_links, forbidden)
+        apart = undecided_records(mapping, cluster_links, min_margin)
+        if apart:
+            mapping = split_constrained(
+                uids, [x for x in cluster_links if x[0] not in apart and x[1] not in apart],
+                forbidden)
+            undecided |= apart
         new_ids.update(mapping)
-        splits.append((cluster_id, len(recs), len(set(mapping.values())),
+        splits.append((cluster_id, len(recs), len(set(mapping.values())), len(apart),
                        sorted({rule for _, _, rule in rules})))
     con.register("_new", pd.DataFrame({"unique_id": list(new_ids),
                                        "new_cluster": list(new_ids.values())}))
     con.execute("""UPDATE clusters SET cluster_id = n.new_cluster FROM _new n
                    WHERE clusters.unique_id = n.unique_id""")
     con.unregister("_new")
+    if undecided:
+        con.register("_undecided", pd.DataFrame({"unique_id": sorted(undecided)}))
+        con.execute("""UPDATE match_pairs SET decision = 'undecided' WHERE decision = 'link'
+                       AND (unique_id_l IN (SELECT unique_id FROM _undecided)
+                            OR unique_id_r IN (SELECT unique_id FROM _undecided))""")
+        con.unregister("_undecided")
     con.register("_splits", pd.DataFrame(splits, columns=["cluster_id", "records",
-                                                          "persons_after", "rules"]))
+                                                          "persons_after", "undecided",
+                                                          "rules"]))
     con.execute("INSERT INTO constraint_splits SELECT * FROM _splits")
     con.unregister("_splits")
     return len(splits)

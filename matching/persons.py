@@ -21,12 +21,15 @@ CREATE OR REPLACE TABLE person_records AS
 WITH ids AS (
     SELECT c.cluster_id, i.person_id, count(*) AS records_in_person
     FROM clusters c JOIN person_ids i USING (cluster_id) GROUP BY ALL),
+-- links in force: within the person (a link a constraint refused joins two other persons)
+held AS (
+    SELECT p.* FROM match_pairs p JOIN clusters cl ON cl.unique_id = p.unique_id_l
+    JOIN clusters cr ON cr.unique_id = p.unique_id_r AND cr.cluster_id = cl.cluster_id
+    WHERE p.decision IN ('link', 'attach')),
 linked AS (
-    SELECT p.unique_id_l AS uid, p.unique_id_r AS other, p.match_probability, p.match_weight
-    FROM match_pairs p WHERE p.decision IN ('link', 'attach')
+    SELECT unique_id_l AS uid, unique_id_r AS other, match_probability, match_weight FROM held
     UNION ALL
-    SELECT p.unique_id_r, p.unique_id_l, p.match_probability, p.match_weight
-    FROM match_pairs p WHERE p.decision IN ('link', 'attach')),
+    SELECT unique_id_r, unique_id_l, match_probability, match_weight FROM held),
 best AS (
     -- ties broken by record id: the same run gives the same explanation every time
     SELECT uid, first(other ORDER BY match_probability DESC, other) AS strongest_link_to,
@@ -54,7 +57,8 @@ ORDER BY ids.person_id, s.source, s.record_id
 
 
 def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
-    """Label scored pairs link / review; `review_pairs` is the view a reviewer works from."""
+    """Label scored pairs link / review; `review_pairs` is the view a reviewer works from
+    (with the pairs of records a constraint left undecided, `matching.constraints`)."""
     con.execute(f"""
         CREATE OR REPLACE TABLE match_pairs AS
         SELECT CASE WHEN match_probability >= {thresholds.link} THEN 'link' ELSE 'review' END
@@ -64,7 +68,7 @@ def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     con.execute("DROP TABLE IF EXISTS scored_pairs")
     con.execute("""
         CREATE OR REPLACE VIEW review_pairs AS
-        SELECT * FROM match_pairs WHERE decision = 'review'""")
+        SELECT * FROM match_pairs WHERE decision IN ('review', 'undecided')""")
 
 
 def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> None:

@@ -93,3 +93,23 @@ def test_a_person_holding_another_valid_bsn_is_never_joined() -> None:
     con = _build({"big": 12}, {"big": [0.62] * 12}, bsn={"big": "999888777"})
     assert attach_lone_records(con, LINK) == 0
     assert _person_of_r(con) == "r"
+
+
+def test_a_one_record_person_is_never_joined_even_on_a_strong_pair() -> None:
+    """A lone pair above the link threshold was refused by a constraint or left undecided
+    between two persons; joining here would undo that."""
+    con = _build({"one": 1}, {"one": [0.99]})
+    assert attach_lone_records(con, LINK) == 0
+    assert _person_of_r(con) == "r"
+
+
+def test_two_records_with_different_bsns_do_not_both_join_one_person() -> None:
+    con = _build({"big": 12}, {"big": [0.62] * 12})
+    con.execute("INSERT INTO std_persons (unique_id, bsn, given_name_list) "
+                "VALUES ('r2', '123456782', [])")
+    con.execute("INSERT INTO clusters VALUES ('r2', 'r2')")
+    con.execute("INSERT INTO match_pairs SELECT 'review', unique_id_l, 'r2', match_probability "
+                "FROM match_pairs WHERE unique_id_r = 'r'")
+    assert attach_lone_records(con, LINK) == 0
+    assert con.sql("SELECT count(DISTINCT cluster_id) FROM clusters "
+                   "WHERE unique_id IN ('r', 'r2', 'big-0')").fetchall()[0][0] == 3
