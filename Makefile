@@ -9,7 +9,7 @@ SAMPLE_SEED := 20261127
 SAMPLE_PERSONS := 4000
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint dev train eval bench sample clean
+.PHONY: help setup run test lint dev train eval bench robust sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ bench: $(BIN)/foto ## time and memory: whole runs, matching stages, profile and 
 	$(BIN)/python benchmarks/bench_matching.py --records 100000 1000000
 	$(BIN)/python benchmarks/bench_profile.py --records 100000 1000000
 	$(BIN)/python benchmarks/bench_arrest.py --records 10000 100000 1000000 --daemon
+
+robust: $(BIN)/foto ## quality on deliveries unlike the training data (typos, no BSN, dates)
+	$(BIN)/python benchmarks/robustness.py --persons 10000 --seed 29
 
 sample: $(BIN)/foto ## regenerate the committed sample (seeded, reproducible)
 	rm -rf data/sample/inbox data/sample/truth.parquet

@@ -4,7 +4,11 @@
 - twins: same birth date and surname, clearly different first names (neither a spelling of
   the other, nor one of the other's given names);
 - parent and child of one name: same first name and surname, full birth dates that differ by
-  more than a typo (more than one character) and by at least `MIN_GENERATION_YEARS` years.
+  more than a typo (more than one character) and by at least `MIN_GENERATION_YEARS` years, on
+  another day of the year. Two records of one person can each carry a one-digit typo in the
+  year ('1991' as '1941' in one, '1994' in another: two characters apart, 53 years); a father
+  and a son of one name born on the same day and month are rare, and the model's disagreeing
+  birth years keep them apart without the constraint.
 
 Splink clusters by connected components, so a chain A - B - C can join two people through one
 ambiguous record. A cluster holding a forbidden pair is rebuilt from its own links, strongest
@@ -47,6 +51,7 @@ FORBIDDEN_PAIR_SQL = f"""
       WHEN a.first_name_key = b.first_name_key AND a.surname_1 = b.surname_1
        AND abs(a.dob_year - b.dob_year) >= {MIN_GENERATION_YEARS}
        AND levenshtein(CAST(a.dob AS VARCHAR), CAST(b.dob AS VARCHAR)) > 1
+       AND NOT (month(a.dob) = month(b.dob) AND day(a.dob) = day(b.dob))
         THEN 'parent and child: one name, birth dates a generation apart'
     END"""
 

@@ -122,3 +122,14 @@ def test_a_record_clearly_more_like_one_of_two_stays_with_it() -> None:
     ids = dict(con.sql("SELECT unique_id, cluster_id FROM clusters").fetchall())
     assert ids["report"] == ids["son"] != ids["father"]
     assert con.sql("SELECT undecided FROM constraint_splits").fetchall() == [(0,)]
+
+
+def test_two_year_typos_in_one_persons_records_are_not_a_parent_and_child() -> None:
+    """'1991-05-20' read as '1941-05-20' in one record and '1994-05-20' in another: two
+    characters and 53 years apart, but the same day of the year, and the rest of the person
+    holds 1991."""
+    lucas = {"first_name": "lucas", "first_name_key": "lucas", "given_names": "lucas jasper"}
+    con = _cluster_db([lucas | {"unique_id": "a", "dob": "1941-05-20", "dob_year": 1941},
+                       lucas | {"unique_id": "b", "dob": "1991-05-20", "dob_year": 1991},
+                       lucas | {"unique_id": "c", "dob": "1994-05-20", "dob_year": 1994}])
+    assert enforce_constraints(con, LINK) == 0
