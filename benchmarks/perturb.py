@@ -71,12 +71,14 @@ def _edit_care(day: Path, edit) -> None:
 
 
 def typos_anywhere(inbox: Path, seed: int, share: float = 0.06) -> None:
-    """A share of surnames in police, justice and care gets one edit anywhere."""
+    """A share of surnames in police, justice and care, and of first names in police and
+    care, gets one edit anywhere."""
     rng = np.random.default_rng(seed)
     day = _delivery(inbox)
     police = _read_police(day)
-    hit = rng.random(len(police)) < share
-    police.loc[hit, "achternaam"] = [one_edit(s, rng) for s in police.loc[hit, "achternaam"]]
+    for column in ("achternaam", "voornamen"):
+        hit = rng.random(len(police)) < share
+        police.loc[hit, column] = [one_edit(s, rng) for s in police.loc[hit, column]]
     _write_police(day, police)
 
     justice = pq.read_table(day / "justice_cases.parquet")
@@ -93,6 +95,9 @@ def typos_anywhere(inbox: Path, seed: int, share: float = 0.06) -> None:
         parts = str(person.get("naam") or "").split(" ")
         if len(parts) >= 2 and rng.random() < share:
             parts[-1] = one_edit(parts[-1], rng)
+        if "." not in parts[0] and rng.random() < share:
+            parts[0] = one_edit(parts[0], rng)
+        if person.get("naam"):
             person["naam"] = " ".join(parts)
     _edit_care(day, edit)
 

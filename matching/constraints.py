@@ -2,7 +2,8 @@
 
 - two different valid BSNs;
 - twins: same birth date and surname, clearly different first names (neither a spelling of
-  the other, nor one of the other's given names);
+  the other, nor one typo apart, nor one of the other's given names: two letters swapped in
+  a short name, 'Tim' as 'Tmi', leave little Jaro-Winkler similarity);
 - parent and child of one name: same first name and surname, full birth dates that differ by
   more than a typo (more than one character) and by at least `MIN_GENERATION_YEARS` years, on
   another day of the year. Two records of one person can each carry a one-digit typo in the
@@ -45,6 +46,7 @@ FORBIDDEN_PAIR_SQL = f"""
       WHEN a.dob = b.dob AND a.surname_1 = b.surname_1
        AND a.first_name_key <> b.first_name_key
        AND jaro_winkler_similarity(a.first_name, b.first_name) < {TWIN_MAX_NAME_SIMILARITY}
+       AND damerau_levenshtein(a.first_name, b.first_name) > 1
        AND NOT list_contains(a.given_name_list, b.first_name)
        AND NOT list_contains(b.given_name_list, a.first_name)
         THEN 'twins: same birth date and surname, different first names'

@@ -133,3 +133,13 @@ def test_two_year_typos_in_one_persons_records_are_not_a_parent_and_child() -> N
                        lucas | {"unique_id": "b", "dob": "1991-05-20", "dob_year": 1991},
                        lucas | {"unique_id": "c", "dob": "1994-05-20", "dob_year": 1994}])
     assert enforce_constraints(con, LINK) == 0
+
+
+def test_two_letters_swapped_in_a_short_first_name_is_no_twin() -> None:
+    """'Tim' typed 'Tmi': little Jaro-Winkler similarity, one typo."""
+    twin = {"dob": "1981-09-20", "dob_year": 1981}
+    con = _cluster_db([twin | {"unique_id": "a", "first_name": "tim", "first_name_key": "tim",
+                               "given_names": "tim michel rick"},
+                       twin | {"unique_id": "b", "first_name": "tmi", "first_name_key": "tmi",
+                               "given_names": "tmi"}])
+    assert enforce_constraints(con, LINK) == 0
