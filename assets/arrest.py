@@ -44,6 +44,7 @@ def arrest_sheet(context: AssetExecutionContext, config: ArrestFile,
     outcome = process_arrest(Path(config.file), paths.home_dir, model, load_thresholds())
     metadata = {"arrest_id": outcome.arrest_id, "status": outcome.status,
                 "person_id": outcome.person_id or "", "new_person": outcome.new_person,
+                "undecided_between_persons": outcome.undecided,
                 "candidates": outcome.candidates, "model_version": model.version,
                 "publication": outcome.publication or "",
                 **{f"seconds_{k}": v for k, v in outcome.seconds.items()}}

@@ -7,12 +7,15 @@ is narrowed in one scan to the records that share any blocking key with it, and 
 the master's size, term frequencies taken from the whole master). The best link at or above
 the link threshold gives the person, or failing that the person the record as a whole most
 probably belongs to (`matching.attach`); hard constraints still hold: a record never joins a
-person holding another valid BSN, a twin or a parent of one name.
+person holding another valid BSN, a twin or a parent of one name. A record that fits two
+persons who may not be one about equally is undecided, as in a nightly run
+(`matching.constraints`): it joins neither unless one of them, as a whole, is clearly likelier.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,6 +65,7 @@ class IncrementalMatch:
     scored: int                  # pairs the model scored
     refused: int                 # links refused: the person holds a record that may never be
                                  # one person with the new one (another valid BSN, a twin, ...)
+    undecided: int = 0           # persons it fits about equally, who may not be one person
 
 
 def columns_missing(warehouse: Path) -> list[str]:
@@ -147,13 +151,13 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
         CREATE TEMP TABLE edges AS
         SELECT '{unique_id}' AS a,
                CASE WHEN unique_id_l = '{unique_id}' THEN unique_id_r ELSE unique_id_l END AS b,
-               match_probability AS p
+               match_probability AS p, match_weight AS w
         FROM scored""")
     con.execute("""CREATE TEMP VIEW members AS
                    SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
     rows = con.sql(f"""
         WITH linked AS (
-            SELECT pr.person_id, e.p, e.b FROM edges e
+            SELECT pr.person_id, e.p, e.w, e.b FROM edges e
             JOIN wh.person_records pr ON pr.unique_id = e.b
             WHERE e.p >= {thresholds.link}),
         forbidden AS (
@@ -161,18 +165,40 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
             JOIN wh.std_persons b USING (unique_id), n a
             WHERE q.person_id IN (SELECT person_id FROM linked)
               AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
-        SELECT l.person_id, l.p, l.b, f.person_id IS NOT NULL AS forbidden
+        SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
         FROM linked l LEFT JOIN forbidden f USING (person_id)
         ORDER BY l.p DESC, l.b""").fetchall()
-    refused = sum(1 for r in rows if r[3])
-    for person_id, probability, other, forbidden in rows:
-        if not forbidden:
+    refused = sum(1 for r in rows if r[4])
+    allowed = [r for r in rows if not r[4]]
+    undecided = 0
+    if allowed:
+        person_id, probability, weight, other, _ = allowed[0]
+        margin = math.log2(thresholds.link / (1.0 - thresholds.link))
+        rivals = sorted({r[0] for r in allowed if r[0] != person_id and weight - r[2] < margin})
+        if not rivals or not _kept_apart(con, person_id, rivals):
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                     scored.num_rows, refused)
+        undecided = 1 + len(rivals)
     attached = con.sql(attachment_sql("edges", "members", "n", "wh.std_persons",
                                       thresholds.link)).fetchall()
     if attached:
         _, person_id, _, _, _, probability, other = attached[0]
         return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                 scored.num_rows, refused)
-    return IncrementalMatch(unique_id, None, None, None, candidates, scored.num_rows, refused)
+    return IncrementalMatch(unique_id, None, None, None, candidates, scored.num_rows, refused,
+                            undecided)
+
+
+def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str]) -> bool:
+    """Whether `person_id` holds a record that may never be one person with a record of one of
+    the `rivals` (then a record fitting both about equally cannot bridge them: it is
+    undecided; otherwise a nightly run would join all three, and the best link stands)."""
+    con.register("_rivals", pd.DataFrame({"person_id": rivals}))
+    try:
+        return con.execute(f"""
+            SELECT count(*) FROM wh.person_records qa JOIN wh.std_persons a USING (unique_id),
+                 wh.person_records qb JOIN wh.std_persons b USING (unique_id)
+            WHERE qa.person_id = $pid AND qb.person_id IN (SELECT person_id FROM _rivals)
+              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL""", {"pid": person_id}).fetchall()[0][0] > 0
+    finally:
+        con.unregister("_rivals")

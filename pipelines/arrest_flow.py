@@ -59,6 +59,7 @@ class ArrestOutcome:
     message: str = ""
     person_id: str | None = None
     new_person: bool = False
+    undecided: int = 0     # known persons it fits about equally, who may not be one person
     match_probability: float | None = None
     candidates: int = 0
     publication: str | None = None
@@ -195,6 +196,7 @@ def _place(arrest: dict[str, Any], file: Path, record: Any, warehouse: Path, mod
         else match_one(warehouse, record, model.path, thresholds)
     outcome.person_id = match.person_id or new_person_id(match.unique_id)
     outcome.new_person = match.person_id is None
+    outcome.undecided = match.undecided
     outcome.match_probability = match.match_probability
     outcome.candidates = match.candidates
     arrested = pd.Timestamp(arrest["aangehouden_op"]).tz_convert(TIMEZONE)
@@ -203,6 +205,7 @@ def _place(arrest: dict[str, Any], file: Path, record: Any, warehouse: Path, mod
         "arrest_id": arrest["arrest_id"], "file": str(file.resolve()),
         "record_id": arrest["record_id"], "unique_id": match.unique_id,
         "person_id": outcome.person_id, "new_person": outcome.new_person,
+        "undecided": match.undecided,
         "match_probability": match.match_probability,
         "matched_unique_id": match.matched_unique_id, "model_version": model.version,
         "arrested_at": arrested.tz_convert(UTC).isoformat(),

@@ -38,3 +38,53 @@ def test_every_blocked_pair_shares_a_prefilter_key_whichever_record_is_new(
             SELECT count(*) FROM {master} m JOIN {new} n ON m.pair_no = n.pair_no
             WHERE NOT coalesce({_SHARES_A_KEY}, false)""").fetchall()[0][0]
     assert missing == 0, f"{missing} of {pairs.num_rows} blocked pairs escape the prefilter"
+
+
+def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float]):
+    """A published father ('f1', 'f2') and son ('s1') of one name, and a new record 'x'
+    without a birth date whose pairs with f1 and s1 have `weights`; where `_choose` puts x."""
+    import duckdb
+    import pyarrow as pa
+
+    from matching.incremental import _choose
+    from matching.standardise import prepare
+    from matching.thresholds import load_thresholds
+
+    def row(uid: str, dob: str | None, surname: str = "vries") -> dict:
+        return {"unique_id": uid, "bsn": None, "dob": dob,
+                "dob_year": int(dob[:4]) if dob else None, "surname_1": surname,
+                "first_name": "jan", "first_name_key": "jan", "given_name_list": ["jan"]}
+
+    published = [("f1", "F", row("f1", "1961-03-12")), ("f2", "F", row("f2", "1961-03-12")),
+                 ("s1", "S", row("s1", "1989-10-02", son_surname))]
+    wh = duckdb.connect(str(tmp_path / "wh.duckdb"))
+    wh.register("s", pa.Table.from_pylist([r for _, _, r in published]))
+    wh.execute("CREATE TABLE std_persons AS SELECT * REPLACE (CAST(dob AS DATE) AS dob) FROM s")
+    wh.register("p", pa.Table.from_pylist([{"unique_id": u, "person_id": p}
+                                           for u, p, _ in published]))
+    wh.execute("CREATE TABLE person_records AS SELECT * FROM p")
+    wh.close()
+    con = duckdb.connect()
+    prepare(con)
+    con.execute(f"ATTACH '{tmp_path / 'wh.duckdb'}' AS wh (READ_ONLY)")
+    con.register("x", pa.Table.from_pylist([row("x", None)]))
+    con.execute("CREATE TABLE n AS SELECT * REPLACE (CAST(dob AS DATE) AS dob) FROM x")
+    scored = pa.Table.from_pylist([
+        {"unique_id_l": other, "unique_id_r": "x", "match_weight": w,
+         "match_probability": 1 / (1 + 2 ** -w)} for other, w in weights.items()])
+    return _choose(con, "x", scored, len(weights), load_thresholds())
+
+
+def test_an_arrest_that_fits_a_father_and_a_son_equally_joins_neither(tmp_path: Path) -> None:
+    match = _arrest_against(tmp_path, "vries", {"f1": 9.0, "s1": 9.0})
+    assert match.person_id is None and match.undecided == 2
+
+
+def test_an_arrest_clearly_more_like_the_father_joins_him(tmp_path: Path) -> None:
+    assert _arrest_against(tmp_path, "vries", {"f1": 12.0, "s1": 9.0}).person_id == "F"
+
+
+def test_two_persons_nothing_keeps_apart_leave_the_best_link_standing(tmp_path: Path) -> None:
+    """A nightly run would join all three; until then the arrest goes with its best link."""
+    match = _arrest_against(tmp_path, "bakker", {"f1": 9.0, "s1": 9.0})
+    assert match.person_id in ("F", "S") and match.undecided == 0

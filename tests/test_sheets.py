@@ -67,6 +67,30 @@ def test_a_record_joined_to_the_person_as_a_whole_is_said_so(tmp_path: Path) -> 
     assert "op de persoon als geheel gekoppeld" in html
 
 
+def test_records_left_undecided_between_persons_are_said_so(tmp_path: Path) -> None:
+    db = _triage_db(tmp_path / "t.duckdb", "Dirk van der Zee")
+    con = duckdb.connect(str(db))
+    con.execute("CREATE OR REPLACE TABLE triage_zekerheid AS "
+                "SELECT *, 2 AS onbesliste_personen FROM triage_zekerheid")
+    con.close()
+    render_sheets(db, tmp_path / "out", "20261127T000000")
+    html = (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8")
+    assert "Bij 2 andere personen is niet te beslissen" in html
+
+
+def test_an_arrest_that_fits_two_known_persons_says_so_not_unknown(tmp_path: Path) -> None:
+    from warehouse.arrest_sheets import new_person_parts, write_arrest_sheet
+
+    arrest = {"person_id": "FNEW1", "naam": "Jan de Vries", "geboortedatum": None,
+              "woonplaats": "Rotterdam", "arrested_on": "2026-11-28",
+              "arrested_local": "28-11-2026 14:03", "feit": "bedreiging",
+              "huiselijk_geweld": False, "new_person": True, "undecided": 2}
+    html = write_arrest_sheet(tmp_path, new_person_parts(arrest), arrest).read_text(
+        encoding="utf-8")
+    assert "Past even goed bij 2 bekende personen" in html
+    assert "Niet eerder bekend" not in html
+
+
 def test_sheet_says_what_triage_needs_in_dutch(tmp_path: Path) -> None:
     db = _triage_db(tmp_path / "t.duckdb", "Peter de Vries")
     render_sheets(db, tmp_path / "out", "20261127T000000")

@@ -77,6 +77,9 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
         "wijkt_af": "w.disagreed",
         # 'persoon': that record joined the person as a whole (`matching.attach`), not by a pair
         "gekoppeld_als": "CASE w.linked_by WHEN 'person' THEN 'persoon' ELSE 'paar' END",
+        # other persons with a record that fits this person and another about equally
+        # (`matching.constraints`: undecided, waiting for a reviewer); a count, no names
+        "onbesliste_personen": "coalesce(w.undecided_persons, 0)",
     },
 }
 
@@ -90,13 +93,22 @@ TRIAGE_SOURCES: dict[str, str] = {
                       "ORDER BY r.person_id, r.kind",
     "triage_zekerheid": """FROM (
         SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
-               pr.linked_by, e.agreed, e.partly_agreed, e.disagreed,
+               pr.linked_by, e.agreed, e.partly_agreed, e.disagreed, u.undecided_persons,
                row_number() OVER (PARTITION BY pr.person_id
                                   ORDER BY pr.link_probability, pr.unique_id) AS rk
         FROM person_records pr JOIN person p USING (person_id)
         LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
           ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)
          AND e.unique_id_r = greatest(pr.unique_id, pr.strongest_link_to)
+        LEFT JOIN (
+            SELECT a.person_id, count(DISTINCT b.person_id) AS undecided_persons
+            FROM (SELECT unique_id_l AS x, unique_id_r AS y FROM match_pairs
+                  WHERE decision = 'undecided'
+                  UNION ALL SELECT unique_id_r, unique_id_l FROM match_pairs
+                  WHERE decision = 'undecided') m
+            JOIN person_records a ON a.unique_id = m.x
+            JOIN person_records b ON b.unique_id = m.y AND b.person_id <> a.person_id
+            GROUP BY a.person_id) u ON u.person_id = pr.person_id
         WHERE {who}) w WHERE w.rk = 1 ORDER BY w.person_id""",
     "triage_person": "FROM person p WHERE {who} ORDER BY naam, person_id",
     "triage_signaal": "FROM flags f JOIN person p ON p.person_id = f.person_id "
