@@ -56,25 +56,24 @@ def test_a_name_with_markup_is_shown_as_text(tmp_path: Path) -> None:
         assert "&lt;script&gt;alert(1)&lt;/script&gt; de Vries" in html
 
 
-def test_a_record_joined_to_the_person_as_a_whole_is_said_so(tmp_path: Path) -> None:
-    db = _triage_db(tmp_path / "t.duckdb", "Peter de Vries")
+def _sheet_with_certainty(tmp_path: Path, name: str, column: str) -> str:
+    """F1's rendered sheet, with one more column (`<value> AS <name>`) in its certainty."""
+    db = _triage_db(tmp_path / "t.duckdb", name)
     con = duckdb.connect(str(db))
-    con.execute("CREATE OR REPLACE TABLE triage_zekerheid AS "
-                "SELECT *, 'persoon' AS gekoppeld_als FROM triage_zekerheid")
+    con.execute(f"CREATE OR REPLACE TABLE triage_zekerheid AS "
+                f"SELECT *, {column} FROM triage_zekerheid")
     con.close()
     render_sheets(db, tmp_path / "out", "20261127T000000")
-    html = (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8")
+    return (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8")
+
+
+def test_a_record_joined_to_the_person_as_a_whole_is_said_so(tmp_path: Path) -> None:
+    html = _sheet_with_certainty(tmp_path, "Peter de Vries", "'persoon' AS gekoppeld_als")
     assert "op de persoon als geheel gekoppeld" in html
 
 
 def test_records_left_undecided_between_persons_are_said_so(tmp_path: Path) -> None:
-    db = _triage_db(tmp_path / "t.duckdb", "Dirk van der Zee")
-    con = duckdb.connect(str(db))
-    con.execute("CREATE OR REPLACE TABLE triage_zekerheid AS "
-                "SELECT *, 2 AS onbesliste_personen FROM triage_zekerheid")
-    con.close()
-    render_sheets(db, tmp_path / "out", "20261127T000000")
-    html = (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8")
+    html = _sheet_with_certainty(tmp_path, "Dirk van der Zee", "2 AS onbesliste_personen")
     assert "Bij 2 andere personen is niet te beslissen" in html
 
 
