@@ -117,4 +117,10 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
         FROM (SELECT least(t.unique_id, c.unique_id) AS l, greatest(t.unique_id, c.unique_id) AS r
               FROM attachments t JOIN clusters c USING (cluster_id)) x
         WHERE m.unique_id_l = x.l AND m.unique_id_r = x.r""")
+    # A record left undecided between two persons (`matching.constraints`) that joined one as a
+    # whole is decided: its pairs with the other are refused links, like any a constraint makes.
+    con.execute("""
+        UPDATE match_pairs SET decision = 'link' WHERE decision = 'undecided'
+          AND (unique_id_l IN (SELECT unique_id FROM attachments)
+               OR unique_id_r IN (SELECT unique_id FROM attachments))""")
     return con.sql("SELECT count(*) FROM attachments").fetchall()[0][0]

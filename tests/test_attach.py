@@ -113,3 +113,11 @@ def test_two_records_with_different_bsns_do_not_both_join_one_person() -> None:
     assert attach_lone_records(con, LINK) == 0
     assert con.sql("SELECT count(DISTINCT cluster_id) FROM clusters "
                    "WHERE unique_id IN ('r', 'r2', 'big-0')").fetchall()[0][0] == 3
+
+
+def test_a_record_left_undecided_that_joins_a_person_is_no_longer_undecided() -> None:
+    con = _build({"big": 12}, {"big": [0.62] * 12})
+    con.execute("INSERT INTO match_pairs VALUES ('undecided', 'r', 's0', 0.7)")
+    assert attach_lone_records(con, LINK) == 1
+    assert con.sql("SELECT decision FROM match_pairs WHERE unique_id_r = 's0'"
+                   ).fetchall() == [("link",)]
