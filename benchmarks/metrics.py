@@ -65,6 +65,27 @@ def linkage_metrics(warehouse: Path, truth: Path) -> dict[str, float]:
     return quality(published_assignment(warehouse), truth)
 
 
+def loosest_true_person(warehouse: Path, truth: Path, min_records: int) -> float | None:
+    """Among found persons of `min_records` or more that hold one true person only, the
+    smallest share of their record pairs linked directly: what the gate's chaining rule
+    (`expectations/config.json`, linkage.chaining) must stay below."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.sql(f"""
+            WITH k AS (SELECT pr.unique_id, pr.person_id, t.person_key FROM person_records pr
+                       JOIN read_parquet('{truth}') t USING (source, record_id)),
+            pure AS (SELECT person_id, count(*) AS n FROM k GROUP BY person_id
+                     HAVING count(*) >= {min_records} AND count(DISTINCT person_key) = 1),
+            linked AS (SELECT a.person_id, count(*) AS pairs FROM match_pairs m
+                       JOIN k a ON a.unique_id = m.unique_id_l
+                       JOIN k b ON b.unique_id = m.unique_id_r AND b.person_id = a.person_id
+                       WHERE m.decision IN ('link', 'attach') GROUP BY a.person_id)
+            SELECT min(coalesce(pairs, 0) / (n * (n - 1) / 2))
+            FROM pure LEFT JOIN linked USING (person_id)""").fetchall()[0][0]
+    finally:
+        con.close()
+
+
 def calibration(warehouse: Path, truth: Path) -> list[dict[str, float]]:
     """For each band of match probability (0.5-0.6, ..., 0.9-1.0) of the stored pairs: how many
     pairs, their mean probability and the share that are truly one person. A calibrated model

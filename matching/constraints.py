@@ -97,6 +97,12 @@ def split_constrained(uids: list[str], links: Iterable[tuple[str, str, float]],
     return dict(root_of)
 
 
+def decisive_margin(link: float) -> float:
+    """How much stronger (match weight, bits) a record's link to one person must be than to
+    another it may not share: the link threshold's odds, the certainty a link itself needs."""
+    return math.log2(link / (1.0 - link))
+
+
 def undecided_records(clusters: dict[str, str], links: Iterable[tuple[str, str, float]],
                       min_margin: float) -> set[str]:
     """Records whose strongest link within their cluster beats their strongest refused link
@@ -138,7 +144,7 @@ def enforce_constraints(con: duckdb.DuckDBPyConnection, link: float) -> int:
         WHERE p.decision = 'link' AND c.cluster_id IN (SELECT cluster_id FROM _cannot)
         """).fetchall())
     con.execute("DROP TABLE _cannot")
-    min_margin = math.log2(link / (1.0 - link))
+    min_margin = decisive_margin(link)
     new_ids: dict[str, str] = {}
     undecided: set[str] = set()
     splits = []

@@ -15,7 +15,6 @@ persons who may not be one about equally is undecided, as in a nightly run
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,7 @@ import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
 from matching.attach import attachment_sql
-from matching.constraints import FORBIDDEN_PAIR_SQL
+from matching.constraints import FORBIDDEN_PAIR_SQL, decisive_margin
 from matching.linker import MODEL_COLUMNS, quiet_splink
 from matching.persons import PERSON_RECORDS_COLUMNS
 from matching.predict import model_for_size
@@ -173,7 +172,7 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
     undecided = 0
     if allowed:
         person_id, probability, weight, other, _ = allowed[0]
-        margin = math.log2(thresholds.link / (1.0 - thresholds.link))
+        margin = decisive_margin(thresholds.link)
         rivals = sorted({r[0] for r in allowed if r[0] != person_id and weight - r[2] < margin})
         if not rivals or not _kept_apart(con, person_id, rivals):
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
