@@ -15,15 +15,21 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-PARTNERS = {"police": "Politie", "justice": "OM / Reclassering",
-            "care": "Veilig Thuis / wijkteam", "municipal": "Gemeente (BRP)"}
-RELATIONS = {"huisgenoot": "huisgenoot", "ouder": "ouder", "kind": "kind (BRP)",
-             "broer_zus": "broer of zus", "partner": "partner",
-             "slachtoffer": "slachtoffer", "verdachte": "mede-verdachte",
-             "medebetrokkene": "betrokkene bij dezelfde registratie", "pleger": "pleger",
-             "kind_in_melding": "kind in een zorgmelding", "ex_partner": "ex-partner"}
-FIELDS = {"bsn": "BSN", "given_name": "voornaam", "surname": "achternaam",
-          "dob": "geboortedatum", "address": "adres", "sex": "geslacht"}
+from warehouse.audiences import disclosure
+from warehouse.display import (
+    FOLD_JS,
+    LABELS,
+    concern_phrase,
+    concern_sentences,
+    dutch_date,
+    dutch_datetime,
+    fold,
+    label,
+    person_name,
+    plural,
+)
+from warehouse.flags import priority_explanation
+
 DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
 # The index's rows of persons, rendered once per publication: an arrest run puts its arrests
 # above them without rendering tens of thousands of rows again.
@@ -32,13 +38,22 @@ PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2
 
 
 def environment() -> Environment:
+    """The pages' Jinja environment: every code, date and name goes through one filter of
+    `warehouse.display`, so the index and every sheet read alike."""
     env = Environment(loader=PackageLoader("warehouse", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
-    env.filters["partner"] = lambda s: PARTNERS.get(s, s)
-    env.filters["relation"] = lambda s: RELATIONS.get(s, s)
-    env.filters["field"] = lambda s: FIELDS.get(s, s)
+    for kind in LABELS:
+        env.filters[kind] = lambda code, kind=kind: label(kind, code)
     env.filters["percent"] = percent
+    env.filters["datum"] = dutch_date
+    env.filters["tijdstip"] = dutch_datetime
+    env.filters["naam"] = person_name
+    env.filters["fold"] = fold
+    env.globals |= {"plural": plural, "concern_sentences": concern_sentences,
+                    "concern_phrase": concern_phrase,
+                    "priority_explanation": priority_explanation,
+                    "disclosure": disclosure(), "fold_js": FOLD_JS}
     return env
 
 
@@ -105,7 +120,7 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
             os.link(previous / "sheets" / f"{pid}.html", target)
             reused += 1
             continue
-        target.write_text(sheet.render(**parts), encoding="utf-8")
+        target.write_text(sheet.render(**parts, published_at=published_at), encoding="utf-8")
         rendered += 1
     (sheets / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     persons_html = env.get_template("index_persons.html").render(persons=persons)
