@@ -83,10 +83,16 @@ def plural(n: int | None, one: str, many: str) -> str:
     return f"{count} {one if count == 1 else many}"
 
 
+def _in_order(reasons: list[str] | None) -> list[str]:
+    """Reasons in the order of `CONCERN` (police, justice, care), unknown ones last."""
+    order = list(CONCERN)
+    return sorted(reasons or [], key=lambda r: order.index(r) if r in order else len(order))
+
+
 def concern_sentences(reasons: list[str] | None) -> list[str]:
     """Each reason the person is listed, as a sentence; one sentence once."""
     out: list[str] = []
-    for reason in reasons or []:
+    for reason in _in_order(reasons):
         sentence = CONCERN[reason][0] if reason in CONCERN else f"{label('role', reason)}."
         if sentence not in out:
             out.append(sentence)
@@ -96,7 +102,7 @@ def concern_sentences(reasons: list[str] | None) -> list[str]:
 def concern_phrase(reasons: list[str] | None) -> str:
     """Why the person is listed, short, for the index: 'verdachte bij de politie; …'."""
     out: list[str] = []
-    for reason in reasons or []:
+    for reason in _in_order(reasons):
         phrase = CONCERN[reason][1] if reason in CONCERN else label("role", reason)
         if phrase not in out:
             out.append(phrase)
