@@ -19,6 +19,7 @@ from typing import Any
 import duckdb
 
 from warehouse.audiences import TRIAGE_TABLES, triage_select
+from warehouse.display import label
 from warehouse.sheets import DIGESTS, INDEX_ROWS, environment, rows_of
 
 ARRESTED = "politie: aangehouden"  # the reason in beeld an arrest gives (`person.concern_reasons`)
@@ -62,7 +63,7 @@ def new_person_parts(arrest: dict[str, Any]) -> dict[str, Any]:
 def arrest_event(arrest: dict[str, Any]) -> dict[str, Any]:
     """The arrest as a line of the sheet's timeline."""
     return {"person_id": arrest["person_id"], "datum": arrest["arrested_on"],
-            "partner": "Politie", "gebeurtenis": "aanhouding", "rol": "verdachte",
+            "partner": label("partner", "police"), "gebeurtenis": "aanhouding", "rol": "verdachte",
             "omschrijving": arrest.get("feit"), "status": "aangehouden"}
 
 
@@ -80,7 +81,9 @@ def is_this_arrest(row: dict[str, Any], arrest: dict[str, Any]) -> bool:
     """Whether a timeline row is the police's registration of this arrest: a police row of the
     arrest's day that says the person was arrested, or that names the arrest's offence. The
     nightly run reads an arrest as such a registration; the sheet must not show it twice."""
-    if row.get("partner") != "Politie" or _day(row.get("datum")) != _day(arrest["arrested_on"]):
+    if row.get("partner") != label("partner", "police"):
+        return False
+    if _day(row.get("datum")) != _day(arrest["arrested_on"]):
         return False
     return row.get("status") == "aangehouden" or (
         bool(arrest.get("feit")) and row.get("omschrijving") == arrest.get("feit"))

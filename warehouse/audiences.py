@@ -10,6 +10,12 @@ declaration (`DISCLOSED`, `disclosure`).
 
 from __future__ import annotations
 
+from warehouse.display import LABELS
+
+# The partner's name as the pages show it, from the one table of labels.
+_PARTNER_SQL = ("CASE e.source " + " ".join(
+    f"WHEN '{code}' THEN '{name}'" for code, name in LABELS["partner"].items()) + " END")
+
 TRIAGE_TABLES: dict[str, dict[str, str]] = {
     # published table -> {column: the `person` expression it comes from}
     "triage_person": {
@@ -53,9 +59,7 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
     "triage_tijdlijn": {
         "person_id": "e.person_id",
         "datum": "e.event_date",
-        "partner": "CASE e.source WHEN 'police' THEN 'Politie' WHEN 'justice' THEN 'OM / "
-                   "Reclassering' WHEN 'care' THEN 'Veilig Thuis / wijkteam' "
-                   "ELSE 'Gemeente (BRP)' END",
+        "partner": _PARTNER_SQL,
         "gebeurtenis": "CASE WHEN e.source = 'care' THEN 'zorgmelding' "
                        "WHEN e.source = 'municipal' THEN 'inschrijving op adres' "
                        "ELSE e.event_type END",
