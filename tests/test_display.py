@@ -36,7 +36,12 @@ ROOT = Path(__file__).resolve().parents[1]
     ("GINA TJON A FONG", "Gina Tjon A Fong"),
     ("WÓJCIK, T.P.", "Wójcik, T.P."),
     ("ÇETIN YILMAZ", "Çetin Yilmaz"),
-    # mixed case was cased by a person on purpose: kept as delivered
+    # a word in capitals inside a name in mixed case
+    ("Glenn RAMAUTAR", "Glenn Ramautar"), ("Jan VAN DER BERG", "Jan van der Berg"),
+    ("Petra Jansen-DE VRIES", "Petra Jansen-de Vries"),
+    # mixed case was cased by a person on purpose: kept as delivered, as are initials
+    ("S.R. El Amrani", "S.R. El Amrani"), ("Wójcik, T.P.", "Wójcik, T.P."),
+    ("Gina Tjon A Fong", "Gina Tjon A Fong"),
     ("McDonald", "McDonald"), ("van Dijk", "van Dijk"), ("DeVries", "DeVries"),
     ("Charles d'Artagnan", "Charles d'Artagnan"), ("Jansen-de Vries", "Jansen-de Vries"),
 ])

@@ -164,22 +164,24 @@ _WORD = re.compile(r"([^\s\-]+)")
 
 
 def person_name(name: str | None) -> str:
-    """A name in display casing when it was delivered all in capitals or all in lower case
-    ('RAMAUTAR' -> 'Ramautar', 'JAN VAN DER BERG' -> 'Jan van der Berg'); a name in mixed case
-    was cased by a person on purpose ('McDonald', 'van Dijk') and is kept as it is."""
+    """A name in display casing where it was delivered in capitals ('RAMAUTAR' -> 'Ramautar',
+    'JAN VAN DER BERG' -> 'Jan van der Berg', 'Glenn RAMAUTAR' -> 'Glenn Ramautar') or all in
+    lower case. A word in mixed case was cased by a person on purpose ('McDonald', 'van Dijk')
+    and is kept as it is, as are initials ('T.P.') and one-letter words ('Tjon A Fong')."""
     if not name:
         return name or ""
-    letters = [c for c in name if c.isalpha()]
-    if not letters or not (name == name.upper() or name == name.lower()):
+    if not any(c.isalpha() for c in name):
         return name
-    words = _WORD.split(name.lower())
+    whole = name == name.upper() or name == name.lower()
     out: list[str] = []
     first = True
-    for piece in words:
+    for piece in _WORD.split(name):
         if not _WORD.fullmatch(piece):
             out.append(piece)
             continue
-        out.append(_cased_word(piece, first))
+        shouting = piece.isupper() and "." not in piece \
+            and sum(c.isalpha() for c in piece) >= 2
+        out.append(_cased_word(piece.lower(), first) if whole or shouting else piece)
         first = False
     return "".join(out)
 
