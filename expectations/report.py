@@ -78,7 +78,7 @@ def format_number(value: object, kind: str = "number") -> str:
     if math.isnan(number) or math.isinf(number):
         return str(value)
     if kind == "share":
-        return _percent(number * 100)
+        return _percent(round(number * 100, 9))  # 0.07 * 100 is 7.000000000000001
     if kind == "points":
         return f"{number * 100:+.1f} pts"
     if kind == "factor":
@@ -89,7 +89,7 @@ def format_number(value: object, kind: str = "number") -> str:
 
 
 def _percent(pct: float) -> str:
-    if pct in (0, 100):
+    if pct.is_integer():
         return f"{pct:.0f}%"
     if 0 < abs(pct) < 0.01:
         return "< 0.01%"
@@ -103,7 +103,7 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
 
 def format_threshold(threshold: str | None, metric: str) -> str:
     """A rule's threshold ('<= 0.05', '0.5 .. 2.0') with its numbers read like the observed
-    value ('≤ 5.0%', '0.50× .. 2.00×')."""
+    value ('≤ 5%', '0.50× .. 2.00×')."""
     if not threshold:
         return ""
     kind = metric_kind(metric)

@@ -206,6 +206,7 @@ def test_timeline_codes_are_shown_as_labels(tmp_path: Path) -> None:
     ("bsn_valid_share", "0.9728997289972899", "97.3%"),
     ("bsn_valid_share", "0.99999", "99.99%"),     # never rounded up to 100%
     ("bsn_valid_share", "1", "100%"),
+    ("quarantine_share", "0.05", "5%"), ("quarantine_share", "0.07", "7%"),
     ("name_lost_share", "0.000001", "< 0.01%"),
     ("review_pairs_per_record", "0.025671540292417545", "0.0257"),
     ("rows_accepted", "1431", "1,431"),
@@ -219,7 +220,7 @@ def test_report_numbers_read_for_people(metric: str, value: str | None, shown: s
 
 
 def test_report_thresholds_read_like_their_values() -> None:
-    assert format_threshold("<= 0.05", "quarantine_share") == "≤ 5.0%"
+    assert format_threshold("<= 0.05", "quarantine_share") == "≤ 5%"
     assert format_threshold("0.5 .. 2.0", "rows_vs_previous_delivery") == "0.50× – 2.00×"
 
 
@@ -238,7 +239,7 @@ def test_the_report_shows_no_raw_float(tmp_path: Path) -> None:
         0 AS withheld, NULL AS file_error""")
     html = write_report(con, tmp_path / "r.html", "run", "2026-11-27").read_text()
     assert not re.search(r"\d\.\d{5,}", html)
-    for text in ("0.0257", "0.28%", "14,310", "14,350", "≤ 5.0%"):
+    for text in ("0.0257", "0.28%", "14,310", "14,350", "≤ 5%"):
         assert text in html, text
 
 
