@@ -185,6 +185,7 @@ def _publish(tmp_path: Path, persons: list[dict], timeline: list[dict] | None = 
     """Render a triage database of these rows (the declared tables) into `<tmp>/out`."""
     import pandas as pd
 
+    tmp_path.mkdir(parents=True, exist_ok=True)
     db = tmp_path / "t.duckdb"
     con = duckdb.connect(str(db))
     frames = {
@@ -228,13 +229,29 @@ def test_pages_carry_the_publication_date_and_only_dutch_dates(tmp_path: Path,
     signals = [{"person_id": "F1", "signaal": "Lopende strafzaak", "ernst": "midden",
                 "regel": "regel", "vanaf": date(2026, 1, 2), "tot": date(2026, 2, 3)}]
     out = _publish(tmp_path, persons, timeline, signals, stamp="20261127T031500")
-    text = _text((out / page).read_text(encoding="utf-8"))
+    html = (out / page).read_text(encoding="utf-8")
+    text = _text(html)
+    if page.startswith("sheets"):   # the date comes from the publication's folder
+        assert '<span class="foto-publicatie">' in html
+        assert '<script src="../publication.js"></script>' in html
+        text += _text((out / "publication.js").read_text(encoding="utf-8"))
     assert "27-11-2026 04:15" in text           # 03:15 UTC is 04:15 in Amsterdam
     assert not ISO_DAY.search(text), ISO_DAY.search(text).group()
     if page.startswith("sheets"):
         for day in ("02-06-1984", "04-03-2026", "31-12-2025", "02-01-2026", "03-02-2026",
                     "01-01-2025", "01-06-2026"):
             assert day in text, day
+
+
+def test_a_sheet_is_the_same_file_in_every_publication_of_the_same_content(
+        tmp_path: Path) -> None:
+    """A rerun of a delivery changes no sheet, and a reused sheet shows the date of the
+    publication it is in: the date is its folder's, not the sheet's."""
+    persons = [_person("F1", "Peter de Vries", geboortedatum=date(1984, 6, 2))]
+    one = _publish(tmp_path / "a", persons, stamp="20261127T031500")
+    two = _publish(tmp_path / "b", persons, stamp="20261128T031500")
+    assert (one / "sheets" / "F1.html").read_bytes() == (two / "sheets" / "F1.html").read_bytes()
+    assert "28-11-2026 04:15" in (two / "publication.js").read_text(encoding="utf-8")
 
 
 def test_every_table_of_a_sheet_repeats_its_header_on_a_new_page(tmp_path: Path) -> None:
@@ -247,7 +264,7 @@ def test_every_table_of_a_sheet_repeats_its_header_on_a_new_page(tmp_path: Path)
     inner = re.findall(r"<table>.*?</table>", html, flags=re.S)
     assert len(inner) == 2 and all("<thead>" in t for t in inner)
     running = re.search(r'<div class="runhead">(.*?)</div>', html, flags=re.S).group(1)
-    for text in ("Peter de Vries", "F1", "02-06-1984", "27-11-2026"):
+    for text in ("Peter de Vries", "F1", "02-06-1984", 'class="foto-publicatie"'):
         assert text in running, text
     assert "thead { display: table-header-group; }" in html and tables
 

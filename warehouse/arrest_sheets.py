@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -109,8 +109,7 @@ def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str
     p["prioriteit_reden"] = p.get("prioriteit_reden") or "nog niet beoordeeld"
     parts["p"] = p
     parts["timeline"] = with_arrest(parts["timeline"], arrest)
-    html = environment().get_template("sheet.html").render(
-        **parts, arrest=arrest, published_at=datetime.now(UTC).strftime("%Y%m%dT%H%M%S"))
+    html = environment().get_template("sheet.html").render(**parts, arrest=arrest)
     sheets = triage_dir / "sheets"
     sheets.mkdir(parents=True, exist_ok=True)
     target = sheets / f"{arrest['person_id']}.html"

@@ -30,7 +30,11 @@ from warehouse.display import (
 )
 from warehouse.flags import priority_explanation
 
-DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
+DIGESTS = "digests.json"
+# The publication's date, for the sheets to show: a sheet is the same file in every
+# publication whose content for that person is the same (hard-linked, and a rerun of a
+# delivery changes no sheet), so the date it shows comes from its publication's folder.
+PUBLICATION_JS = "publication.js"  # person id -> hash of what the sheet shows
 # The index's rows of persons, rendered once per publication: an arrest run puts its arrests
 # above them without rendering tens of thousands of rows again.
 INDEX_ROWS = "index_persons.fragment.html"
@@ -105,6 +109,7 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
         con.close()
     sheets = out_dir / "sheets"
     sheets.mkdir(parents=True, exist_ok=True)
+    write_publication_js(out_dir, published_at)
     old_digests = _previous_digests(previous)
     digests: dict[str, str] = {}
     sheet = env.get_template("sheet.html")
@@ -120,7 +125,7 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
             os.link(previous / "sheets" / f"{pid}.html", target)
             reused += 1
             continue
-        target.write_text(sheet.render(**parts, published_at=published_at), encoding="utf-8")
+        target.write_text(sheet.render(**parts), encoding="utf-8")
         rendered += 1
     (sheets / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     persons_html = env.get_template("index_persons.html").render(persons=persons)
@@ -129,6 +134,17 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
         persons_html=persons_html, persons_count=len(persons), arrests=[],
         published_at=published_at), encoding="utf-8")
     return {"sheets": len(persons), "rendered": rendered, "reused": reused}
+
+
+def write_publication_js(out_dir: Path, published_at: str) -> Path:
+    """`publication.js`: fills every `.foto-publicatie` of a page with the publication's
+    date and time (dd-mm-jjjj hh:mm), on screen and in print."""
+    text = json.dumps(dutch_datetime(published_at))
+    target = out_dir / PUBLICATION_JS
+    target.write_text(
+        "document.querySelectorAll('.foto-publicatie').forEach(function (e) {\n"
+        f"  e.textContent = {text};\n}});\n", encoding="utf-8")
+    return target
 
 
 def _previous_digests(previous: Path | None) -> dict[str, str]:
