@@ -30,11 +30,11 @@ from warehouse.display import (
 )
 from warehouse.flags import priority_explanation
 
-DIGESTS = "digests.json"
+DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
 # The publication's date, for the sheets to show: a sheet is the same file in every
 # publication whose content for that person is the same (hard-linked, and a rerun of a
 # delivery changes no sheet), so the date it shows comes from its publication's folder.
-PUBLICATION_JS = "publication.js"  # person id -> hash of what the sheet shows
+PUBLICATION_JS = "publication.js"
 # The index's rows of persons, rendered once per publication: an arrest run puts its arrests
 # above them without rendering tens of thousands of rows again.
 INDEX_ROWS = "index_persons.fragment.html"
