@@ -8,7 +8,9 @@ record id, field and reason. It never shows a value of a personal field: it is b
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -44,7 +46,69 @@ def _template():
     env = Environment(loader=PackageLoader("expectations", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
+    env.filters["thousands"] = lambda n: format_number(n, "count")
+    env.filters["observed"] = lambda v, metric: format_number(v, metric_kind(metric))
+    env.filters["threshold"] = format_threshold
     return env.get_template("quality_report.html")
+
+
+def metric_kind(metric: str) -> str:
+    """How a metric's numbers read, from its name: shares as percentages, changes of a share
+    in percentage points, comparisons with the last run as a factor, others as numbers."""
+    if metric.endswith("_share"):
+        return "share"
+    if metric.endswith("_change"):
+        return "points"
+    if "_vs_previous" in metric:
+        return "factor"
+    return "number"
+
+
+def format_number(value: object, kind: str = "number") -> str:
+    """A number as an operator reads it: counts with thousands separators ('1,435'), shares
+    as percentages with the precision that tells small ones apart ('0.31%', '97.3%', never a
+    rounded-up '100%'), a factor as '1.40×', other fractions to three significant digits.
+    Text that is no number is shown as it is."""
+    if value is None or value == "":
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number) or math.isinf(number):
+        return str(value)
+    if kind == "share":
+        return _percent(round(number * 100, 9))  # 0.07 * 100 is 7.000000000000001
+    if kind == "points":
+        return f"{number * 100:+.1f} pts"
+    if kind == "factor":
+        return f"{number:.2f}×"
+    if number.is_integer():
+        return f"{int(number):,}"
+    return f"{number:,.3g}" if abs(number) < 1000 else f"{number:,.1f}"
+
+
+def _percent(pct: float) -> str:
+    if pct.is_integer():
+        return f"{pct:.0f}%"
+    if 0 < abs(pct) < 0.01:
+        return "< 0.01%"
+    if abs(pct) < 1 or 99 < abs(pct) < 100:
+        return f"{math.floor(pct * 100) / 100 if pct > 99 else pct:.2f}%"
+    return f"{pct:.1f}%"
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e-?\d+)?")
+
+
+def format_threshold(threshold: str | None, metric: str) -> str:
+    """A rule's threshold ('<= 0.05', '0.5 .. 2.0') with its numbers read like the observed
+    value ('≤ 5%', '0.50× .. 2.00×')."""
+    if not threshold:
+        return ""
+    kind = metric_kind(metric)
+    text = _NUMBER.sub(lambda m: format_number(m.group(), kind), threshold)
+    return text.replace("<=", "≤").replace(">=", "≥").replace(" .. ", " – ")
 
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[dict]:

@@ -56,6 +56,18 @@ ORDER BY ids.person_id, s.source, s.record_id
 """
 
 
+# The pairs a reviewer judges, with the person each record is in now: a reviewer decides
+# whether two persons are one, and needs their ids to open both.
+REVIEW_VIEW_SQL = """
+CREATE OR REPLACE VIEW review_pairs AS
+SELECT m.*, l.person_id AS person_id_l, r.person_id AS person_id_r
+FROM match_pairs m
+LEFT JOIN person_records l ON l.unique_id = m.unique_id_l
+LEFT JOIN person_records r ON r.unique_id = m.unique_id_r
+WHERE m.decision IN ('review', 'undecided')
+"""
+
+
 def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     """Label scored pairs link / review; `review_pairs` is the view a reviewer works from
     (with the pairs of records a constraint left undecided, `matching.constraints`)."""
@@ -79,3 +91,4 @@ def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> 
     con.execute("SET VARIABLE foto_model_version = ?", [model_version])
     con.execute(PERSON_RECORDS_SQL)
     con.execute(LOOKUP_VIEW_SQL)
+    con.execute(REVIEW_VIEW_SQL)

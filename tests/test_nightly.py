@@ -14,6 +14,7 @@ from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
 from pipelines.schedules import nightly_schedule
 from tests.conftest import foto, load_generator
+from warehouse.display import dutch_date
 
 FIRST, SECOND, THIRD = "2026-11-25", "2026-11-26", "2026-11-27"
 
@@ -73,7 +74,7 @@ def test_missing_source_uses_its_last_delivery_and_says_so(
     freshness = _manifest(home)["freshness"]
     assert freshness["justice"] == SECOND and freshness["police"] == THIRD
     index = (home / "published" / "index.html").read_text(encoding="utf-8")
-    assert f"van {SECOND} (nieuwere ontbrak)" in index
+    assert f"van {dutch_date(SECOND)} (nieuwere ontbrak)" in index
 
 
 def test_missing_source_without_an_earlier_delivery_blocks(inbox: Path, tmp_path: Path) -> None:

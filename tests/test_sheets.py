@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -154,3 +156,232 @@ def test_sheet_and_index_in_headless_chromium(tmp_path: Path) -> None:
         assert expected in dom
         assert "<title>1</title>" not in dom
         assert "&lt;script&gt;document.title=1&lt;/script&gt;Peter de Vries" in dom
+
+
+# --- what a new user ran into (issue 13) -------------------------------------------------
+
+def _person(pid: str, naam: str, **extra: object) -> dict:
+    """One triage_person row with every declared column, plausible defaults."""
+    row = {"person_id": pid, "naam": naam, "bekend_als": [], "geboortedatum": None,
+           "geboortejaar": None, "geslacht": "M", "bsn_bekend": True, "woonplaats": None,
+           "bronnen": ["police"], "aantal_registraties": 2, "politie": 2, "justitie": 0,
+           "zorg": 0, "gemeente": 0, "bekend_sinds": date(2025, 1, 1),
+           "laatst_gezien": date(2026, 6, 1), "reden_in_beeld": ["politie: verdachte"],
+           "prioriteit": "laag", "prioriteit_reden": "geen signalen", "signalen": [],
+           "aantal_slachtoffers": 0, "aantal_minderjarige_kinderen_in_meldingen": 0}
+    assert set(row) == set(TRIAGE_TABLES["triage_person"])
+    return row | extra
+
+
+def _event(pid: str, datum: date, gebeurtenis: str = "politieregistratie",
+           partner: str = "Politie", rol: str | None = "verdachte",
+           omschrijving: str | None = "bedreiging", status: str | None = None) -> dict:
+    return {"person_id": pid, "datum": datum, "partner": partner, "gebeurtenis": gebeurtenis,
+            "rol": rol, "omschrijving": omschrijving, "status": status}
+
+
+def _publish(tmp_path: Path, persons: list[dict], timeline: list[dict] | None = None,
+             signals: list[dict] | None = None, stamp: str = "20261127T031500") -> Path:
+    """Render a triage database of these rows (the declared tables) into `<tmp>/out`."""
+    import pandas as pd
+
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    db = tmp_path / "t.duckdb"
+    con = duckdb.connect(str(db))
+    frames = {
+        "triage_person": pd.DataFrame(persons),
+        "triage_tijdlijn": pd.DataFrame(timeline or [], columns=list(
+            TRIAGE_TABLES["triage_tijdlijn"])),
+        "triage_signaal": pd.DataFrame(signals or [], columns=list(
+            TRIAGE_TABLES["triage_signaal"])),
+        "triage_netwerk": pd.DataFrame([], columns=list(TRIAGE_TABLES["triage_netwerk"])),
+        "triage_zekerheid": pd.DataFrame([], columns=list(TRIAGE_TABLES["triage_zekerheid"])),
+    }
+    for table, frame in frames.items():
+        con.register("frame", frame)
+        con.execute(f"CREATE TABLE {table} AS SELECT * FROM frame")
+        con.unregister("frame")
+    for table in ("triage_tijdlijn", "triage_signaal"):
+        for column in ("datum", "vanaf", "tot"):
+            if column in TRIAGE_TABLES[table]:
+                con.execute(f"ALTER TABLE {table} ALTER {column} TYPE DATE")
+    con.close()
+    render_sheets(db, tmp_path / "out", stamp)
+    return tmp_path / "out"
+
+
+def _text(html: str) -> str:
+    """What a reader sees of a page: its text without tags, scripts or attributes."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b|\b\d{8}T\d{6}\b")
+
+
+@pytest.mark.parametrize("page", ["index.html", "sheets/F1.html"])
+def test_pages_carry_the_publication_date_and_only_dutch_dates(tmp_path: Path,
+                                                               page: str) -> None:
+    persons = [_person("F1", "Peter de Vries", geboortedatum=date(1984, 6, 2),
+                       woonplaats="Rotterdam")]
+    timeline = [_event("F1", date(2026, 3, 4)), _event("F1", date(2025, 12, 31),
+                                                       "strafzaak", "OM / Reclassering")]
+    signals = [{"person_id": "F1", "signaal": "Lopende strafzaak", "ernst": "midden",
+                "regel": "regel", "vanaf": date(2026, 1, 2), "tot": date(2026, 2, 3)}]
+    out = _publish(tmp_path, persons, timeline, signals, stamp="20261127T031500")
+    html = (out / page).read_text(encoding="utf-8")
+    text = _text(html)
+    if page.startswith("sheets"):   # the date comes from the publication's folder
+        assert '<span class="foto-publicatie">' in html
+        assert '<script src="../publication.js"></script>' in html
+        text += _text((out / "publication.js").read_text(encoding="utf-8"))
+    assert "27-11-2026 04:15" in text           # 03:15 UTC is 04:15 in Amsterdam
+    assert not ISO_DAY.search(text), ISO_DAY.search(text).group()
+    if page.startswith("sheets"):
+        for day in ("02-06-1984", "04-03-2026", "31-12-2025", "02-01-2026", "03-02-2026",
+                    "01-01-2025", "01-06-2026"):
+            assert day in text, day
+
+
+def test_a_sheet_is_the_same_file_in_every_publication_of_the_same_content(
+        tmp_path: Path) -> None:
+    """A rerun of a delivery changes no sheet, and a reused sheet shows the date of the
+    publication it is in: the date is its folder's, not the sheet's."""
+    persons = [_person("F1", "Peter de Vries", geboortedatum=date(1984, 6, 2))]
+    one = _publish(tmp_path / "a", persons, stamp="20261127T031500")
+    two = _publish(tmp_path / "b", persons, stamp="20261128T031500")
+    assert (one / "sheets" / "F1.html").read_bytes() == (two / "sheets" / "F1.html").read_bytes()
+    assert "28-11-2026 04:15" in (two / "publication.js").read_text(encoding="utf-8")
+
+
+def test_every_table_of_a_sheet_repeats_its_header_on_a_new_page(tmp_path: Path) -> None:
+    persons = [_person("F1", "Peter de Vries", geboortedatum=date(1984, 6, 2))]
+    signals = [{"person_id": "F1", "signaal": "Lopende strafzaak", "ernst": "midden",
+                "regel": "regel", "vanaf": None, "tot": None}]
+    out = _publish(tmp_path, persons, [_event("F1", date(2026, 3, 4))], signals)
+    html = (out / "sheets" / "F1.html").read_text(encoding="utf-8")
+    tables = re.findall(r"<table\b.*?</table>", html, flags=re.S)
+    inner = re.findall(r"<table>.*?</table>", html, flags=re.S)
+    assert len(inner) == 2 and all("<thead>" in t for t in inner)
+    running = re.search(r'<div class="runhead">(.*?)</div>', html, flags=re.S).group(1)
+    for text in ("Peter de Vries", "F1", "02-06-1984", 'class="foto-publicatie"'):
+        assert text in running, text
+    assert "thead { display: table-header-group; }" in html and tables
+
+
+PDFTOTEXT = shutil.which("pdftotext")
+
+
+def _chromium(tmp_path: Path, *args: str) -> str:
+    """Run headless chromium as the existing browser test does; its stdout."""
+    assert CHROMIUM, "chromium is missing: .ci/run should have installed it"
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", *args],
+        capture_output=True, text=True, timeout=120, check=True).stdout
+
+
+@pytest.mark.skipif((CHROMIUM is None or PDFTOTEXT is None) and not os.environ.get("CI"),
+                    reason="chromium or pdftotext is not installed (.ci/run installs both)")
+def test_a_printed_sheet_repeats_person_date_and_table_header_on_every_page(
+        tmp_path: Path) -> None:
+    persons = [_person("F1", "Peter de Vries", geboortedatum=date(1984, 6, 2))]
+    timeline = [_event("F1", date(2020, 1, 1) + timedelta(days=9 * i),
+                       omschrijving=f"registratie nummer {i}") for i in range(90)]
+    out = _publish(tmp_path, persons, timeline)
+    pdf = tmp_path / "sheet.pdf"
+    _chromium(tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+              (out / "sheets" / "F1.html").as_uri())
+    pages = subprocess.run([PDFTOTEXT, "-layout", str(pdf), "-"], capture_output=True,
+                           text=True, check=True).stdout.split("\f")
+    pages = [p for p in pages if p.strip()]
+    assert len(pages) >= 3
+    for page in pages[1:]:
+        head = page.strip().splitlines()[0]
+        for text in ("Peter de Vries", "F1", "02-06-1984", "27-11-2026 04:15"):
+            assert text in head, (text, head)
+        if "registratie nummer" in page:   # a page of the timeline starts with its header
+            assert re.search(r"Datum\s+Partner\s+Gebeurtenis", page)
+
+
+def _search(tmp_path: Path, out: Path, query: str) -> set[str]:
+    """The person ids the index shows after typing `query` (opened as index.html#zoek=…)."""
+    from urllib.parse import quote
+
+    dom = _chromium(tmp_path, "--dump-dom",
+                    f"{(out / 'index.html').as_uri()}#zoek={quote(query)}")
+    rows = re.findall(r'<tr data-zoek="[^"]*"( style="[^"]*")?>\s*<td>.*?sheets/(\w+)\.html',
+                      dom, flags=re.S)
+    assert rows, "no rows of persons in the index"
+    return {pid for style, pid in rows if "none" not in style}
+
+
+SEARCH_PERSONS = [
+    _person("F1", "Çetin Yılmaz", woonplaats="Rotterdam", geboortejaar=1984,
+            geboortedatum=date(1984, 6, 2)),
+    _person("F2", "Zoë Wójcik", woonplaats="Schiedam", geboortejaar=1990,
+            geboortedatum=date(1990, 1, 5)),
+    _person("F3", "RAMAUTAR", woonplaats="'S-GRAVENHAGE", geboortejaar=1975),
+    _person("F4", "Jan Øster", woonplaats="Capelle aan den IJssel", geboortejaar=2001),
+]
+
+
+@pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                    reason="chromium is not installed (.ci/run installs it; in CI this fails)")
+@pytest.mark.parametrize(("query", "found"), [
+    ("cetin", {"F1"}), ("ÇETIN", {"F1"}), ("yilmaz", {"F1"}), ("wojcik", {"F2"}),
+    ("zoe", {"F2"}), ("oster", {"F4"}), ("ramautar", {"F3"}), ("F3", {"F3"}),
+    ("rotterdam", {"F1"}), ("gravenhage", {"F3"}), ("ijssel", {"F4"}), ("1990", {"F2"}),
+    ("cetin 1984", {"F1"}), ("cetin 1990", set()), ("", {"F1", "F2", "F3", "F4"}),
+])
+def test_index_search_folds_case_and_diacritics_and_finds_id_city_and_year(
+        tmp_path: Path, query: str, found: set[str]) -> None:
+    out = _publish(tmp_path, SEARCH_PERSONS)
+    assert _search(tmp_path, out, query) == found
+
+
+# An arrest that the nightly run read as a police registration, in the forms the timeline
+# may hold it: a DATE (from triage.duckdb) or text, arrest status or only the same offence.
+@pytest.mark.parametrize("registration", [
+    _event("F1", date(2026, 11, 28), status="aangehouden"),
+    _event("F1", "2026-11-28", status="aangehouden"),
+    _event("F1", date(2026, 11, 28), status=None),
+    _event("F1", datetime(2026, 11, 28, 0, 0), status="aangehouden"),
+])
+def test_an_arrest_is_one_line_of_the_timeline(tmp_path: Path, registration: dict) -> None:
+    from warehouse.arrest_sheets import write_arrest_sheet
+
+    arrest = {"person_id": "F1", "naam": "Jan de Vries", "arrested_on": "2026-11-28",
+              "arrested_local": "28-11-2026 14:03", "feit": "bedreiging",
+              "huiselijk_geweld": False, "new_person": False, "undecided": 0}
+    parts = {"p": _person("F1", "Jan de Vries"), "signals": [], "network": [],
+             "certainty": None,
+             "timeline": [registration, _event("F1", date(2026, 1, 5), omschrijving="diefstal")]}
+    html = write_arrest_sheet(tmp_path, parts, arrest).read_text(encoding="utf-8")
+    timeline = html[html.index("<h2>Tijdlijn</h2>"):html.index("<h2>Hoe zeker")]
+    assert timeline.count("28-11-2026") == 1
+    assert timeline.count("<tr>") == 3      # header, the arrest, the other registration
+    assert "aanhouding" in timeline
+
+
+def test_a_registration_read_twice_is_one_line_of_the_published_timeline(
+        tmp_path: Path) -> None:
+    """Two records that read alike on the sheet (one registration delivered twice, an arrest
+    the extract holds under another record id) are one line of `triage_tijdlijn`."""
+    from warehouse.audiences import triage_select
+
+    con = duckdb.connect()
+    con.execute("CREATE TABLE person AS SELECT 'F1' AS person_id, true AS person_of_concern")
+    con.execute("""CREATE TABLE events AS SELECT * FROM (VALUES
+        ('F1', 'police', 'PL-1-a', DATE '2026-11-28', 'politieregistratie', 'verdachte',
+         'bedreiging', 'aangehouden'),
+        ('F1', 'police', 'PL-1-b', DATE '2026-11-28', 'politieregistratie', 'verdachte',
+         'bedreiging', 'aangehouden'),
+        ('F1', 'justice', 'J-1', DATE '2026-11-28', 'strafzaak', 'verdachte',
+         'bedreiging', 'ingeschreven'),
+        ('F1', 'justice', 'J-1', DATE '2026-11-28', 'toezicht_reclassering', 'verdachte',
+         'bedreiging', 'reclasseringstoezicht'))
+        t(person_id, source, record_id, event_date, event_type, role, description, status)""")
+    rows = con.sql(triage_select("triage_tijdlijn")).fetchall()
+    assert len(rows) == 3

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from warehouse.audiences import TRIAGE_TABLES, triage_select
+from warehouse.display import label
 from warehouse.sheets import DIGESTS, INDEX_ROWS, environment, rows_of
 
+ARRESTED = "politie: aangehouden"  # the reason in beeld an arrest gives (`person.concern_reasons`)
 _PARTS = {"triage_person": "p", "triage_signaal": "signals", "triage_tijdlijn": "timeline",
           "triage_netwerk": "network", "triage_zekerheid": "certainty"}
 
@@ -51,7 +54,7 @@ def new_person_parts(arrest: dict[str, Any]) -> dict[str, Any]:
           "geboortedatum": arrest.get("geboortedatum"), "woonplaats": arrest.get("woonplaats"),
           "bronnen": ["police"],
           "aantal_registraties": 1, "politie": 1, "justitie": 0, "zorg": 0, "gemeente": 0,
-          "reden_in_beeld": ["aangehouden"], "prioriteit": "onbekend",
+          "reden_in_beeld": [ARRESTED], "prioriteit": "onbekend",
           "prioriteit_reden": "nog niet beoordeeld: alleen de aanhouding is bekend",
           "bekend_sinds": arrest["arrested_on"], "laatst_gezien": arrest["arrested_on"]}
     return {"p": p, "signals": [], "timeline": [], "network": [], "certainty": None}
@@ -60,8 +63,39 @@ def new_person_parts(arrest: dict[str, Any]) -> dict[str, Any]:
 def arrest_event(arrest: dict[str, Any]) -> dict[str, Any]:
     """The arrest as a line of the sheet's timeline."""
     return {"person_id": arrest["person_id"], "datum": arrest["arrested_on"],
-            "partner": "Politie", "gebeurtenis": "aanhouding", "rol": "verdachte",
+            "partner": label("partner", "police"), "gebeurtenis": "aanhouding", "rol": "verdachte",
             "omschrijving": arrest.get("feit"), "status": "aangehouden"}
+
+
+def _day(value: Any) -> str:
+    """A date, a datetime or an ISO text as 'YYYY-MM-DD', so that a timeline's DATE and an
+    arrest's text compare as days."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value or "")[:10]
+
+
+def is_this_arrest(row: dict[str, Any], arrest: dict[str, Any]) -> bool:
+    """Whether a timeline row is the police's registration of this arrest: a police row of the
+    arrest's day that says the person was arrested, or that names the arrest's offence. The
+    nightly run reads an arrest as such a registration; the sheet must not show it twice."""
+    if row.get("partner") != label("partner", "police"):
+        return False
+    if _day(row.get("datum")) != _day(arrest["arrested_on"]):
+        return False
+    return row.get("status") == "aangehouden" or (
+        bool(arrest.get("feit")) and row.get("omschrijving") == arrest.get("feit"))
+
+
+def with_arrest(timeline: list[dict[str, Any]], arrest: dict[str, Any]) -> list[dict[str, Any]]:
+    """The timeline with the arrest on it once: the police registration of it marked as the
+    arrest, or, when no nightly run has read it yet, the arrest as a row of its own on top."""
+    if any(is_this_arrest(t, arrest) for t in timeline):
+        return [t | {"gebeurtenis": "aanhouding", "status": "aangehouden"}
+                if is_this_arrest(t, arrest) else t for t in timeline]
+    return [arrest_event(arrest), *timeline]
 
 
 def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str, Any]) -> Path:
@@ -69,14 +103,12 @@ def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str
     nightly publication renders the sheet afresh instead of reusing this file."""
     parts = dict(parts)
     p = dict(parts["p"])
-    reasons = list(p.get("reden_in_beeld") or [])
-    p["reden_in_beeld"] = reasons if "aangehouden" in reasons else ["aangehouden", *reasons]
+    reasons = [r for r in p.get("reden_in_beeld") or [] if r not in ("aangehouden", ARRESTED)]
+    p["reden_in_beeld"] = [ARRESTED, *reasons]
     p["prioriteit"] = p.get("prioriteit") or "onbekend"
     p["prioriteit_reden"] = p.get("prioriteit_reden") or "nog niet beoordeeld"
     parts["p"] = p
-    if not any(t.get("status") == "aangehouden" and t.get("datum") == arrest["arrested_on"]
-               for t in parts["timeline"]):
-        parts["timeline"] = [arrest_event(arrest), *parts["timeline"]]
+    parts["timeline"] = with_arrest(parts["timeline"], arrest)
     html = environment().get_template("sheet.html").render(**parts, arrest=arrest)
     sheets = triage_dir / "sheets"
     sheets.mkdir(parents=True, exist_ok=True)

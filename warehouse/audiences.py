@@ -1,12 +1,20 @@
 """Need-to-know: which columns each audience may see, declared once.
 
 The analysts' warehouse holds everything the partners delivered (minus reporters). The triage
-point gets the "dat" picture of persons of concern only: who, which partners know them, since
-when and why they are of concern; no BSN, no care report contents, no victims as profiles.
+point gets persons of concern only: who, which partners know them, since when and why they are
+of concern, and of police and justice registrations the offence and its outcome; no BSN, no
+care report contents, no victims as profiles. What the pages say they show is made from this
+declaration (`DISCLOSED`, `disclosure`).
 `published/triage.duckdb` is built from this table and nothing else; a test holds it to that.
 """
 
 from __future__ import annotations
+
+from warehouse.display import LABELS
+
+# The partner's name as the pages show it, from the one table of labels.
+_PARTNER_SQL = ("CASE e.source " + " ".join(
+    f"WHEN '{code}' THEN '{name}'" for code, name in LABELS["partner"].items()) + " END")
 
 TRIAGE_TABLES: dict[str, dict[str, str]] = {
     # published table -> {column: the `person` expression it comes from}
@@ -51,9 +59,7 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
     "triage_tijdlijn": {
         "person_id": "e.person_id",
         "datum": "e.event_date",
-        "partner": "CASE e.source WHEN 'police' THEN 'Politie' WHEN 'justice' THEN 'OM / "
-                   "Reclassering' WHEN 'care' THEN 'Veilig Thuis / wijkteam' "
-                   "ELSE 'Gemeente (BRP)' END",
+        "partner": _PARTNER_SQL,
         "gebeurtenis": "CASE WHEN e.source = 'care' THEN 'zorgmelding' "
                        "WHEN e.source = 'municipal' THEN 'inschrijving op adres' "
                        "ELSE e.event_type END",
@@ -85,9 +91,11 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
 
 # Which rows each published table holds: persons of concern only, never anyone else.
 TRIAGE_SOURCES: dict[str, str] = {
+    # One line per thing that happened: two records of one registration that read alike
+    # (delivered twice, or an arrest the extract holds under another record id) are one line.
     "triage_tijdlijn": "FROM events e JOIN person p USING (person_id) WHERE {who} "
-                       "ORDER BY e.person_id, datum DESC, partner, gebeurtenis, rol, "
-                       "omschrijving, status, e.record_id",
+                       "ORDER BY person_id, datum DESC, partner, gebeurtenis, rol, "
+                       "omschrijving, status",
     "triage_netwerk": "FROM relations r JOIN person p USING (person_id) "
                       "WHERE {who} GROUP BY r.person_id, r.kind "
                       "ORDER BY r.person_id, r.kind",
@@ -116,6 +124,9 @@ TRIAGE_SOURCES: dict[str, str] = {
 }
 
 
+# Tables whose rows are what a person reads: rows that read alike are shown once.
+DISTINCT_ROWS = frozenset({"triage_tijdlijn"})
+
 # Who is published: persons of concern. An arrest publishes one more person (`p.person_id = ?`).
 OF_CONCERN = "p.person_of_concern"
 
@@ -124,4 +135,44 @@ def triage_select(table: str, who: str = OF_CONCERN) -> str:
     """The SELECT that builds one published triage table from the warehouse, for the persons
     `who` selects (a condition on `person p`)."""
     cols = ", ".join(f"{expr} AS {name}" for name, expr in TRIAGE_TABLES[table].items())
-    return f"SELECT {cols} {TRIAGE_SOURCES[table].format(who=who)}"
+    distinct = "DISTINCT " if table in DISTINCT_ROWS else ""
+    return f"SELECT {distinct}{cols} {TRIAGE_SOURCES[table].format(who=who)}"
+
+
+# What the declared columns let a triage officer read, in the words the pages' footer uses.
+# Every declared column is described by exactly one entry (`tests/test_display.py`), so a
+# column added to the declaration without saying so here fails the tests: the footer cannot
+# promise less than the pages show.
+DISCLOSED: list[tuple[str, tuple[str, ...], str]] = [
+    ("triage_person", ("person_id", "naam", "bekend_als", "geboortedatum", "geboortejaar",
+                       "geslacht", "woonplaats", "bsn_bekend"),
+     "naam, andere bekende namen, geboortedatum, geslacht, woonplaats en of een BSN bekend "
+     "is (het BSN zelf niet)"),
+    ("triage_person", ("bronnen", "aantal_registraties", "politie", "justitie", "zorg",
+                       "gemeente", "bekend_sinds", "laatst_gezien"),
+     "welke partners de persoon kennen, met hoeveel registraties en sinds wanneer"),
+    ("triage_person", ("reden_in_beeld", "prioriteit", "prioriteit_reden", "signalen"),
+     "waarom de persoon in beeld is en met welke prioriteit"),
+    ("triage_signaal", ("person_id", "signaal", "ernst", "regel", "vanaf", "tot"),
+     "signalen met de regel erachter en hun periode"),
+    ("triage_tijdlijn", ("person_id", "datum", "partner", "gebeurtenis", "rol"),
+     "een tijdlijn: wanneer welke partner iets registreerde en de rol van de persoon daarin"),
+    ("triage_tijdlijn", ("omschrijving", "status"),
+     "bij politie en OM / Reclassering ook het feit (met wetsartikel) en de afloop, zoals "
+     "aanhouding, sepot of veroordeling; bij zorg alleen dat er een melding is, niet de inhoud"),
+    ("triage_person", ("aantal_slachtoffers", "aantal_minderjarige_kinderen_in_meldingen"),
+     "hoeveel slachtoffers en minderjarige kinderen in meldingen er zijn, zonder namen"),
+    ("triage_netwerk", ("person_id", "relatie", "aantal"),
+     "het netwerk als aantallen per soort relatie, zonder namen"),
+    ("triage_zekerheid", ("person_id", "records", "zwakste_koppeling_kans", "komt_overeen",
+                          "komt_deels_overeen", "wijkt_af", "gekoppeld_als",
+                          "onbesliste_personen"),
+     "hoe zeker het is dat de registraties bij één persoon horen"),
+]
+
+
+def disclosure() -> list[str]:
+    """What the triage pages show, phrase by phrase, made from the declaration: a phrase only
+    when its columns are declared."""
+    return [text for table, columns, text in DISCLOSED
+            if any(c in TRIAGE_TABLES.get(table, {}) for c in columns)]

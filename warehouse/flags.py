@@ -25,12 +25,16 @@ class FlagRule:
 
 WITHIN_12M = "getvariable('foto_reference_date') - INTERVAL 12 MONTH"
 
+# Flags that are each `midden` but together make the priority `hoog`: domestic violence with
+# minors in the household. The SQL below and the sheet's explanation are both made from this.
+HIGH_TOGETHER: list[tuple[str, ...]] = [("huiselijk_geweld_12m", "minderjarigen_in_huishouden")]
+
 # Triage priority from a person's flags (lists of severities and codes): `hoog` with a flag of
-# severity hoog, or domestic violence with minors in the household; `midden` with any flag.
-PRIORITY_SQL = """CASE WHEN list_contains({severities}, 'hoog') THEN 'hoog'
-     WHEN list_has_all({codes}, ['huiselijk_geweld_12m', 'minderjarigen_in_huishouden'])
-         THEN 'hoog'
-     WHEN len({codes}) > 0 THEN 'midden' ELSE 'laag' END"""
+# severity hoog, or with every flag of one `HIGH_TOGETHER` combination; `midden` with any flag.
+PRIORITY_SQL = ("CASE WHEN list_contains({severities}, 'hoog') THEN 'hoog'\n"
+                + "".join(f"     WHEN list_has_all({{codes}}, {list(combo)}) THEN 'hoog'\n"
+                          for combo in HIGH_TOGETHER)
+                + "     WHEN len({codes}) > 0 THEN 'midden' ELSE 'laag' END")
 
 
 def from_events(where: str, having: str = "", end: str = "max(event_date)") -> str:
@@ -109,3 +113,33 @@ def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str) -> int:
     return int(con.sql("SELECT count(*) FROM flags").fetchall()[0][0])
 
 
+
+
+def priority_explanation(priority: str | None, signals: list[dict]) -> str:
+    """Why a person has the priority they have, in a sentence a triage officer reads: which
+    rule of `PRIORITY_SQL` made it. `signals` are the sheet's rows (`signaal`, `ernst`)."""
+    severe = [s["signaal"] for s in signals if s.get("ernst") == "hoog"]
+    by_label = {r.label: r.code for r in RULES}
+    codes = {by_label.get(s["signaal"]) for s in signals}
+    if priority == "hoog" and severe:
+        return (f"Prioriteit hoog: het signaal {_joined(severe)} weegt zwaar (ernst hoog)."
+                if len(severe) == 1 else
+                f"Prioriteit hoog: de signalen {_joined(severe)} wegen zwaar (ernst hoog).")
+    for combo in HIGH_TOGETHER:
+        if priority == "hoog" and set(combo) <= codes:
+            names = [r.label for r in RULES if r.code in combo]
+            return (f"Prioriteit hoog: de signalen {_joined(names)} komen samen voor. Elk apart "
+                    f"weegt midden; samen maken ze de prioriteit hoog.")
+    if priority == "midden":
+        count = len(signals)
+        some = "er is één signaal" if count == 1 else f"er zijn {count} signalen"
+        return f"Prioriteit midden: {some}, geen met ernst hoog."
+    if priority == "laag":
+        return "Prioriteit laag: geen signalen. De persoon staat op de lijst om de reden hierboven."
+    return f"Prioriteit {priority or 'onbekend'}: nog niet beoordeeld."
+
+
+def _joined(words: list[str]) -> str:
+    """'A', 'A en B', 'A, B en C' with each in quotes."""
+    quoted = [f"'{w}'" for w in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} en {quoted[-1]}"

@@ -15,16 +15,26 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-PARTNERS = {"police": "Politie", "justice": "OM / Reclassering",
-            "care": "Veilig Thuis / wijkteam", "municipal": "Gemeente (BRP)"}
-RELATIONS = {"huisgenoot": "huisgenoot", "ouder": "ouder", "kind": "kind (BRP)",
-             "broer_zus": "broer of zus", "partner": "partner",
-             "slachtoffer": "slachtoffer", "verdachte": "mede-verdachte",
-             "medebetrokkene": "betrokkene bij dezelfde registratie", "pleger": "pleger",
-             "kind_in_melding": "kind in een zorgmelding", "ex_partner": "ex-partner"}
-FIELDS = {"bsn": "BSN", "given_name": "voornaam", "surname": "achternaam",
-          "dob": "geboortedatum", "address": "adres", "sex": "geslacht"}
+from warehouse.audiences import disclosure
+from warehouse.display import (
+    FOLD_JS,
+    LABELS,
+    concern_phrase,
+    concern_sentences,
+    dutch_date,
+    dutch_datetime,
+    fold,
+    label,
+    person_name,
+    plural,
+)
+from warehouse.flags import priority_explanation
+
 DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
+# The publication's date, for the sheets to show: a sheet is the same file in every
+# publication whose content for that person is the same (hard-linked, and a rerun of a
+# delivery changes no sheet), so the date it shows comes from its publication's folder.
+PUBLICATION_JS = "publication.js"
 # The index's rows of persons, rendered once per publication: an arrest run puts its arrests
 # above them without rendering tens of thousands of rows again.
 INDEX_ROWS = "index_persons.fragment.html"
@@ -32,13 +42,22 @@ PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2
 
 
 def environment() -> Environment:
+    """The pages' Jinja environment: every code, date and name goes through one filter of
+    `warehouse.display`, so the index and every sheet read alike."""
     env = Environment(loader=PackageLoader("warehouse", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
-    env.filters["partner"] = lambda s: PARTNERS.get(s, s)
-    env.filters["relation"] = lambda s: RELATIONS.get(s, s)
-    env.filters["field"] = lambda s: FIELDS.get(s, s)
+    for kind in LABELS:
+        env.filters[kind] = lambda code, kind=kind: label(kind, code)
     env.filters["percent"] = percent
+    env.filters["datum"] = dutch_date
+    env.filters["tijdstip"] = dutch_datetime
+    env.filters["naam"] = person_name
+    env.filters["fold"] = fold
+    env.globals |= {"plural": plural, "concern_sentences": concern_sentences,
+                    "concern_phrase": concern_phrase,
+                    "priority_explanation": priority_explanation,
+                    "disclosure": disclosure(), "fold_js": FOLD_JS}
     return env
 
 
@@ -90,6 +109,7 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
         con.close()
     sheets = out_dir / "sheets"
     sheets.mkdir(parents=True, exist_ok=True)
+    write_publication_js(out_dir, published_at)
     old_digests = _previous_digests(previous)
     digests: dict[str, str] = {}
     sheet = env.get_template("sheet.html")
@@ -114,6 +134,17 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
         persons_html=persons_html, persons_count=len(persons), arrests=[],
         published_at=published_at), encoding="utf-8")
     return {"sheets": len(persons), "rendered": rendered, "reused": reused}
+
+
+def write_publication_js(out_dir: Path, published_at: str) -> Path:
+    """`publication.js`: fills every `.foto-publicatie` of a page with the publication's
+    date and time (dd-mm-jjjj hh:mm), on screen and in print."""
+    text = json.dumps(dutch_datetime(published_at))
+    target = out_dir / PUBLICATION_JS
+    target.write_text(
+        "document.querySelectorAll('.foto-publicatie').forEach(function (e) {\n"
+        f"  e.textContent = {text};\n}});\n", encoding="utf-8")
+    return target
 
 
 def _previous_digests(previous: Path | None) -> dict[str, str]:
