@@ -186,8 +186,11 @@ def overlay_arrests(home: Path, staged: Path, model: ModelRef, thresholds: Thres
     if feed is not None and feed.is_dir():
         _publish_feed(home, feed, warehouse, model, thresholds, since, now)
     laid: dict[str, str] = {}
-    for entry in all_arrests(home):
-        placed = _lay(home, entry, warehouse, model, thresholds, since, now)
+    entries = all_arrests(home)
+    carriers = _carriers(warehouse, entries)
+    for entry in entries:
+        placed = _lay(home, entry, carriers.get(entry["arrest_id"]), warehouse, model,
+                      thresholds, since, now)
         if placed is None:
             continue
         write_arrest_sheet(staged / "triage", _parts_for(warehouse, placed), placed)
@@ -230,17 +233,17 @@ def _publish_feed(home: Path, feed: Path, warehouse: Path, model: ModelRef,
             continue  # the nightly run quarantined it as a conflict
 
 
-def _lay(home: Path, entry: dict[str, Any], warehouse: Path, model: ModelRef,
-         thresholds: Thresholds, since: datetime, now: datetime) -> dict[str, Any] | None:
+def _lay(home: Path, entry: dict[str, Any], carrier: str | None, warehouse: Path,
+         model: ModelRef, thresholds: Thresholds, since: datetime, now: datetime
+         ) -> dict[str, Any] | None:
     """The entry as `warehouse`'s publication shows it, or None when it need not be laid
-    (carried by the photo and no longer recent)."""
+    (carried by the photo, the `carrier` person, and no longer recent)."""
     recent = since <= datetime.fromisoformat(entry["arrested_at"]) < now
-    carrier = _carrier(warehouse, entry)
     if carrier is not None:
         return entry | {"person_id": carrier} if recent else None
     arrest = entry.get("arrest")
-    if not isinstance(arrest, dict):   # an entry of an earlier version: keep its person
-        return entry
+    if not isinstance(arrest, dict):   # an entry of an earlier version: as it used to be
+        return entry if recent else None
     record = standardise_police_rows(arrest_as_police_row(arrest))
     outcome = ArrestOutcome(entry["arrest_id"], "published")
     return entry | _place(home, arrest, record, warehouse, model, thresholds, outcome,
@@ -381,6 +384,33 @@ def _carrier(warehouse: Path, entry: dict[str, Any]) -> str | None:
     if isinstance(mine, dict) and _published_identity(warehouse, entry["unique_id"]) != mine:
         return None
     return person
+
+
+def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
+    """`_carrier` for many entries in one query: {arrest_id: person}."""
+    if not entries:
+        return {}
+    columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con.register("_ids", pd.DataFrame({"unique_id": sorted(
+            {str(e.get("unique_id", "")) for e in entries})}))
+        cursor = con.execute(f"""
+            SELECT pr.unique_id, pr.person_id, {', '.join('s.' + c for c in columns)}
+            FROM person_records pr JOIN std_persons s USING (unique_id)
+            WHERE pr.unique_id IN (SELECT unique_id FROM _ids)""")
+        names = [d[0] for d in cursor.description]
+        held = {r[0]: (r[1], _identity_hashes(dict(zip(names[2:], r[2:], strict=True))))
+                for r in cursor.fetchall()}
+    finally:
+        con.close()
+    out = {}
+    for entry in entries:
+        person, identity = held.get(entry.get("unique_id"), (None, None))
+        mine = entry.get("identity_sha256")
+        if person is not None and (not isinstance(mine, dict) or mine == identity):
+            out[entry["arrest_id"]] = person
+    return out
 
 
 def _held(publication: Path, home: Path | None = None) -> dict[str, str]:

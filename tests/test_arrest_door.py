@@ -322,3 +322,19 @@ def test_every_arrest_the_door_accepts_goes_through_the_nightly_path(arrest: dic
     register_police_rows(con, result.accepted)
     row = con.sql(std_sql("police")).fetchall()
     assert len(row) == 1
+
+
+@pytest.mark.e2e
+def test_foto_arrest_on_a_symlink_refuses_it_without_reading_its_target(
+        tmp_path: Path, secret: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The command line does not resolve the file it is given: the run sees the symlink."""
+    from tests.conftest import foto
+
+    home = tmp_path / "home"
+    link = _symlink_out(tmp_path / "inbox" / "arrests", secret)
+    assert foto("arrest", str(link), "--home", str(home)) == 1
+    out = capsys.readouterr().out
+    assert "is a symbolic link: refused unread" in " ".join(out.split())
+    assert "Peter" not in out
+    quarantined = sorted(p.name for p in (home / "arrests" / "quarantine").iterdir())
+    assert quarantined == ["AH-2026-000001.json.reason.txt"]
