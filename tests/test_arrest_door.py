@@ -263,13 +263,15 @@ def test_an_old_arrest_is_refused_at_the_door_but_carried_at_night(tmp_path: Pat
 
 @pytest.mark.parametrize(("data", "why"), [
     (json.dumps(ARREST | {"rol": "melder"}).encode(), "not in the contract ['rol']"),
-    (json.dumps(ARREST | {"Peter de Vries": 1}).encode(), "not in the contract ['(unnamed)']"),
+    (json.dumps(ARREST | {"Peter de Vries": 1}).encode(), "not in the contract ['(other)']"),
+    (json.dumps(ARREST | {"peter_bsn_123456782": 1}).encode(),
+     "not in the contract ['(other)']"),
     (json.dumps(ARREST).encode()[:-1] + b', "bsn": "111222333"}', "occurs more than once"),
     (b"[" * 100_000, "refused unread"),
     (b"[" * 20_000 + b"]" * 20_000, "not a valid UTF-8 JSON object"),
     (json.dumps(ARREST).replace('"Peter"', "NaN").encode(), "field voornamen"),
-], ids=["unknown_key", "unknown_key_holding_a_name", "duplicate_key", "oversized_nesting",
-        "deep_nesting", "nan"])
+], ids=["unknown_key", "unknown_key_holding_a_name", "unknown_key_holding_a_bsn",
+        "duplicate_key", "oversized_nesting", "deep_nesting", "nan"])
 def test_malformed_objects_are_refused_naming_no_value(data: bytes, why: str,
                                                        tmp_path: Path) -> None:
     err = _refused(_file(tmp_path, data=data))

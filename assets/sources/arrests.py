@@ -44,7 +44,6 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _DATE = re.compile(r"\d{2}-\d{2}-\d{4}")
 _DATETIME = re.compile(
     r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})")
-_KEY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,39}")
 
 ARREST_KEYS = [
     "arrest_id", "aangehouden_op", "record_id", "feit", "huiselijk_geweld", "achternaam",
@@ -187,7 +186,9 @@ def _check_keys(name: str, obj: dict, data: bytes) -> None:
         raise ArrestError(name, "(file)", f"missing field(s) {missing}", data)
     extra = [k for k in obj if k not in ARREST_KEYS]
     if extra:
-        shown = sorted(k if _KEY_NAME.fullmatch(k) else "(unnamed)" for k in extra)
+        # a key is named only when it is a field name foto knows (a police column): a hostile
+        # file could use a name or a BSN as a key
+        shown = sorted(k if k in COLUMNS else "(other)" for k in extra)
         raise ArrestError(name, "(file)", f"field(s) not in the contract {shown}", data)
 
 
