@@ -202,15 +202,16 @@ def overlay_arrests(home: Path, staged: Path, model: ModelRef, thresholds: Thres
 
 
 def relay_arrests(home: Path, publication: Path, model: ModelRef,
-                  thresholds: Thresholds) -> int:
+                  thresholds: Thresholds) -> int | None:
     """Lay the published arrests over an earlier `publication` before a rollback makes it
-    current (the caller holds the publish lock); the number laid. "Recent" counts from that
-    publication's delivery, as when it was first published."""
+    current (the caller holds the publish lock); the number laid, or None when that
+    publication was built by an earlier version of foto and cannot be matched against.
+    "Recent" counts from that publication's delivery, as when it was first published."""
     manifest = publication / "triage" / "manifest.json"
     delivery = json.loads(manifest.read_text(encoding="utf-8")).get("delivery") \
         if manifest.exists() else None
     if not delivery or columns_missing(publication / "warehouse.duckdb"):
-        return 0   # built by an earlier version of foto: it cannot be matched against
+        return None
     return overlay_arrests(home, publication, model, thresholds, delivery)
 
 

@@ -170,11 +170,13 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
     home = Path(args.home).resolve()
     model, thresholds = current_model(FotoPaths(home=str(home)).models_dir), load_thresholds()
-    laid: list[int] = []
+    laid: list[int | None] = []
     old, new = rollback(home, before_point=lambda pub: laid.append(
         relay_arrests(home, pub, model, thresholds)))
-    console.print(f"rolled back: published is now {new.name} (was {old.name}); "
-                  f"{sum(laid)} published arrest(s) laid over it")
+    said = f"{laid[0]} published arrest(s) laid over it" if laid and laid[0] is not None \
+        else ("it was built by an earlier version of foto: published arrests could not be "
+              "laid over it; the next nightly run carries them")
+    console.print(f"rolled back: published is now {new.name} (was {old.name}); {said}")
     return 0
 
 
