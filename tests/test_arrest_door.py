@@ -219,6 +219,25 @@ def test_the_sensor_never_uses_an_unsafe_name_as_run_key(tmp_path: Path) -> None
     assert not any("Peter" in k for k in keys)
 
 
+def test_the_sensor_launches_a_run_for_a_symlink_or_fifo_without_opening_it(
+        tmp_path: Path, secret: Path) -> None:
+    """The run refuses it unread and quarantines its reason; then the sensor leaves it."""
+    inbox, home = tmp_path / "inbox", tmp_path / "home"
+    _symlink_out(inbox / "arrests", secret)
+    os.mkfifo(inbox / "arrests" / "AH-2026-000002.json")   # opening it would block
+    paths = FotoPaths(inbox=str(inbox), home=str(home))
+    with DagsterInstance.ephemeral() as instance:
+        requests = list(arrest_sensor(build_sensor_context(instance=instance,
+                                                           resources={"paths": paths})))
+        assert sorted(r.run_key for r in requests) == ["AH-2026-000001", "AH-2026-000002"]
+        for r in requests:
+            file = Path(r.run_config["ops"]["arrest_sheet"]["config"]["file"])
+            assert process_arrest(file, home, model=None, thresholds=None).status == "refused"
+        again = list(arrest_sensor(build_sensor_context(instance=instance,
+                                                        resources={"paths": paths})))
+        assert [r for r in again if hasattr(r, "run_key")] == []
+
+
 # ---- defect 6a: every field's JSON type, time zones, plausible dates ----------------------
 
 WRONG = {
