@@ -317,7 +317,7 @@ def test_the_same_record_with_the_same_identity_keeps_its_person(home: Path,
 
 @pytest.mark.e2e
 def test_a_second_file_under_a_published_arrest_id_with_other_content_is_refused(
-        home: Path, tmp_path: Path) -> None:
+        home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     person = _known_person(home / "warehouse.duckdb")
     first = _arrest("AH-2026-910003", person)
     assert _process(_write(tmp_path / "a" / "arrests", first), home).status == "published"
@@ -330,6 +330,14 @@ def test_a_second_file_under_a_published_arrest_id_with_other_content_is_refused
         assert f"arrest id {first['arrest_id']}" in outcome.message
         assert all(f in outcome.message for f in fields)
         assert json.loads(done_path(home, first["arrest_id"]).read_text()) == entry
+    # what the operator sees: exit 1, the arrest id and the fields, never a value
+    file = _write(tmp_path / "d" / "arrests", first | {"voornamen": "Quirijn"})
+    capsys.readouterr()
+    assert foto("arrest", str(file), "--home", str(home)) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"arrest id {first['arrest_id']} (published before) is known with other content " \
+           "(differs in ['voornamen']): conflict, refused" in out
+    assert "Quirijn" not in out
     same = tmp_path / "c" / "arrests" / f"{first['arrest_id']}.json"
     same.parent.mkdir(parents=True)
     same.write_text(json.dumps(dict(reversed(first.items())), indent=4), encoding="utf-8")
