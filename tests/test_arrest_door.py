@@ -359,3 +359,19 @@ def test_foto_arrest_on_a_symlink_refuses_it_without_reading_its_target(
     assert "Peter" not in out
     quarantined = sorted(p.name for p in (home / "arrests" / "quarantine").iterdir())
     assert quarantined == ["AH-2026-000001.json.reason.txt"]
+
+
+def test_the_nightly_reader_quarantines_files_refused_unread_and_counts_them(
+        tmp_path: Path, secret: Path) -> None:
+    feed = tmp_path / "inbox" / "arrests"
+    _symlink_out(feed, secret)
+    os.mkfifo(feed / "AH-2026-000002.json")
+    _file(feed, name="AH-2026-000003.json", data=b" " * (MAX_BYTES + 1))
+    _file(feed, name="Peter de Vries.json")
+    _file(feed, ARREST | {"arrest_id": "AH-2026-000005"}, name="AH-2026-000005.json")
+    result = with_arrests(_police_extract(), feed, "2026-11-28")
+    counts = result.counts()
+    assert (counts["read"], counts["accepted"], counts["quarantined"]) == (5, 1, 4), counts
+    reasons = result.quarantine["reason"].tolist()
+    assert sum("refused unread" in r for r in reasons) == 3
+    assert not any("Peter" in str(v) for v in result.quarantine.to_numpy().ravel())
