@@ -10,7 +10,7 @@ import pandas as pd
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
 from assets.context import build_db, delivery_dir
-from assets.sources import care, justice, municipal, police
+from assets.sources import arrests, care, justice, municipal, police
 from assets.sources.common import ParseResult, check_birth_plausible, message
 from matching.schema import SOURCES
 from matching.standardise import std_persons_sql, std_sql
@@ -55,7 +55,7 @@ def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFr
     reader, _ = READERS[source]
     result = reader(folder)
     if source == "police":
-        result = police.with_arrests(result, delivery.parent / "arrests", delivery.name)
+        result = arrests.with_arrests(result, delivery.parent / "arrests", delivery.name)
     return check_birth_plausible(result, delivery.name), {}
 
 

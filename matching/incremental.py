@@ -83,10 +83,12 @@ def columns_missing(warehouse: Path) -> list[str]:
 
 def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
     """Canonical records (with the matching columns) of police rows in the extract's layout."""
+    from assets.sources.arrests import register_police_rows
+
     con = duckdb.connect()
     try:
         prepare(con)
-        con.register("raw_police", rows)
+        register_police_rows(con, rows)
         con.execute(f"CREATE TABLE std_police AS {std_sql('police')}")
         return con.sql(std_persons_sql(["police"])).to_arrow_table()
     finally:
@@ -146,12 +148,13 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
     person the record as a whole most probably belongs to (`matching.attach`), as a nightly
     run would decide it."""
     con.register("scored", scored)
-    con.execute(f"""
+    # the id comes from an arrest file: bound as a parameter, never pasted into SQL text
+    con.execute("""
         CREATE TEMP TABLE edges AS
-        SELECT '{unique_id}' AS a,
-               CASE WHEN unique_id_l = '{unique_id}' THEN unique_id_r ELSE unique_id_l END AS b,
+        SELECT $uid AS a,
+               CASE WHEN unique_id_l = $uid THEN unique_id_r ELSE unique_id_l END AS b,
                match_probability AS p, match_weight AS w
-        FROM scored""")
+        FROM scored""", {"uid": unique_id})
     con.execute("""CREATE TEMP VIEW members AS
                    SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
     rows = con.sql(f"""

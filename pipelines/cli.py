@@ -137,25 +137,46 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_arrest(args: argparse.Namespace) -> int:
-    from pipelines.summary import print_arrest_summary
+    """Publish one arrest file. The path is made absolute without resolving its last part: a
+    symlink stays a symlink, for the run to refuse unread (never its target read instead)."""
+    import os
 
-    file = Path(args.file).resolve()
-    if not file.is_file():
-        console.print(f"foto arrest: no such file {file.name}")
+    from pipelines.summary import print_arrest_summary
+    from warehouse.arrests import quarantine_name
+
+    file = Path(os.path.abspath(args.file))
+    key = quarantine_name(file.name)[:-5]   # the arrest id, or a hash of an unsafe name
+    if not os.path.lexists(file):
+        console.print(f"foto arrest: no such file {key}")
         return 2
     paths = FotoPaths(home=str(Path(args.home).resolve()),
                       inbox=str(file.parent.parent), date="")
     outcome = run_job("on_arrest", paths,
                       run_config={"ops": {"arrest_sheet": {"config": {"file": str(file)}}}},
-                      tags={"foto/arrest": file.stem})
+                      tags={"foto/arrest": key})
+    if outcome.details.get("status") == "conflict":
+        console.print(f"arrest {outcome.details.get('arrest_id', key)}: {outcome.failure}")
+        return 1
     return print_arrest_summary(console, outcome, paths)
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
+    """Make the previous publication current again, with every published arrest it does not
+    carry laid over it first (under the publish lock): a rollback never drops an arrest."""
+    from matching.models import current_model
+    from matching.thresholds import load_thresholds
+    from pipelines.arrest_flow import relay_arrests
     from warehouse.publish import rollback
 
-    old, new = rollback(Path(args.home).resolve())
-    console.print(f"rolled back: published is now {new.name} (was {old.name})")
+    home = Path(args.home).resolve()
+    model, thresholds = current_model(FotoPaths(home=str(home)).models_dir), load_thresholds()
+    laid: list[int | None] = []
+    old, new = rollback(home, before_point=lambda pub: laid.append(
+        relay_arrests(home, pub, model, thresholds)))
+    said = f"{laid[0]} published arrest(s) laid over it" if laid and laid[0] is not None \
+        else ("it was built by an earlier version of foto: published arrests could not be "
+              "laid over it; the next nightly run carries them")
+    console.print(f"rolled back: published is now {new.name} (was {old.name}); {said}")
     return 0
 
 

@@ -3,6 +3,10 @@
 The run key is the arrest id (the file's name, as the contract names it), so a file the sensor
 sees twice, or sees again after a restart, runs once: Dagster drops a run request whose key it
 has launched before. Arrests already published or refused are not requested again at all.
+
+The sensor never opens a file: a symlink, a fifo or an oversized file gets its run like any
+other, and that run refuses it unread and quarantines its reason. A file whose name is not a
+safe id runs under a hash of its name (a hostile name never becomes a run key or tag).
 """
 
 from __future__ import annotations
@@ -13,13 +17,14 @@ from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, Sk
 
 from pipelines.jobs import on_arrest
 from pipelines.resources import FotoPaths
-from warehouse.arrests import arrests_dir, is_published
+from warehouse.arrests import is_published, is_quarantined, quarantine_name
 
 INTERVAL_SECONDS = 2  # how often the daemon looks; the arrest run itself takes about a second
 
 
 def arrest_run_request(file: Path) -> RunRequest:
-    return RunRequest(run_key=file.stem, tags={"foto/arrest": file.stem},
+    key = quarantine_name(file.name)[:-5]   # the arrest id, or a hash of an unsafe name
+    return RunRequest(run_key=key, tags={"foto/arrest": key},
                       run_config={"ops": {"arrest_sheet": {"config": {"file": str(file)}}}})
 
 
@@ -28,9 +33,9 @@ def arrest_run_request(file: Path) -> RunRequest:
         description="Launches one on-arrest run per new arrest file (run key: arrest id).")
 def arrest_sensor(context: SensorEvaluationContext, paths: FotoPaths):
     folder = Path(paths.inbox).resolve() / "arrests"
-    refused = arrests_dir(paths.home_dir) / "quarantine"
-    new = [f for f in sorted(folder.glob("*.json")) if not is_published(paths.home_dir, f.stem)
-           and not (refused / f.name).exists()] if folder.is_dir() else []
+    home = paths.home_dir
+    new = [f for f in sorted(folder.glob("*.json")) if not is_published(home, f.stem)
+           and not is_quarantined(home, f.name)] if folder.is_dir() else []
     if not new:
         yield SkipReason("no new arrest files")
         return

@@ -428,6 +428,30 @@ ARREST_CASES = [
      "field achternaam: required text is empty"),
     ("arrest_latin1", json.dumps(ARREST | {"achternaam": "Çelik"}, ensure_ascii=False
                                  ).encode("latin-1"), "not a valid UTF-8 JSON object"),
+    # issue 13: ids that become file names, JSON types, time zones, plausible dates
+    ("arrest_traversal_id", json.dumps(ARREST | {"arrest_id": "../../x"}).encode(),
+     "field arrest_id: not a safe id"),
+    ("arrest_record_id_path", json.dumps(ARREST | {"record_id": "/etc/passwd"}).encode(),
+     "field record_id: not a safe id"),
+    ("arrest_bsn_number", json.dumps(ARREST | {"bsn": 123456782}).encode(),
+     "field bsn: text (or null) expected, the file has a JSON number"),
+    ("arrest_huisnummer_number", json.dumps(ARREST | {"huisnummer": 12}).encode(),
+     "field huisnummer: text (or null) expected, the file has a JSON number"),
+    ("arrest_naive_time", json.dumps(ARREST | {"aangehouden_op": "2026-11-28T14:03:00"}
+                                     ).encode(), "field aangehouden_op: not an ISO date-time "
+                                                 "with a time zone"),
+    ("arrest_born_too_long_ago", json.dumps(ARREST | {"geboortedatum": "02-06-1850"}).encode(),
+     "field geboortedatum: birth date more than 110 years before the arrest"),
+    ("arrest_born_after_arrest", json.dumps(ARREST | {"geboortedatum": "29-11-2026"}).encode(),
+     "field geboortedatum: birth date after the arrest"),
+    ("arrest_in_the_future", json.dumps(ARREST | {"aangehouden_op": "2099-11-28T14:03:00Z"}
+                                        ).encode(), "field aangehouden_op: lies in the future"),
+    ("arrest_unknown_key", json.dumps(ARREST | {"rol": "melder"}).encode(),
+     "field(s) not in the contract ['rol']"),
+    ("arrest_duplicate_key", json.dumps(ARREST).encode()[:-1] + b', "achternaam": "Bakker"}',
+     "a field occurs more than once"),
+    ("arrest_oversized", json.dumps(ARREST).encode() + b" " * 70_000,
+     "larger than 64 KiB"),
 ]
 
 
@@ -435,7 +459,7 @@ ARREST_CASES = [
                          ids=[c[0] for c in ARREST_CASES])
 def test_bad_arrest_file_is_refused_naming_file_and_field(name: str, data: bytes, message: str,
                                                           tmp_path: Path) -> None:
-    from assets.sources.police import read_arrest
+    from assets.sources.arrests import read_arrest
 
     path = tmp_path / f"{name}.json"
     path.write_bytes(data)
@@ -443,11 +467,12 @@ def test_bad_arrest_file_is_refused_naming_file_and_field(name: str, data: bytes
         read_arrest(path)
     text = str(err.value)
     assert text.startswith(path.name) and message in text
-    assert not any(v in text for v in ("Vries", "Çelik", "1984", "Wolphaertsbocht"))
+    assert not any(v in text for v in ("Vries", "Çelik", "1984", "1850", "Wolphaertsbocht",
+                                       "123456782", "Bakker"))
 
 
 def test_good_arrest_file_is_read(tmp_path: Path) -> None:
-    from assets.sources.police import read_arrest
+    from assets.sources.arrests import read_arrest
 
     path = tmp_path / "AH-2026-000001.json"
     path.write_text(json.dumps(ARREST), encoding="utf-8")

@@ -122,11 +122,14 @@ def point_to(home: Path, publication: Path) -> None:
     _fsync_dir(home)
 
 
-def rollback(home: Path) -> tuple[Path, Path]:
+def rollback(home: Path, before_point: Callable[[Path], Any] | None = None
+             ) -> tuple[Path, Path]:
     """Make the publication before the current one current again: (from, to).
 
     Readers keep the files they opened; the next run inherits person ids from what is then
-    published. Raises when there is no earlier publication to return to.
+    published. `before_point(publication)` runs under the publish lock before the swap: the
+    arrests published since are laid over the earlier publication, never dropped. Raises when
+    there is no earlier publication to return to.
     """
     current = current_publication(home)
     pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir()) \
@@ -135,6 +138,8 @@ def rollback(home: Path) -> tuple[Path, Path]:
     if current is None or not earlier:
         raise FileNotFoundError(f"no earlier publication to roll back to in {home}")
     with publish_lock(home):
+        if before_point is not None:
+            before_point(earlier[-1])
         point_to(home, earlier[-1])
     return current, earlier[-1]
 
