@@ -15,8 +15,10 @@ from tests import delivery as d
 
 
 def _adds_up(result) -> None:
+    """read = accepted + quarantined + withheld, and read = the file's own count."""
     assert result.rows_read == (result.rows_accepted + result.rows_quarantined
                                 + sum(result.withheld.values()))
+    assert result.rows_read == result.rows_in_file
 
 
 def test_police_good_rows_are_accepted_and_typed(tmp_path: Path) -> None:
@@ -42,7 +44,10 @@ def test_police_bad_rows_are_quarantined_with_line_and_field(tmp_path: Path) -> 
     assert q.loc[2, "field"] == "geboortedatum"
     assert q.loc[3, "field"] == "rol"
     assert q.loc[5, "field"] == "(row)"
-    assert result.rows_accepted == 1
+    # a bad value costs the value: the date and the role are nulled, their rows kept
+    assert result.rows_accepted == 3 and result.rows_quarantined == 1
+    assert result.values_nulled == 2
+    assert bool(q.loc[2, "kept"]) and bool(q.loc[3, "kept"]) and not bool(q.loc[5, "kept"])
     # reasons name the rule, never the value
     assert not q["reason"].str.contains("31-02-1985|dader").any()
 
@@ -70,7 +75,7 @@ def test_missing_file_is_a_file_error(tmp_path: Path) -> None:
     assert "missing" in read_care(tmp_path)[0].file_error
 
 
-def test_municipal_partial_dates_kept_and_bad_dates_quarantined(tmp_path: Path) -> None:
+def test_municipal_partial_dates_kept_and_bad_dates_nulled(tmp_path: Path) -> None:
     rows = [list(r) for r in d.BRP_ROWS]
     rows.append(list(rows[0]))
     rows[-1][0] = "1234567899"
@@ -78,9 +83,10 @@ def test_municipal_partial_dates_kept_and_bad_dates_quarantined(tmp_path: Path) 
     d.write_municipal(tmp_path, rows)
     result = read_municipal(tmp_path)
     _adds_up(result)
-    assert result.rows_accepted == 3
+    assert result.rows_accepted == 4 and result.values_nulled == 1
     assert "19860900" in set(result.accepted["geboortedatum"])
     assert result.quarantine.iloc[0]["field"] == "geboortedatum"
+    assert result.accepted.set_index("record_id").loc["1234567899", "geboortedatum"] is None
 
 
 def test_municipal_duplicate_record_id_quarantines_both(tmp_path: Path) -> None:
