@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
 from assets.context import build_db, delivery_dir
@@ -81,6 +82,33 @@ def _columns(source: str) -> list[str]:
     return READERS[source][1]
 
 
+# Column types of `raw_<source>` other than text. Given explicitly, not inferred from the
+# values: a column whose every value was nulled (a partner writing ISO dates in the police
+# file) or that is empty must still have its type, or standardisation's `year(geboortedatum)`
+# cannot be bound and the run fails.
+RAW_TYPES: dict[str, dict[str, pa.DataType]] = {
+    "police": {"registratie_datum": pa.date32(), "geboortedatum": pa.date32(),
+               "huiselijk_geweld": pa.bool_(), "aangehouden": pa.bool_()},
+    "justice": {"geboortedatum": pa.date32(), "status_datum": pa.date32(),
+                "toezicht_einddatum": pa.date32(), "toezicht_reclassering": pa.bool_(),
+                "contactverbod": pa.bool_()},
+    "municipal": {"datum_inschrijving": pa.date32()},
+    "care": {},
+}
+
+
+def typed_table(frame: pd.DataFrame, source: str) -> pa.Table:
+    """The accepted rows as an Arrow table with the contract's types: dates and booleans as
+    such, the line number as a number, every other column text."""
+    types = RAW_TYPES.get(source, {})
+    columns = {}
+    for col in frame.columns:
+        kind = pa.int64() if col == "source_line" else types.get(col, pa.string())
+        values = frame[col].astype("object")
+        columns[col] = pa.array(values.where(values.notna(), None).tolist(), type=kind)
+    return pa.table(columns)
+
+
 def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
                  delivery_used: str = "") -> None:
     """Write accepted rows, quarantined rows and the counts of one source, with the delivery
@@ -89,7 +117,8 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
     accepted = result.accepted.drop(columns=["_raw"], errors="ignore")
     if accepted.empty:
         accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in _columns(source)})
-    write_table(con, f"raw_{source}", accepted.rename(columns={"_line": "source_line"}))
+    write_table(con, f"raw_{source}",
+                typed_table(accepted.rename(columns={"_line": "source_line"}), source))
     for name, frame in extra.items():
         write_table(con, name, frame)
     con.execute("""CREATE TABLE IF NOT EXISTS quarantine (source VARCHAR, file VARCHAR,

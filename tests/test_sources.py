@@ -502,3 +502,55 @@ def test_justice_status_normalised_and_unknown_status_nulled(tmp_path: Path) -> 
     _adds_up(result)
     assert result.rows_accepted == 2 and result.values_nulled == 1
     assert list(result.accepted["zaak_status"]) == ["sepot", None]
+
+
+def _std(tmp_path: Path, result) -> int:
+    """Store a CSV source's result and standardise it with the real SQL."""
+    with connect(tmp_path / "std.duckdb") as con:
+        store_ingest(con, result, {})
+        con.execute(f"CREATE OR REPLACE TABLE std_{result.source} AS {std_sql(result.source)}")
+        return con.sql(f"SELECT count(*) FROM std_{result.source}").fetchall()[0][0]
+
+
+UNPARSEABLE = ["١٩٨٤٠٦٠٢", "1984O602", "1984-06-02", "19841301", "19840231", "0000000",
+               "198406021", "+1984060", "1984 602", "onbekend", "⁹⁹⁹⁹⁹⁹⁹⁹", "２０２０0101"]
+
+
+def _one_row_per_value(base: list[str], id_of, column: int, values: list[str]
+                       ) -> list[list[str]]:
+    rows = []
+    for i, value in enumerate(values):
+        row = list(base)
+        row[0], row[column] = id_of(i), value
+        rows.append(row)
+    return rows
+
+
+@pytest.mark.parametrize("column", ["geboortedatum", "datum_inschrijving", "bsn",
+                                    "huisnummer", "geslacht", "postcode"])
+def test_municipal_unparseable_value_never_reaches_sql(tmp_path: Path, column: str) -> None:
+    """Whatever a BRP field holds, the reader passes on only what the standardisation SQL
+    reads without error; a bad date or code is nulled and the record kept."""
+    rows = _one_row_per_value(d.BRP_ROWS[0], lambda i: f"99000000{i:02d}",
+                              municipal.COLUMNS.index(column), UNPARSEABLE)
+    d.write_municipal(tmp_path, rows)
+    result = check_birth_plausible(read_municipal(tmp_path), "2026-11-27")
+    _adds_up(result)
+    assert result.rows_accepted == len(UNPARSEABLE)
+    assert _std(tmp_path, result) == len(UNPARSEABLE)
+
+
+POLICE_UNPARSEABLE = [v for v in UNPARSEABLE if v.isascii()] + [
+    "31-02-1985", "1-1-0000", "01-01-99999", "01-01-1850", "01-01-2099", "Ja", "?", "€", "…"]
+
+
+@pytest.mark.parametrize("column", ["geboortedatum", "registratie_datum", "bsn", "huisnummer",
+                                    "geslacht", "huiselijk_geweld", "aangehouden", "rol"])
+def test_police_unparseable_value_never_reaches_sql(tmp_path: Path, column: str) -> None:
+    rows = _one_row_per_value(d.POLICE_ROWS[0], lambda i: f"PL-2026{i:06d}-01",
+                              police.COLUMNS.index(column), POLICE_UNPARSEABLE)
+    d.write_police(tmp_path, rows)
+    result = check_birth_plausible(read_police(tmp_path), "2026-11-27")
+    _adds_up(result)
+    assert result.rows_accepted == len(POLICE_UNPARSEABLE)
+    assert _std(tmp_path, result) == len(POLICE_UNPARSEABLE)

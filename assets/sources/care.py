@@ -36,14 +36,16 @@ ROLES = {"pleger", "slachtoffer", "kind", "melder"}
 
 # A birth date as standardisation's SQL reads it (`strptime(geboortedatum, '%Y-%m-%d')` when
 # it is 10 characters long, `left(geboortedatum, 4)` as the year): checked here as strictly,
-# so that no value reaches SQL that SQL would refuse.
+# so that no value reaches SQL that SQL would refuse. ASCII digits only: Python's `\d` also
+# matches other scripts' digits ('١٩٨٧'), which SQL does not read as a number.
 MELDER = "melder"   # a person withheld at the door (counted, never stored)
 Person = dict | str | None   # a candidate row, MELDER, or None: quarantined
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-YEAR = re.compile(r"(19|20)\d\d")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEAR = re.compile(r"(19|20)[0-9][0-9]")
 # `ontvangen_op`: an ISO date-time (a date alone is taken as midnight), offset optional.
 ISO_DATE_TIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?:Z|[+-]\d{2}:?\d{2})?")
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
 
 
 def read_care(delivery: Path) -> tuple[ParseResult, pd.DataFrame]:

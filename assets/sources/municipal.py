@@ -57,7 +57,7 @@ def validate_municipal_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataF
     for col in ("record_id", "geslachtsnaam"):
         frame = check_required(frame, log, col)
     frame = check_unique(frame, log)
-    bad_anr = ~frame["record_id"].str.fullmatch(r"\d{10}")
+    bad_anr = ~frame["record_id"].str.fullmatch(r"[0-9]{10}")
     log.add_frame(frame[bad_anr], "record_id", "A-nummer is not 10 digits")
     frame = frame[~bad_anr].copy()
     frame["geslacht"] = normalise_code(frame["geslacht"], upper=True)
@@ -65,15 +65,16 @@ def validate_municipal_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataF
     frame = check_values(frame, log, "geslacht", {"M", "V", "O"})
     frame = check_brp_date(frame, log)
     return check_date(frame, log, "datum_inschrijving", "%Y%m%d", "jjjjmmdd",
-                      pattern=r"\d{8}")
+                      pattern=r"[0-9]{8}")
 
 
 def check_brp_date(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
     """A BRP birth date is jjjjmmdd; month or day may be 00 (unknown), the rest must be real.
     The shape is checked here as strictly as standardisation's SQL reads it (`strptime`,
-    `CAST(... AS INTEGER)`): a value that fails is nulled and logged, the row kept."""
+    `CAST(... AS INTEGER)`): ASCII digits only (a regex's `\\d` also takes '١٩٨٤', which SQL
+    cannot cast); a value that fails is nulled and logged, the row kept."""
     text = frame["geboortedatum"].astype("string")
-    shape = text.str.fullmatch(r"\d{8}").fillna(False).astype(bool)
+    shape = text.str.fullmatch(r"[0-9]{8}").fillna(False).astype(bool)
     year = pd.to_numeric(text.str[:4].where(shape), errors="coerce")
     month = pd.to_numeric(text.str[4:6].where(shape), errors="coerce")
     day = pd.to_numeric(text.str[6:8].where(shape), errors="coerce")

@@ -35,7 +35,7 @@ ROLES = {"verdachte", "slachtoffer", "getuige", "betrokkene"}
 JN = {"J", "N"}
 SEXES = {"M", "V", "X"}
 # dd-mm-jjjj; a clerk's single-digit day or month ('2-6-1984') is still that date
-DATE_PATTERN = r"\d{1,2}-\d{1,2}-\d{4}"
+DATE_PATTERN = r"[0-9]{1,2}-[0-9]{1,2}-[0-9]{4}"
 # Fields other than the record id and surname: empty means missing (a required one is then
 # logged as a field fault, and the row kept).
 OPTIONAL = ["rol", "huiselijk_geweld", "aangehouden", "registratie_datum", "voorvoegsel",
