@@ -162,6 +162,9 @@ def raw_asset(source: str) -> AssetsDefinition:
                                 f"using the one of {used}")
         if result.file_error:
             context.log.error(f"{result.file}: rejected: {result.file_error}")
+        if result.rows_in_file != result.rows_read:
+            context.log.error(f"{result.file}: {result.rows_in_file} rows in the file, "
+                              f"{result.rows_read} read: the accounting does not add up")
         for row in result.quarantine.head(MAX_LOGGED_ROWS).itertuples():
             kept = " (value nulled, row kept)" if row.kept else ""
             context.log.warning(message(row.file, row.line, row.field, row.reason) + kept)

@@ -257,7 +257,7 @@ CASES = [
     Case("care_invalid_json_line", _care_line(2, lambda r: json.dumps(r)[:40]), "quarantined",
          "not valid JSON", "care"),
     Case("care_persons_not_a_list", _care_line(3, lambda r: r | {"betrokkenen": "pleger"}),
-         "quarantined", "not a list of objects", "care"),
+         "quarantined", "betrokkenen</td><td>not a list</td>", "care"),
     Case("care_birth_date_in_future", _care_line(4, _care_first_person(geboortedatum="2090")),
          "nulled", "birth date after the delivery date", "care"),
     Case("care_birth_date_sql_would_refuse",
