@@ -237,6 +237,26 @@ def test_a_value_holding_a_line_separator_of_unicode_stays_on_its_line(
     assert result.rows_accepted == 3 and result.rows_quarantined == 0
 
 
+@pytest.mark.parametrize("ending", ["\r", "\n", "\r\n"], ids=["cr", "lf", "crlf"])
+def test_care_line_endings_read_alike(tmp_path: Path, ending: str) -> None:
+    path = d.write_care(tmp_path)
+    path.write_bytes(path.read_bytes().replace(b"\n", ending.encode()))
+    result, reports = read_care(tmp_path)
+    _adds_up(result)
+    assert result.rows_accepted == 3 and len(reports) == 2
+
+
+def test_care_report_id_on_two_lines_quarantines_its_persons(tmp_path: Path) -> None:
+    again = json.loads(json.dumps(d.CARE_REPORTS[1]))
+    again["betrokkenen"][0]["betrokkene_id"] = "VT-2026-004712-9"
+    d.write_care(tmp_path, [json.dumps(r) for r in (*d.CARE_REPORTS, again)])
+    result, reports = read_care(tmp_path)
+    _adds_up(result)
+    assert result.rows_quarantined == 2 and result.rows_accepted == 2
+    assert set(result.quarantine["field"]) == {"melding_id"}
+    assert list(reports["melding_id"]) == ["VT-2026-004711"]
+
+
 def test_utf8_bom_refuses_a_cp1252_file_and_is_dropped_from_a_utf8_one(tmp_path: Path) -> None:
     path = d.write_police(tmp_path)
     path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())

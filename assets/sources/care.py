@@ -85,10 +85,25 @@ def read_care(delivery: Path) -> tuple[ParseResult, pd.DataFrame]:
     frame = pd.DataFrame(persons, columns=["melding_id", *PERSON_KEYS, "_line", "_raw"])
     frame = frame.rename(columns={"betrokkene_id": "record_id"})
     rows_read = len(frame) + log.rows() + melders
+    frame, reports = drop_repeated_reports(frame, reports, log)
     frame = check_unique(frame, log)
     result = ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read,
                          withheld={"melder": melders}, rows_in_file=persons_in_file(lines))
     return result, reports_frame(reports)
+
+
+def drop_repeated_reports(frame: pd.DataFrame, reports: list[dict], log: QuarantineLog
+                          ) -> tuple[pd.DataFrame, list[dict]]:
+    """Quarantine the persons of every report whose `melding_id` is on more than one line:
+    which line is the report cannot be known, and joining persons to two reports would count
+    each of them twice downstream."""
+    seen = pd.Series([r["melding_id"] for r in reports], dtype="object")
+    repeated = set(seen[seen.duplicated(keep=False)])
+    if not repeated:
+        return frame, reports
+    bad = frame["melding_id"].isin(repeated)
+    log.add_frame(frame[bad], "melding_id", "melding_id occurs on more than one line")
+    return frame[~bad], [r for r in reports if r["melding_id"] not in repeated]
 
 
 def persons_in_file(lines: list[str]) -> int:
