@@ -34,12 +34,12 @@ SASH = {"laag", "midden", "hoog"}
 ROLES = {"pleger", "slachtoffer", "kind", "melder"}
 
 
+MELDER = "melder"   # a person withheld at the door (counted, never stored)
+Person = dict | str | None   # a candidate row, MELDER, or None: quarantined
 # A birth date as standardisation's SQL reads it (`strptime(geboortedatum, '%Y-%m-%d')` when
 # it is 10 characters long, `left(geboortedatum, 4)` as the year): checked here as strictly,
 # so that no value reaches SQL that SQL would refuse. ASCII digits only: Python's `\d` also
 # matches other scripts' digits ('١٩٨٧'), which SQL does not read as a number.
-MELDER = "melder"   # a person withheld at the door (counted, never stored)
-Person = dict | str | None   # a candidate row, MELDER, or None: quarantined
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 YEAR = re.compile(r"(19|20)[0-9][0-9]")
 # `ontvangen_op`: an ISO date-time (a date alone is taken as midnight), offset optional.
@@ -145,6 +145,9 @@ def read_report_line(line_no: int, line: str, log: QuarantineLog
     if not _text(melding_id):
         reason = ("required key is missing" if "melding_id" not in obj
                   else "required field is empty or not text")
+        if not people:   # no person lost; the report itself is dropped, and said so
+            log.add(line_no, None, "melding_id", f"report's {reason} (a report without "
+                    "persons: dropped)", kept=True)
         return None, [_refuse_person(line_no, i, p, log, "melding_id", f"report's {reason}")
                       for i, p in enumerate(people, start=1)]
     report = report_values(line_no, obj, log)
