@@ -4,14 +4,21 @@ bad rows with their reason; `std_<source>` standardises it into canonical person
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
 from assets.context import build_db, delivery_dir
 from assets.sources import arrests, care, justice, municipal, police
-from assets.sources.common import ParseResult, check_birth_plausible, message
+from assets.sources.common import (
+    QUARANTINE_COLUMNS,
+    ParseResult,
+    check_birth_plausible,
+    message,
+)
 from matching.schema import SOURCES
 from matching.standardise import std_persons_sql, std_sql
 from pipelines.partitions import DELIVERIES
@@ -55,14 +62,51 @@ def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFr
     reader, _ = READERS[source]
     result = reader(folder)
     if source == "police":
-        result = arrests.with_arrests(result, delivery.parent / "arrests", delivery.name)
+        result = _with_arrests(result, delivery)
     return check_birth_plausible(result, delivery.name), {}
+
+
+def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
+    """The police extract plus the on-arrest feed. Each arrest file is one record of its own
+    file, so the file's own count grows by the arrest files read."""
+    result = arrests.with_arrests(extract, delivery.parent / "arrests", delivery.name)
+    if extract.rows_in_file is None:
+        return result
+    arrest_files = result.rows_read - extract.rows_read
+    return replace(result, rows_in_file=extract.rows_in_file + arrest_files)
 
 
 def _columns(source: str) -> list[str]:
     if source == "care":
         return ["melding_id", "record_id", "rol", "naam", "geboortedatum", "adres"]
     return READERS[source][1]
+
+
+# Column types of `raw_<source>` other than text. Given explicitly, not inferred from the
+# values: a column whose every value was nulled (a partner writing ISO dates in the police
+# file) or that is empty must still have its type, or standardisation's `year(geboortedatum)`
+# cannot be bound and the run fails.
+RAW_TYPES: dict[str, dict[str, pa.DataType]] = {
+    "police": {"registratie_datum": pa.date32(), "geboortedatum": pa.date32(),
+               "huiselijk_geweld": pa.bool_(), "aangehouden": pa.bool_()},
+    "justice": {"geboortedatum": pa.date32(), "status_datum": pa.date32(),
+                "toezicht_einddatum": pa.date32(), "toezicht_reclassering": pa.bool_(),
+                "contactverbod": pa.bool_()},
+    "municipal": {"datum_inschrijving": pa.date32()},
+    "care": {},
+}
+
+
+def typed_table(frame: pd.DataFrame, source: str) -> pa.Table:
+    """The accepted rows as an Arrow table with the contract's types: dates and booleans as
+    such, the line number as a number, every other column text."""
+    types = RAW_TYPES.get(source, {})
+    columns = {}
+    for col in frame.columns:
+        kind = pa.int64() if col == "source_line" else types.get(col, pa.string())
+        values = frame[col].astype("object")
+        columns[col] = pa.array(values.where(values.notna(), None).tolist(), type=kind)
+    return pa.table(columns)
 
 
 def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
@@ -73,22 +117,31 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
     accepted = result.accepted.drop(columns=["_raw"], errors="ignore")
     if accepted.empty:
         accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in _columns(source)})
-    write_table(con, f"raw_{source}", accepted.rename(columns={"_line": "source_line"}))
+    write_table(con, f"raw_{source}",
+                typed_table(accepted.rename(columns={"_line": "source_line"}), source))
     for name, frame in extra.items():
         write_table(con, name, frame)
     con.execute("""CREATE TABLE IF NOT EXISTS quarantine (source VARCHAR, file VARCHAR,
-        line BIGINT, record_id VARCHAR, field VARCHAR, reason VARCHAR, raw VARCHAR)""")
+        line BIGINT, record_id VARCHAR, field VARCHAR, reason VARCHAR, raw VARCHAR,
+        kept BOOLEAN)""")
+    con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS kept BOOLEAN")
     con.execute("DELETE FROM quarantine WHERE source = ?", [source])
     if not result.quarantine.empty:
-        con.register("_q", result.quarantine)
-        con.execute("INSERT INTO quarantine SELECT * FROM _q")
+        con.register("_q", result.quarantine[QUARANTINE_COLUMNS])
+        con.execute(f"INSERT INTO quarantine ({', '.join(QUARANTINE_COLUMNS)}) "
+                    f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM _q")
         con.unregister("_q")
     con.execute("""CREATE TABLE IF NOT EXISTS ingest_counts (source VARCHAR PRIMARY KEY,
         file VARCHAR, read BIGINT, accepted BIGINT, quarantined BIGINT, withheld BIGINT,
-        file_error VARCHAR, delivery VARCHAR)""")
-    con.execute("INSERT OR REPLACE INTO ingest_counts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        file_error VARCHAR, delivery VARCHAR, values_nulled BIGINT, rows_in_file BIGINT)""")
+    for column in ("values_nulled", "rows_in_file"):
+        con.execute(f"ALTER TABLE ingest_counts ADD COLUMN IF NOT EXISTS {column} BIGINT")
+    con.execute("""INSERT OR REPLACE INTO ingest_counts (source, file, read, accepted,
+        quarantined, withheld, file_error, delivery, values_nulled, rows_in_file)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
         source, result.file, result.rows_read, result.rows_accepted, result.rows_quarantined,
-        sum(result.withheld.values()), result.file_error, delivery_used])
+        sum(result.withheld.values()), result.file_error, delivery_used, result.values_nulled,
+        result.rows_in_file])
 
 
 def raw_asset(source: str) -> AssetsDefinition:
@@ -109,8 +162,12 @@ def raw_asset(source: str) -> AssetsDefinition:
                                 f"using the one of {used}")
         if result.file_error:
             context.log.error(f"{result.file}: rejected: {result.file_error}")
+        if result.rows_in_file != result.rows_read:
+            context.log.error(f"{result.file}: {result.rows_in_file} rows in the file, "
+                              f"{result.rows_read} read: the accounting does not add up")
         for row in result.quarantine.head(MAX_LOGGED_ROWS).itertuples():
-            context.log.warning(message(row.file, row.line, row.field, row.reason))
+            kept = " (value nulled, row kept)" if row.kept else ""
+            context.log.warning(message(row.file, row.line, row.field, row.reason) + kept)
         return MaterializeResult(metadata={**result.counts(), "delivery": delivery.name,
                                            "delivery_used": used,
                                            "fallback": used != delivery.name,

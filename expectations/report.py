@@ -122,24 +122,26 @@ def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,
         SELECT suite, metric, observed, threshold, status, why FROM gate_results
         ORDER BY suite, metric""")
     sources = _rows(con, "ingest_counts", """
-        SELECT source, file, delivery, read, accepted, quarantined, withheld, file_error
+        SELECT source, file, delivery, read, accepted, quarantined, withheld,
+               values_nulled, rows_in_file, file_error
         FROM ingest_counts ORDER BY source""")
     reasons = _rows(con, "quarantine", """
-        SELECT source, file, field, reason, count(*) AS rows FROM quarantine
-        GROUP BY ALL ORDER BY source, rows DESC, field""")
+        SELECT source, file, field, reason, coalesce(kept, FALSE) AS kept, count(*) AS rows
+        FROM quarantine GROUP BY ALL ORDER BY source, kept, rows DESC, field""")
     lines = _rows(con, "quarantine", f"""
         SELECT source, file, line,
                CASE WHEN regexp_full_match(record_id, '{_ID_PATTERN}')
                      AND regexp_matches(record_id, '[0-9]')
                      AND NOT regexp_full_match(record_id, '[0-9 .]{{8,11}}')
                     THEN record_id ELSE '(not shown)' END AS record_id,
-               field, reason FROM quarantine
+               field, reason, coalesce(kept, FALSE) AS kept FROM quarantine
         ORDER BY source, line LIMIT {MAX_LISTED_ROWS}""")
     quarantined = sum(s["quarantined"] for s in sources)
+    nulled = sum(s["values_nulled"] or 0 for s in sources)
     failed = [r for r in results if r["status"] == "FAILED"]
     html = _template().render(
         run_id=run_id, delivery=delivery, results=results, sources=sources, reasons=reasons,
-        lines=lines, quarantined=quarantined, listed=len(lines), failed=failed,
+        lines=lines, quarantined=quarantined, nulled=nulled, listed=len(lines), failed=failed,
         warnings=[r for r in results if r["status"] == "warning"],
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -3,11 +3,13 @@
 Every case starts from a home whose last publication came from a good delivery of the same
 inbox, breaks one thing in the next day's delivery, and states:
   - the outcome: `quarantined` (the bad rows are set aside, the rest is published),
+    `nulled` (a bad value is nulled and logged at field level, its record kept and published),
     `accepted` (nothing to set aside, the value is handled safely) or `blocked` (nothing is
     published);
   - the message an operator sees (in the run's summary or its quality report);
-and checks that rows read = accepted + quarantined (+ withheld melders) for every source, and
-that the previous publication is still there and whole.
+and checks that rows read = accepted + quarantined (+ withheld melders) = the file's own count
+for every source, that a value the case names (`absent`: a melder's name) is stored nowhere in
+the warehouse, and that the previous publication is still there and whole.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Case:
     outcome: str                     # quarantined | accepted | blocked
     message: str                     # what the operator reads (summary or quality report)
     source: str = ""                 # the source whose counts the case changes
+    absent: str = ""                 # a value that must not be stored (e.g. a melder's name)
 
 
 # ---- helpers that edit one file the way a partner's broken export would -----------------
@@ -207,11 +210,18 @@ CASES = [
                                 "cp1252"),
          "quarantined", "(row)", "police"),
     Case("police_birth_date_in_future", _police(2, "geboortedatum", "01-01-2099"),
-         "quarantined", "birth date after the delivery date", "police"),
-    Case("police_impossible_date", _police(3, "geboortedatum", "31-02-1985"), "quarantined",
+         "nulled", "birth date after the delivery date", "police"),
+    Case("police_impossible_date", _police(3, "geboortedatum", "31-02-1985"), "nulled",
          "not a valid date (dd-mm-jjjj)", "police"),
-    Case("police_role_outside_contract", _police(4, "rol", "dader"), "quarantined",
+    Case("police_role_outside_contract", _police(4, "rol", "dader"), "nulled",
          "value outside the contract", "police"),
+    Case("police_stray_quote_in_surname", _police(3, "achternaam", '"de Vries'),
+         "quarantined", "broken quoting", "police"),
+    Case("police_utf8_byte_order_mark", lambda d: (d / POLICE).write_bytes(
+        b"\xef\xbb\xbf" + (d / POLICE).read_bytes()), "blocked", "byte order mark", "police"),
+    Case("police_cr_only_line_endings", lambda d: (d / POLICE).write_bytes(
+        (d / POLICE).read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r")),
+         "accepted", "gate: passed", "police"),
     Case("police_duplicate_record_id", _duplicate_line(POLICE, "cp1252", 5), "quarantined",
          "record_id occurs more than once", "police"),
     Case("police_invalid_bsn", _police(2, "bsn", "123456789"), "accepted",
@@ -247,9 +257,15 @@ CASES = [
     Case("care_invalid_json_line", _care_line(2, lambda r: json.dumps(r)[:40]), "quarantined",
          "not valid JSON", "care"),
     Case("care_persons_not_a_list", _care_line(3, lambda r: r | {"betrokkenen": "pleger"}),
-         "quarantined", "not a list of objects", "care"),
+         "quarantined", "betrokkenen</td><td>not a list</td>", "care"),
     Case("care_birth_date_in_future", _care_line(4, _care_first_person(geboortedatum="2090")),
-         "quarantined", "birth date after the delivery date", "care"),
+         "nulled", "birth date after the delivery date", "care"),
+    Case("care_birth_date_sql_would_refuse",
+         _care_line(2, _care_first_person(geboortedatum="1987-12- 5")), "nulled",
+         "not an ISO date or a year", "care"),
+    Case("care_melder_role_capitalised",
+         _care_line(3, _care_first_person(rol=" Melder ", naam="Kees Meldersma")), "accepted",
+         "gate: passed", "care", absent="Meldersma"),
     Case("care_latin1_encoding",
          lambda d: (_care_line(1, _care_first_person(naam="Zoë Çelik"))(d),
                     _reencode(CARE, "utf-8", "latin-1")(d)),
@@ -259,16 +275,16 @@ CASES = [
          lambda d: (_municipal(2, "geslachtsnaam", "Çelik")(d),
                     _reencode(MUNICIPAL, "utf-8", "cp1252")(d)),
          "blocked", "not valid utf-8", "municipal"),
-    Case("municipal_age_over_110", _municipal(2, "geboortedatum", "18800101"), "quarantined",
+    Case("municipal_age_over_110", _municipal(2, "geboortedatum", "18800101"), "nulled",
          "birth date more than 110 years before the delivery date", "municipal"),
-    Case("municipal_sex_outside_contract", _municipal(3, "geslacht", "X"), "quarantined",
+    Case("municipal_sex_outside_contract", _municipal(3, "geslacht", "X"), "nulled",
          "value outside the contract", "municipal"),
     Case("municipal_bsns_fail_the_11_proef",
          _edit_csv_column(MUNICIPAL, "utf-8", ",", "bsn", "123456789", every=1),
          "blocked", "raw_municipal.bsn_valid_share", "municipal"),
     Case("municipal_one_in_eight_dates_broken",
          _edit_csv_column(MUNICIPAL, "utf-8", ",", "geboortedatum", "19841345", every=8),
-         "blocked", "raw_municipal.quarantine_share", "municipal"),
+         "nulled", "gate warning: raw_municipal.values_nulled_share", "municipal"),
 ]
 
 
@@ -287,8 +303,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def _counts(db: Path) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.sql("SELECT source, read, accepted, quarantined, withheld "
-                       "FROM ingest_counts ORDER BY source").fetchall()
+        return con.sql("SELECT source, read, accepted, quarantined, withheld, values_nulled, "
+                       "rows_in_file FROM ingest_counts ORDER BY source").fetchall()
     finally:
         con.close()
 
@@ -335,12 +351,29 @@ def test_bad_input(case: Case, base: tuple[Path, Path], tmp_path: Path,
         assert (home / "published").resolve().parent != previous
         db = home / "warehouse.duckdb"
     counts = _counts(db)
-    for source, read, accepted, quarantined, withheld in counts:
-        assert read == accepted + quarantined + withheld, source
+    for source, read, accepted, quarantined, withheld, _nulled, in_file in counts:
+        assert read == accepted + quarantined + withheld == in_file, source
     changed = {c[0]: c for c in counts}[case.source]
     if case.outcome == "quarantined":
         assert changed[3] >= 1
+    if case.outcome == "nulled":
+        assert changed[3] == 0 and changed[5] >= 1
+    if case.absent:
+        assert not _stored(db, case.absent)
     _publication_is_whole(previous, persons)
+
+
+def _stored(db: Path, value: str) -> list[str]:
+    """The tables of the warehouse whose text columns hold `value` anywhere."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        columns = con.sql("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                          "WHERE data_type = 'VARCHAR' AND NOT internal").fetchall()
+        return [f"{t}.{c}" for s, t, c in columns if con.execute(
+            f'SELECT count(*) FROM "{s}"."{t}" WHERE strpos("{c}", ?) > 0', [value]
+        ).fetchall()[0][0]]
+    finally:
+        con.close()
 
 
 def test_operator_releases_a_genuine_shrink_with_accept(base: tuple[Path, Path], tmp_path: Path,
@@ -402,7 +435,7 @@ def test_hostile_names_are_escaped_in_every_published_page(base: tuple[Path, Pat
 def test_corpus_covers_every_source_and_outcome() -> None:
     assert len(CASES) >= 25
     assert {c.source for c in CASES} == {"police", "justice", "care", "municipal"}
-    assert {c.outcome for c in CASES} == {"quarantined", "accepted", "blocked"}
+    assert {c.outcome for c in CASES} == {"quarantined", "nulled", "accepted", "blocked"}
 
 
 

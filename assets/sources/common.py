@@ -9,18 +9,29 @@ table of the warehouse (for the data steward), never in logs or run metadata.
 from __future__ import annotations
 
 import csv
-import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-QUARANTINE_COLUMNS = ["source", "file", "line", "record_id", "field", "reason", "raw"]
+QUARANTINE_COLUMNS = ["source", "file", "line", "record_id", "field", "reason", "raw", "kept"]
+
+# The contract's CSV extracts hold one record per physical line. A line ends at "\n" (with or
+# without a "\r" before it); a file without any "\n" but with "\r" is an old Mac-style export
+# whose "\r" ends its lines (unambiguous, so it is read rather than refused).
+UTF8_BOM = b"\xef\xbb\xbf"
+BLANK = " \t"   # a line of only these is blank: the parser and the file's own count agree
 
 
 @dataclass
 class ParseResult:
-    """Outcome of reading one extract: accepted rows, quarantined rows and the counts."""
+    """Outcome of reading one extract: accepted rows, quarantined rows and the counts.
+
+    The quarantine holds two kinds of entries: a row set aside whole (`kept` false: it could
+    not be identified or parsed) and a value nulled in a row that was kept (`kept` true).
+    `rows_in_file` is the file's own count of records (physical data lines, Parquet rows,
+    persons in the JSON lines), taken apart from the parser so that a parser that swallows
+    lines cannot hide it."""
 
     source: str
     file: str
@@ -29,6 +40,7 @@ class ParseResult:
     rows_read: int
     file_error: str | None = None
     withheld: dict[str, int] = field(default_factory=dict)
+    rows_in_file: int | None = None
 
     @property
     def rows_accepted(self) -> int:
@@ -36,23 +48,42 @@ class ParseResult:
 
     @property
     def rows_quarantined(self) -> int:
-        """Quarantined rows; a file refused before any row could be read is listed in the
-        quarantine with line 0 but holds no row, so it is not counted here."""
-        return int((self.quarantine["line"] > 0).sum()) if len(self.quarantine) else 0
+        """Rows set aside whole; a file refused before any row could be read is listed in the
+        quarantine with line 0 but holds no row, and a nulled value is not a lost row."""
+        if not len(self.quarantine):
+            return 0
+        return int(((self.quarantine["line"] > 0) & ~_kept(self.quarantine)).sum())
+
+    @property
+    def values_nulled(self) -> int:
+        """Values set to missing in rows that were kept (one per bad field)."""
+        if not len(self.quarantine):
+            return 0
+        return int(_kept(self.quarantine).sum())
 
     def counts(self) -> dict[str, int]:
-        """Counts that add up: read = accepted + quarantined + withheld (e.g. melders)."""
+        """Counts that add up: read = accepted + quarantined + withheld (e.g. melders), and
+        read = rows_in_file; values_nulled are faults inside accepted rows."""
         out = {
             "read": self.rows_read,
             "accepted": self.rows_accepted,
             "quarantined": self.rows_quarantined,
+            "values_nulled": self.values_nulled,
+            "rows_in_file": -1 if self.rows_in_file is None else self.rows_in_file,
         }
         out.update({f"withheld_{k}": v for k, v in self.withheld.items()})
         return out
 
 
+def _kept(quarantine: pd.DataFrame) -> pd.Series:
+    if "kept" not in quarantine:
+        return pd.Series(False, index=quarantine.index)
+    return quarantine["kept"].fillna(False).astype(bool)
+
+
 class QuarantineLog:
-    """Collects quarantined rows; a row is quarantined once, for its first failing field."""
+    """Collects quarantine entries: a row set aside once, for its first failing field, or a
+    bad value nulled in a kept row (`kept=True`, one entry per field)."""
 
     def __init__(self, source: str, file: str) -> None:
         self.source = source
@@ -60,14 +91,15 @@ class QuarantineLog:
         self._frames: list[pd.DataFrame] = []
 
     def add(self, line: int, record_id: str | None, field_name: str, reason: str,
-            raw: str | None = None) -> None:
-        """Quarantine a single row."""
+            raw: str | None = None, kept: bool = False) -> None:
+        """Quarantine a single row (or, with `kept`, log one nulled value of a kept row)."""
         self._frames.append(pd.DataFrame([{
             "line": line, "record_id": record_id, "field": field_name, "reason": reason,
-            "raw": raw,
+            "raw": raw, "kept": kept,
         }]))
 
-    def add_frame(self, rows: pd.DataFrame, field_name: str, reason: str) -> None:
+    def add_frame(self, rows: pd.DataFrame, field_name: str, reason: str,
+                  kept: bool = False) -> None:
         """Quarantine many rows at once; `rows` has `_line`, `record_id` and `_raw` columns."""
         if rows.empty:
             return
@@ -77,17 +109,24 @@ class QuarantineLog:
             "field": field_name,
             "reason": reason,
             "raw": rows["_raw"].to_numpy() if "_raw" in rows else None,
+            "kept": kept,
         }))
+
+    def rows(self) -> int:
+        """Rows set aside whole so far (nulled values and file-level entries not counted)."""
+        return sum(int(((f["line"] > 0) & ~f["kept"].astype(bool)).sum()) for f in self._frames)
 
     def frame(self) -> pd.DataFrame:
         if not self._frames:
             out = pd.DataFrame({c: pd.Series(dtype="object") for c in QUARANTINE_COLUMNS})
             out["line"] = out["line"].astype("int64")
+            out["kept"] = out["kept"].astype("bool")
             return out
         out = pd.concat(self._frames, ignore_index=True)
         out.insert(0, "file", self.file)
         out.insert(0, "source", self.source)
         out["line"] = out["line"].astype("int64")
+        out["kept"] = out["kept"].astype("bool")
         for col in ("record_id", "field", "reason", "raw"):
             out[col] = out[col].astype("object")
         return out[QUARANTINE_COLUMNS]
@@ -99,39 +138,90 @@ def message(file: str, line: int, field_name: str, reason: str) -> str:
 
 
 def rejected(source: str, path: Path, reason: str, lines: list[str] | None = None,
-             field_name: str = "(file)") -> ParseResult:
-    """A whole file refused: every data line it holds is quarantined with the file's reason."""
+             field_name: str = "(file)", first_line: int = 2) -> ParseResult:
+    """A whole file refused: every data line it holds is quarantined with the file's reason.
+
+    `lines` are the file's data lines (the first is line `first_line`: 2 after a header);
+    blank ones hold no record and are left out, as the file's own count leaves them out."""
     log = QuarantineLog(source, path.name)
-    lines = lines or []
-    if lines:
+    numbered = [(i, text) for i, text in enumerate(lines or [], start=first_line)
+                if text.strip(BLANK)]
+    if numbered:
         log.add_frame(pd.DataFrame({
-            "_line": range(2, len(lines) + 2), "record_id": None, "_raw": lines,
+            "_line": [i for i, _ in numbered], "record_id": None,
+            "_raw": [t for _, t in numbered],
         }), field_name, reason)
     else:
         log.add(0, None, field_name, reason)
     return ParseResult(source, path.name, pd.DataFrame(), log.frame(),
-                       rows_read=max(len(lines), 0), file_error=reason)
+                       rows_read=len(numbered), file_error=reason,
+                       rows_in_file=len(numbered))
+
+
+def physical_lines(data: bytes) -> list[bytes]:
+    """The file's physical lines, split on its bytes (the same for Windows-1252 and UTF-8):
+    at "\n" (a "\r" before it is dropped), or at "\r" in a file that has no "\n" at all."""
+    if b"\n" not in data and b"\r" in data:
+        return data.split(b"\r")
+    return [line[:-1] if line.endswith(b"\r") else line for line in data.split(b"\n")]
+
+
+def count_data_lines(data: bytes) -> int:
+    """The file's own count of records: non-blank physical lines after the header. Taken from
+    the bytes, apart from the parser, so that the two can be checked against each other."""
+    lines = physical_lines(data)
+    return sum(1 for line in lines[1:] if line.strip(BLANK.encode()))
+
+
+def text_lines(text: str) -> list[str]:
+    """Split decoded text into physical lines exactly as `physical_lines` splits bytes (not
+    `str.splitlines`, which also breaks at form feeds, U+2028 and other characters a value may
+    hold)."""
+    if "\n" not in text and "\r" in text:
+        return text.split("\r")
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def split_fields(line: str, delimiter: str) -> list[str] | str:
+    """The fields of one physical line, or the reason it cannot be read (never its value).
+
+    Only this line is parsed, so a stray quote can cost this line and no other. A line without
+    quotes is split as is; with quotes, a field is either quoted whole (a doubled quote inside
+    stands for one) or holds quotes only inside (O"Brien); a quote that opens a field and is
+    not closed before the field ends is broken quoting."""
+    if "\r" in line:
+        return "a carriage return inside the line (not at its end): the line is broken"
+    if '"' not in line:
+        return line.split(delimiter)
+    try:
+        rows = list(csv.reader([line], delimiter=delimiter, strict=True))
+    except csv.Error:
+        return "broken quoting: a quote that opens a field is not closed on its line"
+    return rows[0] if rows else []
 
 
 def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
-                  columns: list[str]) -> tuple[pd.DataFrame, QuarantineLog] | ParseResult:
+                  columns: list[str]) -> tuple[pd.DataFrame, QuarantineLog, int] | ParseResult:
     """Read a delimited extract into string columns, or refuse the file.
 
-    The header must be exactly the contract's columns. Rows with the wrong number of fields are
-    quarantined one by one (a shifted row must never be read with its values in other columns).
-    Returns the frame (with `_line` and `_raw`) and the quarantine log, or a rejected result.
+    The header must be exactly the contract's columns. The file is read one physical line at
+    a time: a line with broken quoting or the wrong number of fields is quarantined alone (a
+    shifted row must never be read with its values in other columns, and a stray quote must
+    never swallow the lines after it). Returns the frame (with `_line` and `_raw`), the
+    quarantine log and the file's own count of data lines, or a rejected result.
     """
     if not path.exists():
         return rejected(source, path, "file missing from the delivery")
     data = path.read_bytes()
     if not data.strip():
         return rejected(source, path, "file is empty")
+    in_file = count_data_lines(data)
     text = _decode(source, path, data, encoding)
     if isinstance(text, ParseResult):
         return text
-    lines = text.splitlines()
-    header = next(csv.reader([lines[0]], delimiter=delimiter))
-    header = [h.strip().lstrip("\ufeff") for h in header]
+    lines = text_lines(text)
+    header = split_fields(lines[0], delimiter)
+    header = [h.strip() for h in header] if isinstance(header, list) else []
     if header != columns:
         missing = [c for c in columns if c not in header]
         extra = [c for c in header if c not in columns]
@@ -144,32 +234,42 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
     rows: list[list[str]] = []
     line_nos: list[int] = []
     raws: list[str] = []
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    next(reader)
-    last = reader.line_num
-    for row in reader:
-        start = last + 1
-        last = reader.line_num
-        if not row or all(not v.strip() for v in row):
+    for line_no, line in enumerate(lines[1:], start=2):
+        if not line.strip(BLANK):
             continue
-        raw = delimiter.join(row)
-        if len(row) != len(columns):
-            log.add(start, row[0] if row else None, "(row)",
-                    f"{len(row)} fields, the contract has {len(columns)}", raw)
-            continue
-        rows.append(row)
-        line_nos.append(start)
-        raws.append(raw)
+        row = split_fields(line, delimiter)
+        if isinstance(row, str):
+            log.add(line_no, _first_field(line, delimiter), "(row)", row, line)
+        elif len(row) != len(columns):
+            log.add(line_no, _first_field(line, delimiter), "(row)",
+                    f"{len(row)} fields, the contract has {len(columns)}", line)
+        else:
+            rows.append([v.strip() for v in row])
+            line_nos.append(line_no)
+            raws.append(line)
     frame = pd.DataFrame(rows, columns=columns, dtype="object")
-    for col in columns:
-        frame[col] = frame[col].str.strip()
     frame["_line"] = line_nos
     frame["_raw"] = raws
-    return frame, log
+    return frame, log, in_file
+
+
+def _first_field(line: str, delimiter: str) -> str | None:
+    """The record id of a line that could not be parsed, as far as it can be told."""
+    first = line.split(delimiter, 1)[0].strip().strip('"').strip()
+    return first or None
 
 
 def _decode(source: str, path: Path, data: bytes, encoding: str) -> str | ParseResult:
-    """Decode bytes strictly in the contract's encoding; a wrong encoding refuses the file."""
+    """Decode bytes strictly in the contract's encoding; a wrong encoding refuses the file.
+
+    A UTF-8 byte order mark proves a file UTF-8: in a Windows-1252 extract it refuses the
+    file with that reason (decoded as Windows-1252 it would read as 'ï»¿' glued to the first
+    column's name); in a UTF-8 extract it is allowed and dropped."""
+    if encoding == "cp1252" and data.startswith(UTF8_BOM):
+        return rejected(source, path,
+                        "file starts with a UTF-8 byte order mark: it is UTF-8 encoded, the "
+                        "contract says Windows-1252",
+                        text_lines(data.decode("utf-8", "replace"))[1:])
     if encoding == "cp1252" and not data.isascii():
         try:
             data.decode("utf-8")
@@ -178,12 +278,14 @@ def _decode(source: str, path: Path, data: bytes, encoding: str) -> str | ParseR
         else:
             return rejected(source, path,
                             "file is UTF-8 encoded, the contract says Windows-1252",
-                            data.decode("utf-8").splitlines()[1:])
+                            text_lines(data.decode("utf-8"))[1:])
+    if encoding in ("utf-8", "utf8") and data.startswith(UTF8_BOM):
+        data = data[len(UTF8_BOM):]
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as err:
-        line = data[: err.start].count(b"\n") + 1
-        lines = data.decode(encoding, errors="replace").splitlines()[1:]
+        line = len(physical_lines(data[: err.start]))
+        lines = text_lines(data.decode(encoding, errors="replace"))[1:]
         return rejected(source, path,
                         f"line {line} is not valid {encoding}: the file's encoding is wrong",
                         lines)
@@ -196,34 +298,62 @@ def empty_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
 
 
 def check_required(frame: pd.DataFrame, log: QuarantineLog, column: str) -> pd.DataFrame:
-    """Quarantine rows whose required field is empty; return the rest."""
+    """Quarantine rows whose identifying field is empty; return the rest. Only for the fields
+    that identify a record (its id, its name): any other bad value costs the value alone."""
     bad = frame[column].isna() | (frame[column].astype("string").str.strip() == "")
     log.add_frame(frame[bad], column, "required field is empty")
     return frame[~bad]
 
 
+def normalise_code(values: pd.Series, upper: bool = False) -> pd.Series:
+    """A code as a careless partner may write it (' Verdachte ', 'j', 'VER  DACHTE' stays
+    wrong): surrounding and repeated spaces dropped, one case. Missing stays missing."""
+    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    text = text.str.upper() if upper else text.str.lower()
+    return text.astype("object").where(values.notna(), None)
+
+
+def null_values(frame: pd.DataFrame, log: QuarantineLog, column: str, bad: pd.Series,
+                reason: str) -> pd.DataFrame:
+    """Null `column` where `bad` holds and log each as a field fault of a kept row: a bad value
+    costs that value, not the record."""
+    bad = bad.fillna(False).astype(bool)
+    if not bad.any():
+        return frame
+    log.add_frame(frame[bad], column, reason, kept=True)
+    frame = frame.copy()
+    frame[column] = frame[column].astype("object").where(~bad, None)
+    return frame
+
+
 def check_values(frame: pd.DataFrame, log: QuarantineLog, column: str,
                  allowed: set[str], optional: bool = False) -> pd.DataFrame:
-    """Quarantine rows whose field is outside the contract's value set; return the rest."""
+    """Null values outside the contract's set (and, unless optional, missing ones), logging
+    each at field level; the row is kept."""
     values = frame[column]
-    ok = values.isin(allowed)
-    if optional:
-        ok |= values.isna()
-    log.add_frame(frame[~ok], column, f"value outside the contract's set {sorted(allowed)}")
-    return frame[ok]
+    outside = values.notna() & ~values.isin(allowed)
+    frame = null_values(frame, log, column, outside,
+                        f"value outside the contract's set {sorted(allowed)}")
+    if not optional:
+        frame = null_values(frame, log, column, values.isna(), "required field is empty")
+    return frame
 
 
 def check_date(frame: pd.DataFrame, log: QuarantineLog, column: str, fmt: str,
-               label: str, optional: bool = True) -> pd.DataFrame:
-    """Parse a date column in place; quarantine rows whose non-empty value is not a real date."""
+               label: str, optional: bool = True, pattern: str | None = None) -> pd.DataFrame:
+    """Parse a date column in place into dates; a value that is not a real date in the
+    contract's layout (`pattern` first, then `fmt`) is nulled and logged, the row kept."""
     values = frame[column]
-    parsed = pd.to_datetime(values, format=fmt, errors="coerce")
+    shaped = values.astype("string").str.fullmatch(pattern) if pattern else values.notna()
+    shaped = shaped.fillna(False).astype(bool)
+    parsed = pd.to_datetime(values.where(shaped), format=fmt, errors="coerce")
     bad = parsed.isna() & values.notna()
+    frame = null_values(frame, log, column, bad, f"not a valid date ({label})")
     if not optional:
-        bad |= values.isna()
-    log.add_frame(frame[bad], column, f"not a valid date ({label})")
-    frame = frame[~bad].copy()
-    frame[column] = parsed[~bad].dt.date
+        frame = null_values(frame, log, column, values.isna(), "required field is empty")
+    frame = frame.copy()
+    frame[column] = pd.Series(parsed.dt.date, index=frame.index).astype("object").where(
+        parsed.notna(), None)
     return frame
 
 
@@ -249,7 +379,10 @@ def _birth_parts(values: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def check_birth_plausible(result: ParseResult, delivery: str) -> ParseResult:
-    """Quarantine accepted rows born after the delivery date or more than 110 years before it.
+    """Null birth dates after the delivery date or more than 110 years before it, keeping the
+    record: a clerk's typo in a birth date must not take a suspect's registration out of the
+    photo. The date is nulled, not kept as matching evidence: ages and flags are computed from
+    it, and an impossible date is no evidence of who the person is.
 
     Readers check a birth date's layout; whether it can be true depends on the delivery date,
     which only the run knows. The reason names the rule, never the value."""
@@ -259,14 +392,13 @@ def check_birth_plausible(result: ParseResult, delivery: str) -> ParseResult:
     day = pd.Timestamp(delivery)
     year, full = _birth_parts(frame[BIRTH_DATE_COLUMN])
     future = (full > day).fillna(False) | (year > day.year).fillna(False)
-    too_old = (year < day.year - MAX_AGE_YEARS).fillna(False)
-    log = QuarantineLog(result.source, result.file)
-    log.add_frame(frame[future], BIRTH_DATE_COLUMN, "birth date after the delivery date")
-    log.add_frame(frame[too_old & ~future], BIRTH_DATE_COLUMN,
-                  f"birth date more than {MAX_AGE_YEARS} years before the delivery date")
-    bad = future | too_old
-    if not bad.any():
+    too_old = (year < day.year - MAX_AGE_YEARS).fillna(False) & ~future
+    if not (future | too_old).any():
         return result
+    log = QuarantineLog(result.source, result.file)
+    frame = null_values(frame, log, BIRTH_DATE_COLUMN, future,
+                        "birth date after the delivery date")
+    frame = null_values(frame, log, BIRTH_DATE_COLUMN, too_old,
+                        f"birth date more than {MAX_AGE_YEARS} years before the delivery date")
     quarantine = pd.concat([result.quarantine, log.frame()], ignore_index=True)
-    return ParseResult(result.source, result.file, frame[~bad].reset_index(drop=True),
-                       quarantine, result.rows_read, result.file_error, result.withheld)
+    return replace(result, accepted=frame.reset_index(drop=True), quarantine=quarantine)

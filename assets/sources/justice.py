@@ -6,6 +6,7 @@ refused whole (its values could not be read safely), rows with a missing key are
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +19,8 @@ from assets.sources.common import (
     check_required,
     check_unique,
     check_values,
+    normalise_code,
+    null_values,
     rejected,
 )
 
@@ -28,6 +31,7 @@ COLUMN_TYPES: dict[str, str] = {
     "bsn": "string", "feit": "string", "zaak_status": "string", "status_datum": "date",
     "toezicht_reclassering": "bool", "toezicht_einddatum": "date", "contactverbod": "bool",
 }
+DATE_COLUMNS = ("geboortedatum", "status_datum", "toezicht_einddatum")
 STATUSES = {"ingeschreven", "vervolging", "sepot", "veroordeeld", "vrijspraak"}
 
 
@@ -43,17 +47,37 @@ def read_justice(delivery: Path) -> ParseResult:
     problem = schema_problem(table.schema)
     if problem:
         return rejected(SOURCE, path, problem, ["?"] * table.num_rows, field_name="(schema)")
-    frame = table.select(list(COLUMN_TYPES)).to_pandas(types_mapper=None)
-    for col in ("geboortedatum", "status_datum", "toezicht_einddatum"):
-        frame[col] = pd.to_datetime(frame[col]).dt.date.where(frame[col].notna(), None)
+    frame = table.select(list(COLUMN_TYPES)).drop_columns(list(DATE_COLUMNS)).to_pandas()
+    for col in DATE_COLUMNS:
+        frame[col] = as_dates(table.column(col))
     for col in ("record_id", "verdachte_naam", "bsn", "feit", "zaak_status"):
         frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
+    frame = frame[list(COLUMN_TYPES)]
     frame["_line"] = range(1, len(frame) + 1)
     frame["_raw"] = None
     log = QuarantineLog(SOURCE, FILE)
     rows_read = len(frame)
     frame = validate_justice_rows(frame, log)
-    return ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read)
+    return ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read,
+                       rows_in_file=rows_in_file(path))
+
+
+def rows_in_file(path: Path) -> int:
+    """The file's own count of rows, from its Parquet footer (apart from the reader)."""
+    return int(pq.ParquetFile(path).metadata.num_rows)
+
+
+def as_dates(column: pa.ChunkedArray) -> list[date | None]:
+    """A date or timestamp column as Python dates, through Arrow: pandas' nanosecond
+    timestamps cannot hold a year like 0001 or 9999, and a partner's typo must not crash the
+    run (the birth date's plausibility is checked later, against the delivery date)."""
+    out: list[date | None] = []
+    for value in column.to_pylist():
+        if isinstance(value, datetime):
+            out.append(value.date())
+        else:
+            out.append(value)
+    return out
 
 
 def schema_problem(schema: pa.Schema) -> str | None:
@@ -62,6 +86,9 @@ def schema_problem(schema: pa.Schema) -> str | None:
     missing = [c for c in COLUMN_TYPES if c not in names]
     if missing:
         return f"column(s) missing: {missing}"
+    doubled = sorted({c for c in schema.names if schema.names.count(c) > 1 and c in COLUMN_TYPES})
+    if doubled:
+        return f"column(s) occur more than once: {doubled}"
     for col, kind in COLUMN_TYPES.items():
         typ = schema.field(col).type
         ok = {
@@ -76,11 +103,17 @@ def schema_problem(schema: pa.Schema) -> str | None:
 
 
 def validate_justice_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
-    """Apply the contract's field rules; failing rows go to the quarantine log."""
-    for col in ("record_id", "verdachte_naam", "zaak_status", "status_datum"):
+    """Apply the contract's field rules. A row is set aside whole only when it cannot be
+    identified (no parketnummer, no name or a name not in the contract's layout, a duplicated
+    parketnummer); an unknown case status (after case and spaces are normalised) or a missing
+    status date is nulled and logged at field level, the case kept."""
+    for col in ("record_id", "verdachte_naam"):
         frame = check_required(frame, log, col)
-    frame = check_unique(frame, log)
+    frame = check_unique(frame, log).copy()
+    frame["zaak_status"] = normalise_code(frame["zaak_status"])
     frame = check_values(frame, log, "zaak_status", STATUSES)
+    frame = null_values(frame, log, "status_datum", frame["status_datum"].isna(),
+                        "required field is empty")
     no_comma = ~frame["verdachte_naam"].str.contains(",", regex=False)
     log.add_frame(frame[no_comma], "verdachte_naam",
                   "not in the form 'Achternaam, Voorletters [voorvoegsel]'")
