@@ -7,11 +7,13 @@ from matching.models import make_current, next_model_path
 from matching.train import train_model
 from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed
 from warehouse.store import connect
 
 
 @asset(group_name="model", deps=["std_persons"], kinds={"splink"},
        partitions_def=DELIVERIES)
+@scrubbed
 def person_model(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """A trained Splink model, saved as `<home>/models/person_v<N>.json` and made current."""
     with connect(build_db(context, paths)) as con:

@@ -22,23 +22,37 @@ from pathlib import Path
 from rich.console import Console
 
 from pipelines.resources import (
-    DATE_FOLDER,
     DEFAULT_HOME,
     DEFAULT_INBOX,
     FotoPaths,
-    latest_delivery,
+    NoDelivery,
+    require_delivery,
+    scan_inbox,
 )
+from pipelines.scrub import error_key, safe_text
 from pipelines.summary import RunOutcome, print_summary, read_outcome
 
-console = Console(stderr=False, highlight=False)
+# Under a pipe or in a log file rich would wrap at 80 columns and break paths in two: lines are
+# never wrapped (soft_wrap), and text in brackets in a path or name is no markup.
+console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
 
 
 def _paths(args: argparse.Namespace) -> FotoPaths:
-    inbox = Path(getattr(args, "inbox", DEFAULT_INBOX))
+    """The run's inbox, home and delivery: `--date` must be a delivery of the inbox, else the
+    newest delivery is taken; entries of the inbox that are not deliveries are named."""
+    inbox = Path(getattr(args, "inbox", DEFAULT_INBOX)).resolve()
+    scan = scan_inbox(inbox)
+    if scan.warning():
+        console.print(scan.warning())
     date = getattr(args, "date", None) or ""
-    if not date:
-        date = latest_delivery(inbox)
-    return FotoPaths(inbox=str(inbox.resolve()), home=str(Path(args.home).resolve()), date=date,
+    if date:
+        require_delivery(inbox, date)
+    elif scan.deliveries:
+        date = scan.deliveries[-1]
+    else:
+        raise NoDelivery(f"no delivery folder (YYYY-MM-DD, holding a contract file) in inbox "
+                         f"{inbox}")
+    return FotoPaths(inbox=str(inbox), home=str(Path(args.home).resolve()), date=date,
                      accept=",".join(getattr(args, "accept", None) or []))
 
 
@@ -56,7 +70,7 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
     job = build_definitions(paths).resolve_job_def(job_name)
     partition = paths.date if job.partitions_def is not None else None
     if partition:
-        register_delivery(instance, partition)
+        register_delivery(instance, Path(paths.inbox), partition)
     run_id = str(uuid.uuid4())
     steps = len(job.nodes)
     holder: dict = {}
@@ -123,9 +137,8 @@ def deliveries_to_run(paths: FotoPaths, explicit: bool) -> list[str] | str:
     if paths.date < published:
         return (f"delivery {paths.date} is older than the published one ({published}); "
                 "`foto rollback` returns to an earlier publication")
-    inbox = Path(paths.inbox)
-    between = sorted(p.name for p in inbox.iterdir() if p.is_dir()
-                     and DATE_FOLDER.match(p.name) and published < p.name < paths.date)
+    between = [d for d in scan_inbox(Path(paths.inbox)).deliveries
+               if published < d < paths.date]
     return [*between, paths.date]
 
 
@@ -169,10 +182,9 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--home", default=DEFAULT_HOME)
         s.add_argument("--date", default="", help="YYYY-MM-DD (default: the newest delivery)")
         s.set_defaults(func=func)
-        if name == "run":
-            s.add_argument("--accept", action="append", metavar="SUITE.METRIC",
-                           help="let this failed expectation pass for this run, after checking "
-                                "that the delivery really is so (recorded as waived)")
+        s.add_argument("--accept", action="append", metavar="SUITE.METRIC",
+                       help="let this failed expectation pass for this run, after checking "
+                            "that the delivery really is so (recorded as waived)")
     s = sub.add_parser("arrest", help="bring one arrested person's photo up to date")
     s.add_argument("file", type=Path)
     s.add_argument("--home", default=DEFAULT_HOME)
@@ -184,11 +196,15 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; any error ends in one line that holds no value from a delivery (its
+    text only when foto wrote it, else its type and an error id) and exit status 2."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except FileNotFoundError as err:
-        console.print(f"foto: {err}")
+    except Exception as err:  # noqa: BLE001 - every error is told the same, scrubbed way
+        home = getattr(args, "home", None)
+        key = error_key(Path(home).resolve()) if home and Path(home).is_dir() else None
+        console.print(f"foto {args.command}: {safe_text(err, key)}")
         return 2
 
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from expectations.report import report_path
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed_message
 
 
 @dataclass
@@ -35,6 +36,7 @@ class RunOutcome:
     failed_steps: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)   # a step's metadata (ids, counts)
     failure: str | None = None                              # a step's own failure message
+    errors: list[str] = field(default_factory=list)         # failed steps' scrubbed errors
 
     def exit_code(self, require_publication: bool) -> int:
         if self.status == "published" or (self.status == "succeeded"
@@ -86,6 +88,8 @@ def _read_step_details(result: Any, outcome: RunOutcome) -> None:
                 outcome.failure = data.user_failure_data.description
                 outcome.details = outcome.details or {
                     k: v.value for k, v in data.user_failure_data.metadata.items()}
+            elif data and (text := scrubbed_message(data.error)):
+                outcome.errors.append(text)
 
 
 def _read_database(outcome: RunOutcome) -> None:
@@ -147,6 +151,8 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
                       f"place. Run {outcome.run_id}, its database: {outcome.database}")
     else:
         what = outcome.error or ", ".join(outcome.failed_steps) or "unknown step"
+        for error in outcome.errors:
+            console.print(error)
         console.print(f"run {outcome.run_id} FAILED ({what}); nothing published. Details in "
                       "the Dagster UI (make dev).")
 
@@ -173,6 +179,8 @@ def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths
         return 1
     if status in ("refused", "no_publication", "stale_publication"):
         return 1
+    for error in outcome.errors:
+        console.print(error)
     console.print(f"run {outcome.run_id} FAILED ({', '.join(outcome.failed_steps) or '?'}); "
                   "details in the Dagster UI (make dev).")
     return 2
