@@ -32,8 +32,9 @@ from dagster import Failure, RetryRequested
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Attributes an exception may carry to say where it happened; kept only when they look like a
-# file name, a field name or a line number (a value never does).
-_SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]{1,80}", re.ASCII)
+# file name, a field name or a line number: plain characters, and no run of six digits (a BSN
+# or a birth date used as a name).
+_SAFE_NAME = re.compile(r"(?!.*[0-9]{6})[A-Za-z0-9_.\-]{1,80}", re.ASCII)
 # Exceptions that are foto's own words or Dagster's control flow: passed through unchanged.
 PASS_THROUGH: tuple[type[BaseException], ...] = (Failure, RetryRequested)
 _KEY_FILE = ".error_key"
@@ -174,7 +175,11 @@ def scrubbed(fn: F) -> F:
         except PASS_THROUGH:
             raise
         except Exception as exc:  # noqa: BLE001 - every kind of error is scrubbed alike
-            error = describe(exc, _stage(args, kwargs), error_key(_home(args, kwargs)))
+            stage, key = _stage(args, kwargs), error_key(_home(args, kwargs))
+            if getattr(exc, "safe_message", False):   # foto's own words, counts and names
+                error = ScrubbedError(f"stage {stage} refused: {exc}", error_hash(str(exc), key))
+            else:
+                error = describe(exc, stage, key)
             del exc
         # raised outside the except block: no __context__, and `from None`: no __cause__
         raise error from None

@@ -187,3 +187,26 @@ def test_run_without_date_passes_over_what_is_not_a_delivery(
     warning = next(line for line in out.splitlines() if line.startswith("inbox: ignored"))
     assert all(repr(name) in warning for name in NOT_DELIVERIES)
     assert _instance(home).get_dynamic_partitions(DELIVERIES.name) == [THIRD]
+    # not a terminal here, as under a pipe: paths stay whole on their line, never wrapped
+    report = next(line for line in out.splitlines() if line.startswith("quality report: "))
+    assert Path(report.removeprefix("quality report: ")).is_file()
+    assert f"Published to {home.resolve() / 'published'} (run " in out
+
+
+def test_help_is_self_contained_and_names_every_command(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """`foto --help` pointed to ../shared/contracts/SOURCES.md, a file outside the repository."""
+    texts = []
+    for args in (["--help"], *([c, "--help"] for c in ("run", "train", "arrest", "rollback"))):
+        with pytest.raises(SystemExit) as stop:
+            foto(*args)
+        assert stop.value.code == 0
+        texts.append(capsys.readouterr().out)
+    everything = "\n".join(texts)
+    assert "../" not in everything and "shared/contracts" not in everything
+    flags = "[--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]"
+    for usage in (f"foto run {flags}", f"foto train {flags}",
+                  "foto arrest FILE.json [--home DIR]", "foto rollback [--home DIR]",
+                  "Exit status: 0", "police_persons.csv", "YYYY-MM-DD"):
+        assert usage in texts[0], usage
+    assert "--accept SUITE.METRIC" in texts[2]    # train takes --accept as run does

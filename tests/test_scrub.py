@@ -179,3 +179,22 @@ def test_every_foto_step_and_schedule_is_scrubbed() -> None:
     unwrapped = sorted(name for name, fn in bodies.items()
                        if not getattr(fn, "foto_scrubbed", False))
     assert len(bodies) >= 20 and unwrapped == []
+
+
+@pytest.mark.parametrize("error, shown, hidden", [
+    (ValueError(f"Could not convert string '{DOB}'"), "ValueError (error id ", DOB),
+    (KeyError(NAME), "KeyError (error id ", "Jansen"),
+    (FileNotFoundError(2, "No such file or directory", f"/in/{NAME}/{BSN}.json"),
+     "FileNotFoundError: No such file or directory", BSN),
+    (PermissionError(13, "Permission denied", "/home/var/warehouse.duckdb"),
+     "PermissionError: Permission denied (warehouse.duckdb)", NAME),
+    (FileNotFoundError("no earlier publication to roll back to"),
+     "no earlier publication to roll back to", NAME),
+    (FieldFault(f"bad {DOB}"),
+     "FieldFault at file care_reports.jsonl, line 17, field geboortedatum", DOB),
+])
+def test_what_the_cli_prints_of_an_error(error: Exception, shown: str, hidden: str) -> None:
+    """`foto`'s own error path prints foto's words, an OS error's reason and file name, or a
+    type and error id: never the text of an error that may quote a value."""
+    text = safe_text(error)
+    assert shown in text and hidden not in text
