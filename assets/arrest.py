@@ -22,6 +22,7 @@ from matching.models import current_model
 from matching.thresholds import load_thresholds
 from pipelines.arrest_flow import process_arrest
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed
 
 CHECK = "arrest_sheet_sound"
 
@@ -36,6 +37,7 @@ class ArrestFile(Config):
        check_specs=[AssetCheckSpec(CHECK, asset="arrest_sheet", blocking=True,
                                    description="One person on the sheet, backed by records, "
                                                "every signal with its rule.")])
+@scrubbed
 def arrest_sheet(context: AssetExecutionContext, config: ArrestFile,
                  paths: FotoPaths) -> MaterializeResult:
     """The arrested person's sheet in the current publication, with the arrest on top; the

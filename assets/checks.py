@@ -23,6 +23,7 @@ from expectations.gate import GateResult
 from expectations.report import report_path, write_report
 from matching.schema import SOURCES
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed
 from warehouse.store import connect
 
 
@@ -64,6 +65,7 @@ def raw_check(source: str) -> AssetChecksDefinition:
     @asset_check(asset=f"raw_{source}", name=f"raw_{source}_fit", blocking=True,
                  description="The extract matches the contract, few rows quarantined, "
                              "counts add up.")
+    @scrubbed
     def _check(context: AssetCheckExecutionContext, paths: FotoPaths) -> AssetCheckResult:
         previous = previous_accepted(_baseline(paths), source)
         return _run(context, paths, lambda con: suites.raw_suite(
@@ -74,6 +76,7 @@ def raw_check(source: str) -> AssetChecksDefinition:
 
 @asset_check(asset="std_persons", blocking=True,
              description="Every accepted record standardised once, key fields filled.")
+@scrubbed
 def std_persons_complete(context: AssetCheckExecutionContext,
                          paths: FotoPaths) -> AssetCheckResult:
     return _run(context, paths, suites.std_suite)
@@ -81,6 +84,7 @@ def std_persons_complete(context: AssetCheckExecutionContext,
 
 @asset_check(asset="person_records", blocking=True,
              description="Every record in exactly one person, no melder, no BSN conflicts.")
+@scrubbed
 def person_records_sound(context: AssetCheckExecutionContext,
                          paths: FotoPaths) -> AssetCheckResult:
     previous = _baseline(paths)
@@ -89,6 +93,7 @@ def person_records_sound(context: AssetCheckExecutionContext,
 
 @asset_check(asset="person", blocking=True,
              description="One profile row per person, each backed by records.")
+@scrubbed
 def person_profile_sound(context: AssetCheckExecutionContext,
                          paths: FotoPaths) -> AssetCheckResult:
     return _run(context, paths, suites.profile_suite)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import AssetCheckExecutionContext, AssetExecutionContext
 
-from pipelines.resources import FotoPaths
+from pipelines.resources import FotoPaths, require_delivery
 
 
 def build_id(context: AssetExecutionContext | AssetCheckExecutionContext) -> str:
@@ -31,4 +31,7 @@ def delivery_date(context: AssetExecutionContext | AssetCheckExecutionContext,
 
 def delivery_dir(context: AssetExecutionContext | AssetCheckExecutionContext,
                  paths: FotoPaths) -> Path:
-    return Path(paths.inbox).resolve() / delivery_date(context, paths)
+    """The delivery's folder; a partition that is not (or no longer) a delivery is refused
+    here, so a run never falls back to older files for every partner."""
+    inbox = Path(paths.inbox).resolve()
+    return inbox / require_delivery(inbox, delivery_date(context, paths))

@@ -22,7 +22,8 @@ from assets.sources.common import (
 from matching.schema import SOURCES
 from matching.standardise import std_persons_sql, std_sql
 from pipelines.partitions import DELIVERIES
-from pipelines.resources import DATE_FOLDER, FotoPaths
+from pipelines.resources import FotoPaths, scan_inbox
+from pipelines.scrub import scrubbed
 from warehouse.store import connect, count, write_table
 
 MAX_LOGGED_ROWS = 20
@@ -45,9 +46,8 @@ def source_folder(source: str, delivery: Path) -> Path:
     refuses the missing file and the gate blocks."""
     if (delivery / FILES[source]).exists() or not delivery.parent.is_dir():
         return delivery
-    earlier = sorted(p for p in delivery.parent.iterdir() if p.is_dir()
-                     and DATE_FOLDER.match(p.name) and p.name < delivery.name
-                     and (p / FILES[source]).exists())
+    earlier = [delivery.parent / d for d in scan_inbox(delivery.parent).deliveries
+               if d < delivery.name and (delivery.parent / d / FILES[source]).exists()]
     return earlier[-1] if earlier else delivery
 
 
@@ -151,6 +151,7 @@ def raw_asset(source: str) -> AssetsDefinition:
            description=f"The {source} extract as delivered, validated against the contract; "
                        "one row per accepted record. Bad rows go to `quarantine`.",
            partitions_def=DELIVERIES)
+    @scrubbed
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         delivery = delivery_dir(context, paths)
         used = source_folder(source, delivery).name
@@ -184,6 +185,7 @@ def std_asset(source: str) -> AssetsDefinition:
            description=f"Canonical person records from {source}: one row per accepted "
                        "record, Dutch names, dates, BSN and address standardised.",
            partitions_def=DELIVERIES)
+    @scrubbed
     def _std(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         with connect(build_db(context, paths)) as con:
             con.execute(f"CREATE OR REPLACE TABLE std_{source} AS {std_sql(source)}")
@@ -197,6 +199,7 @@ def std_asset(source: str) -> AssetsDefinition:
 
 @asset(group_name="ingest", deps=[f"std_{s}" for s in SOURCES], kinds={"duckdb"},
        partitions_def=DELIVERIES)
+@scrubbed
 def std_persons(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """All canonical person records, one row per accepted record of every source."""
     with connect(build_db(context, paths)) as con:

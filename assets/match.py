@@ -15,11 +15,13 @@ from matching.predict import model_for_size, predict_and_cluster
 from matching.thresholds import load_thresholds
 from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed
 from warehouse.store import connect, write_table
 
 
 @asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"},
        partitions_def=DELIVERIES)
+@scrubbed
 def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """Scored record pairs from the review threshold up: one row per pair, with the
     comparison levels (gamma_*) and match weights (mw_*) that explain the score; clusters
@@ -61,6 +63,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
 
 @asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"},
        partitions_def=DELIVERIES)
+@scrubbed
 def person_records(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per accepted source record: the person it belongs to and the evidence.
     Person ids are inherited from the previous publication by record overlap; merges and

@@ -6,6 +6,7 @@ from dagster import AssetExecutionContext, MaterializeResult, asset
 from assets.context import build_db, delivery_date
 from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed
 from warehouse.events import build_events
 from warehouse.flags import build_flags
 from warehouse.profile import build_person
@@ -15,6 +16,7 @@ from warehouse.store import connect
 
 @asset(group_name="profile", deps=["person_records"], kinds={"duckdb"},
        partitions_def=DELIVERIES)
+@scrubbed
 def events(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per event on a person's timeline, every source."""
     with connect(build_db(context, paths)) as con:
@@ -24,6 +26,7 @@ def events(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResul
 
 @asset(group_name="profile", deps=["person_records"], kinds={"duckdb"},
        partitions_def=DELIVERIES)
+@scrubbed
 def relations(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per person, related person and kind of relation, with evidence."""
     with connect(build_db(context, paths)) as con:
@@ -35,6 +38,7 @@ def relations(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeRe
 
 @asset(group_name="profile", deps=["events", "relations"], kinds={"duckdb"},
        partitions_def=DELIVERIES)
+@scrubbed
 def flags(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per flag per person: rule, period, evidence record ids."""
     with connect(build_db(context, paths)) as con:
@@ -45,6 +49,7 @@ def flags(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult
 
 @asset(group_name="profile", deps=["person_records", "flags"], kinds={"duckdb"},
        partitions_def=DELIVERIES)
+@scrubbed
 def person(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per person: preferred identity, sources, counts, concern and priority."""
     with connect(build_db(context, paths)) as con:

@@ -13,12 +13,14 @@ from matching.thresholds import load_thresholds
 from pipelines.arrest_flow import overlay_arrests
 from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed
 from warehouse.publish import publish
 from warehouse.store import connect
 
 
 @asset(group_name="publish", deps=["person", "person_records"],
        partitions_def=DELIVERIES)
+@scrubbed
 def publication(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """The published photo: `<home>/warehouse.duckdb` and `<home>/published/`."""
     db = build_db(context, paths)

@@ -13,6 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 import splink
+from splink.internals.exceptions import EMTrainingException
 
 from matching import settings as model_settings
 from matching.linker import make_linker
@@ -25,15 +26,34 @@ SEED = 20261128
 M_FLOOR = 0.002
 
 
+class TrainingImpossible(Exception):
+    """The records cannot train a model (told in counts, so an operator may read it)."""
+
+    safe_message = True
+
+
 def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[str, Any]:
-    """Estimate the model on `records`, save it to `out` and its metadata beside it."""
+    """Estimate the model on `records`, save it to `out` and its metadata beside it.
+
+    Expectation maximisation learns from pairs that are probably one person; a delivery in
+    which no two records are one person (one partner whose register holds each person once,
+    such as the BRP alone) gives it none, and Splink then fails. That is refused with the
+    counts, before a file is written: the home's current model stays."""
     linker = make_linker(records, model_settings.settings())
-    linker.training.estimate_probability_two_random_records_match(
-        model_settings.DETERMINISTIC_RULES, recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=SEED)
-    for rule in model_settings.TRAINING_BLOCKING_RULES:
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            model_settings.DETERMINISTIC_RULES, recall=0.7)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=SEED)
+        for rule in model_settings.TRAINING_BLOCKING_RULES:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True)
+    except EMTrainingException:
+        raise TrainingImpossible(
+            f"the {records.num_rows} records hold no pair that the training rules take for "
+            "one person (a BSN, or name and birth date, shared by two records), so Splink "
+            "cannot estimate how matches look. Train on a delivery in which persons appear "
+            "more than once: several partners, or a partner with several records per person"
+        ) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(out), overwrite=True)
     floored = floor_m_probabilities(out)

@@ -1,45 +1,110 @@
-"""The `foto` command line (part of the contract, ../shared/contracts/SOURCES.md).
+"""The `foto` command line: the person photo of a Zorg- en Veiligheidshuis from the partners'
+deliveries.
 
-    foto run [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC ...]
-    foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD]
+    foto run [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
+    foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
     foto arrest FILE.json [--home DIR]
     foto rollback [--home DIR]
 
-Runs go through Dagster on the home's instance, so they show in the UI (`make dev`). What this
-prints is read by operators: counts, ids and metric names only, never personal values.
-Exit status: 0 run succeeded (and, for `run`, published); 1 the gate blocked publication;
-2 the run failed or could not start.
+The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
+holding at least one partner file (police_persons.csv, justice_cases.parquet,
+care_reports.jsonl, municipal_brp.csv); other entries are passed over with a warning, and
+arrest files go in <inbox>/arrests/. Without --date the newest delivery runs. The home holds
+everything a run writes: the published photo (<home>/published/, <home>/warehouse.duckdb),
+quality reports, models and the Dagster instance (<home>/dagster/); the README describes it.
+
+Runs go through Dagster on the home's instance, so they show in its UI (`make dev`). What this
+prints is read by operators: counts, ids, file and metric names only, never personal values;
+an error is told by its stage, its type and an error id, never by its text.
+Defaults (relative to the current folder): --inbox data/sample/inbox, --home var.
+Exit status: 0 the run succeeded (for `run`: and published; for `train`: and wrote a model);
+1 the quality gate held it, or `arrest` refused the file (the failed expectations are printed;
+--accept SUITE.METRIC releases a checked, genuine change and is recorded as waived); 2 the run
+failed or could not start.
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
 
 from pipelines.resources import (
-    DATE_FOLDER,
     DEFAULT_HOME,
     DEFAULT_INBOX,
     FotoPaths,
-    latest_delivery,
+    NoDelivery,
+    require_delivery,
+    scan_inbox,
 )
+from pipelines.scrub import error_key, safe_text
 from pipelines.summary import RunOutcome, print_summary, read_outcome
 
-console = Console(stderr=False, highlight=False)
+# Under a pipe or in a log file rich would wrap at 80 columns and break paths in two: lines are
+# never wrapped (soft_wrap), and text in brackets in a path or name is no markup.
+console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
 
 
 def _paths(args: argparse.Namespace) -> FotoPaths:
-    inbox = Path(getattr(args, "inbox", DEFAULT_INBOX))
+    """The run's inbox, home and delivery: `--date` must be a delivery of the inbox, else the
+    newest delivery is taken; entries of the inbox that are not deliveries are named."""
+    inbox = Path(getattr(args, "inbox", DEFAULT_INBOX)).resolve()
+    scan = scan_inbox(inbox)
+    if scan.warning():
+        console.print(scan.warning())
     date = getattr(args, "date", None) or ""
-    if not date:
-        date = latest_delivery(inbox)
-    return FotoPaths(inbox=str(inbox.resolve()), home=str(Path(args.home).resolve()), date=date,
+    if date:
+        require_delivery(inbox, date)
+    elif scan.deliveries:
+        date = scan.deliveries[-1]
+    else:
+        raise NoDelivery(f"no delivery folder (YYYY-MM-DD, holding a contract file) in inbox "
+                         f"{inbox}")
+    return FotoPaths(inbox=str(inbox), home=str(Path(args.home).resolve()), date=date,
                      accept=",".join(getattr(args, "accept", None) or []))
+
+
+# Libraries whose log records and Python warnings are held back from the terminal: their text
+# can quote data (a value in a column, a record), and Splink's training notes are not for the
+# operator. A real failure still stops its step and is printed, scrubbed.
+QUIET_LOGGERS = ("splink", "py.warnings")
+
+
+class HeldBack(logging.Handler):
+    """Counts the records of quiet libraries instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def library_messages_held() -> Iterator[HeldBack]:
+    """While a run executes, the quiet libraries log to a counter, not to the terminal (Splink
+    adds its own terminal handler only to a logger without one)."""
+    held = HeldBack()
+    saved = [(logging.getLogger(n), logging.getLogger(n).propagate) for n in QUIET_LOGGERS]
+    logging.captureWarnings(True)
+    for logger, _ in saved:
+        logger.addHandler(held)
+        logger.propagate = False
+    try:
+        yield held
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(held)
+            logger.propagate = propagate
+        logging.captureWarnings(False)
 
 
 def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
@@ -56,7 +121,7 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
     job = build_definitions(paths).resolve_job_def(job_name)
     partition = paths.date if job.partitions_def is not None else None
     if partition:
-        register_delivery(instance, partition)
+        register_delivery(instance, Path(paths.inbox), partition)
     run_id = str(uuid.uuid4())
     steps = len(job.nodes)
     holder: dict = {}
@@ -75,9 +140,10 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
     thread = threading.Thread(target=target, daemon=True)
     done_types = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
                   DagsterEventType.STEP_SKIPPED}
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TextColumn("{task.completed}/{task.total} steps"), console=console,
-                  transient=True) as progress:
+    with library_messages_held() as held, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps"), console=console,
+            transient=True) as progress:
         task = progress.add_task(f"{job_name} {paths.date}", total=steps)
         thread.start()
         while thread.is_alive():
@@ -85,6 +151,9 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
             records = instance.all_logs(run_id, of_type=done_types)
             last = records[-1].step_key if records else "starting"
             progress.update(task, completed=len(records), description=f"{job_name}: {last}")
+    if held.count:
+        console.print(f"{held.count} library warning(s) not shown (such as Splink's notes on "
+                      "levels training did not observe; their text can quote data)")
     if "error" in holder:
         return RunOutcome(run_id=run_id, status="error", error=holder["error"])
     return read_outcome(paths, run_id, holder["result"])
@@ -123,9 +192,8 @@ def deliveries_to_run(paths: FotoPaths, explicit: bool) -> list[str] | str:
     if paths.date < published:
         return (f"delivery {paths.date} is older than the published one ({published}); "
                 "`foto rollback` returns to an earlier publication")
-    inbox = Path(paths.inbox)
-    between = sorted(p.name for p in inbox.iterdir() if p.is_dir()
-                     and DATE_FOLDER.match(p.name) and published < p.name < paths.date)
+    between = [d for d in scan_inbox(Path(paths.inbox)).deliveries
+               if published < d < paths.date]
     return [*between, paths.date]
 
 
@@ -181,35 +249,47 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="foto", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="foto", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = p.add_subparsers(dest="command", required=True)
-    for name, func, text in (("run", cmd_run, "nightly job on one delivery (default: latest)"),
-                             ("train", cmd_train, "train a new matching model on a delivery")):
-        s = sub.add_parser(name, help=text)
-        s.add_argument("--inbox", default=DEFAULT_INBOX)
-        s.add_argument("--home", default=DEFAULT_HOME)
-        s.add_argument("--date", default="", help="YYYY-MM-DD (default: the newest delivery)")
+    for name, func, text in (
+            ("run", cmd_run, "nightly job on one delivery (default: the newest); a date after "
+                             "the published one first runs the deliveries in between"),
+            ("train", cmd_train, "train a new matching model on a delivery and make it this "
+                                 "home's current model")):
+        s = sub.add_parser(name, help=text, description=text)
+        s.add_argument("--inbox", default=DEFAULT_INBOX,
+                       help=f"folder of deliveries (default: {DEFAULT_INBOX})")
+        s.add_argument("--home", default=DEFAULT_HOME,
+                       help=f"folder a run writes to (default: {DEFAULT_HOME})")
+        s.add_argument("--date", default="",
+                       help="YYYY-MM-DD, a delivery folder of the inbox (default: the newest)")
         s.set_defaults(func=func)
-        if name == "run":
-            s.add_argument("--accept", action="append", metavar="SUITE.METRIC",
-                           help="let this failed expectation pass for this run, after checking "
-                                "that the delivery really is so (recorded as waived)")
+        s.add_argument("--accept", action="append", metavar="SUITE.METRIC",
+                       help="let this failed expectation pass for this run, after checking "
+                            "that the delivery really is so (recorded as waived)")
     s = sub.add_parser("arrest", help="bring one arrested person's photo up to date")
     s.add_argument("file", type=Path)
-    s.add_argument("--home", default=DEFAULT_HOME)
+    s.add_argument("--home", default=DEFAULT_HOME,
+                   help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_arrest)
     s = sub.add_parser("rollback", help="make the previous publication current again")
-    s.add_argument("--home", default=DEFAULT_HOME)
+    s.add_argument("--home", default=DEFAULT_HOME,
+                   help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_rollback)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; any error ends in one line that holds no value from a delivery (its
+    text only when foto wrote it, else its type and an error id) and exit status 2."""
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except FileNotFoundError as err:
-        console.print(f"foto: {err}")
+    except Exception as err:  # noqa: BLE001 - every error is told the same, scrubbed way
+        home = getattr(args, "home", None)
+        key = error_key(Path(home).resolve()) if home and Path(home).is_dir() else None
+        console.print(f"foto {args.command}: {safe_text(err, key)}")
         return 2
 
 

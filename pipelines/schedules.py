@@ -1,4 +1,6 @@
-"""The nightly schedule: at 02:00 Amsterdam time, the nightly job on the newest delivery.
+"""The nightly schedule: at 02:00 Amsterdam time, the nightly job on the newest delivery
+(folders that are not deliveries, such as `2026-13-45` or an empty one, are passed over with a
+warning in the tick's log).
 
 The run key is the delivery date: the schedule never starts a second run for a delivery it
 has run (a rerun is `foto run --date`, and is idempotent).
@@ -12,7 +14,8 @@ from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
 from pipelines.jobs import nightly
 from pipelines.partitions import register_delivery
-from pipelines.resources import FotoPaths, latest_delivery
+from pipelines.resources import FotoPaths, scan_inbox
+from pipelines.scrub import scrubbed
 
 CRON = "0 2 * * *"
 TIMEZONE = "Europe/Amsterdam"
@@ -20,10 +23,14 @@ TIMEZONE = "Europe/Amsterdam"
 
 @schedule(job=nightly, cron_schedule=CRON, execution_timezone=TIMEZONE,
           description="Every night at 02:00 (Europe/Amsterdam): the newest delivery.")
+@scrubbed
 def nightly_schedule(context: ScheduleEvaluationContext, paths: FotoPaths):
-    try:
-        date = latest_delivery(Path(paths.inbox))
-    except FileNotFoundError:
+    inbox = Path(paths.inbox)
+    scan = scan_inbox(inbox)
+    if scan.warning():
+        context.log.warning(scan.warning())
+    if not scan.deliveries:
         return SkipReason(f"no delivery in {paths.inbox}")
-    register_delivery(context.instance, date)
+    date = scan.deliveries[-1]
+    register_delivery(context.instance, inbox, date)
     return RunRequest(run_key=date, partition_key=date, tags={"foto/delivery": date})

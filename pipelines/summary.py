@@ -16,6 +16,7 @@ from rich.table import Table
 
 from expectations.report import report_path
 from pipelines.resources import FotoPaths
+from pipelines.scrub import scrubbed_message
 
 
 @dataclass
@@ -35,6 +36,9 @@ class RunOutcome:
     failed_steps: list[str] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)   # a step's metadata (ids, counts)
     failure: str | None = None                              # a step's own failure message
+    errors: list[str] = field(default_factory=list)         # failed steps' scrubbed errors
+    job: str = ""
+    trained_model: tuple[str, str] | None = None            # (version, path) `foto train` wrote
 
     def exit_code(self, require_publication: bool) -> int:
         if self.status == "published" or (self.status == "succeeded"
@@ -64,7 +68,12 @@ def read_outcome(paths: FotoPaths, run_id: str, result: Any) -> RunOutcome:
         status = "published" if published else "succeeded"
     else:
         status = "blocked" if failed_checks else "failed"
-    outcome = RunOutcome(run_id=run_id, status=status, failed_steps=failed_steps)
+    outcome = RunOutcome(run_id=run_id, status=status, failed_steps=failed_steps,
+                         job=result.job_def.name)
+    if "person_model" in {n.name for n in result.job_def.nodes}:
+        for m in result.asset_materializations_for_node("person_model"):
+            outcome.trained_model = (str(m.metadata["version"].value),
+                                     str(m.metadata["path"].value))
     _read_step_details(result, outcome)
     outcome.database = _database(paths, run_id)
     report = report_path(paths.home_dir, run_id)
@@ -86,6 +95,8 @@ def _read_step_details(result: Any, outcome: RunOutcome) -> None:
                 outcome.failure = data.user_failure_data.description
                 outcome.details = outcome.details or {
                     k: v.value for k, v in data.user_failure_data.metadata.items()}
+            elif data and (text := scrubbed_message(data.error)):
+                outcome.errors.append(text)
 
 
 def _read_database(outcome: RunOutcome) -> None:
@@ -137,18 +148,29 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
         console.print(f"gate FAILED: {suite}.{metric} = {observed} (expected {threshold})")
     if outcome.report:
         console.print(f"quality report: {outcome.report}")
+    training = outcome.job == "train_model"
+    kept = ("no model written; this home's current model stays" if training
+            else "nothing published")
+    if outcome.trained_model:
+        version, path = outcome.trained_model
+        console.print(f"model {version} written to {path} and made this home's current model "
+                      "(foto run and foto arrest use it from now on)")
     if outcome.status == "published":
         console.print(f"gate: passed. Published to {paths.home_dir / 'published'} "
                       f"(run {outcome.run_id}).")
     elif outcome.status == "succeeded":
         console.print(f"run {outcome.run_id} succeeded.")
     elif outcome.status == "blocked":
-        console.print(f"gate: BLOCKED. Nothing published; the previous publication stays in "
-                      f"place. Run {outcome.run_id}, its database: {outcome.database}")
+        where = ("" if training else
+                 "; the previous publication stays in place")
+        console.print(f"gate: BLOCKED. {kept.capitalize()}{where}. Run {outcome.run_id}, "
+                      f"its database: {outcome.database}")
     else:
         what = outcome.error or ", ".join(outcome.failed_steps) or "unknown step"
-        console.print(f"run {outcome.run_id} FAILED ({what}); nothing published. Details in "
-                      "the Dagster UI (make dev).")
+        for error in outcome.errors:
+            console.print(error)
+        console.print(f"run {outcome.run_id} FAILED ({what}); {kept}. Details in the Dagster "
+                      "UI (make dev).")
 
 
 def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> int:
@@ -173,6 +195,8 @@ def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths
         return 1
     if status in ("refused", "no_publication", "stale_publication"):
         return 1
+    for error in outcome.errors:
+        console.print(error)
     console.print(f"run {outcome.run_id} FAILED ({', '.join(outcome.failed_steps) or '?'}); "
                   "details in the Dagster UI (make dev).")
     return 2

@@ -144,6 +144,71 @@ def test_no_personal_data_in_reports_event_log_or_run_output(
     assert not [n for n in needles if n in printed]
 
 
+POISONED_BIRTH_DATE = "1987-12- 5"   # pandas reads it, DuckDB's strptime refuses it
+
+
+def _poison_care(inbox: Path) -> set[bytes]:
+    """Give one care person a birth date that only a later stage refuses; returns that
+    person's values (the name, and the date in every form it could be written back in)."""
+    import json
+
+    path = next(inbox.glob("*/care_reports.jsonl"))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        report = json.loads(line)
+        person = next((p for p in report["betrokkenen"] if p.get("rol") == "pleger"
+                       and p.get("geboortedatum") and len(p.get("naam") or "") > 7), None)
+        if person:
+            person["geboortedatum"] = POISONED_BIRTH_DATE
+            lines[i] = json.dumps(report, ensure_ascii=False)
+            path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            name = person["naam"]
+            return {v.encode() for v in (name, json.dumps(name)[1:-1], POISONED_BIRTH_DATE,
+                                         json.dumps(POISONED_BIRTH_DATE)[1:-1], "1987-12-")}
+    raise AssertionError("no care person with a birth date in the sample")
+
+
+def _break_model(home: Path) -> None:
+    """A home whose current model is not a model: the match step fails, whatever the data."""
+    models = home / "models"
+    models.mkdir(parents=True, exist_ok=True)
+    (models / "person_v1.json").write_text("{ not a model", encoding="utf-8")
+    (models / "CURRENT").write_text("person_v1.json\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("breakage", ["poisoned_care_birth_date", "broken_model"])
+def test_no_personal_data_in_dagster_storage_after_a_failed_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], breakage: str) -> None:
+    """The personal-data scan after FAILED runs, not only after good ones: a step that fails
+    (on a value a reader let through, or on anything else) leaves no name, BSN or birth date in
+    Dagster's storage (event log `runs/<id>.db`, `index.db`, schedules, compute logs: the whole
+    `<home>/dagster`), nor anywhere in the home outside the databases meant to hold data, nor
+    in what `foto` prints. The failure names the stage, the error's type and an error id."""
+    inbox = _copy_inbox(tmp_path)
+    home = tmp_path / "home"
+    needles = _personal_values()
+    if breakage == "broken_model":
+        _break_model(home)
+    else:
+        needles |= _poison_care(inbox)
+    capsys.readouterr()
+    code = foto("run", "--inbox", str(inbox), "--home", str(home))
+    out = capsys.readouterr()
+    printed = (out.out + out.err).encode()
+    if breakage == "broken_model":
+        assert code == 2
+        assert b"stage match_pairs failed: " in printed and b"error id" in printed
+    runs = list((home / "dagster").rglob("*.db"))
+    assert runs, "the failed run left no Dagster storage to scan"
+    data_files = {".duckdb", ".wal"}
+    files = [p for p in home.rglob("*") if p.is_file() and p.suffix not in data_files]
+    for path in files:
+        data = path.read_bytes()
+        hits = [n for n in needles if n in data or n.decode().encode("utf-16-le") in data]
+        assert not hits, f"{len(hits)} personal values in {path.relative_to(home)}"
+    assert not [n for n in needles if n in printed]
+
+
 def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
         sample_run: Path, tmp_path: Path) -> None:
     """Same delivery, same photo: ids are stable and every sheet reads the same; only the

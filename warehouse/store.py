@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from matching.schema import RAW_TYPES
 from matching.standardise import prepare
 
 
@@ -32,13 +33,44 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 
 def write_table(con: duckdb.DuckDBPyConnection, name: str,
                 data: pd.DataFrame | pa.Table) -> int:
-    """Create or replace table `name` from a frame; returns its row count."""
+    """Create or replace table `name` from a frame; returns its row count. A table with
+    declared types (`matching.schema.RAW_TYPES`) gets them where the frame could not say."""
     con.register("_incoming", data)
     try:
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
     finally:
         con.unregister("_incoming")
+    if name in RAW_TYPES:
+        apply_declared_types(con, name, RAW_TYPES[name])
     return count(con, name)
+
+
+class UndeclaredType(TypeError):
+    """A column holds values of another type than declared: a reader's fault, named by table
+    and column (never by value)."""
+
+
+def apply_declared_types(con: duckdb.DuckDBPyConnection, name: str,
+                         declared: dict[str, str]) -> None:
+    """Retype the columns of `name` that differ from their declared type and hold no value.
+
+    A source with zero rows (a partner's empty extract, released with `--accept`) or a field no
+    row filled must still give every later stage a typed column: pandas cannot type an empty
+    object column, DuckDB then reads VARCHAR or NULL. A column with values of the wrong type is
+    not cast (that could turn a value into NULL or put it in an error text): it is refused."""
+    actual = dict(con.sql("SELECT column_name, data_type FROM duckdb_columns() "
+                          "WHERE table_name = ?", params=[name]).fetchall())
+    retype = {c: t for c, t in declared.items() if c in actual and actual[c] != t}
+    if not retype:
+        return
+    filled = con.sql("SELECT " + ", ".join(f'count("{c}")' for c in retype)
+                     + f' FROM "{name}"').fetchall()[0]
+    wrong = [c for c, n in zip(retype, filled, strict=True) if n]
+    if wrong:
+        raise UndeclaredType(f"table {name}: column(s) {', '.join(wrong)} hold values of "
+                             f"another type than declared ({', '.join(retype[c] for c in wrong)})")
+    casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in retype.items())
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * REPLACE ({casts}) FROM "{name}"')
 
 
 def count(con: duckdb.DuckDBPyConnection, name: str) -> int:
