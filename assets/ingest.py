@@ -19,7 +19,7 @@ from assets.sources.common import (
     check_birth_plausible,
     message,
 )
-from matching.schema import SOURCES
+from matching.schema import RAW_TYPES, SOURCES
 from matching.standardise import std_persons_sql, std_sql
 from pipelines.partitions import DELIVERIES
 from pipelines.resources import FotoPaths, scan_inbox
@@ -82,28 +82,19 @@ def _columns(source: str) -> list[str]:
     return READERS[source][1]
 
 
-# Column types of `raw_<source>` other than text. Given explicitly, not inferred from the
-# values: a column whose every value was nulled (a partner writing ISO dates in the police
-# file) or that is empty must still have its type, or standardisation's `year(geboortedatum)`
-# cannot be bound and the run fails.
-RAW_TYPES: dict[str, dict[str, pa.DataType]] = {
-    "police": {"registratie_datum": pa.date32(), "geboortedatum": pa.date32(),
-               "huiselijk_geweld": pa.bool_(), "aangehouden": pa.bool_()},
-    "justice": {"geboortedatum": pa.date32(), "status_datum": pa.date32(),
-                "toezicht_einddatum": pa.date32(), "toezicht_reclassering": pa.bool_(),
-                "contactverbod": pa.bool_()},
-    "municipal": {"datum_inschrijving": pa.date32()},
-    "care": {},
-}
+# Arrow types for the DuckDB types that `matching.schema.RAW_TYPES` declares for the raw tables.
+_ARROW_TYPES = {"DATE": pa.date32(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64()}
 
 
 def typed_table(frame: pd.DataFrame, source: str) -> pa.Table:
-    """The accepted rows as an Arrow table with the contract's types: dates and booleans as
-    such, the line number as a number, every other column text."""
-    types = RAW_TYPES.get(source, {})
+    """The accepted rows as an Arrow table with the declared types (`RAW_TYPES`), given
+    explicitly rather than inferred from the values: a column whose every value was nulled (a
+    partner writing ISO dates in the police file) or that is empty must still have its type,
+    or standardisation's `year(geboortedatum)` cannot be bound and the run fails."""
+    types = RAW_TYPES.get(f"raw_{source}", {})
     columns = {}
     for col in frame.columns:
-        kind = pa.int64() if col == "source_line" else types.get(col, pa.string())
+        kind = _ARROW_TYPES.get(types.get(col, "VARCHAR"), pa.string())
         values = frame[col].astype("object")
         columns[col] = pa.array(values.where(values.notna(), None).tolist(), type=kind)
     return pa.table(columns)
