@@ -15,6 +15,7 @@ import duckdb
 from assets.sources.common import MAX_AGE_YEARS
 from expectations.gate import GateResult, Rule, validate
 from matching.standardise import install_macros
+from warehouse.store import table_exists
 
 # Sources whose extract carries a BSN column.
 BSN_SOURCES = ("police", "justice", "municipal")
@@ -48,6 +49,7 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
     has_bsn = source in BSN_SOURCES
     bsn_share = (f"(SELECT count(foto_bsn(bsn)) / nullif(count(nullif(trim(bsn), '')), 0) "
                  f"FROM raw_{source})") if has_bsn else "NULL"
+    duplicates = duplicate_rows(con, source)
     metrics = _one_row(con, f"""
         SELECT CASE WHEN file_error IS NULL THEN 1 ELSE 0 END AS file_accepted,
                accepted AS rows_accepted,
@@ -60,9 +62,14 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
                    OR {_BIRTH_YEAR} < year(DATE '{delivery}') - {MAX_AGE_YEARS})
                    AS birth_dates_out_of_range,
                {bsn_share} AS bsn_valid_share,
-               accepted / nullif(?, 0) AS rows_vs_previous_delivery
-        FROM ingest_counts WHERE source = '{source}'""", [previous_accepted])
+               accepted / nullif(?, 0) AS rows_vs_previous_delivery,
+               ? AS duplicate_rows,
+               ? / nullif(accepted, 0) AS duplicate_row_share
+        FROM ingest_counts WHERE source = '{source}'""",
+                       [previous_accepted, duplicates, duplicates])
     low, high = cfg["rows_vs_previous_delivery"]
+    dup = cfg["duplicate_row_share"]
+    accepted = metrics["rows_accepted"] or 0
     rules = [
         Rule("file_accepted", low=1, why="the file exists and matches the contract"),
         Rule("rows_accepted", low=cfg["min_rows_accepted"]),
@@ -72,12 +79,44 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
         Rule("birth_dates_out_of_range", high=0,
              why=f"no birth date after the delivery, no age over {MAX_AGE_YEARS}"),
         Rule("rows_vs_previous_delivery", low=low, high=high,
-             why="a full snapshot stays about as large as the last published one"),
+             why="a full snapshot stays about as large as the last published one: it does "
+                 "not halve, nor grow by a quarter, overnight"),
+        Rule("duplicate_rows", high=int(dup["warn"] * accepted), warn=True,
+             why=f"rows equal to another in every field but the record id, at most "
+                 f"{dup['warn']:.1%} of the rows (the quality report lists them by record id)"),
+        Rule("duplicate_row_share", high=dup["block"],
+             why="a delivery this full of copies under new record ids is a broken or "
+                 "hostile export"),
     ]
     if has_bsn:
         rules.append(Rule("bsn_valid_share", low=cfg["min_bsn_valid_share"][source],
                           why="BSNs given pass the 11-proef"))
     return validate(f"raw_{source}", metrics, rules)
+
+
+# Columns of a raw table that say where a row came from, not what it holds.
+_NOT_CONTENT = ("record_id", "source_line")
+
+
+def duplicate_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Rows of `raw_<source>` equal to another row in every field but the record id (a
+    careless or hostile export repeating rows under new ids): how many beyond the first of
+    each group. The groups are stored in `duplicate_row_groups` (source, rows, record ids)
+    for the quality report."""
+    if not table_exists(con, f"raw_{source}"):
+        return 0
+    columns = [c for (c, *_) in con.sql(f"DESCRIBE raw_{source}").fetchall()
+               if c not in _NOT_CONTENT and not c.startswith("_")]
+    content = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    con.execute("""CREATE TABLE IF NOT EXISTS duplicate_row_groups (
+        source VARCHAR, rows BIGINT, record_ids VARCHAR[])""")
+    con.execute("DELETE FROM duplicate_row_groups WHERE source = ?", [source])
+    con.execute(f"""
+        INSERT INTO duplicate_row_groups
+        SELECT ?, count(*), list(record_id ORDER BY record_id) FROM raw_{source}
+        GROUP BY {content} HAVING count(*) > 1""", [source])
+    return int(con.execute("SELECT coalesce(sum(rows - 1), 0) FROM duplicate_row_groups "
+                           "WHERE source = ?", [source]).fetchall()[0][0])
 
 
 # Per accepted raw record: did the source give a name, a birth date, a postcode? (NULL: the
