@@ -13,10 +13,13 @@ n² / 2 comparisons, per rule. Two kinds of block grow that way:
   pair of two copies is the pair of the representative and the stand-in), with pairs growing
   with the copies, not their square.
 - **A very common key among distinct records** (a clerk's default birth date, a placeholder
-  name, a shelter's address used as everyone's postal address). A key value whose block in a
-  rule would take more than `MAX_BLOCK_COMPARISONS` comparisons is skipped by that rule alone;
-  other rules (name with birth date, BSN, address) still pair its records where they share
-  more. On generated deliveries no block comes near the cap, so it costs nothing there.
+  name, a shelter's address used as everyone's postal address, one person under hundreds of
+  addresses). A key value whose block in a rule would take more than `MAX_BLOCK_COMPARISONS`
+  comparisons is refined: the rule compares each of its records only with its neighbours when
+  the block is sorted by the compared fields (records of one person lie together and link one
+  to the next, so such a person stays one person); a rule that joins two different keys skips
+  the block, and other rules still pair its records where they share more. On generated
+  deliveries no block comes near the cap, so it costs nothing there (`make eval`).
 """
 
 from __future__ import annotations

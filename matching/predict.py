@@ -32,7 +32,7 @@ class MatchResult:
     clusters: pa.Table   # unique_id, cluster_id
     # records whose compared fields equal another's: unique_id, representative, identity_rows
     duplicates: pa.Table | None = None
-    caps: tuple[Cap, ...] = ()   # rules that skipped an oversized key value
+    caps: tuple[Cap, ...] = ()   # rules refined where a key value's block is oversized
 
 
 def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
@@ -63,35 +63,47 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                         collapse_copies: bool = True) -> MatchResult:
     """Score blocked pairs, keep those from the review threshold up, cluster at the link one.
 
-    `model` is the saved model as `model_for_size` prepares it for these records. Exact
-    duplicates are scored once and oversized blocks skipped (`matching.blocking`), so that
-    pairs grow with the records, not with the square of a block (`collapse_copies=False`
-    compares copies like any records: the full comparison, for tests and benchmarks)."""
+    `model` is the saved model as `model_for_size` prepares it for these records. Records
+    alike in every compared field are scored once and oversized blocks compare neighbours
+    only (`matching.blocking`), so that pairs grow with the records, not with the square of a
+    block (`collapse_copies=False` compares copies like any other records: the full
+    comparison, for tests and benchmarks)."""
     con = duckdb.connect()
     try:
-        con.register("_records", records.select(MODEL_COLUMNS))
-        con.execute("CREATE TABLE recs AS SELECT * FROM _records")
-        groups = identity_groups(con, "recs", MODEL_COLUMNS if collapse_copies else [])
-        con.register("_groups", groups)
-        con.execute("DELETE FROM recs WHERE unique_id IN "
-                    "(SELECT unique_id FROM _groups WHERE rank > 2)")
-        rules = [rule_sql(r) for r in model["blocking_rules_to_generate_predictions"]]
-        caps = oversized_blocks(con, "recs", rules, max_block_comparisons)
-        kept = con.sql("SELECT * FROM recs").to_arrow_table()
+        kept, groups, caps = _prediction_input(con, records, model, max_block_comparisons,
+                                               collapse_copies)
         linker = make_linker(kept, capped_model(model, caps), db_api,
                              extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
         predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=thresholds.link)
-        pairs = predictions.as_pyarrow_table()
-        clustered = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"])
-        pairs, clustered = _with_copies(con, pairs, clustered)
-        duplicates = groups.select(["unique_id", "representative", "identity_rows"])
+        pairs, clustered = _with_copies(
+            con, predictions.as_pyarrow_table(),
+            clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]))
     finally:
         con.close()
     return MatchResult(pairs=with_levels(pairs, model), clusters=clustered,
-                       duplicates=duplicates, caps=tuple(caps))
+                       duplicates=groups.select(["unique_id", "representative",
+                                                 "identity_rows"]),
+                       caps=tuple(caps))
+
+
+def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,
+                      model: dict[str, Any], max_block_comparisons: int,
+                      collapse_copies: bool) -> tuple[pa.Table, pa.Table, list[Cap]]:
+    """The records Splink scores (all but the third and further copies of each group, with a
+    position column per refined rule), the groups of copies (also left in `con` as
+    `_groups`, all records as `_records`), and the refined rules."""
+    con.register("_records", records.select(MODEL_COLUMNS))
+    con.execute("CREATE TABLE recs AS SELECT * FROM _records")
+    groups = identity_groups(con, "recs", MODEL_COLUMNS if collapse_copies else [])
+    con.register("_groups", groups)
+    con.execute("DELETE FROM recs WHERE unique_id IN "
+                "(SELECT unique_id FROM _groups WHERE rank > 2)")
+    rules = [rule_sql(r) for r in model["blocking_rules_to_generate_predictions"]]
+    caps = oversized_blocks(con, "recs", rules, max_block_comparisons)
+    return con.sql("SELECT * FROM recs").to_arrow_table(), groups, caps
 
 
 def _tf_columns(model: dict[str, Any]) -> list[str]:
