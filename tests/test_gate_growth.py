@@ -8,6 +8,7 @@ a source's rows and a block from 5% (`expectations/config.json`, raw.duplicate_r
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -116,3 +117,35 @@ def test_the_report_names_repeated_rows_by_record_id_only(
 def test_the_thresholds_are_a_warning_below_a_block() -> None:
     dup = config()["raw"]["duplicate_row_share"]
     assert 0 < dup["warn"] < dup["block"] < 0.5
+
+
+@pytest.mark.e2e
+def test_a_delivery_repeating_one_suspect_is_held_then_released_as_one_person(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """300 copies of a suspect's police row under new record ids: the gate holds the run and
+    names the expectation; released by the operator, the copies are the suspect's one person
+    (scored once, not 45,000 times) and the chaining rule lets it pass."""
+    from benchmarks.bench_hostile import add_copies
+    from tests.conftest import foto
+
+    inbox, home = tmp_path / "inbox", tmp_path / "home"
+    shutil.copytree(SAMPLE, inbox / DELIVERY)
+    original = add_copies(inbox / DELIVERY / "police_persons.csv", 300, "copies")
+    args = ["run", "--inbox", str(inbox), "--home", str(home)]
+    assert foto(*args) == 1
+    assert "raw_police.duplicate_row_share" in capsys.readouterr().out
+    assert foto(*args, "--accept", "raw_police.duplicate_row_share") == 0
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        persons, records = con.execute("""
+            SELECT count(DISTINCT person_id), count(*) FROM person_records
+            WHERE source = 'police' AND (record_id = ? OR record_id LIKE 'PL-9%')""",
+                                       [original]).fetchall()[0]
+        pairs = con.sql("SELECT count(*) FROM match_pairs").fetchall()[0][0]
+        gate = dict(con.sql("SELECT metric, observed FROM gate_results "
+                            "WHERE suite = 'person_records'").fetchall())
+    finally:
+        con.close()
+    assert (persons, records) == (1, 301)
+    assert pairs < 300 * 299 / 2
+    assert gate["loosely_linked_persons"] == "0"
