@@ -24,6 +24,7 @@ n² / 2 comparisons, per rule. Two kinds of block grow that way:
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,12 @@ import pyarrow as pa
 # such a block cannot be mostly one person; on generated deliveries the largest blocks of
 # 100,000 persons hold tens of records.
 MAX_BLOCK_COMPARISONS = 1_000_000
+
+
+def max_block_comparisons() -> int:
+    """The cap, `FOTO_MAX_BLOCK_COMPARISONS` overriding it (a region that must compare larger
+    blocks whole, or an evaluation of what refining costs)."""
+    return int(os.environ.get("FOTO_MAX_BLOCK_COMPARISONS", MAX_BLOCK_COMPARISONS))
 
 # Model columns that are not evidence: a record is a duplicate of another whatever its id or
 # source says.

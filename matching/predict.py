@@ -11,11 +11,11 @@ import duckdb
 import pyarrow as pa
 
 from matching.blocking import (
-    MAX_BLOCK_COMPARISONS,
     Cap,
     capped_model,
     copies_pairs,
     identity_groups,
+    max_block_comparisons,
     oversized_blocks,
     rule_sql,
 )
@@ -59,19 +59,20 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
 
 def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Thresholds,
                         db_api: Any | None = None,
-                        max_block_comparisons: int = MAX_BLOCK_COMPARISONS,
+                        max_comparisons: int | None = None,
                         collapse_copies: bool = True) -> MatchResult:
     """Score blocked pairs, keep those from the review threshold up, cluster at the link one.
 
     `model` is the saved model as `model_for_size` prepares it for these records. Records
     alike in every compared field are scored once and oversized blocks compare neighbours
     only (`matching.blocking`), so that pairs grow with the records, not with the square of a
-    block (`collapse_copies=False` compares copies like any other records: the full
-    comparison, for tests and benchmarks)."""
+    block (`max_comparisons`: the cap on one key value's block, by default
+    `matching.blocking.max_block_comparisons()`; `collapse_copies=False` compares copies like
+    any other records: the full comparison, for tests and benchmarks)."""
     con = duckdb.connect()
     try:
-        kept, groups, caps = _prediction_input(con, records, model, max_block_comparisons,
-                                               collapse_copies)
+        cap = max_block_comparisons() if max_comparisons is None else max_comparisons
+        kept, groups, caps = _prediction_input(con, records, model, cap, collapse_copies)
         linker = make_linker(kept, capped_model(model, caps), db_api,
                              extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
@@ -90,7 +91,7 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
 
 
 def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,
-                      model: dict[str, Any], max_block_comparisons: int,
+                      model: dict[str, Any], cap: int,
                       collapse_copies: bool) -> tuple[pa.Table, pa.Table, list[Cap]]:
     """The records Splink scores (all but the third and further copies of each group, with a
     position column per refined rule), the groups of copies (also left in `con` as
@@ -102,7 +103,7 @@ def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,
     con.execute("DELETE FROM recs WHERE unique_id IN "
                 "(SELECT unique_id FROM _groups WHERE rank > 2)")
     rules = [rule_sql(r) for r in model["blocking_rules_to_generate_predictions"]]
-    caps = oversized_blocks(con, "recs", rules, max_block_comparisons)
+    caps = oversized_blocks(con, "recs", rules, cap)
     return con.sql("SELECT * FROM recs").to_arrow_table(), groups, caps
 
 

@@ -159,7 +159,7 @@ MANY_ADDRESSES = ", CAST(1000 + i AS VARCHAR) AS huisnummer"
 def test_one_person_under_many_addresses_stays_one_person_in_a_capped_block(
         sample: duckdb.DuckDBPyConnection, copies: int) -> None:
     records = _with_copies(sample, FULL, copies, MANY_ADDRESSES)
-    result = _match(records, max_block_comparisons=2_000)
+    result = _match(records, max_comparisons=2_000)
     assert result.caps, "the block of the repeated person exceeds the cap"
     persons = _persons(result)
     uids = {f"police:PL-COPY-{i}" for i in range(copies)} | {_first(sample, FULL)}
@@ -180,7 +180,7 @@ def test_a_clerks_default_birth_date_does_not_pair_everyone_born_on_it(
                  THEN DATE '1900-01-01' ELSE dob END AS dob)
         FROM std_persons""").to_arrow_table()
     full = _match(records)
-    capped = _match(records, max_block_comparisons=500)
+    capped = _match(records, max_comparisons=500)
     assert capped.caps
     assert capped.pairs.num_rows <= full.pairs.num_rows
     before, after = _persons(full), _persons(capped)
