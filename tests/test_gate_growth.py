@@ -61,12 +61,6 @@ def test_a_snapshot_that_halves_or_grows_by_a_quarter_is_blocked(
         assert waived.passed and _outcome(waived, "rows_vs_previous_delivery").waived
 
 
-def test_without_a_published_delivery_growth_is_not_measured(
-        raw: duckdb.DuckDBPyConnection) -> None:
-    result = raw_suite(raw, "police", DELIVERY, None)
-    assert _outcome(result, "rows_vs_previous_delivery").status == "not measured"
-
-
 def _add_copies(con: duckdb.DuckDBPyConnection, source: str, copies: int) -> None:
     """`copies` copies of the source's first row under new record ids, accepted and counted
     as the reader would count them."""
