@@ -15,7 +15,7 @@ import pyarrow as pa
 import pytest
 
 from assets.ingest import _read, store_ingest
-from matching.blocking import identity_groups, rule_keys
+from matching.blocking import copies_pairs, identity_groups, rule_keys
 from matching.models import bundled_model
 from matching.predict import MatchResult, model_for_size, predict_and_cluster
 from matching.schema import SOURCES
@@ -192,3 +192,21 @@ def test_a_clerks_default_birth_date_does_not_pair_everyone_born_on_it(
         full.pairs["unique_id_l"].to_pylist(), full.pairs["unique_id_r"].to_pylist(),
         strict=True))
     assert same >= 0.98 * linked
+
+
+def test_a_copy_takes_its_stand_ins_pairs_on_whichever_side_it_sorts() -> None:
+    """Pairs are stored with unique_id_l < unique_id_r: a copy that sorts on the other side of
+    the partner than its stand-in trades every `_l` value with its `_r` value."""
+    con = duckdb.connect()
+    con.execute("CREATE TABLE p (unique_id_l VARCHAR, unique_id_r VARCHAR, "
+                "match_probability DOUBLE, tf_surname_l DOUBLE, tf_surname_r DOUBLE)")
+    con.execute("INSERT INTO p VALUES ('b', 'm', 0.9, 0.01, 0.2), ('a', 'b', 0.8, 0.3, 0.01)")
+    con.execute("CREATE TABLE c AS SELECT * FROM (VALUES ('z', 'b'), ('c', 'b')) "
+                "t(unique_id, stand_in)")
+    got = {(r["unique_id_l"], r["unique_id_r"]): (r["match_probability"], r["tf_surname_l"],
+                                                   r["tf_surname_r"])
+           for r in copies_pairs(con, "p", "c").to_pylist()}
+    assert got == {("c", "m"): (0.9, 0.01, 0.2),    # like its stand-in 'b': on the left
+                   ("m", "z"): (0.9, 0.2, 0.01),    # 'z' sorts after 'm': sides traded
+                   ("a", "c"): (0.8, 0.3, 0.01),
+                   ("a", "z"): (0.8, 0.3, 0.01)}
