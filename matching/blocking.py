@@ -71,18 +71,14 @@ def identity_groups(con: duckdb.DuckDBPyConnection, table: str,
         return con.sql(f"""SELECT unique_id, unique_id AS representative, unique_id AS stand_in,
                                  1::BIGINT AS rank, 1::BIGINT AS identity_rows
                           FROM {table} WHERE false""").to_arrow_table()
-    window = f"PARTITION BY {identity} ORDER BY unique_id"
     return con.sql(f"""
-        WITH g AS (
-            SELECT unique_id,
-                   row_number() OVER (w) AS rank,
-                   first(unique_id) OVER (w) AS representative,
-                   nth_value(unique_id, 2) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING
-                                                 AND UNBOUNDED FOLLOWING) AS stand_in,
-                   count(*) OVER (PARTITION BY {identity}) AS identity_rows
-            FROM {table} WINDOW w AS ({window}))
-        SELECT unique_id, representative, stand_in, rank, identity_rows
-        FROM g WHERE identity_rows > 1 ORDER BY unique_id""").to_arrow_table()
+        WITH grp AS (
+            SELECT list(unique_id ORDER BY unique_id) AS ids FROM {table}
+            GROUP BY {identity} HAVING count(*) > 1)
+        SELECT u.unique_id, ids[1] AS representative, ids[2] AS stand_in, u.rank,
+               len(ids) AS identity_rows
+        FROM grp, unnest(ids) WITH ORDINALITY AS u(unique_id, rank)
+        ORDER BY unique_id""").to_arrow_table()
 
 
 def copies_pairs(con: duckdb.DuckDBPyConnection, pairs: str, copies: str) -> pa.Table:

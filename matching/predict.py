@@ -97,10 +97,9 @@ def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,
     position column per refined rule), the groups of copies (also left in `con` as
     `_groups`, all records as `_records`), and the refined rules."""
     con.register("_records", records.select(MODEL_COLUMNS))
-    con.execute("CREATE TABLE recs AS SELECT * FROM _records")
-    groups = identity_groups(con, "recs", MODEL_COLUMNS if collapse_copies else [])
+    groups = identity_groups(con, "_records", MODEL_COLUMNS if collapse_copies else [])
     con.register("_groups", groups)
-    con.execute("DELETE FROM recs WHERE unique_id IN "
+    con.execute("CREATE TABLE recs AS SELECT * FROM _records WHERE unique_id NOT IN "
                 "(SELECT unique_id FROM _groups WHERE rank > 2)")
     rules = [rule_sql(r) for r in model["blocking_rules_to_generate_predictions"]]
     caps = oversized_blocks(con, "recs", rules, cap)
