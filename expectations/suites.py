@@ -172,11 +172,6 @@ _IDENTITY_SQL = """
     FROM person_records p LEFT JOIN identity_duplicates d USING (unique_id)"""
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?",
-                            [name]).fetchall()[0][0])
-
-
 def linkage_suite(con: duckdb.DuckDBPyConnection,
                   previous: dict[str, Any] | None = None) -> GateResult:
     """Every accepted record sits in exactly one person; no person holds two valid BSNs or is
@@ -186,7 +181,7 @@ def linkage_suite(con: duckdb.DuckDBPyConnection,
     previous = previous or {}
     chain = cfg["chaining"]
     metrics = _one_row(con, f"""
-        WITH identity AS ({_IDENTITY_SQL if _has_table(con, "identity_duplicates") else
+        WITH identity AS ({_IDENTITY_SQL if table_exists(con, "identity_duplicates") else
                            "SELECT unique_id, unique_id AS identity FROM person_records"}),
         per_person AS (
             SELECT pr.person_id, count(DISTINCT s.bsn) AS bsns, count(*) AS n,
