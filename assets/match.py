@@ -37,6 +37,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     with connect(db) as con:
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
+        write_table(con, "identity_duplicates", result.duplicates)
         store_pairs(con, thresholds)
         splits = enforce_constraints(con, thresholds.link)
         attached = attach_lone_records(con, thresholds.link)
@@ -49,6 +50,10 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                                  ).fetchall()[0]
         undecided = con.sql("SELECT coalesce(sum(undecided), 0) FROM constraint_splits"
                             ).fetchall()[0][0]
+    copies = result.duplicates.num_rows
+    context.log.info(f"{copies} records share every compared field with another (scored once "
+                     f"per group); {len(result.caps)} blocking rules skipped "
+                     f"{sum(c.key_values for c in result.caps)} oversized key values")
     context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review, "
                      f"{undecided} records undecided between persons a constraint keeps "
                      f"apart, {attached} lone records joined a person")
@@ -58,7 +63,10 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                                        "review_pairs": reviews,
                                        "clusters_split_by_constraints": splits,
                                        "records_undecided": int(undecided),
-                                       "records_joined_by_person": attached})
+                                       "records_joined_by_person": attached,
+                                       "records_identical_to_another": copies,
+                                       "oversized_blocks_skipped": sum(
+                                           c.key_values for c in result.caps)})
 
 
 @asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"},

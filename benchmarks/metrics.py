@@ -68,18 +68,31 @@ def linkage_metrics(warehouse: Path, truth: Path) -> dict[str, float]:
 def loosest_true_person(warehouse: Path, truth: Path, min_records: int) -> float | None:
     """Among found persons of `min_records` or more that hold one true person only, the
     smallest share of their record pairs linked directly: what the gate's chaining rule
-    (`expectations/config.json`, linkage.chaining) must stay below."""
+    (`expectations/config.json`, linkage.chaining) must stay below. Records identical in every
+    compared field count once, as the gate counts them (`identity_duplicates`)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
+        has_groups = con.sql("SELECT count(*) FROM duckdb_tables() "
+                             "WHERE table_name = 'identity_duplicates'").fetchall()[0][0]
+        identity = ("coalesce(d.representative, pr.unique_id)" if has_groups
+                    else "pr.unique_id")
+        groups = ("LEFT JOIN identity_duplicates d ON d.unique_id = pr.unique_id"
+                  if has_groups else "")
         return con.sql(f"""
-            WITH k AS (SELECT pr.unique_id, pr.person_id, t.person_key FROM person_records pr
+            WITH k AS (SELECT pr.unique_id, pr.person_id, t.person_key, {identity} AS identity
+                       FROM person_records pr {groups}
                        JOIN read_parquet('{truth}') t USING (source, record_id)),
-            pure AS (SELECT person_id, count(*) AS n FROM k GROUP BY person_id
-                     HAVING count(*) >= {min_records} AND count(DISTINCT person_key) = 1),
-            linked AS (SELECT a.person_id, count(*) AS pairs FROM match_pairs m
+            pure AS (SELECT person_id, count(DISTINCT identity) AS n FROM k GROUP BY person_id
+                     HAVING count(DISTINCT identity) >= {min_records}
+                        AND count(DISTINCT person_key) = 1),
+            linked AS (SELECT a.person_id,
+                              count(DISTINCT (least(a.identity, b.identity),
+                                              greatest(a.identity, b.identity))) AS pairs
+                       FROM match_pairs m
                        JOIN k a ON a.unique_id = m.unique_id_l
                        JOIN k b ON b.unique_id = m.unique_id_r AND b.person_id = a.person_id
-                       WHERE m.decision IN ('link', 'attach') GROUP BY a.person_id)
+                       WHERE m.decision IN ('link', 'attach') AND a.identity <> b.identity
+                       GROUP BY a.person_id)
             SELECT min(coalesce(pairs, 0) / (n * (n - 1) / 2))
             FROM pure LEFT JOIN linked USING (person_id)""").fetchall()[0][0]
     finally:

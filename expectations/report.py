@@ -41,6 +41,17 @@ MAX_LISTED_ROWS = 500  # quarantined rows listed one by one; all are counted
 _ID_PATTERN = "[A-Za-z0-9/_.:-]{1,40}"
 
 
+MAX_LISTED_GROUPS = 100  # groups of rows repeated under other record ids, largest first
+MAX_LISTED_IDS = 20     # record ids listed per group; all are counted
+
+
+def _shown_id(column: str) -> str:
+    """SQL: whether a record id may be shown (it looks like an id, not a name or a BSN)."""
+    return (f"(regexp_full_match({column}, '{_ID_PATTERN}') "
+            f"AND regexp_matches({column}, '[0-9]') "
+            f"AND NOT regexp_full_match({column}, '[0-9 .]{{8,11}}'))")
+
+
 @cache
 def _template():
     env = Environment(loader=PackageLoader("expectations", "templates"),
@@ -130,18 +141,22 @@ def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,
         FROM quarantine GROUP BY ALL ORDER BY source, kept, rows DESC, field""")
     lines = _rows(con, "quarantine", f"""
         SELECT source, file, line,
-               CASE WHEN regexp_full_match(record_id, '{_ID_PATTERN}')
-                     AND regexp_matches(record_id, '[0-9]')
-                     AND NOT regexp_full_match(record_id, '[0-9 .]{{8,11}}')
-                    THEN record_id ELSE '(not shown)' END AS record_id,
+               CASE WHEN {_shown_id("record_id")} THEN record_id ELSE '(not shown)' END
+                   AS record_id,
                field, reason, coalesce(kept, FALSE) AS kept FROM quarantine
         ORDER BY source, line LIMIT {MAX_LISTED_ROWS}""")
+    duplicates = _rows(con, "duplicate_row_groups", f"""
+        SELECT source, rows, list_transform(record_ids[1:{MAX_LISTED_IDS}], lambda id:
+                   CASE WHEN {_shown_id("id")} THEN id ELSE '(not shown)' END) AS record_ids
+        FROM duplicate_row_groups ORDER BY rows DESC, source, record_ids[1]
+        LIMIT {MAX_LISTED_GROUPS}""")
     quarantined = sum(s["quarantined"] for s in sources)
     nulled = sum(s["values_nulled"] or 0 for s in sources)
     failed = [r for r in results if r["status"] == "FAILED"]
     html = _template().render(
         run_id=run_id, delivery=delivery, results=results, sources=sources, reasons=reasons,
-        lines=lines, quarantined=quarantined, nulled=nulled, listed=len(lines), failed=failed,
+        lines=lines, quarantined=quarantined, nulled=nulled, duplicates=duplicates,
+        listed=len(lines), failed=failed,
         warnings=[r for r in results if r["status"] == "warning"],
         generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S UTC"))
     target.parent.mkdir(parents=True, exist_ok=True)

@@ -15,6 +15,7 @@ import duckdb
 from assets.sources.common import MAX_AGE_YEARS
 from expectations.gate import GateResult, Rule, validate
 from matching.standardise import install_macros
+from warehouse.store import table_exists
 
 # Sources whose extract carries a BSN column.
 BSN_SOURCES = ("police", "justice", "municipal")
@@ -48,6 +49,7 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
     has_bsn = source in BSN_SOURCES
     bsn_share = (f"(SELECT count(foto_bsn(bsn)) / nullif(count(nullif(trim(bsn), '')), 0) "
                  f"FROM raw_{source})") if has_bsn else "NULL"
+    duplicates = duplicate_rows(con, source)
     metrics = _one_row(con, f"""
         SELECT CASE WHEN file_error IS NULL THEN 1 ELSE 0 END AS file_accepted,
                accepted AS rows_accepted,
@@ -63,9 +65,14 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
                    OR {_BIRTH_YEAR} < year(DATE '{delivery}') - {MAX_AGE_YEARS})
                    AS birth_dates_out_of_range,
                {bsn_share} AS bsn_valid_share,
-               accepted / nullif(?, 0) AS rows_vs_previous_delivery
-        FROM ingest_counts WHERE source = '{source}'""", [previous_accepted])
+               accepted / nullif(?, 0) AS rows_vs_previous_delivery,
+               ? AS duplicate_rows,
+               ? / nullif(accepted, 0) AS duplicate_row_share
+        FROM ingest_counts WHERE source = '{source}'""",
+                       [previous_accepted, duplicates, duplicates])
     low, high = cfg["rows_vs_previous_delivery"]
+    dup = cfg["duplicate_row_share"]
+    accepted = metrics["rows_accepted"] or 0
     rules = [
         Rule("file_accepted", low=1, why="the file exists and matches the contract"),
         Rule("rows_accepted", low=cfg["min_rows_accepted"]),
@@ -82,12 +89,44 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
         Rule("birth_dates_out_of_range", high=0,
              why=f"no birth date after the delivery, no age over {MAX_AGE_YEARS}"),
         Rule("rows_vs_previous_delivery", low=low, high=high,
-             why="a full snapshot stays about as large as the last published one"),
+             why="a full snapshot stays about as large as the last published one: it does "
+                 "not halve, nor grow by a quarter, overnight"),
+        Rule("duplicate_rows", high=int(dup["warn"] * accepted), warn=True,
+             why=f"rows equal to another in every field but the record id, at most "
+                 f"{dup['warn']:.1%} of the rows (the quality report lists them by record id)"),
+        Rule("duplicate_row_share", high=dup["block"],
+             why="a delivery this full of copies under new record ids is a broken or "
+                 "hostile export"),
     ]
     if has_bsn:
         rules.append(Rule("bsn_valid_share", low=cfg["min_bsn_valid_share"][source],
                           why="BSNs given pass the 11-proef"))
     return validate(f"raw_{source}", metrics, rules)
+
+
+# Columns of a raw table that say where a row came from, not what it holds.
+_NOT_CONTENT = ("record_id", "source_line")
+
+
+def duplicate_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
+    """Rows of `raw_<source>` equal to another row in every field but the record id (a
+    careless or hostile export repeating rows under new ids): how many beyond the first of
+    each group. The groups are stored in `duplicate_row_groups` (source, rows, record ids)
+    for the quality report."""
+    if not table_exists(con, f"raw_{source}"):
+        return 0
+    columns = [c for (c, *_) in con.sql(f"DESCRIBE raw_{source}").fetchall()
+               if c not in _NOT_CONTENT and not c.startswith("_")]
+    content = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    con.execute("""CREATE TABLE IF NOT EXISTS duplicate_row_groups (
+        source VARCHAR, rows BIGINT, record_ids VARCHAR[])""")
+    con.execute("DELETE FROM duplicate_row_groups WHERE source = ?", [source])
+    con.execute(f"""
+        INSERT INTO duplicate_row_groups
+        SELECT ?, count(*), list(record_id ORDER BY record_id) FROM raw_{source}
+        GROUP BY {content} HAVING count(*) > 1""", [source])
+    return int(con.execute("SELECT coalesce(sum(rows - 1), 0) FROM duplicate_row_groups "
+                           "WHERE source = ?", [source]).fetchall()[0][0])
 
 
 # Per accepted raw record: did the source give a name, a birth date, a postcode? (NULL: the
@@ -137,6 +176,12 @@ def std_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
     return validate("std_persons", metrics, rules)
 
 
+# Each record's identity: the representative of its group of identical records, else itself.
+_IDENTITY_SQL = """
+    SELECT p.unique_id, coalesce(d.representative, p.unique_id) AS identity
+    FROM person_records p LEFT JOIN identity_duplicates d USING (unique_id)"""
+
+
 def linkage_suite(con: duckdb.DuckDBPyConnection,
                   previous: dict[str, Any] | None = None) -> GateResult:
     """Every accepted record sits in exactly one person; no person holds two valid BSNs or is
@@ -146,21 +191,31 @@ def linkage_suite(con: duckdb.DuckDBPyConnection,
     previous = previous or {}
     chain = cfg["chaining"]
     metrics = _one_row(con, f"""
-        WITH per_person AS (
-            SELECT pr.person_id, count(DISTINCT s.bsn) AS bsns, count(*) AS n
+        WITH identity AS ({_IDENTITY_SQL if table_exists(con, "identity_duplicates") else
+                           "SELECT unique_id, unique_id AS identity FROM person_records"}),
+        per_person AS (
+            SELECT pr.person_id, count(DISTINCT s.bsn) AS bsns, count(*) AS n,
+                   count(DISTINCT i.identity) AS identities
             FROM person_records pr JOIN std_persons s USING (unique_id)
+            JOIN identity i USING (unique_id)
             GROUP BY pr.person_id),
         -- A chain of look-alikes (A like B, B like C, ... strangers at the ends) is a tree of
         -- links: 2/n of its record pairs. One person's records are mostly alike each other;
         -- on generated deliveries (10,000 to 1,000,000 records) no true person of ten records
         -- or more had under 0.36 of its pairs linked. Size alone says nothing: an offender
-        -- outside the BRP has many records and no BSN.
-        large AS (SELECT person_id, n FROM per_person WHERE n >= {int(chain["min_records"])}),
+        -- outside the BRP has many records and no BSN. Records identical in every compared
+        -- field count once (`identity_duplicates`): their copies are scored once and linked
+        -- through one of them, and 2,000 copies of one row are one record here, not a chain.
+        large AS (SELECT person_id, identities AS n FROM per_person
+                  WHERE identities >= {int(chain["min_records"])}),
         linked AS (
-            SELECT a.person_id, count(*) AS pairs
+            SELECT a.person_id, count(DISTINCT (least(il.identity, ir.identity),
+                                  greatest(il.identity, ir.identity))) AS pairs
             FROM match_pairs m JOIN person_records a ON a.unique_id = m.unique_id_l
             JOIN person_records b ON b.unique_id = m.unique_id_r AND b.person_id = a.person_id
-            WHERE m.decision IN ('link', 'attach')
+            JOIN identity il ON il.unique_id = m.unique_id_l
+            JOIN identity ir ON ir.unique_id = m.unique_id_r
+            WHERE m.decision IN ('link', 'attach') AND il.identity <> ir.identity
               AND a.person_id IN (SELECT person_id FROM large)
             GROUP BY a.person_id)
         SELECT

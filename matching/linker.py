@@ -35,8 +35,10 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.WARNING)
 
 
-def make_linker(records: pa.Table, model: Any, db_api: Any | None = None) -> Linker:
-    """A linker over `records` (canonical columns) with settings or a saved model path."""
+def make_linker(records: pa.Table, model: Any, db_api: Any | None = None,
+                extra_columns: tuple[str, ...] = ()) -> Linker:
+    """A linker over `records` (canonical columns) with settings or a saved model path;
+    `extra_columns` are further columns its blocking rules read (`matching.blocking`)."""
     quiet_splink()
     if db_api is None:
         con = duckdb.connect()
@@ -45,6 +47,6 @@ def make_linker(records: pa.Table, model: Any, db_api: Any | None = None) -> Lin
         con.execute("SET preserve_insertion_order = false")
         db_api = DuckDBAPI(con)
     api = db_api
-    sdf = api.register(records.select(MODEL_COLUMNS))
+    sdf = api.register(records.select([*MODEL_COLUMNS, *extra_columns]))
     settings = str(model) if isinstance(model, Path) else model
     return Linker(sdf, settings, log_level=logging.WARNING)

@@ -7,10 +7,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
+from matching.blocking import (
+    Cap,
+    capped_model,
+    copies_pairs,
+    identity_groups,
+    max_block_comparisons,
+    oversized_blocks,
+    rule_sql,
+)
 from matching.levels import levels_identifiable, with_levels
-from matching.linker import make_linker
+from matching.linker import MODEL_COLUMNS, make_linker
 from matching.thresholds import Thresholds
 
 
@@ -20,6 +30,9 @@ class MatchResult:
 
     pairs: pa.Table      # unique_id_l, unique_id_r, match_probability, match_weight, gamma_*, mw_*
     clusters: pa.Table   # unique_id, cluster_id
+    # records whose compared fields equal another's: unique_id, representative, identity_rows
+    duplicates: pa.Table | None = None
+    caps: tuple[Cap, ...] = ()   # rules refined where a key value's block is oversized
 
 
 def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
@@ -45,13 +58,95 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
 
 
 def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Thresholds,
-                        db_api: Any | None = None) -> MatchResult:
+                        db_api: Any | None = None,
+                        max_comparisons: int | None = None,
+                        collapse_copies: bool = True) -> MatchResult:
     """Score blocked pairs, keep those from the review threshold up, cluster at the link one.
 
-    `model` is the saved model as `model_for_size` prepares it for these records."""
-    linker = make_linker(records, model, db_api)
-    predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
-        predictions, threshold_match_probability=thresholds.link)
-    return MatchResult(pairs=with_levels(predictions.as_pyarrow_table(), model),
-                       clusters=clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]))
+    `model` is the saved model as `model_for_size` prepares it for these records. Records
+    alike in every compared field are scored once and oversized blocks compare neighbours
+    only (`matching.blocking`), so that pairs grow with the records, not with the square of a
+    block (`max_comparisons`: the cap on one key value's block, by default
+    `matching.blocking.max_block_comparisons()`; `collapse_copies=False` compares copies like
+    any other records: the full comparison, for tests and benchmarks)."""
+    con = duckdb.connect()
+    try:
+        cap = max_block_comparisons() if max_comparisons is None else max_comparisons
+        kept, groups, caps = _prediction_input(con, records, model, cap, collapse_copies)
+        linker = make_linker(kept, capped_model(model, caps), db_api,
+                             extra_columns=tuple(c.column for c in caps))
+        _register_term_frequencies(con, linker, model)
+        predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+        clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
+            predictions, threshold_match_probability=thresholds.link)
+        pairs, clustered = _with_copies(
+            con, predictions.as_pyarrow_table(),
+            clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]))
+    finally:
+        con.close()
+    return MatchResult(pairs=with_levels(pairs, model), clusters=clustered,
+                       duplicates=groups.select(["unique_id", "representative",
+                                                 "identity_rows"]),
+                       caps=tuple(caps))
+
+
+def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,
+                      model: dict[str, Any], cap: int,
+                      collapse_copies: bool) -> tuple[pa.Table, pa.Table, list[Cap]]:
+    """The records Splink scores (all but the third and further copies of each group, with a
+    position column per refined rule), the groups of copies (also left in `con` as
+    `_groups`, all records as `_records`), and the refined rules."""
+    con.register("_records", records.select(MODEL_COLUMNS))
+    groups = identity_groups(con, "_records", MODEL_COLUMNS if collapse_copies else [])
+    con.register("_groups", groups)
+    con.execute("CREATE TABLE recs AS SELECT * FROM _records WHERE unique_id NOT IN "
+                "(SELECT unique_id FROM _groups WHERE rank > 2)")
+    rules = [rule_sql(r) for r in model["blocking_rules_to_generate_predictions"]]
+    caps = oversized_blocks(con, "recs", rules, cap)
+    return con.sql("SELECT * FROM recs").to_arrow_table(), groups, caps
+
+
+def _tf_columns(model: dict[str, Any]) -> list[str]:
+    """The columns the model adjusts for term frequency."""
+    return sorted({level["tf_adjustment_column"] for comparison in model["comparisons"]
+                   for level in comparison["comparison_levels"]
+                   if level.get("tf_adjustment_column")})
+
+
+def _register_term_frequencies(con: duckdb.DuckDBPyConnection, linker: Any,
+                               model: dict[str, Any]) -> None:
+    """Term frequencies over all records (`_records` in `con`), copies included, as Splink
+    would compute them without the copies left out: the scores stay those of the full
+    comparison."""
+    for column in _tf_columns(model):
+        col = f'"{column}"'
+        table = con.sql(f"""
+            SELECT {col}, CAST(count(*) AS DOUBLE)
+                          / (SELECT count({col}) FROM _records) AS "tf_{column}"
+            FROM _records WHERE {col} IS NOT NULL GROUP BY {col}""").to_arrow_table()
+        linker.table_management.register_term_frequency_lookup(
+            linker._db_api.register(table), column)
+
+
+def _with_copies(con: duckdb.DuckDBPyConnection, pairs: pa.Table,
+                 clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Pairs and clusters with every copy left out of prediction put back: its stand-in's
+    pairs and its stand-in's cluster (`_groups` in `con`)."""
+    con.execute("CREATE TEMP TABLE _copies AS SELECT unique_id, stand_in FROM _groups "
+                "WHERE rank > 2")
+    if not con.sql("SELECT count(*) FROM _copies").fetchall()[0][0]:
+        return pairs, clusters
+    con.register("_pairs", pairs)
+    con.register("_clusters", clusters)
+    extra = copies_pairs(con, "_pairs", "_copies").cast(pairs.schema)
+    # A copy has the stand-in's pairs, so it joins the stand-in's person when that holds any
+    # other record; a stand-in alone ('Maria', nothing else known, below the link threshold
+    # with its copies) leaves each copy alone too.
+    copied = con.sql("""
+        WITH sizes AS (SELECT cluster_id, count(*) AS n FROM _clusters GROUP BY cluster_id)
+        SELECT c.unique_id, CASE WHEN s.n > 1 THEN k.cluster_id ELSE c.unique_id END
+                                AS cluster_id
+        FROM _copies c JOIN _clusters k ON k.unique_id = c.stand_in
+        JOIN sizes s USING (cluster_id)""").to_arrow_table()
+    return (pa.concat_tables([pairs, extra]),
+            pa.concat_tables([clusters, copied.cast(clusters.schema)]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
+import pytest
 
 from expectations.suites import config, linkage_suite
 
@@ -64,3 +65,31 @@ def test_a_small_person_is_not_judged_by_its_pairs() -> None:
     (attach and the constraints deal with small persons)."""
     result = linkage_suite(_linkage_tables({"P1": (3, [(0, 1), (1, 2)])}))
     assert _outcome(result, "loosely_linked_persons").observed == 0
+
+
+@pytest.mark.parametrize("copies", [30, 2000])
+def test_copies_of_one_row_linked_through_one_of_them_are_no_chain(copies: int) -> None:
+    """A suspect repeated under new record ids is compared once: each copy is linked to the
+    representative only (`identity_duplicates`), not to every other copy. Copies count as one
+    record, so the person is judged by its distinct records, and is published."""
+    n = copies + 1
+    con = _linkage_tables({"P1": (n, [(0, i) for i in range(1, n)])})
+    con.execute("CREATE TABLE identity_duplicates AS SELECT unique_id, "
+                "'police:P1-0' AS representative, ? AS identity_rows FROM person_records",
+                [n])
+    result = linkage_suite(con)
+    assert _outcome(result, "loosely_linked_persons").observed == 0
+    assert result.passed, result.summary()
+
+
+def test_copies_do_not_hide_a_chain_among_distinct_records() -> None:
+    """A chain of twelve distinct look-alikes, one of them repeated 40 times, still blocks."""
+    n = config()["linkage"]["chaining"]["min_records"] + 2
+    chain = [(i, i + 1) for i in range(n - 1)] + [(0, n + j) for j in range(40)]
+    con = _linkage_tables({"P1": (n + 40, chain)})
+    con.execute("CREATE TABLE identity_duplicates AS SELECT unique_id, 'police:P1-0' AS "
+                "representative, 41 AS identity_rows FROM person_records "
+                "WHERE unique_id = 'police:P1-0' OR CAST(split_part(unique_id, '-', 2) "
+                f"AS INTEGER) >= {n}")
+    result = linkage_suite(con)
+    assert _outcome(result, "loosely_linked_persons").observed == 1
