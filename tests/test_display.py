@@ -128,7 +128,8 @@ LABEL = {r.code: r.label for r in RULES}
 def _priority_in_sql(codes: tuple[str, ...]) -> str:
     severities = sorted({SEVERITY[c] for c in codes})
     sql = PRIORITY_SQL.format(severities="$s::VARCHAR[]", codes="$c::VARCHAR[]")
-    return duckdb.execute(f"SELECT {sql}", {"s": severities, "c": list(codes)}).fetchone()[0]
+    con = duckdb.connect()   # its own connection: the default one is shared by every test
+    return con.execute(f"SELECT {sql}", {"s": severities, "c": list(codes)}).fetchall()[0][0]
 
 
 @pytest.mark.parametrize("codes", [c for n in range(len(CODES) + 1)

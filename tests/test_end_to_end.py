@@ -198,10 +198,17 @@ def test_no_personal_data_in_dagster_storage_after_a_failed_run(
     if breakage == "broken_model":
         assert code == 2
         assert b"stage match_pairs failed: " in printed and b"error id" in printed
+    else:   # the reader now catches the value: it costs that value, not the run
+        assert code in (0, 1)
     runs = list((home / "dagster").rglob("*.db"))
-    assert runs, "the failed run left no Dagster storage to scan"
+    assert runs, "the run left no Dagster storage to scan"
     data_files = {".duckdb", ".wal"}
-    files = [p for p in home.rglob("*") if p.is_file() and p.suffix not in data_files]
+    # Stores meant to hold persons are not scanned: the triage pages of a publication (for the
+    # triage audience) and the arrest state (`arrests/`: each published arrest, owner-only,
+    # so that it can be laid again when its inbox file is gone).
+    data_dirs = {"triage", "arrests"}
+    files = [p for p in home.rglob("*") if p.is_file() and p.suffix not in data_files
+             and not data_dirs & set(p.relative_to(home).parts)]
     for path in files:
         data = path.read_bytes()
         hits = [n for n in needles if n in data or n.decode().encode("utf-16-le") in data]

@@ -68,8 +68,9 @@ def _add_copies(con: duckdb.DuckDBPyConnection, source: str, copies: int) -> Non
         INSERT INTO raw_{source}
         SELECT r.* REPLACE (r.record_id || '-C' || i AS record_id)
         FROM (SELECT * FROM raw_{source} ORDER BY record_id LIMIT 1) r, range({copies}) t(i)""")
-    con.execute("UPDATE ingest_counts SET read = read + ?, accepted = accepted + ? "
-                "WHERE source = ?", [copies, copies, source])
+    con.execute("UPDATE ingest_counts SET read = read + ?, accepted = accepted + ?, "
+                "rows_in_file = rows_in_file + ? WHERE source = ?",
+                [copies, copies, copies, source])
 
 
 @pytest.mark.parametrize(("source", "copies", "status"), [

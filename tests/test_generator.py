@@ -35,8 +35,9 @@ def test_delivery_reads_under_the_contract_and_truth_covers_it(tmp_path: Path) -
     care, _ = read_care(day)
     for result in (police, justice, municipal, care):
         assert result.file_error is None and result.rows_quarantined == 0, result.source
-    truth = duckdb.sql(f"SELECT source, count(*) FROM read_parquet('{tmp_path}/truth.parquet')"
-                       " GROUP BY source").fetchall()
+    truth = duckdb.connect().sql(
+        f"SELECT source, count(*) FROM read_parquet('{tmp_path}/truth.parquet')"
+        " GROUP BY source").fetchall()
     per_source = dict(truth)
     assert per_source["police"] >= police.rows_read        # plus the arrest records
     assert per_source["justice"] == justice.rows_read
