@@ -196,7 +196,7 @@ STD_SQL: dict[str, str] = {
             foto_initials(foto_given(voornamen)) AS initials,
             coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(geslachtsnaam))) AS tussenvoegsel,
             foto_surname(foto_fold(geslachtsnaam)) AS surname,
-            CASE WHEN substr(geboortedatum, 5, 4) NOT LIKE '%00%'
+            CASE WHEN substr(geboortedatum, 5, 2) <> '00' AND substr(geboortedatum, 7, 2) <> '00'
                  THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
             CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,
             nullif(CAST(substr(geboortedatum, 5, 2) AS INTEGER), 0) AS dob_month,

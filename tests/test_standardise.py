@@ -150,3 +150,26 @@ def test_transliteration_groups(con) -> None:
     assert len(keys) == 1
     assert one(con, "foto_name_key(?)", "youssef") == one(con, "foto_name_key(?)", "yusuf")
     assert one(con, "foto_name_key(?)", "peter") == "peter"
+
+
+@pytest.mark.parametrize(("raw", "dob", "parts"), [
+    ("19841005", "1984-10-05", (1984, 10, 5)),    # 1 to 9 October: '1005' holds '00'
+    ("19841001", "1984-10-01", (1984, 10, 1)),
+    ("20001001", "2000-10-01", (2000, 10, 1)),
+    ("19840110", "1984-01-10", (1984, 1, 10)),
+    ("19841200", None, (1984, 12, None)),          # day unknown
+    ("19840000", None, (1984, None, None)),        # month and day unknown
+])
+def test_municipal_birth_date_unknown_only_where_a_part_is_00(con, raw, dob, parts) -> None:
+    """A BRP date is partly unknown when its month or its day is 00, not wherever '00' occurs
+    in the month and day together (everyone born on 1 to 9 October lost a full birth date)."""
+    from matching.schema import RAW_TYPES
+
+    columns = {c: "NULL" for c in RAW_TYPES["raw_municipal"]}
+    columns |= {"record_id": "'1234567890'", "bsn": "'123456782'", "geslachtsnaam": "'Vries'",
+                "geboortedatum": f"'{raw}'", "geslacht": "'M'", "source_line": "2"}
+    select = ", ".join(f"CAST({v} AS {RAW_TYPES['raw_municipal'][c]}) AS {c}"
+                       for c, v in columns.items())
+    row = _std(con, "municipal", f"CREATE OR REPLACE TABLE raw_municipal AS SELECT {select}")[0]
+    assert (str(row["dob"]) if row["dob"] else None) == dob
+    assert (row["dob_year"], row["dob_month"], row["dob_day"]) == parts
