@@ -32,8 +32,8 @@ lint: $(BIN)/foto ## ruff
 	$(BIN)/ruff check .
 
 dev: $(BIN)/foto ## open the Dagster UI on the same home (http://127.0.0.1:3000)
-	mkdir -p $(HOME_DIR)/dagster && cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml
-	DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster FOTO_HOME=$(HOME_DIR) FOTO_INBOX=$(INBOX) \
+	umask 077 && mkdir -p $(HOME_DIR)/dagster && cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml
+	umask 077 && DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster FOTO_HOME=$(HOME_DIR) FOTO_INBOX=$(INBOX) \
 		$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 
 train: $(BIN)/foto ## train a new model version on the sample into var/models/

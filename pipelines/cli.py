@@ -36,6 +36,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from pipelines.home import secure_home
 from pipelines.resources import (
     DEFAULT_HOME,
     DEFAULT_INBOX,
@@ -285,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     text only when foto wrote it, else its type and an error id) and exit status 2."""
     args = parser().parse_args(argv)
     try:
+        if getattr(args, "home", None):
+            secure_home(Path(args.home))
         return args.func(args)
     except Exception as err:  # noqa: BLE001 - every error is told the same, scrubbed way
         home = getattr(args, "home", None)
