@@ -55,8 +55,9 @@ def _runs_a_job(args: object) -> bool:
     """Whether a command starts `foto`, Dagster (job, daemon, webserver) or this project's code.
 
     That is `foto` or a `dagster*` program, or Python running a module (`-m pipelines.cli`,
-    `-m dagster ...`) or a script of this repository. Python running a library's own helper
-    script is let through: Dagster tails compute logs that way while materialising test assets.
+    `-m dagster ...`), a command (`-c`) or a script of this repository. Python running a
+    library's own helper script is let through: Dagster tails compute logs that way while
+    materialising test assets.
     """
     argv = [os.fsdecode(a) for a in ([args] if isinstance(args, (str, bytes, os.PathLike))
                                      else args)]
@@ -68,8 +69,12 @@ def _runs_a_job(args: object) -> bool:
         return True
     if words[0] != sys.executable and not program.startswith("python"):
         return False
-    rest = [w for w in words[1:] if not w.startswith("-") or w == "-m"]
-    return bool(rest) and (rest[0] == "-m" or Path(rest[0]).resolve().is_relative_to(ROOT))
+    for word in words[1:]:
+        if word.startswith(("-m", "-c")):
+            return True
+        if not word.startswith("-"):
+            return Path(word).resolve().is_relative_to(ROOT)
+    return False
 
 
 class _UnitTestPopen(subprocess.Popen):
