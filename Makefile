@@ -12,7 +12,7 @@ SAMPLE_PERSONS := 4000
 .PHONY: help setup run test lint dev train eval bench robust sample clean
 
 help: ## list the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 $(BIN)/foto: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ run: $(BIN)/foto ## run the nightly job on the bundled sample into var/
 
 test: $(BIN)/foto ## run the test suite
 	$(BIN)/python -m pytest
+
+.PHONY: test-fast
+test-fast: $(BIN)/foto ## the fast suite: every test but the full runs (-m "not e2e"), in parallel
+	$(BIN)/python -m pytest -m "not e2e" -n auto
 
 lint: $(BIN)/foto ## ruff
 	$(BIN)/ruff check .

@@ -1,30 +1,104 @@
-"""Shared fixtures: the sample's location, a generator handle, and a runner of `foto`."""
+"""Shared fixtures: the sample's location, the generator, a runner of `foto`, and the e2e guard.
+
+The guard keeps `pytest -m "not e2e"` fast for good: a test that runs a full job (`foto(...)`, the
+session's `sample_run`, or a subprocess running Python, `foto` or `dagster`) fails unless it is
+marked `e2e`, so a new slow test cannot slip into the fast suite unnoticed.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+import sample_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 
+E2E_ONLY = ("{what} runs a full job: mark the test `@pytest.mark.e2e` (the fast suite, "
+            "`pytest -m \"not e2e\"`, must stay under a minute)")
+
+# Whether the test now being set up or run carries the e2e mark; set before its fixtures.
+_running_e2e = False
+
 
 def load_generator() -> ModuleType:
-    """The sample generator is a script (data/ is no package): load it by path."""
-    spec = importlib.util.spec_from_file_location("foto_generate", SAMPLE / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The sample generator package (`data/sample/sample_generator`, on pytest's `pythonpath`).
+
+    Kept as a function so the tests' call sites (`load_generator().generate(...)`) did not change
+    when the one-file script became a package.
+    """
+    return sample_generator
+
+
+def require_e2e(what: str) -> None:
+    """Fail the current test unless it is marked e2e; `what` names the full run it asked for."""
+    if not _running_e2e:
+        pytest.fail(E2E_ONLY.format(what=what), pytrace=False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Record the mark before any fixture of the test is set up (module or session ones too)."""
+    global _running_e2e
+    _running_e2e = item.get_closest_marker("e2e") is not None
+    if not _running_e2e and "sample_run" in getattr(item, "fixturenames", ()):
+        pytest.fail(E2E_ONLY.format(what="the `sample_run` fixture"), pytrace=False)
+
+
+def _runs_a_job(args: object) -> bool:
+    """Whether a command starts `foto`, Dagster (job, daemon, webserver) or this project's code.
+
+    That is `foto` or a `dagster*` program, or Python running a module (`-m pipelines.cli`,
+    `-m dagster ...`), a command (`-c`) or a script of this repository. Python running a
+    library's own helper script is let through: Dagster tails compute logs that way while
+    materialising test assets.
+    """
+    argv = [os.fsdecode(a) for a in ([args] if isinstance(args, (str, bytes, os.PathLike))
+                                     else args)]
+    words = argv[0].split() if len(argv) == 1 else argv
+    if not words:
+        return False
+    program = Path(words[0]).name
+    if program == "foto" or program.startswith("dagster"):
+        return True
+    if words[0] != sys.executable and not program.startswith("python"):
+        return False
+    for word in words[1:]:
+        if word.startswith(("-m", "-c")):
+            return True
+        if not word.startswith("-"):
+            return Path(word).resolve().is_relative_to(ROOT)
+    return False
+
+
+class _UnitTestPopen(subprocess.Popen):
+    """`subprocess.Popen` for a test not marked e2e: refuses to start a job's process."""
+
+    def __init__(self, args: Sequence[str] | str, *rest: object, **options: object) -> None:
+        if _runs_a_job(args):
+            require_e2e("a subprocess running foto, Dagster or this project's Python")
+        super().__init__(args, *rest, **options)
+
+
+@pytest.fixture(autouse=True)
+def _e2e_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Outside e2e tests, `subprocess.run/Popen` may not start foto, Dagster or project code."""
+    if request.node.get_closest_marker("e2e") is None:
+        monkeypatch.setattr(subprocess, "Popen", _UnitTestPopen)
+    yield
 
 
 def foto(*args: str) -> int:
     """Run the `foto` command in this process (a real Dagster run on a real instance)."""
     from pipelines.cli import main
 
+    require_e2e(f"foto({args[0] if args else ''} ...)")
     saved = os.environ.get("DAGSTER_HOME")
     try:
         return main(list(args))

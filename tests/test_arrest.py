@@ -95,6 +95,7 @@ def test_sensor_requests_one_run_per_new_arrest_file(tmp_path: Path) -> None:
         assert sorted(r.run_key for r in again) == ["AH-2026-000001", "AH-2026-000003"]
 
 
+@pytest.mark.e2e
 def test_arrest_of_a_known_person_lands_on_their_id_and_sheet(
         home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     person = _known_person(home / "warehouse.duckdb")
@@ -120,6 +121,7 @@ def test_arrest_of_a_known_person_lands_on_their_id_and_sheet(
     assert "already published" in capsys.readouterr().out
 
 
+@pytest.mark.e2e
 def test_arrest_of_an_unknown_person_gets_a_new_id_and_sheet(home: Path, tmp_path: Path) -> None:
     nobody = {"geslachtsnaam": "Zwaneveld-Oosterbroek", "voorvoegsel": "",
               "voornamen": "Quirijn", "geboortedatum": "19710309", "bsn": None,
@@ -139,6 +141,7 @@ def test_arrest_of_an_unknown_person_gets_a_new_id_and_sheet(home: Path, tmp_pat
     assert "Huiselijk geweld (12 mnd)" in sheet and "prioriteit midden" in sheet
 
 
+@pytest.mark.e2e
 def test_bad_arrest_file_is_quarantined_with_its_reason(home: Path, tmp_path: Path,
                                                        capsys: pytest.CaptureFixture[str]
                                                        ) -> None:
@@ -150,6 +153,7 @@ def test_bad_arrest_file_is_quarantined_with_its_reason(home: Path, tmp_path: Pa
     assert not done_path(home, "AH-2026-900003").exists()
 
 
+@pytest.mark.e2e
 def test_arrest_on_a_publication_of_an_earlier_version_waits_for_the_nightly_run(
         home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     person = _known_person(home / "warehouse.duckdb")
@@ -164,6 +168,7 @@ def test_arrest_on_a_publication_of_an_earlier_version_waits_for_the_nightly_run
     assert not (home / "arrests" / "quarantine" / "AH-2026-900009.json").exists()
 
 
+@pytest.mark.e2e
 def test_person_records_holds_the_columns_the_arrest_path_reads(sample_run: Path) -> None:
     con = duckdb.connect(str(sample_run / "warehouse.duckdb"), read_only=True)
     columns = [c for (c,) in con.sql("SELECT column_name FROM duckdb_columns() "
@@ -172,6 +177,7 @@ def test_person_records_holds_the_columns_the_arrest_path_reads(sample_run: Path
     assert sorted(columns) == sorted(PERSON_RECORDS_COLUMNS)
 
 
+@pytest.mark.e2e
 def test_arrest_survives_into_the_next_nightly_run(home: Path, tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE / "inbox", inbox)
@@ -194,6 +200,7 @@ def _foto_process(log: Path, *args: str) -> subprocess.Popen:
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
+@pytest.mark.e2e
 def test_arrest_during_the_nightly_run_with_an_analyst_reading(home: Path,
                                                                tmp_path: Path) -> None:
     """Real processes: the nightly job, an arrest that arrives while it builds, and an

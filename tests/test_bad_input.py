@@ -320,6 +320,7 @@ def _publication_is_whole(publication: Path, persons: int) -> None:
     assert len(list((publication / "triage").rglob("*.html"))) >= manifest["sheets"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_bad_input(case: Case, base: tuple[Path, Path], tmp_path: Path,
                    capsys: pytest.CaptureFixture[str]) -> None:
@@ -376,6 +377,7 @@ def _stored(db: Path, value: str) -> list[str]:
         con.close()
 
 
+@pytest.mark.e2e
 def test_operator_releases_a_genuine_shrink_with_accept(base: tuple[Path, Path], tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]
                                                          ) -> None:
@@ -404,6 +406,7 @@ def test_operator_releases_a_genuine_shrink_with_accept(base: tuple[Path, Path],
     assert "waived" in report.read_text(encoding="utf-8")
 
 
+@pytest.mark.e2e
 def test_hostile_names_are_escaped_in_every_published_page(base: tuple[Path, Path],
                                                           tmp_path: Path) -> None:
     """A name holding HTML is shown as text: no published page carries it as markup."""

@@ -63,6 +63,7 @@ def _kill_while_building(proc: subprocess.Popen, home: Path, delay: float) -> No
     proc.send_signal(signal.SIGKILL)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("kill", ["building +0 s", "building +2 s", *PUBLICATION_STEPS])
 def test_killed_run_leaves_previous_publication_whole_and_next_run_succeeds(
         kill: str, published: tuple[Path, Path], tmp_path: Path) -> None:

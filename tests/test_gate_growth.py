@@ -25,14 +25,28 @@ SAMPLE = Path(__file__).resolve().parents[1] / "data/sample/inbox/2026-11-27"
 DELIVERY = "2026-11-27"
 
 
-@pytest.fixture
-def raw() -> duckdb.DuckDBPyConnection:
-    """A build database holding the sample delivery's raw tables and ingest counts."""
-    con = duckdb.connect()
+@pytest.fixture(scope="module")
+def raw_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample delivery's raw tables and ingest counts, read once for the module (reading
+    the four extracts is most of a test's time)."""
+    path = tmp_path_factory.mktemp("raw") / "raw.duckdb"
+    con = duckdb.connect(str(path))
     prepare(con)
     for source in SOURCES:
         result, extra = _read(source, SAMPLE)
         store_ingest(con, result, extra)
+    con.close()
+    return path
+
+
+@pytest.fixture
+def raw(raw_file: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """A build database holding the sample delivery's raw tables and ingest counts: a copy
+    of the module's per test, since tests add rows to it."""
+    copy = tmp_path / "raw.duckdb"
+    shutil.copyfile(raw_file, copy)
+    con = duckdb.connect(str(copy))
+    prepare(con)
     return con
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import re
+import runpy
+import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from assets.sources.care import read_care
 from assets.sources.justice import read_justice
@@ -43,3 +47,55 @@ def test_delivery_reads_under_the_contract_and_truth_covers_it(tmp_path: Path) -
     assert per_source["justice"] == justice.rows_read
     assert per_source["municipal"] == municipal.rows_read
     assert per_source["care"] == care.rows_read            # melders included
+
+
+# Recorded from the one-file generator (data/sample/generate.py before it became the
+# sample_generator package): the split, and any later refactoring, must keep every byte.
+BYTES_300_PERSONS_SEED_5 = {
+    "inbox/2026-11-27/care_reports.jsonl":
+        "1cf5716ab49f42c038867f1c87af5a34640057c80e1205d1215c09914acd2b6a",
+    "inbox/2026-11-27/justice_cases.parquet":
+        "3683e93010e401a2f2b111ed412658d13b058950adb0113a65ac2a73170c3977",
+    "inbox/2026-11-27/municipal_brp.csv":
+        "745f07d17eaa8d4d321803c25958172e45f52d8b0cb472cad42054b47a42bdfe",
+    "inbox/2026-11-27/police_persons.csv":
+        "cbaff8a6bb1db3dcf9c1e54293148f9b090cdbacba91f0ad29f2a919c2293e80",
+    "inbox/arrests/AH-2026-917508.json":
+        "8137801ec23e6799127b8d5f1ee5fa3f2e29818961424ccf77debaae5296f52d",
+    "inbox/arrests/AH-2026-919228.json":
+        "a67b5c41725e8945652b974a6204711198c1c90ab8c22c53135001ab04b9fd9b",
+    "inbox/arrests/AH-2026-935894.json":
+        "cf60eb7cdbe7b0f0be2dff35ee208e96bb59aaf5547768b5bcba700dd5bd6dc8",
+    "inbox/arrests/AH-2026-946657.json":
+        "345d459e2cfe87d2ebc0c10a58b7fea5ddd28a79afd0d1ccf28a8fd0b9f07957",
+    "inbox/arrests/AH-2026-960765.json":
+        "6cbeacf9a96aa63bc92264b8e3153fb4f7a2d53279f77c3a1e2b14d07280b046",
+    "inbox/arrests/AH-2026-975239.json":
+        "918dc5ed670ace5490a21cde6555e79f979b8e55106dcdb46b480f80b041c1db",
+    "inbox/arrests/AH-2026-983577.json":
+        "f4c1312defcb650ec2a1fc61d323b6b3d302c3d8e65ddebadc3fdbf47e55314e",
+    "inbox/arrests/AH-2026-991065.json":
+        "29b6ed32dbca35e4345374e6f920c00ef2eb146e3ef1415fd80601a6334a610d",
+    "truth.parquet": "b81b8e121e5bddfad95ee420b3b41b3e9587d3295c4f9cee588b2ff9f39ba353",
+}
+
+
+def test_the_generator_writes_the_bytes_it_always_wrote(tmp_path: Path) -> None:
+    load_generator().generate(300, 5, tmp_path)
+    assert _digest(tmp_path) == BYTES_300_PERSONS_SEED_5
+
+
+def test_make_sample_regenerates_the_committed_sample(tmp_path: Path) -> None:
+    """`python data/sample/generate.py` with the Makefile's persons and seed: the same files."""
+    root = Path(__file__).resolve().parents[1]
+    make = dict(re.findall(r"^(SAMPLE_\w+) := (\S+)$", (root / "Makefile").read_text(), re.M))
+    argv = ["generate.py", "--persons", make["SAMPLE_PERSONS"], "--seed", make["SAMPLE_SEED"],
+            "--out", str(tmp_path)]
+    with pytest.MonkeyPatch.context() as patch, pytest.raises(SystemExit) as done:
+        patch.setattr(sys, "argv", argv)
+        runpy.run_path(str(root / "data" / "sample" / "generate.py"), run_name="__main__")
+    assert done.value.code == 0
+    committed = root / "data" / "sample"
+    assert _digest(tmp_path) == {
+        name: digest for name, digest in _digest(committed).items()
+        if name.startswith("inbox/") or name == "truth.parquet"}

@@ -72,6 +72,7 @@ def _manifest(home: Path) -> dict:
     return json.loads((home / "published" / "manifest.json").read_text())
 
 
+@pytest.mark.e2e
 def test_run_is_a_partition_of_its_delivery(inbox: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert foto("run", "--inbox", str(inbox), "--home", str(home), "--date", FIRST) == 0
@@ -87,6 +88,7 @@ def _instance(home: Path) -> DagsterInstance:
     return instance_for(home)
 
 
+@pytest.mark.e2e
 def test_date_after_the_published_one_backfills_in_order(inbox: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     assert foto("run", "--inbox", str(inbox), "--home", str(home), "--date", FIRST) == 0
@@ -99,6 +101,7 @@ def test_date_after_the_published_one_backfills_in_order(inbox: Path, tmp_path: 
     assert _manifest(home)["delivery"] == THIRD
 
 
+@pytest.mark.e2e
 def test_missing_source_uses_its_last_delivery_and_says_so(
         inbox: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     copy = tmp_path / "inbox"
@@ -115,6 +118,7 @@ def test_missing_source_uses_its_last_delivery_and_says_so(
     assert f"van {dutch_date(SECOND)} (nieuwere ontbrak)" in index
 
 
+@pytest.mark.e2e
 def test_missing_source_without_an_earlier_delivery_blocks(inbox: Path, tmp_path: Path) -> None:
     copy = tmp_path / "inbox"
     shutil.copytree(inbox / FIRST, copy / FIRST)
@@ -141,6 +145,7 @@ def test_only_real_dates_with_contract_files_are_deliveries(inbox: Path) -> None
     assert "arrests" not in {name for name, _ in scan.ignored}
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("date", [*NOT_DELIVERIES, "2027-06-30", "2026-1-05", "20261127",
                                   "2026-11-27/../2026-11-25", "../2026-11-27"])
 def test_run_refuses_a_date_that_is_not_a_delivery(
@@ -194,6 +199,7 @@ def test_run_without_date_passes_over_what_is_not_a_delivery(
     assert f"Published to {home.resolve() / 'published'} (run " in out
 
 
+@pytest.mark.e2e
 def test_help_is_self_contained_and_names_every_command(
         capsys: pytest.CaptureFixture[str]) -> None:
     """`foto --help` pointed to ../shared/contracts/SOURCES.md, a file outside the repository."""

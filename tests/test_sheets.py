@@ -138,6 +138,7 @@ def test_unchanged_sheets_are_reused_changed_ones_rendered(tmp_path: Path) -> No
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+@pytest.mark.e2e  # a real browser on the published pages
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                     reason="chromium is not installed (.ci/run installs it; in CI this fails)")
 def test_sheet_and_index_in_headless_chromium(tmp_path: Path) -> None:
@@ -282,6 +283,7 @@ def _chromium(tmp_path: Path, *args: str) -> str:
         capture_output=True, text=True, timeout=120, check=True).stdout
 
 
+@pytest.mark.e2e  # a real browser on the published pages
 @pytest.mark.skipif((CHROMIUM is None or PDFTOTEXT is None) and not os.environ.get("CI"),
                     reason="chromium or pdftotext is not installed (.ci/run installs both)")
 def test_a_printed_sheet_repeats_person_date_and_table_header_on_every_page(
@@ -327,6 +329,7 @@ SEARCH_PERSONS = [
 ]
 
 
+@pytest.mark.e2e  # a real browser on the published pages
 @pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
                     reason="chromium is not installed (.ci/run installs it; in CI this fails)")
 @pytest.mark.parametrize(("query", "found"), [
