@@ -28,8 +28,9 @@ run: $(BIN)/foto ## run the nightly job on the bundled sample into var/
 test: $(BIN)/foto ## run the test suite
 	$(BIN)/python -m pytest
 
-lint: $(BIN)/foto ## ruff
+lint: $(BIN)/foto ## ruff, then the layer contracts (import-linter, pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 dev: $(BIN)/foto ## open the Dagster UI on the same home (http://127.0.0.1:3000)
 	umask 077 && mkdir -p $(HOME_DIR)/dagster && cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml

@@ -23,7 +23,7 @@ def load_generator() -> ModuleType:
 
 def foto(*args: str) -> int:
     """Run the `foto` command in this process (a real Dagster run on a real instance)."""
-    from pipelines.cli import main
+    from foto.cli import main
 
     saved = os.environ.get("DAGSTER_HOME")
     try:
