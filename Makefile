@@ -32,8 +32,9 @@ test: $(BIN)/foto ## run the test suite
 test-fast: $(BIN)/foto ## the fast suite: every test but the full runs (-m "not e2e"), in parallel
 	$(BIN)/python -m pytest -m "not e2e" -n auto
 
-lint: $(BIN)/foto ## ruff
+lint: $(BIN)/foto ## ruff, then the layer contracts (import-linter, pyproject.toml)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 dev: $(BIN)/foto ## open the Dagster UI on the same home (http://127.0.0.1:3000)
 	umask 077 && mkdir -p $(HOME_DIR)/dagster && cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml

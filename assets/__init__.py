@@ -1,1 +1,2 @@
-"""Dagster assets of the foto pipeline: thin adapters over plain modules, one asset per stage."""
+"""The Dagster layer: assets, checks, resources, partitions and the scrubbing of failures —
+thin adapters over the stage packages, one asset per stage."""

@@ -1,7 +1,7 @@
 """The on-arrest asset: one arrested person's sheet, published within seconds.
 
 Each run handles one arrest file (run config `file`), launched by the arrest sensor or by
-`foto arrest FILE`. The work is `pipelines.arrest_flow.process_arrest`; this asset reports
+`foto arrest FILE`. The work is `publish.arrest_flow.process_arrest`; this asset reports
 what it did (ids, counts, timings) and the sheet's check, never a name or a date of birth.
 """
 
@@ -18,11 +18,11 @@ from dagster import (
     asset,
 )
 
+from assets.resources import FotoPaths
+from assets.scrub import scrubbed
 from matching.models import current_model
 from matching.thresholds import load_thresholds
-from pipelines.arrest_flow import process_arrest
-from pipelines.resources import FotoPaths
-from pipelines.scrub import scrubbed
+from publish.arrest_flow import process_arrest
 
 CHECK = "arrest_sheet_sound"
 

@@ -17,14 +17,14 @@ from dagster import (
 )
 
 from assets.context import build_db, build_id, delivery_date
+from assets.resources import FotoPaths
+from assets.scrub import scrubbed
 from expectations import suites
 from expectations.baseline import previous_accepted, previous_manifest
 from expectations.gate import GateResult
 from expectations.report import report_path, write_report
-from matching.schema import SOURCES
-from pipelines.resources import FotoPaths
-from pipelines.scrub import scrubbed
-from warehouse.store import connect
+from sources.schema import SOURCES
+from standardise.rules import connect_prepared
 
 
 def record(con, result: GateResult) -> None:
@@ -41,7 +41,7 @@ def record(con, result: GateResult) -> None:
 
 def _run(context: AssetCheckExecutionContext, paths: FotoPaths, suite) -> AssetCheckResult:
     db = build_db(context, paths)
-    with connect(db) as con:
+    with connect_prepared(db) as con:
         result = suite(con).waive(paths.accepted())
         record(con, result)
         report = write_report(con, report_path(paths.home_dir, build_id(context)),

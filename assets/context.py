@@ -10,7 +10,7 @@ from pathlib import Path
 
 from dagster import AssetCheckExecutionContext, AssetExecutionContext
 
-from pipelines.resources import FotoPaths, require_delivery
+from assets.resources import FotoPaths, require_delivery
 
 
 def build_id(context: AssetExecutionContext | AssetCheckExecutionContext) -> str:

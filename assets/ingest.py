@@ -12,19 +12,20 @@ import pyarrow as pa
 from dagster import AssetExecutionContext, AssetsDefinition, MaterializeResult, asset
 
 from assets.context import build_db, delivery_dir
-from assets.sources import arrests, care, justice, municipal, police
-from assets.sources.common import (
+from assets.partitions import DELIVERIES
+from assets.resources import FotoPaths, scan_inbox
+from assets.scrub import scrubbed
+from sources import care, justice, municipal, police
+from sources.common import (
     QUARANTINE_COLUMNS,
     ParseResult,
     check_birth_plausible,
     message,
 )
-from matching.schema import RAW_TYPES, SOURCES
-from matching.standardise import std_persons_sql, std_sql
-from pipelines.partitions import DELIVERIES
-from pipelines.resources import FotoPaths, scan_inbox
-from pipelines.scrub import scrubbed
-from warehouse.store import connect, count, write_table
+from sources.schema import RAW_TYPES, SOURCES
+from standardise.arrest_feed import with_arrests
+from standardise.rules import connect_prepared, std_persons_sql, std_sql
+from stores.database import count, write_table
 
 MAX_LOGGED_ROWS = 20
 
@@ -69,7 +70,7 @@ def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFr
 def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
     """The police extract plus the on-arrest feed. Each arrest file is one record of its own
     file, so the file's own count grows by the arrest files read."""
-    result = arrests.with_arrests(extract, delivery.parent / "arrests", delivery.name)
+    result = with_arrests(extract, delivery.parent / "arrests", delivery.name)
     if extract.rows_in_file is None:
         return result
     arrest_files = result.rows_read - extract.rows_read
@@ -82,7 +83,7 @@ def _columns(source: str) -> list[str]:
     return READERS[source][1]
 
 
-# Arrow types for the DuckDB types that `matching.schema.RAW_TYPES` declares for the raw tables.
+# Arrow types for the DuckDB types that `sources.schema.RAW_TYPES` declares for the raw tables.
 _ARROW_TYPES = {"DATE": pa.date32(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64()}
 
 
@@ -109,9 +110,10 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
     if accepted.empty:
         accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in _columns(source)})
     write_table(con, f"raw_{source}",
-                typed_table(accepted.rename(columns={"_line": "source_line"}), source))
+                typed_table(accepted.rename(columns={"_line": "source_line"}), source),
+                RAW_TYPES.get(f"raw_{source}"))
     for name, frame in extra.items():
-        write_table(con, name, frame)
+        write_table(con, name, frame, RAW_TYPES.get(name))
     con.execute("""CREATE TABLE IF NOT EXISTS quarantine (source VARCHAR, file VARCHAR,
         line BIGINT, record_id VARCHAR, field VARCHAR, reason VARCHAR, raw VARCHAR,
         kept BOOLEAN)""")
@@ -147,7 +149,7 @@ def raw_asset(source: str) -> AssetsDefinition:
         delivery = delivery_dir(context, paths)
         used = source_folder(source, delivery).name
         result, extra = _read(source, delivery)
-        with connect(build_db(context, paths)) as con:
+        with connect_prepared(build_db(context, paths)) as con:
             store_ingest(con, result, extra, used)
         if used != delivery.name:
             context.log.warning(f"{FILES[source]} is missing from delivery {delivery.name}: "
@@ -178,7 +180,7 @@ def std_asset(source: str) -> AssetsDefinition:
            partitions_def=DELIVERIES)
     @scrubbed
     def _std(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-        with connect(build_db(context, paths)) as con:
+        with connect_prepared(build_db(context, paths)) as con:
             con.execute(f"CREATE OR REPLACE TABLE std_{source} AS {std_sql(source)}")
             rows = count(con, f"std_{source}")
             valid_bsn = con.sql(
@@ -193,7 +195,7 @@ def std_asset(source: str) -> AssetsDefinition:
 @scrubbed
 def std_persons(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """All canonical person records, one row per accepted record of every source."""
-    with connect(build_db(context, paths)) as con:
+    with connect_prepared(build_db(context, paths)) as con:
         con.execute(f"CREATE OR REPLACE TABLE std_persons AS {std_persons_sql(SOURCES)}")
         per_source = dict(con.sql(
             "SELECT source, count(*) FROM std_persons GROUP BY source").fetchall())

@@ -5,18 +5,19 @@ clusters them into persons (one row per accepted record, with its person id and 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id, delivery_date
-from matching.attach import attach_lone_records
-from matching.constraints import enforce_constraints
+from assets.partitions import DELIVERIES
+from assets.resources import FotoPaths
+from assets.scrub import scrubbed
 from matching.explain import build_explanations
-from matching.ids import assign_person_ids, load_previous
 from matching.models import current_model
-from matching.persons import build_person_records, store_pairs
 from matching.predict import model_for_size, predict_and_cluster
 from matching.thresholds import load_thresholds
-from pipelines.partitions import DELIVERIES
-from pipelines.resources import FotoPaths
-from pipelines.scrub import scrubbed
-from warehouse.store import connect, write_table
+from persons.attach import attach_lone_records
+from persons.constraints import enforce_constraints
+from persons.ids import assign_person_ids, load_previous
+from persons.records import build_person_records, store_pairs
+from standardise.rules import connect_prepared
+from stores.database import write_table
 
 
 @asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"},
@@ -30,11 +31,11 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     model = current_model(paths.models_dir)
     thresholds = load_thresholds()
     db = build_db(context, paths)
-    with connect(db) as con:
+    with connect_prepared(db) as con:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
     settings = model_for_size(model.path, records.num_rows)
     result = predict_and_cluster(records, settings, thresholds)
-    with connect(db) as con:
+    with connect_prepared(db) as con:
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
         write_table(con, "identity_duplicates", result.duplicates)
@@ -76,7 +77,7 @@ def person_records(context: AssetExecutionContext, paths: FotoPaths) -> Material
     """One row per accepted source record: the person it belongs to and the evidence.
     Person ids are inherited from the previous publication by record overlap; merges and
     splits go to `id_history`."""
-    with connect(build_db(context, paths)) as con:
+    with connect_prepared(build_db(context, paths)) as con:
         version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
         had_previous = load_previous(con, paths.home_dir / "warehouse.duckdb")
         assign_person_ids(con, build_id(context), delivery_date(context, paths))

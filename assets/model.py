@@ -3,12 +3,12 @@
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, delivery_date
+from assets.partitions import DELIVERIES
+from assets.resources import FotoPaths
+from assets.scrub import scrubbed
 from matching.models import current_model, make_current, next_model_path
 from matching.train import TrainingImpossible, train_model
-from pipelines.partitions import DELIVERIES
-from pipelines.resources import FotoPaths
-from pipelines.scrub import scrubbed
-from warehouse.store import connect
+from standardise.rules import connect_prepared
 
 
 @asset(group_name="model", deps=["std_persons"], kinds={"splink"},
@@ -17,7 +17,7 @@ from warehouse.store import connect
 def person_model(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """A trained Splink model, saved as `<home>/models/person_v<N>.json` and made current.
     The expectations an operator waived for this delivery (`--accept`) are in its metadata."""
-    with connect(build_db(context, paths)) as con:
+    with connect_prepared(build_db(context, paths)) as con:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
         counts = dict(con.sql("SELECT source, accepted FROM ingest_counts").fetchall())
     out = next_model_path(paths.models_dir)

@@ -4,14 +4,14 @@ and `person`, one row per person with its priority: the photo's centre."""
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, delivery_date
-from pipelines.partitions import DELIVERIES
-from pipelines.resources import FotoPaths
-from pipelines.scrub import scrubbed
-from warehouse.events import build_events
-from warehouse.flags import build_flags
-from warehouse.profile import build_person
-from warehouse.relations import build_relations
-from warehouse.store import connect
+from assets.partitions import DELIVERIES
+from assets.resources import FotoPaths
+from assets.scrub import scrubbed
+from profiles.events import build_events
+from profiles.flags import build_flags
+from profiles.person import build_person
+from profiles.relations import build_relations
+from standardise.rules import connect_prepared
 
 
 @asset(group_name="profile", deps=["person_records"], kinds={"duckdb"},
@@ -19,7 +19,7 @@ from warehouse.store import connect
 @scrubbed
 def events(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per event on a person's timeline, every source."""
-    with connect(build_db(context, paths)) as con:
+    with connect_prepared(build_db(context, paths)) as con:
         rows = build_events(con)
     return MaterializeResult(metadata={"events": rows})
 
@@ -29,7 +29,7 @@ def events(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResul
 @scrubbed
 def relations(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per person, related person and kind of relation, with evidence."""
-    with connect(build_db(context, paths)) as con:
+    with connect_prepared(build_db(context, paths)) as con:
         rows = build_relations(con)
         kinds = dict(con.sql("SELECT kind, count(*) FROM relations GROUP BY kind").fetchall())
     return MaterializeResult(metadata={"relations": rows,
@@ -41,7 +41,7 @@ def relations(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeRe
 @scrubbed
 def flags(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per flag per person: rule, period, evidence record ids."""
-    with connect(build_db(context, paths)) as con:
+    with connect_prepared(build_db(context, paths)) as con:
         rows = build_flags(con, delivery_date(context, paths))
         per_flag = dict(con.sql("SELECT flag, count(*) FROM flags GROUP BY flag").fetchall())
     return MaterializeResult(metadata={"flags": rows, **per_flag})
@@ -52,7 +52,7 @@ def flags(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult
 @scrubbed
 def person(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """One row per person: preferred identity, sources, counts, concern and priority."""
-    with connect(build_db(context, paths)) as con:
+    with connect_prepared(build_db(context, paths)) as con:
         persons = build_person(con)
         by_priority = dict(con.sql("SELECT priority, count(*) FROM person "
                                    "WHERE person_of_concern GROUP BY priority").fetchall())

@@ -7,15 +7,15 @@ from pathlib import Path
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id, delivery_date
+from assets.partitions import DELIVERIES
+from assets.resources import FotoPaths
+from assets.scrub import scrubbed
 from expectations.report import report_path
 from matching.models import current_model
 from matching.thresholds import load_thresholds
-from pipelines.arrest_flow import overlay_arrests
-from pipelines.partitions import DELIVERIES
-from pipelines.resources import FotoPaths
-from pipelines.scrub import scrubbed
-from warehouse.publish import publish
-from warehouse.store import connect
+from publish.arrest_flow import overlay_arrests
+from publish.publication import publish
+from stores.database import connect
 
 
 @asset(group_name="publish", deps=["person", "person_records"],

@@ -50,7 +50,7 @@ def prepare(records: int, arrests: int, work: Path) -> tuple[Path, Path, list[Pa
 
 def job_alone(inbox: Path, home: Path, files: list[Path]) -> dict:
     """Each arrest through the `on_arrest` job in this (warm) process: seconds per arrest."""
-    from pipelines.cli import main
+    from foto.cli import main
 
     times = []
     for file in files:
@@ -67,7 +67,7 @@ def breakdown(home: Path, inbox: Path, files: list[Path]) -> dict[str, float]:
     """Median seconds per step of `process_arrest` (no Dagster), over fresh copies."""
     from matching.models import current_model
     from matching.thresholds import load_thresholds
-    from pipelines.arrest_flow import process_arrest
+    from publish.arrest_flow import process_arrest
 
     model, thresholds = current_model(home / "models"), load_thresholds()
     steps: dict[str, list[float]] = {}

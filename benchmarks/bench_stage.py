@@ -19,9 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 def standardise(work: Path) -> dict:
     from assets.ingest import _read, store_ingest
-    from matching.schema import SOURCES
-    from matching.standardise import std_persons_sql
-    from warehouse.store import connect
+    from sources.schema import SOURCES
+    from standardise.rules import connect_prepared as connect
+    from standardise.rules import std_persons_sql
 
     delivery = next((work / "data/inbox").glob("20*"))
     with connect(work / "bench.duckdb") as con:
@@ -34,7 +34,7 @@ def standardise(work: Path) -> dict:
 
 
 def _records(work: Path):
-    from warehouse.store import connect
+    from standardise.rules import connect_prepared as connect
 
     with connect(work / "bench.duckdb", read_only=True) as con:
         return con.sql("SELECT * FROM std_persons").to_arrow_table()
@@ -66,7 +66,8 @@ def _linker(work: Path, which: str, records, model: dict | None = None):
 
 def predict(work: Path, which: str) -> dict:
     from matching.thresholds import load_thresholds
-    from warehouse.store import connect, write_table
+    from standardise.rules import connect_prepared as connect
+    from stores.database import write_table
 
     records = _records(work)
     model = _foto_model(records) if which == "foto" else None
@@ -92,10 +93,10 @@ def candidates(work: Path, which: str) -> dict:
 
 
 def cluster(work: Path, which: str) -> dict:
-    from matching.attach import attach_lone_records
-    from matching.constraints import enforce_constraints
     from matching.thresholds import load_thresholds
-    from warehouse.store import connect
+    from persons.attach import attach_lone_records
+    from persons.constraints import enforce_constraints
+    from standardise.rules import connect_prepared as connect
 
     link = load_thresholds().link
     with connect(work / "bench.duckdb") as con:

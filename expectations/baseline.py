@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from warehouse.publish import current_publication
+from stores.publications import current_publication
 
 
 def previous_manifest(home: Path, inbox: Path) -> dict[str, Any] | None:

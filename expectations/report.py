@@ -18,8 +18,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from warehouse.sheets import rows_of
-from warehouse.store import table_exists
+from stores.database import rows_of, table_exists
 
 KEEP_REPORTS = 60  # about two months of nightly runs
 

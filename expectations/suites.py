@@ -12,10 +12,10 @@ from typing import Any
 
 import duckdb
 
-from assets.sources.common import MAX_AGE_YEARS
 from expectations.gate import GateResult, Rule, validate
-from matching.standardise import install_macros
-from warehouse.store import table_exists
+from sources.common import MAX_AGE_YEARS
+from standardise.rules import install_macros
+from stores.database import table_exists
 
 # Sources whose extract carries a BSN column.
 BSN_SOURCES = ("police", "justice", "municipal")

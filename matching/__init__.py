@@ -1,1 +1,2 @@
-"""Matching: Dutch standardisation, the Splink model, clustering into persons."""
+"""Matching: the Splink model (comparisons, blocking, training, pinned versions), prediction
+and clustering of pairs, thresholds and the explanation of a link."""

@@ -15,8 +15,8 @@ import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
-from matching.schema import CANONICAL_COLUMNS
-from matching.standardise import DERIVED_COLUMNS
+from sources.schema import CANONICAL_COLUMNS
+from standardise.rules import DERIVED_COLUMNS
 
 # Columns the model compares; the rest of the canonical record stays out of Splink.
 MODEL_COLUMNS = [

@@ -1,6 +1,6 @@
 """The Splink model's shape: comparisons with Dutch-aware partial credit, and blocking rules.
 
-Comparisons read only canonical columns (`matching.schema`). Levels are ordered from the
+Comparisons read only canonical columns (`sources.schema`). Levels are ordered from the
 strongest agreement down; a null level makes a missing value neutral evidence, so that a record
 without a BSN or a birth date is neither helped nor hurt by the gap.
 """

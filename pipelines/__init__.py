@@ -1,1 +1,1 @@
-"""Dagster wiring of the foto pipeline and the `foto` command line."""
+"""Dagster wiring of the foto pipeline: definitions, jobs, schedules, sensors and the instance."""

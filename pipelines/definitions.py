@@ -11,8 +11,8 @@ from assets.match import match_pairs, person_records
 from assets.model import person_model
 from assets.profile import events, flags, person, relations
 from assets.publish import publication
+from assets.resources import FotoPaths
 from pipelines.jobs import nightly, on_arrest, train_model
-from pipelines.resources import FotoPaths
 from pipelines.schedules import nightly_schedule
 from pipelines.sensors import arrest_sensor
 

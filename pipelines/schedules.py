@@ -12,10 +12,10 @@ from pathlib import Path
 
 from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 
+from assets.partitions import register_delivery
+from assets.resources import FotoPaths, scan_inbox
+from assets.scrub import scrubbed
 from pipelines.jobs import nightly
-from pipelines.partitions import register_delivery
-from pipelines.resources import FotoPaths, scan_inbox
-from pipelines.scrub import scrubbed
 
 CRON = "0 2 * * *"
 TIMEZONE = "Europe/Amsterdam"

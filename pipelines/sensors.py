@@ -15,9 +15,9 @@ from pathlib import Path
 
 from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
 
+from assets.resources import FotoPaths
 from pipelines.jobs import on_arrest
-from pipelines.resources import FotoPaths
-from warehouse.arrests import is_published, is_quarantined, quarantine_name
+from publish.arrests import is_published, is_quarantined, quarantine_name
 
 INTERVAL_SECONDS = 2  # how often the daemon looks; the arrest run itself takes about a second
 

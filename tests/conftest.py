@@ -54,7 +54,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _runs_a_job(args: object) -> bool:
     """Whether a command starts `foto`, Dagster (job, daemon, webserver) or this project's code.
 
-    That is `foto` or a `dagster*` program, or Python running a module (`-m pipelines.cli`,
+    That is `foto` or a `dagster*` program, or Python running a module (`-m foto.cli`,
     `-m dagster ...`), a command (`-c`) or a script of this repository. Python running a
     library's own helper script is let through: Dagster tails compute logs that way while
     materialising test assets.
@@ -96,7 +96,7 @@ def _e2e_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
 
 def foto(*args: str) -> int:
     """Run the `foto` command in this process (a real Dagster run on a real instance)."""
-    from pipelines.cli import main
+    from foto.cli import main
 
     require_e2e(f"foto({args[0] if args else ''} ...)")
     saved = os.environ.get("DAGSTER_HOME")

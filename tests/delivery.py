@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from assets.sources import justice, municipal, police
+from sources import justice, municipal, police
 
 POLICE_ROWS = [
     ["PL-2026000001-01", "03-02-2026", "verdachte", "mishandeling", "J", "de Vries", "",

@@ -15,12 +15,12 @@ import duckdb
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
-from matching.persons import PERSON_RECORDS_COLUMNS
-from pipelines.resources import FotoPaths
+from assets.resources import FotoPaths
+from persons.records import PERSON_RECORDS_COLUMNS
 from pipelines.sensors import arrest_sensor
+from publish.arrests import done_path, record_done
+from stores.publications import current_publication
 from tests.conftest import ROOT, SAMPLE, foto
-from warehouse.arrests import done_path, record_done
-from warehouse.publish import current_publication
 
 
 def _known_person(warehouse: Path) -> dict:
@@ -196,7 +196,7 @@ def _foto_process(log: Path, *args: str) -> subprocess.Popen:
     would hold a pipe open after the process ended."""
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     with open(log, "w", encoding="utf-8") as out:
-        return subprocess.Popen([sys.executable, "-m", "pipelines.cli", *args], cwd=ROOT,
+        return subprocess.Popen([sys.executable, "-m", "foto.cli", *args], cwd=ROOT,
                                 env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
@@ -271,7 +271,7 @@ def _arrest_of_record(arrest_id: str, r: dict) -> dict:
 def _process(file: Path, home: Path):
     from matching.models import current_model
     from matching.thresholds import load_thresholds
-    from pipelines.arrest_flow import process_arrest
+    from publish.arrest_flow import process_arrest
 
     return process_arrest(file, home, current_model(home / "models"), load_thresholds())
 
@@ -357,9 +357,9 @@ def test_the_nightly_reader_quarantines_record_id_conflicts(tmp_path: Path) -> N
     persons are conflicts, quarantined with their reason; counts add up."""
     import pandas as pd
 
-    from assets.sources.arrests import with_arrests
-    from assets.sources.common import ParseResult, QuarantineLog
-    from assets.sources.police import COLUMNS
+    from sources.common import ParseResult, QuarantineLog
+    from sources.police import COLUMNS
+    from standardise.arrest_feed import with_arrests
 
     extract = pd.DataFrame([{
         "record_id": "PL-1-01", "registratie_datum": pd.Timestamp("2026-10-01").date(),

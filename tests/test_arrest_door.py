@@ -16,20 +16,20 @@ import pandas as pd
 import pytest
 from dagster import DagsterInstance, build_sensor_context
 
-from assets.sources.arrests import (
+from assets.resources import FotoPaths
+from pipelines.sensors import arrest_sensor
+from publish.arrest_flow import process_arrest
+from publish.arrests import publish_lock, quarantine, record_done
+from sources.arrests import (
     MAX_BYTES,
     ArrestError,
     read_arrest,
     register_police_rows,
-    with_arrests,
 )
-from assets.sources.common import ParseResult, QuarantineLog, check_birth_plausible
-from assets.sources.police import COLUMNS
-from matching.standardise import prepare, std_sql
-from pipelines.arrest_flow import process_arrest
-from pipelines.resources import FotoPaths
-from pipelines.sensors import arrest_sensor
-from warehouse.arrests import publish_lock, quarantine, record_done
+from sources.common import ParseResult, QuarantineLog, check_birth_plausible
+from sources.police import COLUMNS
+from standardise.arrest_feed import with_arrests
+from standardise.rules import prepare, std_sql
 
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=UTC)
 ARREST = {"arrest_id": "AH-2026-000001", "aangehouden_op": "2026-11-28T14:03:00+01:00",

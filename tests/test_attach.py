@@ -6,8 +6,8 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from matching.attach import attach_lone_records
-from matching.standardise import prepare
+from persons.attach import attach_lone_records
+from standardise.rules import prepare
 
 LINK = 0.7
 

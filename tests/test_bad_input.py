@@ -495,7 +495,7 @@ ARREST_CASES = [
                          ids=[c[0] for c in ARREST_CASES])
 def test_bad_arrest_file_is_refused_naming_file_and_field(name: str, data: bytes, message: str,
                                                           tmp_path: Path) -> None:
-    from assets.sources.arrests import read_arrest
+    from sources.arrests import read_arrest
 
     path = tmp_path / f"{name}.json"
     path.write_bytes(data)
@@ -508,7 +508,7 @@ def test_bad_arrest_file_is_refused_naming_file_and_field(name: str, data: bytes
 
 
 def test_good_arrest_file_is_read(tmp_path: Path) -> None:
-    from assets.sources.arrests import read_arrest
+    from sources.arrests import read_arrest
 
     path = tmp_path / "AH-2026-000001.json"
     path.write_text(json.dumps(ARREST), encoding="utf-8")

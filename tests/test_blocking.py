@@ -18,10 +18,9 @@ from assets.ingest import _read, store_ingest
 from matching.blocking import copies_pairs, identity_groups, rule_keys
 from matching.models import bundled_model
 from matching.predict import MatchResult, model_for_size, predict_and_cluster
-from matching.schema import SOURCES
-from matching.standardise import std_persons_sql
 from matching.thresholds import load_thresholds
-from warehouse.store import prepare
+from sources.schema import SOURCES
+from standardise.rules import prepare, std_persons_sql
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data/sample/inbox/2026-11-27"
 

@@ -7,8 +7,8 @@ from itertools import pairwise
 import duckdb
 import pandas as pd
 
-from matching.constraints import enforce_constraints, split_constrained
-from matching.standardise import prepare
+from persons.constraints import enforce_constraints, split_constrained
+from standardise.rules import prepare
 
 LINK = 0.7
 

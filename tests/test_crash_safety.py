@@ -23,7 +23,7 @@ PUBLICATION_STEPS = ["staged", "moved", "linked", "pointed"]
 def _foto_process(inbox: Path, home: Path, crash_at: str = "") -> subprocess.Popen:
     env = os.environ | {"FOTO_CRASH_AT": crash_at}
     env.pop("DAGSTER_HOME", None)
-    return subprocess.Popen([sys.executable, "-m", "pipelines.cli", "run", "--inbox", str(inbox),
+    return subprocess.Popen([sys.executable, "-m", "foto.cli", "run", "--inbox", str(inbox),
                              "--home", str(home)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

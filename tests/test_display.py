@@ -13,9 +13,9 @@ import duckdb
 import pytest
 
 from expectations.report import format_number, format_threshold, metric_kind
-from warehouse.audiences import DISCLOSED, TRIAGE_TABLES, disclosure
-from warehouse.display import LABELS, concern_sentences, fold, label, person_name, plural
-from warehouse.flags import HIGH_TOGETHER, PRIORITY_SQL, RULES, priority_explanation
+from profiles.flags import HIGH_TOGETHER, PRIORITY_SQL, RULES, priority_explanation
+from publish.audiences import DISCLOSED, TRIAGE_TABLES, disclosure
+from publish.display import LABELS, concern_sentences, fold, label, person_name, plural
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -101,7 +101,7 @@ def test_the_footer_follows_the_declaration(monkeypatch: pytest.MonkeyPatch) -> 
     narrowed = {t: dict(c) for t, c in TRIAGE_TABLES.items()}
     for column in ("omschrijving", "status"):
         narrowed["triage_tijdlijn"].pop(column)
-    monkeypatch.setattr("warehouse.audiences.TRIAGE_TABLES", narrowed)
+    monkeypatch.setattr("publish.audiences.TRIAGE_TABLES", narrowed)
     assert not any("sepot" in phrase for phrase in disclosure())
 
 

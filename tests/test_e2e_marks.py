@@ -17,8 +17,8 @@ def test_foto_refuses_to_run_in_a_test_not_marked_e2e() -> None:
 
 
 @pytest.mark.parametrize("command", [
-    [sys.executable, "-m", "pipelines.cli", "--help"],
-    [sys.executable, "-u", "-c", "from pipelines.cli import main; main()"],
+    [sys.executable, "-m", "foto.cli", "--help"],
+    [sys.executable, "-u", "-c", "from foto.cli import main; main()"],
     [sys.executable, str(ROOT / "data" / "sample" / "generate.py"), "--help"],
     ["foto", "--help"],
     ["dagster", "dev"],

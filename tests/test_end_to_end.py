@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from publish.audiences import TRIAGE_TABLES
 from tests.conftest import SAMPLE, foto
-from warehouse.audiences import TRIAGE_TABLES
 
 pytestmark = pytest.mark.e2e
 

@@ -8,9 +8,9 @@ import duckdb
 import pandas as pd
 import pytest
 
-from warehouse.events import build_events
-from warehouse.flags import RULES, build_flags
-from warehouse.relations import build_relations
+from profiles.events import build_events
+from profiles.flags import RULES, build_flags
+from profiles.relations import build_relations
 
 REF = "2026-11-27"
 

@@ -18,8 +18,8 @@ from assets.ingest import _read, store_ingest
 from expectations.gate import GateResult
 from expectations.report import write_report
 from expectations.suites import config, raw_suite
-from matching.schema import SOURCES
-from warehouse.store import prepare
+from sources.schema import SOURCES
+from standardise.rules import prepare
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data/sample/inbox/2026-11-27"
 DELIVERY = "2026-11-27"

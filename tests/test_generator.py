@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from assets.sources.care import read_care
-from assets.sources.justice import read_justice
-from assets.sources.municipal import read_municipal
-from assets.sources.police import read_police
+from sources.care import read_care
+from sources.justice import read_justice
+from sources.municipal import read_municipal
+from sources.police import read_police
 from tests.conftest import load_generator
 
 

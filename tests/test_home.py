@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.home import secure_home
+from foto.home import secure_home
 
 
 def _open_to_others(home: Path) -> list[str]:

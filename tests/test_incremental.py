@@ -8,10 +8,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from matching.incremental import _SHARES_A_KEY
 from matching.linker import make_linker
 from matching.models import current_model
 from matching.predict import model_for_size
+from persons.incremental import _SHARES_A_KEY
 
 pytestmark = pytest.mark.e2e
 
@@ -46,9 +46,9 @@ def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float])
     import duckdb
     import pyarrow as pa
 
-    from matching.incremental import _choose
-    from matching.standardise import prepare
     from matching.thresholds import load_thresholds
+    from persons.incremental import _choose
+    from standardise.rules import prepare
 
     def row(uid: str, dob: str | None, surname: str = "vries") -> dict:
         return {"unique_id": uid, "bsn": None, "dob": dob,

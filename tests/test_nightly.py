@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from dagster import DagsterInstance, build_schedule_context
 
-from pipelines.cli import deliveries_to_run
-from pipelines.partitions import DELIVERIES
-from pipelines.resources import FotoPaths, delivery_problem, scan_inbox
+from assets.partitions import DELIVERIES
+from assets.resources import FotoPaths, delivery_problem, scan_inbox
+from foto.cli import deliveries_to_run
 from pipelines.schedules import nightly_schedule
+from publish.display import dutch_date
 from tests.conftest import foto, load_generator
-from warehouse.display import dutch_date
 
 FIRST, SECOND, THIRD = "2026-11-25", "2026-11-26", "2026-11-27"
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assets.sources.care import read_care
-from assets.sources.justice import read_justice
-from assets.sources.police import read_police
 from benchmarks.perturb import PERTURBATIONS, one_edit
+from sources.care import read_care
+from sources.justice import read_justice
+from sources.police import read_police
 from tests.conftest import SAMPLE
 
 READERS = {"police": read_police, "justice": read_justice, "care": lambda d: read_care(d)[0]}

@@ -19,7 +19,7 @@ from dagster import (
     materialize,
 )
 
-from pipelines.scrub import ScrubbedError, describe, safe_text, scrubbed
+from assets.scrub import ScrubbedError, describe, safe_text, scrubbed
 
 DOB, NAME, BSN = "1987-12- 5", "Jansen-Çetin", "123456782"
 

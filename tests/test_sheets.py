@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from warehouse.audiences import TRIAGE_TABLES
-from warehouse.sheets import render_sheets
+from publish.audiences import TRIAGE_TABLES
+from publish.sheets import render_sheets
 
 
 def _triage_db(path: Path, name: str) -> Path:
@@ -80,7 +80,7 @@ def test_records_left_undecided_between_persons_are_said_so(tmp_path: Path) -> N
 
 
 def test_an_arrest_that_fits_two_known_persons_says_so_not_unknown(tmp_path: Path) -> None:
-    from warehouse.arrest_sheets import new_person_parts, write_arrest_sheet
+    from publish.arrest_sheets import new_person_parts, write_arrest_sheet
 
     arrest = {"person_id": "FNEW1", "naam": "Jan de Vries", "geboortedatum": None,
               "woonplaats": "Rotterdam", "arrested_on": "2026-11-28",
@@ -353,7 +353,7 @@ def test_index_search_folds_case_and_diacritics_and_finds_id_city_and_year(
     _event("F1", datetime(2026, 11, 28, 0, 0), status="aangehouden"),
 ])
 def test_an_arrest_is_one_line_of_the_timeline(tmp_path: Path, registration: dict) -> None:
-    from warehouse.arrest_sheets import write_arrest_sheet
+    from publish.arrest_sheets import write_arrest_sheet
 
     arrest = {"person_id": "F1", "naam": "Jan de Vries", "arrested_on": "2026-11-28",
               "arrested_local": "28-11-2026 14:03", "feit": "bedreiging",
@@ -372,7 +372,7 @@ def test_a_registration_read_twice_is_one_line_of_the_published_timeline(
         tmp_path: Path) -> None:
     """Two records that read alike on the sheet (one registration delivered twice, an arrest
     the extract holds under another record id) are one line of `triage_tijdlijn`."""
-    from warehouse.audiences import triage_select
+    from publish.audiences import triage_select
 
     con = duckdb.connect()
     con.execute("CREATE TABLE person AS SELECT 'F1' AS person_id, true AS person_of_concern")

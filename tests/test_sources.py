@@ -12,17 +12,17 @@ import pyarrow as pa
 import pytest
 
 from assets.ingest import store_ingest
-from assets.sources import municipal, police
-from assets.sources.care import read_care
-from assets.sources.common import check_birth_plausible, count_data_lines
-from assets.sources.justice import read_justice
-from assets.sources.municipal import read_municipal
-from assets.sources.police import read_police
 from expectations.report import write_report
 from expectations.suites import raw_suite
-from matching.standardise import std_sql
+from sources import municipal, police
+from sources.care import read_care
+from sources.common import check_birth_plausible, count_data_lines
+from sources.justice import read_justice
+from sources.municipal import read_municipal
+from sources.police import read_police
+from standardise.rules import connect_prepared as connect
+from standardise.rules import std_sql
 from tests import delivery as d
-from warehouse.store import connect
 
 
 def _adds_up(result) -> None:

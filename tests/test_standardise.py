@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from matching.standardise import prepare
+from standardise.rules import prepare
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +71,7 @@ def test_postcode_and_house_number(con) -> None:
 
 
 def _std(con, source: str, setup: str) -> list[dict]:
-    from matching.standardise import std_sql
+    from standardise.rules import std_sql
 
     con.execute(setup)
     rel = con.sql(std_sql(source))
@@ -163,7 +163,7 @@ def test_transliteration_groups(con) -> None:
 def test_municipal_birth_date_unknown_only_where_a_part_is_00(con, raw, dob, parts) -> None:
     """A BRP date is partly unknown when its month or its day is 00, not wherever '00' occurs
     in the month and day together (everyone born on 1 to 9 October lost a full birth date)."""
-    from matching.schema import RAW_TYPES
+    from sources.schema import RAW_TYPES
 
     columns = {c: "NULL" for c in RAW_TYPES["raw_municipal"]}
     columns |= {"record_id": "'1234567890'", "bsn": "'123456782'", "geslachtsnaam": "'Vries'",

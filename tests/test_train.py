@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.sources import care, justice, municipal, police
+from sources import care, justice, municipal, police
 from tests.conftest import foto, load_generator
 
 pytestmark = pytest.mark.e2e

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from assets.ingest import _read, store_ingest
-from matching.schema import CANONICAL_COLUMNS, RAW_TYPES, SOURCES
-from matching.standardise import std_persons_sql, std_sql
+from sources.schema import CANONICAL_COLUMNS, RAW_TYPES, SOURCES
+from standardise.rules import connect_prepared as connect
+from standardise.rules import std_persons_sql, std_sql
 from tests import delivery
 from tests.conftest import foto, load_generator
-from warehouse.store import connect
 
 DAY = "2026-11-27"
 

@@ -1,0 +1,154 @@
+"""Where a run reads and writes: the inbox, the home, the delivery date. Chosen in one place.
+
+`foto` builds this resource from its flags; `dagster dev` (make dev) from the environment
+(FOTO_INBOX, FOTO_HOME, FOTO_DATE), so both see the same home.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import date as calendar_date
+from pathlib import Path
+
+from dagster import ConfigurableResource
+
+DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+# Entries of the inbox that are not deliveries and are meant to be there: no warning.
+INBOX_FEEDS = {"arrests"}
+DEFAULT_INBOX = "data/sample/inbox"
+DEFAULT_HOME = "var"
+
+
+class FotoPaths(ConfigurableResource):
+    """The inbox, the home and the delivery date (empty: the newest delivery in the inbox)."""
+
+    inbox: str = DEFAULT_INBOX
+    home: str = DEFAULT_HOME
+    date: str = ""
+    accept: str = ""   # comma-separated `<suite>.<metric>` an operator waives for this run
+
+    @classmethod
+    def from_env(cls) -> FotoPaths:
+        return cls(inbox=os.environ.get("FOTO_INBOX", DEFAULT_INBOX),
+                   home=os.environ.get("FOTO_HOME", DEFAULT_HOME),
+                   date=os.environ.get("FOTO_DATE", ""))
+
+    @property
+    def home_dir(self) -> Path:
+        return Path(self.home).resolve()
+
+    def delivery_date(self) -> str:
+        """The requested delivery date (refused when it is not a delivery), or the newest one
+        in the inbox."""
+        if self.date:
+            return require_delivery(Path(self.inbox), self.date)
+        return latest_delivery(Path(self.inbox))
+
+    def accepted(self) -> set[str]:
+        return {a.strip() for a in self.accept.split(",") if a.strip()}
+
+    def delivery_dir(self) -> Path:
+        return Path(self.inbox).resolve() / self.delivery_date()
+
+    def run_dir(self, run_id: str) -> Path:
+        return self.home_dir / "runs" / run_id
+
+    def build_db(self, run_id: str) -> Path:
+        return self.run_dir(run_id) / "warehouse.duckdb"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home_dir / "models"
+
+
+class NoDelivery(FileNotFoundError):
+    """A date that is not a delivery, or an inbox without one. The message names the inbox, the
+    date and why (folder names and counts only: they are not personal data)."""
+
+    safe_message = True
+
+
+def contract_files() -> tuple[str, ...]:
+    """The file names a delivery may hold, as the readers name them (imported here, late, so
+    that the resource module does not pull in the readers at import)."""
+    from sources import care, justice, municipal, police
+
+    return (police.FILE, justice.FILE, care.FILE, municipal.FILE)
+
+
+def delivery_problem(inbox: Path, name: str) -> str | None:
+    """Why `<inbox>/<name>` is not a delivery, or None when it is. THE rule, used by the CLI,
+    the backfill, the schedule, the partitions and the ingest's fallback to an earlier delivery:
+    a real calendar date `YYYY-MM-DD`, a folder of the inbox itself (not a symbolic link, which
+    could lead a run to read and publish files from anywhere), holding at least one contract
+    file. A mistyped `--date` or a stray `2026-13-45` folder would otherwise be run as the
+    newest delivery, with every partner's file taken from an older one."""
+    if not DATE_FOLDER.fullmatch(name):
+        return "not named YYYY-MM-DD"
+    try:
+        calendar_date.fromisoformat(name)
+    except ValueError:
+        return "not a calendar date"
+    folder = inbox / name
+    if folder.is_symlink():
+        return "a symbolic link, not a folder of the inbox"
+    if not folder.exists():
+        return "no such folder in the inbox"
+    if not folder.is_dir():
+        return "a file, not a folder"
+    if not any((folder / f).is_file() for f in contract_files()):
+        return "holds no contract file (" + ", ".join(contract_files()) + ")"
+    return None
+
+
+@dataclass(frozen=True)
+class InboxScan:
+    """The deliveries of an inbox, oldest first, and the entries ignored with their reason."""
+
+    deliveries: list[str] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+
+    def warning(self) -> str | None:
+        """One line for operators about what was ignored (names and reasons only)."""
+        if not self.ignored:
+            return None
+        shown = "; ".join(f"{name!r}: {why}" for name, why in self.ignored[:10])
+        more = f"; and {len(self.ignored) - 10} more" if len(self.ignored) > 10 else ""
+        return (f"inbox: ignored {len(self.ignored)} entr{'y' if len(self.ignored) == 1 else 'ies'}"
+                f" that are not deliveries: {shown}{more}")
+
+
+def scan_inbox(inbox: Path) -> InboxScan:
+    """Every entry of the inbox sorted into deliveries and ignored entries (hidden entries and
+    the arrest feed are neither)."""
+    if not inbox.is_dir():
+        return InboxScan()
+    deliveries, ignored = [], []
+    for entry in sorted(inbox.iterdir(), key=lambda p: p.name):
+        if entry.name.startswith(".") or entry.name in INBOX_FEEDS:
+            continue
+        problem = delivery_problem(inbox, entry.name)
+        if problem:
+            ignored.append((entry.name, problem))
+        else:
+            deliveries.append(entry.name)
+    return InboxScan(deliveries, ignored)
+
+
+def require_delivery(inbox: Path, date: str) -> str:
+    """`date` itself when it is a delivery of the inbox; else refused, saying why."""
+    problem = delivery_problem(inbox, date)
+    if problem:
+        raise NoDelivery(f"{date!r} is not a delivery in inbox {inbox}: {problem}")
+    return date
+
+
+def latest_delivery(inbox: Path) -> str:
+    """The newest delivery in the inbox (entries that are not deliveries are passed over)."""
+    found = scan_inbox(inbox).deliveries
+    if not found:
+        raise NoDelivery(f"no delivery folder (YYYY-MM-DD, holding a contract file) in inbox "
+                         f"{inbox}")
+    return found[-1]

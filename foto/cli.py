@@ -1,0 +1,300 @@
+"""The `foto` command line: the person photo of a Zorg- en Veiligheidshuis from the partners'
+deliveries.
+
+    foto run [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
+    foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
+    foto arrest FILE.json [--home DIR]
+    foto rollback [--home DIR]
+
+The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
+holding at least one partner file (police_persons.csv, justice_cases.parquet,
+care_reports.jsonl, municipal_brp.csv); other entries are passed over with a warning, and
+arrest files go in <inbox>/arrests/. Without --date the newest delivery runs. The home holds
+everything a run writes: the published photo (<home>/published/, <home>/warehouse.duckdb),
+quality reports, models and the Dagster instance (<home>/dagster/); the README describes it.
+
+Runs go through Dagster on the home's instance, so they show in its UI (`make dev`). What this
+prints is read by operators: counts, ids, file and metric names only, never personal values;
+an error is told by its stage, its type and an error id, never by its text.
+Defaults (relative to the current folder): --inbox data/sample/inbox, --home var.
+Exit status: 0 the run succeeded (for `run`: and published; for `train`: and wrote a model);
+1 the quality gate held it, or `arrest` refused the file (the failed expectations are printed;
+--accept SUITE.METRIC releases a checked, genuine change and is recorded as waived); 2 the run
+failed or could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from rich.console import Console
+
+from assets.resources import (
+    DEFAULT_HOME,
+    DEFAULT_INBOX,
+    FotoPaths,
+    NoDelivery,
+    require_delivery,
+    scan_inbox,
+)
+from assets.scrub import error_key, safe_text
+from foto.home import secure_home
+from foto.summary import RunOutcome, print_summary, read_outcome
+
+# Under a pipe or in a log file rich would wrap at 80 columns and break paths in two: lines are
+# never wrapped (soft_wrap), and text in brackets in a path or name is no markup.
+console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
+
+
+def _paths(args: argparse.Namespace) -> FotoPaths:
+    """The run's inbox, home and delivery: `--date` must be a delivery of the inbox, else the
+    newest delivery is taken; entries of the inbox that are not deliveries are named."""
+    inbox = Path(getattr(args, "inbox", DEFAULT_INBOX)).resolve()
+    scan = scan_inbox(inbox)
+    if scan.warning():
+        console.print(scan.warning())
+    date = getattr(args, "date", None) or ""
+    if date:
+        require_delivery(inbox, date)
+    elif scan.deliveries:
+        date = scan.deliveries[-1]
+    else:
+        raise NoDelivery(f"no delivery folder (YYYY-MM-DD, holding a contract file) in inbox "
+                         f"{inbox}")
+    return FotoPaths(inbox=str(inbox), home=str(Path(args.home).resolve()), date=date,
+                     accept=",".join(getattr(args, "accept", None) or []))
+
+
+# Libraries whose log records and Python warnings are held back from the terminal: their text
+# can quote data (a value in a column, a record), and Splink's training notes are not for the
+# operator. A real failure still stops its step and is printed, scrubbed.
+QUIET_LOGGERS = ("splink", "py.warnings")
+
+
+class HeldBack(logging.Handler):
+    """Counts the records of quiet libraries instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+@contextmanager
+def library_messages_held() -> Iterator[HeldBack]:
+    """While a run executes, the quiet libraries log to a counter, not to the terminal (Splink
+    adds its own terminal handler only to a logger without one)."""
+    held = HeldBack()
+    saved = [(logging.getLogger(n), logging.getLogger(n).propagate) for n in QUIET_LOGGERS]
+    logging.captureWarnings(True)
+    for logger, _ in saved:
+        logger.addHandler(held)
+        logger.propagate = False
+    try:
+        yield held
+    finally:
+        for logger, propagate in saved:
+            logger.removeHandler(held)
+            logger.propagate = propagate
+        logging.captureWarnings(False)
+
+
+def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
+            tags: dict[str, str] | None = None) -> RunOutcome:
+    """Execute a job in this process on the home's Dagster instance, showing progress."""
+    from dagster import DagsterEventType
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+    from assets.partitions import register_delivery
+    from pipelines.definitions import build_definitions
+    from pipelines.instance import instance_for
+
+    instance = instance_for(paths.home_dir)
+    job = build_definitions(paths).resolve_job_def(job_name)
+    partition = paths.date if job.partitions_def is not None else None
+    if partition:
+        register_delivery(instance, Path(paths.inbox), partition)
+    run_id = str(uuid.uuid4())
+    steps = len(job.nodes)
+    holder: dict = {}
+
+    def target() -> None:
+        try:
+            holder["result"] = job.execute_in_process(
+                instance=instance, run_id=run_id, raise_on_error=False, partition_key=partition,
+                tags=tags or {"foto/delivery": paths.date,
+                              **({"foto/accepted": paths.accept} if paths.accept else {})},
+                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+                | (run_config or {}))
+        except Exception as err:  # noqa: BLE001 - reported by type, the value may be personal
+            holder["error"] = type(err).__name__
+
+    thread = threading.Thread(target=target, daemon=True)
+    done_types = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
+                  DagsterEventType.STEP_SKIPPED}
+    with library_messages_held() as held, Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+            TextColumn("{task.completed}/{task.total} steps"), console=console,
+            transient=True) as progress:
+        task = progress.add_task(f"{job_name} {paths.date}", total=steps)
+        thread.start()
+        while thread.is_alive():
+            thread.join(0.5)
+            records = instance.all_logs(run_id, of_type=done_types)
+            last = records[-1].step_key if records else "starting"
+            progress.update(task, completed=len(records), description=f"{job_name}: {last}")
+    if held.count:
+        console.print(f"{held.count} library warning(s) not shown (such as Splink's notes on "
+                      "levels training did not observe; their text can quote data)")
+    if "error" in holder:
+        return RunOutcome(run_id=run_id, status="error", error=holder["error"])
+    return read_outcome(paths, run_id, holder["result"])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    dates = deliveries_to_run(paths, explicit=bool(args.date))
+    if isinstance(dates, str):
+        console.print(f"foto run: {dates}")
+        return 2
+    for date in dates:
+        run_paths = paths.model_copy(update={"date": date})
+        outcome = run_job("nightly", run_paths)
+        print_summary(console, outcome, run_paths)
+        code = outcome.exit_code(require_publication=True)
+        if code:
+            if date != dates[-1]:
+                console.print(f"backfill stopped at {date}; {dates[-1]} not run")
+            return code
+    return 0
+
+
+def deliveries_to_run(paths: FotoPaths, explicit: bool) -> list[str] | str:
+    """The deliveries `foto run` runs, oldest first, or why it refuses.
+
+    With `--date D` after the published delivery, the deliveries between them run first, in
+    order (a backfill). Rerunning the published date is allowed (the same photo again); a date
+    before it is refused: publishing it would put an older photo in front of triage."""
+    from expectations.baseline import previous_manifest
+
+    manifest = previous_manifest(paths.home_dir, Path(paths.inbox))
+    published = manifest.get("delivery") if manifest else None
+    if not explicit or not published or paths.date == published:
+        return [paths.date]
+    if paths.date < published:
+        return (f"delivery {paths.date} is older than the published one ({published}); "
+                "`foto rollback` returns to an earlier publication")
+    between = [d for d in scan_inbox(Path(paths.inbox)).deliveries
+               if published < d < paths.date]
+    return [*between, paths.date]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    paths = _paths(args)
+    outcome = run_job("train_model", paths)
+    print_summary(console, outcome, paths)
+    return outcome.exit_code(require_publication=False)
+
+
+def cmd_arrest(args: argparse.Namespace) -> int:
+    """Publish one arrest file. The path is made absolute without resolving its last part: a
+    symlink stays a symlink, for the run to refuse unread (never its target read instead)."""
+    import os
+
+    from foto.summary import print_arrest_summary
+    from publish.arrests import quarantine_name
+
+    file = Path(os.path.abspath(args.file))
+    key = quarantine_name(file.name)[:-5]   # the arrest id, or a hash of an unsafe name
+    if not os.path.lexists(file):
+        console.print(f"foto arrest: no such file {key}")
+        return 2
+    paths = FotoPaths(home=str(Path(args.home).resolve()),
+                      inbox=str(file.parent.parent), date="")
+    outcome = run_job("on_arrest", paths,
+                      run_config={"ops": {"arrest_sheet": {"config": {"file": str(file)}}}},
+                      tags={"foto/arrest": key})
+    if outcome.details.get("status") == "conflict":
+        console.print(f"arrest {outcome.details.get('arrest_id', key)}: {outcome.failure}")
+        return 1
+    return print_arrest_summary(console, outcome, paths)
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    """Make the previous publication current again, with every published arrest it does not
+    carry laid over it first (under the publish lock): a rollback never drops an arrest."""
+    from matching.models import current_model
+    from matching.thresholds import load_thresholds
+    from publish.arrest_flow import relay_arrests
+    from publish.publication import rollback
+
+    home = Path(args.home).resolve()
+    model, thresholds = current_model(FotoPaths(home=str(home)).models_dir), load_thresholds()
+    laid: list[int | None] = []
+    old, new = rollback(home, before_point=lambda pub: laid.append(
+        relay_arrests(home, pub, model, thresholds)))
+    said = f"{laid[0]} published arrest(s) laid over it" if laid and laid[0] is not None \
+        else ("it was built by an earlier version of foto: published arrests could not be "
+              "laid over it; the next nightly run carries them")
+    console.print(f"rolled back: published is now {new.name} (was {old.name}); {said}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="foto", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True)
+    for name, func, text in (
+            ("run", cmd_run, "nightly job on one delivery (default: the newest); a date after "
+                             "the published one first runs the deliveries in between"),
+            ("train", cmd_train, "train a new matching model on a delivery and make it this "
+                                 "home's current model")):
+        s = sub.add_parser(name, help=text, description=text)
+        s.add_argument("--inbox", default=DEFAULT_INBOX,
+                       help=f"folder of deliveries (default: {DEFAULT_INBOX})")
+        s.add_argument("--home", default=DEFAULT_HOME,
+                       help=f"folder a run writes to (default: {DEFAULT_HOME})")
+        s.add_argument("--date", default="",
+                       help="YYYY-MM-DD, a delivery folder of the inbox (default: the newest)")
+        s.set_defaults(func=func)
+        s.add_argument("--accept", action="append", metavar="SUITE.METRIC",
+                       help="let this failed expectation pass for this run, after checking "
+                            "that the delivery really is so (recorded as waived)")
+    s = sub.add_parser("arrest", help="bring one arrested person's photo up to date")
+    s.add_argument("file", type=Path)
+    s.add_argument("--home", default=DEFAULT_HOME,
+                   help=f"folder a run writes to (default: {DEFAULT_HOME})")
+    s.set_defaults(func=cmd_arrest)
+    s = sub.add_parser("rollback", help="make the previous publication current again")
+    s.add_argument("--home", default=DEFAULT_HOME,
+                   help=f"folder a run writes to (default: {DEFAULT_HOME})")
+    s.set_defaults(func=cmd_rollback)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; any error ends in one line that holds no value from a delivery (its
+    text only when foto wrote it, else its type and an error id) and exit status 2."""
+    args = parser().parse_args(argv)
+    try:
+        if getattr(args, "home", None):
+            secure_home(Path(args.home))
+        return args.func(args)
+    except Exception as err:  # noqa: BLE001 - every error is told the same, scrubbed way
+        home = getattr(args, "home", None)
+        key = error_key(Path(home).resolve()) if home and Path(home).is_dir() else None
+        console.print(f"foto {args.command}: {safe_text(err, key)}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,206 @@
+"""Matching one new record against the published persons, without a rebuild.
+
+An arrest must reach the triage point in seconds. Instead of blocking and scoring the whole
+region again, the record is standardised by the same SQL as a delivery, the published master
+is narrowed in one scan to the records that share any blocking key with it, and Splink's
+`predict_between` scores the record against those with the pinned model (its prior scaled to
+the master's size, term frequencies taken from the whole master). The best link at or above
+the link threshold gives the person, or failing that the person the record as a whole most
+probably belongs to (`persons.attach`); hard constraints still hold: a record never joins a
+person holding another valid BSN, a twin or a parent of one name. A record that fits two
+persons who may not be one about equally is undecided, as in a nightly run
+(`persons.constraints`): it joins neither unless one of them, as a whole, is clearly likelier.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from splink import DuckDBAPI, Linker
+
+from matching.linker import MODEL_COLUMNS, quiet_splink
+from matching.predict import model_for_size
+from matching.thresholds import Thresholds
+from persons.attach import attachment_sql
+from persons.constraints import FORBIDDEN_PAIR_SQL, decisive_margin
+from persons.records import PERSON_RECORDS_COLUMNS
+from standardise.rules import prepare, std_persons_sql, std_sql
+
+# Columns whose term frequencies the model uses (settings.py, tf_adjustment_column).
+TF_COLUMNS = ("first_name", "surname", "postcode")
+
+# One scan of the master keeps every record that any blocking rule could pair with the new one:
+# each rule holds at least one of these equalities (settings.BLOCKING_RULES_FOR_PREDICTION).
+_SHARES_A_KEY = """
+    m.surname_key = n.surname_key OR m.dob = n.dob OR m.bsn = n.bsn
+    OR m.postcode = n.postcode OR m.second_name_key = n.name_key
+    OR m.name_key = n.second_name_key OR m.full_given_names = n.full_given_names
+    OR m.given_year_key = n.given_year_key_no_surname
+    OR m.given_year_key_no_surname = n.given_year_key
+    OR m.dob = n.dob_day_month_swapped OR m.dob_day_month_swapped = n.dob
+    OR (m.dob_month = n.dob_month AND m.dob_day = n.dob_day
+        AND (m.surname_start = n.surname_start OR m.multi_initials = n.multi_initials
+             OR m.surname_end = n.surname_end))
+    OR m.surname_anagram = n.surname_anagram_rare OR m.surname_anagram_rare = n.surname_anagram
+    OR (m.given_year_key = n.given_year_key AND m.surname_start = n.surname_start)
+    OR m.given_surname_start = n.given_surname_start_no_dob
+    OR m.given_surname_start_no_dob = n.given_surname_start"""
+
+
+@dataclass
+class IncrementalMatch:
+    """Where a new record belongs: a published person, or nobody yet."""
+
+    unique_id: str
+    person_id: str | None        # None: no published person links at the link threshold
+    match_probability: float | None
+    matched_unique_id: str | None
+    candidates: int              # master records sharing a blocking key
+    scored: int                  # pairs the model scored
+    refused: int                 # links refused: the person holds a record that may never be
+                                 # one person with the new one (another valid BSN, a twin, ...)
+    undecided: int = 0           # persons it fits about equally, who may not be one person
+
+
+def columns_missing(warehouse: Path) -> list[str]:
+    """Columns this version matches and publishes on that `warehouse` lacks: a publication
+    built by an earlier version of foto, before the next nightly run has replaced it."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        have = {(t, c) for t, c in con.sql(
+            "SELECT table_name, column_name FROM duckdb_columns()").fetchall()}
+    finally:
+        con.close()
+    need = [("std_persons", c) for c in MODEL_COLUMNS] + \
+        [("person_records", c) for c in PERSON_RECORDS_COLUMNS]
+    return [f"{t}.{c}" for t, c in need if (t, c) not in have]
+
+
+def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
+    """Canonical records (with the matching columns) of police rows in the extract's layout."""
+    from sources.arrests import register_police_rows
+
+    con = duckdb.connect()
+    try:
+        prepare(con)
+        register_police_rows(con, rows)
+        con.execute(f"CREATE TABLE std_police AS {std_sql('police')}")
+        return con.sql(std_persons_sql(["police"])).to_arrow_table()
+    finally:
+        con.close()
+
+
+def match_one(warehouse: Path, record: pa.Table, model_path: Path,
+              thresholds: Thresholds) -> IncrementalMatch:
+    """Score one canonical record against the published `warehouse` and pick its person."""
+    quiet_splink()
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.register("new_record", record)
+        con.execute("CREATE TABLE n AS SELECT * FROM new_record")
+        master_size = con.sql("SELECT count(*) FROM wh.std_persons").fetchall()[0][0]
+        con.execute(f"""CREATE TABLE candidates AS SELECT m.* FROM wh.std_persons m, n
+                        WHERE m.unique_id <> n.unique_id AND ({_SHARES_A_KEY})""")
+        candidates = con.sql("SELECT count(*) FROM candidates").fetchall()[0][0]
+        unique_id = record.column("unique_id")[0].as_py()
+        if candidates == 0:
+            return IncrementalMatch(unique_id, None, None, None, 0, 0, 0)
+        model = model_for_size(model_path, master_size + 1)
+        api = DuckDBAPI(duckdb.connect())
+        columns = ", ".join(MODEL_COLUMNS)
+        left_sdf = api.register(con.sql(f"SELECT {columns} FROM n").to_arrow_table(),
+                                table_name="new_record")
+        right_sdf = api.register(con.sql(f"SELECT {columns} FROM candidates").to_arrow_table(),
+                                 table_name="published")
+        linker = Linker(right_sdf, model, log_level=logging.WARNING)
+        for column in TF_COLUMNS:
+            linker.table_management.register_term_frequency_lookup(
+                api.register(_term_frequencies(con, column), table_name=f"tf_{column}"), column)
+        scored = linker.inference.predict_between(
+            left_sdf, right_sdf, threshold_match_probability=thresholds.review,
+            warning_mode="never").as_pyarrow_table()
+        return _choose(con, unique_id, scored, candidates, thresholds)
+    finally:
+        con.close()
+
+
+def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
+    """Term frequencies of the values the new record and its candidates hold, over the whole
+    master, as Splink computes them (share of the column's non-empty values)."""
+    return con.sql(f"""
+        SELECT {column}, count(*) / (SELECT count({column}) FROM wh.std_persons)::DOUBLE
+                   AS tf_{column}
+        FROM wh.std_persons
+        WHERE {column} IN (SELECT {column} FROM n UNION SELECT {column} FROM candidates)
+        GROUP BY {column}""").to_arrow_table()
+
+
+def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, candidates: int,
+            thresholds: Thresholds) -> IncrementalMatch:
+    """The most probable link at or above the link threshold to a person holding no record
+    that may never be one person with the new one (`persons.constraints`); failing that, the
+    person the record as a whole most probably belongs to (`persons.attach`), as a nightly
+    run would decide it."""
+    con.register("scored", scored)
+    # the id comes from an arrest file: bound as a parameter, never pasted into SQL text
+    con.execute("""
+        CREATE TEMP TABLE edges AS
+        SELECT $uid AS a,
+               CASE WHEN unique_id_l = $uid THEN unique_id_r ELSE unique_id_l END AS b,
+               match_probability AS p, match_weight AS w
+        FROM scored""", {"uid": unique_id})
+    con.execute("""CREATE TEMP VIEW members AS
+                   SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
+    rows = con.sql(f"""
+        WITH linked AS (
+            SELECT pr.person_id, e.p, e.w, e.b FROM edges e
+            JOIN wh.person_records pr ON pr.unique_id = e.b
+            WHERE e.p >= {thresholds.link}),
+        forbidden AS (
+            SELECT DISTINCT q.person_id FROM wh.person_records q
+            JOIN wh.std_persons b USING (unique_id), n a
+            WHERE q.person_id IN (SELECT person_id FROM linked)
+              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
+        SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
+        FROM linked l LEFT JOIN forbidden f USING (person_id)
+        ORDER BY l.p DESC, l.b""").fetchall()
+    refused = sum(1 for r in rows if r[4])
+    allowed = [r for r in rows if not r[4]]
+    undecided = 0
+    if allowed:
+        person_id, probability, weight, other, _ = allowed[0]
+        margin = decisive_margin(thresholds.link)
+        rivals = sorted({r[0] for r in allowed if r[0] != person_id and weight - r[2] < margin})
+        if not rivals or not _kept_apart(con, person_id, rivals):
+            return IncrementalMatch(unique_id, person_id, probability, other, candidates,
+                                    scored.num_rows, refused)
+        undecided = 1 + len(rivals)
+    attached = con.sql(attachment_sql("edges", "members", "n", "wh.std_persons",
+                                      thresholds.link)).fetchall()
+    if attached:
+        _, person_id, _, _, _, probability, other = attached[0]
+        return IncrementalMatch(unique_id, person_id, probability, other, candidates,
+                                scored.num_rows, refused)
+    return IncrementalMatch(unique_id, None, None, None, candidates, scored.num_rows, refused,
+                            undecided)
+
+
+def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str]) -> bool:
+    """Whether `person_id` holds a record that may never be one person with a record of one of
+    the `rivals` (then a record fitting both about equally cannot bridge them: it is
+    undecided; otherwise a nightly run would join all three, and the best link stands)."""
+    con.register("_rivals", pd.DataFrame({"person_id": rivals}))
+    try:
+        return con.execute(f"""
+            SELECT count(*) FROM wh.person_records qa JOIN wh.std_persons a USING (unique_id),
+                 wh.person_records qb JOIN wh.std_persons b USING (unique_id)
+            WHERE qa.person_id = $pid AND qb.person_id IN (SELECT person_id FROM _rivals)
+              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL""", {"pid": person_id}).fetchall()[0][0] > 0
+    finally:
+        con.unregister("_rivals")

@@ -1,0 +1,145 @@
+"""`flags`: one row per flag per person, each from a written rule, with its period and evidence.
+
+The reference date is the delivery date of the run (not the clock), so a rerun of an old
+delivery flags what was true then. "Within 12 months" means on or after the reference date
+minus 12 months. Priority follows from the flags: `hoog` when a flag of severity `hoog` holds,
+`midden` when any other flag holds, else `laag`; the reason lists the flags
+(`profiles.person` adds both to `person`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class FlagRule:
+    code: str
+    label: str        # Dutch, as the triage sheet shows it
+    severity: str     # 'hoog' or 'midden'
+    rule: str         # the rule in words, stored with every flag
+    sql: str          # SELECT person_id, period_start, period_end, evidence (record ids)
+
+
+WITHIN_12M = "getvariable('foto_reference_date') - INTERVAL 12 MONTH"
+
+# Flags that are each `midden` but together make the priority `hoog`: domestic violence with
+# minors in the household. The SQL below and the sheet's explanation are both made from this.
+HIGH_TOGETHER: list[tuple[str, ...]] = [("huiselijk_geweld_12m", "minderjarigen_in_huishouden")]
+
+# Triage priority from a person's flags (lists of severities and codes): `hoog` with a flag of
+# severity hoog, or with every flag of one `HIGH_TOGETHER` combination; `midden` with any flag.
+PRIORITY_SQL = ("CASE WHEN list_contains({severities}, 'hoog') THEN 'hoog'\n"
+                + "".join(f"     WHEN list_has_all({{codes}}, {list(combo)}) THEN 'hoog'\n"
+                          for combo in HIGH_TOGETHER)
+                + "     WHEN len({codes}) > 0 THEN 'midden' ELSE 'laag' END")
+
+
+def from_events(where: str, having: str = "", end: str = "max(event_date)") -> str:
+    """A rule over the timeline: the person's matching events give period and evidence."""
+    return (f"SELECT person_id, min(event_date), {end}, list(record_id) FROM events "
+            f"WHERE {where} GROUP BY person_id {having}")
+
+
+RULES = [
+    FlagRule(
+        "ex_partner_stalking_sash_hoog", "Ex-partnerstalking, SASH hoog", "hoog",
+        "Pleger in een melding ex-partnerstalking met SASH-risico hoog die open is of in de "
+        "laatste 12 maanden is ontvangen.",
+        from_events("event_type = 'zorgmelding' AND role = 'pleger' "
+                    "AND description = 'ex_partner_stalking' AND sash_risk = 'hoog' "
+                    f"AND (status = 'open' OR event_date >= {WITHIN_12M})")),
+    FlagRule(
+        "huiselijk_geweld_12m", "Huiselijk geweld (12 mnd)", "midden",
+        "Verdachte in een politieregistratie met huiselijk geweld in de laatste 12 maanden.",
+        from_events("event_type = 'politieregistratie' AND role = 'verdachte' "
+                    f"AND domestic_violence AND event_date >= {WITHIN_12M}")),
+    FlagRule(
+        "minderjarigen_in_huishouden", "Minderjarigen in huishouden", "midden",
+        "Een huisgenoot (zelfde BRP-adres) of kind in een zorgmelding is jonger dan 18 jaar "
+        "op de peildatum.",
+        """WITH born AS (
+                SELECT pr.person_id, coalesce(mode(s.dob ORDER BY s.dob),
+                                        make_date(mode(s.dob_year ORDER BY s.dob_year), 7, 1))
+                           AS birth
+                FROM person_records pr JOIN std_persons s USING (unique_id)
+                WHERE s.dob_year IS NOT NULL GROUP BY pr.person_id)
+            SELECT r.person_id, NULL::DATE, NULL::DATE,
+                   list_distinct(flatten(list(r.evidence_record_ids)))
+            FROM relations r JOIN born b ON b.person_id = r.related_id
+            WHERE r.kind IN ('huisgenoot', 'kind_in_melding')
+              AND date_diff('year', b.birth, getvariable('foto_reference_date')) < 18
+            GROUP BY r.person_id"""),
+    FlagRule(
+        "open_strafzaak", "Lopende strafzaak", "midden",
+        "Een strafzaak met status ingeschreven of vervolging.",
+        from_events("event_type = 'strafzaak' AND status IN ('ingeschreven', 'vervolging')",
+                    end="NULL::DATE")),
+    FlagRule(
+        "toezicht_of_contactverbod", "Toezicht of contactverbod", "midden",
+        "Reclasseringstoezicht met een einddatum op of na de peildatum, of een contactverbod "
+        "in een zaak die niet met sepot of vrijspraak is afgesloten.",
+        """SELECT pr.person_id, min(j.status_datum), max(j.toezicht_einddatum),
+                  list(j.record_id)
+            FROM raw_justice j
+            JOIN person_records pr ON pr.source = 'justice' AND pr.record_id = j.record_id
+            WHERE (j.toezicht_reclassering
+                   AND j.toezicht_einddatum >= getvariable('foto_reference_date'))
+               OR (j.contactverbod AND j.zaak_status NOT IN ('sepot', 'vrijspraak'))
+            GROUP BY pr.person_id"""),
+    FlagRule(
+        "veelpleger_12m", "Herhaald verdachte (3+ in 12 mnd)", "midden",
+        "Verdachte in drie of meer politieregistraties in de laatste 12 maanden.",
+        from_events("event_type = 'politieregistratie' AND role = 'verdachte' "
+                    f"AND event_date >= {WITHIN_12M}",
+                    having="HAVING count(DISTINCT reference) >= 3")),
+]
+
+
+def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str) -> int:
+    """Evaluate every rule into `flags`; returns the number of flags."""
+    con.execute("SET VARIABLE foto_reference_date = CAST(? AS DATE)", [reference_date])
+    con.execute("""CREATE OR REPLACE TABLE flags (person_id VARCHAR, flag VARCHAR,
+        label VARCHAR, severity VARCHAR, rule VARCHAR, period_start DATE, period_end DATE,
+        evidence_record_ids VARCHAR[], reference_date DATE)""")
+    for r in RULES:
+        con.execute(f"""INSERT INTO flags SELECT f.*, getvariable('foto_reference_date')
+            FROM (SELECT person_id, ? AS flag, ? AS label, ? AS severity, ? AS rule,
+                         s.* EXCLUDE (person_id)
+                  FROM ({r.sql}) s(person_id, period_start, period_end, evidence)) f""",
+                    [r.code, r.label, r.severity, r.rule])
+    return int(con.sql("SELECT count(*) FROM flags").fetchall()[0][0])
+
+
+
+
+def priority_explanation(priority: str | None, signals: list[dict]) -> str:
+    """Why a person has the priority they have, in a sentence a triage officer reads: which
+    rule of `PRIORITY_SQL` made it. `signals` are the sheet's rows (`signaal`, `ernst`)."""
+    severe = [s["signaal"] for s in signals if s.get("ernst") == "hoog"]
+    by_label = {r.label: r.code for r in RULES}
+    codes = {by_label.get(s["signaal"]) for s in signals}
+    if priority == "hoog" and severe:
+        return (f"Prioriteit hoog: het signaal {_joined(severe)} weegt zwaar (ernst hoog)."
+                if len(severe) == 1 else
+                f"Prioriteit hoog: de signalen {_joined(severe)} wegen zwaar (ernst hoog).")
+    for combo in HIGH_TOGETHER:
+        if priority == "hoog" and set(combo) <= codes:
+            names = [r.label for r in RULES if r.code in combo]
+            return (f"Prioriteit hoog: de signalen {_joined(names)} komen samen voor. Elk apart "
+                    f"weegt midden; samen maken ze de prioriteit hoog.")
+    if priority == "midden":
+        count = len(signals)
+        some = "er is één signaal" if count == 1 else f"er zijn {count} signalen"
+        return f"Prioriteit midden: {some}, geen met ernst hoog."
+    if priority == "laag":
+        return "Prioriteit laag: geen signalen. De persoon staat op de lijst om de reden hierboven."
+    return f"Prioriteit {priority or 'onbekend'}: nog niet beoordeeld."
+
+
+def _joined(words: list[str]) -> str:
+    """'A', 'A en B', 'A, B en C' with each in quotes."""
+    quoted = [f"'{w}'" for w in words]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} en {quoted[-1]}"

@@ -1,0 +1,178 @@
+"""Need-to-know: which columns each audience may see, declared once.
+
+The analysts' warehouse holds everything the partners delivered (minus reporters). The triage
+point gets persons of concern only: who, which partners know them, since when and why they are
+of concern, and of police and justice registrations the offence and its outcome; no BSN, no
+care report contents, no victims as profiles. What the pages say they show is made from this
+declaration (`DISCLOSED`, `disclosure`).
+`published/triage.duckdb` is built from this table and nothing else; a test holds it to that.
+"""
+
+from __future__ import annotations
+
+from publish.display import LABELS
+
+# The partner's name as the pages show it, from the one table of labels.
+_PARTNER_SQL = ("CASE e.source " + " ".join(
+    f"WHEN '{code}' THEN '{name}'" for code, name in LABELS["partner"].items()) + " END")
+
+TRIAGE_TABLES: dict[str, dict[str, str]] = {
+    # published table -> {column: the `person` expression it comes from}
+    "triage_person": {
+        "person_id": "person_id",
+        "naam": "preferred_name",
+        "bekend_als": "aliases",
+        "geboortedatum": "birth_date",
+        "geboortejaar": "birth_year",
+        "geslacht": "sex",
+        "bsn_bekend": "bsn_known",
+        "woonplaats": "city",
+        "bronnen": "sources",
+        "aantal_registraties": "records",
+        "politie": "police_records",
+        "justitie": "justice_records",
+        "zorg": "care_records",
+        "gemeente": "municipal_records",
+        "bekend_sinds": "first_seen",
+        "laatst_gezien": "last_seen",
+        "reden_in_beeld": "concern_reasons",
+        "prioriteit": "priority",
+        "prioriteit_reden": "priority_reason",
+        "signalen": "flags",
+        "aantal_slachtoffers": "(SELECT count(DISTINCT r.related_id) FROM relations r "
+                               "WHERE r.person_id = p.person_id "
+                               "AND r.kind IN ('slachtoffer', 'ex_partner'))",
+        "aantal_minderjarige_kinderen_in_meldingen": (
+            "(SELECT count(DISTINCT r.related_id) FROM relations r "
+            "WHERE r.person_id = p.person_id AND r.kind = 'kind_in_melding')"),
+    },
+    "triage_signaal": {
+        "person_id": "f.person_id",
+        "signaal": "f.label",
+        "ernst": "f.severity",
+        "regel": "f.rule",
+        "vanaf": "f.period_start",
+        "tot": "f.period_end",
+    },
+    # The timeline as triage may see it: that a partner registered something, when, and the
+    # person's role; police and justice say what kind of case, care only that a report exists.
+    "triage_tijdlijn": {
+        "person_id": "e.person_id",
+        "datum": "e.event_date",
+        "partner": _PARTNER_SQL,
+        "gebeurtenis": "CASE WHEN e.source = 'care' THEN 'zorgmelding' "
+                       "WHEN e.source = 'municipal' THEN 'inschrijving op adres' "
+                       "ELSE e.event_type END",
+        "rol": "CASE WHEN e.source = 'municipal' THEN NULL ELSE e.role END",
+        "omschrijving": "CASE WHEN e.source IN ('police', 'justice') THEN e.description END",
+        "status": "CASE WHEN e.source IN ('police', 'justice') THEN e.status END",
+    },
+    # The network as counts per role: no names of victims, children or housemates.
+    "triage_netwerk": {
+        "person_id": "r.person_id",
+        "relatie": "r.kind",
+        "aantal": "count(DISTINCT r.related_id)",
+    },
+    # How sure the matching is: the weakest link that holds the person together, in words.
+    "triage_zekerheid": {
+        "person_id": "w.person_id",
+        "records": "w.records",
+        "zwakste_koppeling_kans": "w.link_probability",
+        "komt_overeen": "w.agreed",
+        "komt_deels_overeen": "w.partly_agreed",
+        "wijkt_af": "w.disagreed",
+        # 'persoon': that record joined the person as a whole (`persons.attach`), not by a pair
+        "gekoppeld_als": "CASE w.linked_by WHEN 'person' THEN 'persoon' ELSE 'paar' END",
+        # other persons with a record that fits this person and another about equally
+        # (`persons.constraints`: undecided, waiting for a reviewer); a count, no names
+        "onbesliste_personen": "coalesce(w.undecided_persons, 0)",
+    },
+}
+
+# Which rows each published table holds: persons of concern only, never anyone else.
+TRIAGE_SOURCES: dict[str, str] = {
+    # One line per thing that happened: two records of one registration that read alike
+    # (delivered twice, or an arrest the extract holds under another record id) are one line.
+    "triage_tijdlijn": "FROM events e JOIN person p USING (person_id) WHERE {who} "
+                       "ORDER BY person_id, datum DESC, partner, gebeurtenis, rol, "
+                       "omschrijving, status",
+    "triage_netwerk": "FROM relations r JOIN person p USING (person_id) "
+                      "WHERE {who} GROUP BY r.person_id, r.kind "
+                      "ORDER BY r.person_id, r.kind",
+    "triage_zekerheid": """FROM (
+        SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
+               pr.linked_by, e.agreed, e.partly_agreed, e.disagreed, u.undecided_persons,
+               row_number() OVER (PARTITION BY pr.person_id
+                                  ORDER BY pr.link_probability, pr.unique_id) AS rk
+        FROM person_records pr JOIN person p USING (person_id)
+        LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
+          ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)
+         AND e.unique_id_r = greatest(pr.unique_id, pr.strongest_link_to)
+        LEFT JOIN (
+            SELECT a.person_id, count(DISTINCT b.person_id) AS undecided_persons
+            FROM (SELECT unique_id_l AS x, unique_id_r AS y FROM match_pairs
+                  WHERE decision = 'undecided'
+                  UNION ALL SELECT unique_id_r, unique_id_l FROM match_pairs
+                  WHERE decision = 'undecided') m
+            JOIN person_records a ON a.unique_id = m.x
+            JOIN person_records b ON b.unique_id = m.y AND b.person_id <> a.person_id
+            GROUP BY a.person_id) u ON u.person_id = pr.person_id
+        WHERE {who}) w WHERE w.rk = 1 ORDER BY w.person_id""",
+    "triage_person": "FROM person p WHERE {who} ORDER BY naam, person_id",
+    "triage_signaal": "FROM flags f JOIN person p ON p.person_id = f.person_id "
+                      "WHERE {who} ORDER BY f.person_id, signaal",
+}
+
+
+# Tables whose rows are what a person reads: rows that read alike are shown once.
+DISTINCT_ROWS = frozenset({"triage_tijdlijn"})
+
+# Who is published: persons of concern. An arrest publishes one more person (`p.person_id = ?`).
+OF_CONCERN = "p.person_of_concern"
+
+
+def triage_select(table: str, who: str = OF_CONCERN) -> str:
+    """The SELECT that builds one published triage table from the warehouse, for the persons
+    `who` selects (a condition on `person p`)."""
+    cols = ", ".join(f"{expr} AS {name}" for name, expr in TRIAGE_TABLES[table].items())
+    distinct = "DISTINCT " if table in DISTINCT_ROWS else ""
+    return f"SELECT {distinct}{cols} {TRIAGE_SOURCES[table].format(who=who)}"
+
+
+# What the declared columns let a triage officer read, in the words the pages' footer uses.
+# Every declared column is described by exactly one entry (`tests/test_display.py`), so a
+# column added to the declaration without saying so here fails the tests: the footer cannot
+# promise less than the pages show.
+DISCLOSED: list[tuple[str, tuple[str, ...], str]] = [
+    ("triage_person", ("person_id", "naam", "bekend_als", "geboortedatum", "geboortejaar",
+                       "geslacht", "woonplaats", "bsn_bekend"),
+     "naam, andere bekende namen, geboortedatum, geslacht, woonplaats en of een BSN bekend "
+     "is (het BSN zelf niet)"),
+    ("triage_person", ("bronnen", "aantal_registraties", "politie", "justitie", "zorg",
+                       "gemeente", "bekend_sinds", "laatst_gezien"),
+     "welke partners de persoon kennen, met hoeveel registraties en sinds wanneer"),
+    ("triage_person", ("reden_in_beeld", "prioriteit", "prioriteit_reden", "signalen"),
+     "waarom de persoon in beeld is en met welke prioriteit"),
+    ("triage_signaal", ("person_id", "signaal", "ernst", "regel", "vanaf", "tot"),
+     "signalen met de regel erachter en hun periode"),
+    ("triage_tijdlijn", ("person_id", "datum", "partner", "gebeurtenis", "rol"),
+     "een tijdlijn: wanneer welke partner iets registreerde en de rol van de persoon daarin"),
+    ("triage_tijdlijn", ("omschrijving", "status"),
+     "bij politie en OM / Reclassering ook het feit (met wetsartikel) en de afloop, zoals "
+     "aanhouding, sepot of veroordeling; bij zorg alleen dat er een melding is, niet de inhoud"),
+    ("triage_person", ("aantal_slachtoffers", "aantal_minderjarige_kinderen_in_meldingen"),
+     "hoeveel slachtoffers en minderjarige kinderen in meldingen er zijn, zonder namen"),
+    ("triage_netwerk", ("person_id", "relatie", "aantal"),
+     "het netwerk als aantallen per soort relatie, zonder namen"),
+    ("triage_zekerheid", ("person_id", "records", "zwakste_koppeling_kans", "komt_overeen",
+                          "komt_deels_overeen", "wijkt_af", "gekoppeld_als",
+                          "onbesliste_personen"),
+     "hoe zeker het is dat de registraties bij één persoon horen"),
+]
+
+
+def disclosure() -> list[str]:
+    """What the triage pages show, phrase by phrase, made from the declaration: a phrase only
+    when its columns are declared."""
+    return [text for table, columns, text in DISCLOSED
+            if any(c in TRIAGE_TABLES.get(table, {}) for c in columns)]

@@ -1,0 +1,186 @@
+"""Write-audit-publish: a checked run becomes the published photo by atomic renames.
+
+Layout of a home:
+    runs/<run>/warehouse.duckdb         the run's build database (being written, never read)
+    publications/<stamp>-<run>/         one folder per publication, complete before it is used
+        warehouse.duckdb                the analysts' database of that publication
+        triage/triage.duckdb            what the triage point may see (publish.audiences)
+        triage/manifest.json            run, delivery, model, counts
+        triage/index.html, sheets/      the triage sheets (publish.sheets)
+    warehouse.duckdb                    hard link to the current publication's warehouse
+    published -> publications/<...>/triage   symlink, swapped atomically
+
+Readers keep the file they opened: a swap replaces a directory entry, never a file's contents.
+A crash at any point leaves either the old or the new publication in place, whole.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from expectations.report import prune_reports
+from publish.arrests import publish_lock
+from publish.audiences import TRIAGE_TABLES, triage_select
+from publish.sheets import render_sheets
+from stores.publications import current_publication
+
+KEEP_PUBLICATIONS = 5
+KEEP_BLOCKED_RUNS = 10          # build folders of blocked runs, kept for inspection
+MAX_BLOCKED_RUN_AGE_DAYS = 14
+
+
+def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
+    """Build the triage database from the warehouse, declared columns only."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.execute("USE wh")
+        for table in TRIAGE_TABLES:
+            con.execute(f"CREATE TABLE {target.stem}.main.{table} AS {triage_select(table)}")
+            counts[table] = int(con.sql(
+                f"SELECT count(*) FROM {target.stem}.main.{table}").fetchall()[0][0])
+        con.execute(f"USE {target.stem}")
+        con.execute("DETACH wh")
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+    return counts
+
+
+def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
+            before_swap: Callable[[Path], Any] | None = None) -> Path:
+    """Publish a checked run: build triage, move into a publication, swap the pointers.
+
+    The swap holds the home's publish lock, and `before_swap(staged)` runs inside it: an
+    arrest published while this run was building is carried into the new publication."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    build = run_dir / "warehouse.duckdb"
+    staged = run_dir / "publication"
+    if staged.exists():
+        shutil.rmtree(staged)
+    (staged / "triage").mkdir(parents=True)
+    counts = build_triage(build, staged / "triage" / "triage.duckdb")
+    previous = current_publication(home)
+    sheets = render_sheets(staged / "triage" / "triage.duckdb", staged / "triage", stamp,
+                           previous / "triage" if previous else None)
+    manifest = manifest | {"run_id": run_id, "published_at": stamp, "triage_rows": counts,
+                           **sheets}
+    (staged / "triage" / "manifest.json").write_text(
+        json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    os.replace(build, staged / "warehouse.duckdb")
+    _fsync_tree(staged)
+    crash_point("staged")
+    publications = home / "publications"
+    publications.mkdir(parents=True, exist_ok=True)
+    final = publications / f"{stamp}-{run_id[:8]}"
+    with publish_lock(home):
+        if before_swap is not None:
+            before_swap(staged)
+        os.replace(staged, final)
+        crash_point("moved")
+        point_to(home, final)
+        crash_point("pointed")
+    prune(home)
+    prune_runs(home)
+    prune_reports(home)
+    shutil.rmtree(run_dir, ignore_errors=True)  # emptied: its files now live in `final`
+    return final
+
+
+def crash_point(name: str) -> None:
+    """Fault injection for the crash-safety tests: with FOTO_CRASH_AT=<name> the process kills
+    itself here with SIGKILL, as a power cut or the OOM killer would, between two steps of
+    publication. Unset (always, in production) it does nothing."""
+    if os.environ.get("FOTO_CRASH_AT") == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def point_to(home: Path, publication: Path) -> None:
+    """Make `publication` the current one: warehouse link first, then the triage symlink."""
+    tmp_link = home / ".warehouse.duckdb.tmp"
+    tmp_link.unlink(missing_ok=True)
+    os.link(publication / "warehouse.duckdb", tmp_link)
+    os.replace(tmp_link, home / "warehouse.duckdb")
+    crash_point("linked")
+    tmp_sym = home / ".published.tmp"
+    if tmp_sym.is_symlink() or tmp_sym.exists():
+        tmp_sym.unlink()
+    os.symlink(os.path.relpath(publication / "triage", home), tmp_sym)
+    os.replace(tmp_sym, home / "published")
+    _fsync_dir(home)
+
+
+def rollback(home: Path, before_point: Callable[[Path], Any] | None = None
+             ) -> tuple[Path, Path]:
+    """Make the publication before the current one current again: (from, to).
+
+    Readers keep the files they opened; the next run inherits person ids from what is then
+    published. `before_point(publication)` runs under the publish lock before the swap: the
+    arrests published since are laid over the earlier publication, never dropped. Raises when
+    there is no earlier publication to return to.
+    """
+    current = current_publication(home)
+    pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir()) \
+        if (home / "publications").is_dir() else []
+    earlier = [p for p in pubs if current is None or p.name < current.name]
+    if current is None or not earlier:
+        raise FileNotFoundError(f"no earlier publication to roll back to in {home}")
+    with publish_lock(home):
+        if before_point is not None:
+            before_point(earlier[-1])
+        point_to(home, earlier[-1])
+    return current, earlier[-1]
+
+
+def prune(home: Path, keep: int = KEEP_PUBLICATIONS) -> None:
+    """Remove all but the newest `keep` publications, never the current one."""
+    current = current_publication(home)
+    pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir())
+    for old in pubs[:-keep]:
+        if old != current:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def prune_runs(home: Path, keep: int = KEEP_BLOCKED_RUNS,
+               max_age_days: float = MAX_BLOCKED_RUN_AGE_DAYS) -> None:
+    """Remove the build folders of blocked or failed runs: those older than `max_age_days`,
+    and beyond the newest `keep` those untouched for an hour (a folder that young may belong
+    to a run still going)."""
+    runs = sorted((p for p in (home / "runs").glob("*") if p.is_dir()),
+                  key=lambda p: p.stat().st_mtime, reverse=True) \
+        if (home / "runs").is_dir() else []
+    now = time.time()
+    for rank, run in enumerate(runs):
+        age = now - run.stat().st_mtime
+        if age > max_age_days * 86400 or (rank >= keep and age > 3600):
+            shutil.rmtree(run, ignore_errors=True)
+
+
+def _fsync_tree(root: Path) -> None:
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+    for d in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        _fsync_dir(d)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

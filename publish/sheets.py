@@ -1,0 +1,147 @@
+"""Triage sheets ("de foto"): one static HTML page per person of concern, and an index.
+
+Rendered from the published triage database only, so a sheet can never show more than the
+declared triage columns (`publish.audiences`). Jinja2 autoescaping makes every value text:
+a name holding `<script>` is shown, never run. Pages need no server and print on A4.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import duckdb
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from profiles.flags import priority_explanation
+from publish.audiences import disclosure
+from publish.display import (
+    FOLD_JS,
+    LABELS,
+    concern_phrase,
+    concern_sentences,
+    dutch_date,
+    dutch_datetime,
+    fold,
+    label,
+    person_name,
+    plural,
+)
+from stores.database import rows_of
+
+DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
+# The publication's date, for the sheets to show: a sheet is the same file in every
+# publication whose content for that person is the same (hard-linked, and a rerun of a
+# delivery changes no sheet), so the date it shows comes from its publication's folder.
+PUBLICATION_JS = "publication.js"
+# The index's rows of persons, rendered once per publication: an arrest run puts its arrests
+# above them without rendering tens of thousands of rows again.
+INDEX_ROWS = "index_persons.fragment.html"
+PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END"
+
+
+def environment() -> Environment:
+    """The pages' Jinja environment: every code, date and name goes through one filter of
+    `publish.display`, so the index and every sheet read alike."""
+    env = Environment(loader=PackageLoader("publish", "templates"),
+                      autoescape=select_autoescape(["html"]), trim_blocks=True,
+                      lstrip_blocks=True)
+    for kind in LABELS:
+        env.filters[kind] = lambda code, kind=kind: label(kind, code)
+    env.filters["percent"] = percent
+    env.filters["datum"] = dutch_date
+    env.filters["tijdstip"] = dutch_datetime
+    env.filters["naam"] = person_name
+    env.filters["fold"] = fold
+    env.globals |= {"plural": plural, "concern_sentences": concern_sentences,
+                    "concern_phrase": concern_phrase,
+                    "priority_explanation": priority_explanation,
+                    "disclosure": disclosure(), "fold_js": FOLD_JS}
+    return env
+
+
+def percent(p: float) -> str:
+    """A probability as Dutch triage staff read it: '97,3%', never a rounded-up '100%'."""
+    if p >= 0.999:
+        return "meer dan 99,9%"
+    return f"{p * 100:.1f}%".replace(".", ",")
+
+
+def _grouped(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row["person_id"], []).append(row)
+    return out
+
+
+def _digest(parts: dict) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
+                  previous: Path | None = None) -> dict[str, int]:
+    """Write `index.html` and `sheets/<person_id>.html`.
+
+    A sheet whose content is unchanged since the `previous` publication's triage folder is
+    hard-linked from it instead of rendered again, so a nightly run re-publishes only persons
+    whose photo changed. Returns counts of sheets rendered and reused.
+    """
+    env = environment()
+    con = duckdb.connect(str(triage_db), read_only=True)
+    try:
+        persons = rows_of(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
+        signals = _grouped(rows_of(con, "SELECT * FROM triage_signaal ORDER BY ALL"))
+        timeline = _grouped(rows_of(con, "SELECT * FROM triage_tijdlijn ORDER BY person_id, "
+                                       "datum DESC NULLS LAST, partner, gebeurtenis, rol, "
+                                       "omschrijving, status"))
+        network = _grouped(rows_of(con, "SELECT * FROM triage_netwerk ORDER BY ALL"))
+        certainty = {r["person_id"]: r for r in rows_of(con, "SELECT * FROM triage_zekerheid")}
+    finally:
+        con.close()
+    sheets = out_dir / "sheets"
+    sheets.mkdir(parents=True, exist_ok=True)
+    write_publication_js(out_dir, published_at)
+    old_digests = _previous_digests(previous)
+    digests: dict[str, str] = {}
+    sheet = env.get_template("sheet.html")
+    rendered = reused = 0
+    for p in persons:
+        pid = p["person_id"]
+        parts = {"p": p, "signals": signals.get(pid, []), "timeline": timeline.get(pid, []),
+                 "network": network.get(pid, []), "certainty": certainty.get(pid)}
+        digests[pid] = _digest(parts)
+        target = sheets / f"{pid}.html"
+        if previous is not None and old_digests.get(pid) == digests[pid] \
+                and (previous / "sheets" / f"{pid}.html").exists():
+            os.link(previous / "sheets" / f"{pid}.html", target)
+            reused += 1
+            continue
+        target.write_text(sheet.render(**parts), encoding="utf-8")
+        rendered += 1
+    (sheets / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
+    persons_html = env.get_template("index_persons.html").render(persons=persons)
+    (out_dir / INDEX_ROWS).write_text(persons_html, encoding="utf-8")
+    (out_dir / "index.html").write_text(env.get_template("index.html").render(
+        persons_html=persons_html, persons_count=len(persons), arrests=[],
+        published_at=published_at), encoding="utf-8")
+    return {"sheets": len(persons), "rendered": rendered, "reused": reused}
+
+
+def write_publication_js(out_dir: Path, published_at: str) -> Path:
+    """`publication.js`: fills every `.foto-publicatie` of a page with the publication's
+    date and time (dd-mm-jjjj hh:mm), on screen and in print."""
+    text = json.dumps(dutch_datetime(published_at))
+    target = out_dir / PUBLICATION_JS
+    target.write_text(
+        "document.querySelectorAll('.foto-publicatie').forEach(function (e) {\n"
+        f"  e.textContent = {text};\n}});\n", encoding="utf-8")
+    return target
+
+
+def _previous_digests(previous: Path | None) -> dict[str, str]:
+    path = previous / "sheets" / DIGESTS if previous else None
+    if path is None or not path.exists():
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,281 @@
+"""Care extract `care_reports.jsonl`: one report per line, the persons involved nested.
+
+Reports go to one frame (report grain), the persons involved to another (one row per
+betrokkene). The reporter (`melder`) is withheld at the door: never matched, profiled or
+published, and not even stored; only their number is counted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from sources.common import (
+    BLANK,
+    UTF8_BOM,
+    ParseResult,
+    QuarantineLog,
+    check_unique,
+    physical_lines,
+    rejected,
+    text_lines,
+)
+
+SOURCE = "care"
+FILE = "care_reports.jsonl"
+REPORT_KEYS = ["melding_id", "ontvangen_op", "type", "sash_risico", "status", "betrokkenen"]
+PERSON_KEYS = ["betrokkene_id", "rol", "naam", "geboortedatum", "adres"]
+TYPES = {"huiselijk_geweld", "kindermishandeling", "ex_partner_stalking", "zorgen_om_persoon"}
+SASH = {"laag", "midden", "hoog"}
+ROLES = {"pleger", "slachtoffer", "kind", "melder"}
+
+
+MELDER = "melder"   # a person withheld at the door (counted, never stored)
+Person = dict | str | None   # a candidate row, MELDER, or None: quarantined
+# A birth date as standardisation's SQL reads it (`strptime(geboortedatum, '%Y-%m-%d')` when
+# it is 10 characters long, `left(geboortedatum, 4)` as the year): checked here as strictly,
+# so that no value reaches SQL that SQL would refuse. ASCII digits only: Python's `\d` also
+# matches other scripts' digits ('١٩٨٧'), which SQL does not read as a number.
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+YEAR = re.compile(r"(19|20)[0-9][0-9]")
+# `ontvangen_op`: an ISO date-time (a date alone is taken as midnight), offset optional.
+ISO_DATE_TIME = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+    r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,9})?)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?")
+
+
+def read_care(delivery: Path) -> tuple[ParseResult, pd.DataFrame]:
+    """Read the care extract: (person records result, accepted reports frame).
+
+    Every person in the file is one row of the accounting: accepted, quarantined or withheld
+    (a melder). A line that cannot be read as a report (not JSON, not an object, no list of
+    persons) is one quarantined row. Nothing a line holds is ever raised as an exception."""
+    path = delivery / FILE
+    if not path.exists():
+        return rejected(SOURCE, path, "file missing from the delivery"), empty_reports()
+    data = path.read_bytes()
+    if not data.strip():
+        return rejected(SOURCE, path, "file is empty"), empty_reports()
+    if data.startswith(UTF8_BOM):   # allowed in a UTF-8 file: it only says so
+        data = data[len(UTF8_BOM):]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = len(physical_lines(data[: err.start]))
+        lines = text_lines(data.decode("utf-8", "replace"))
+        return rejected(SOURCE, path, f"line {line} is not valid UTF-8: the file's encoding "
+                        "is wrong", lines, first_line=1), empty_reports()
+    log = QuarantineLog(SOURCE, FILE)
+    reports: list[dict] = []
+    persons: list[dict] = []
+    melders = 0
+    lines = text_lines(text)
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip(BLANK):
+            continue
+        report, people = read_report_line(line_no, line, log)
+        melders += sum(1 for p in people if p is MELDER)
+        persons.extend(p for p in people if isinstance(p, dict))
+        if report is not None:
+            reports.append(report)
+    frame = pd.DataFrame(persons, columns=["melding_id", *PERSON_KEYS, "_line", "_raw"])
+    frame = frame.rename(columns={"betrokkene_id": "record_id"})
+    rows_read = len(frame) + log.rows() + melders
+    frame, reports = drop_repeated_reports(frame, reports, log)
+    frame = check_unique(frame, log)
+    result = ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read,
+                         withheld={"melder": melders}, rows_in_file=persons_in_file(lines))
+    return result, reports_frame(reports)
+
+
+def drop_repeated_reports(frame: pd.DataFrame, reports: list[dict], log: QuarantineLog
+                          ) -> tuple[pd.DataFrame, list[dict]]:
+    """Quarantine the persons of every report whose `melding_id` is on more than one line:
+    which line is the report cannot be known, and joining persons to two reports would count
+    each of them twice downstream."""
+    seen = pd.Series([r["melding_id"] for r in reports], dtype="object")
+    repeated = set(seen[seen.duplicated(keep=False)])
+    if not repeated:
+        return frame, reports
+    bad = frame["melding_id"].isin(repeated)
+    log.add_frame(frame[bad], "melding_id", "melding_id occurs on more than one line")
+    return frame[~bad], [r for r in reports if r["melding_id"] not in repeated]
+
+
+def persons_in_file(lines: list[str]) -> int:
+    """The file's own count of rows, apart from the reader: per non-blank line, the persons
+    in its `betrokkenen` list, or one for a line that holds no such list."""
+    total = 0
+    for line in lines:
+        if not line.strip(BLANK):
+            continue
+        try:
+            obj = json.loads(line)
+        except (json.JSONDecodeError, RecursionError):
+            total += 1
+            continue
+        people = obj.get("betrokkenen") if isinstance(obj, dict) else None
+        total += len(people) if isinstance(people, list) else 1
+    return total
+
+
+def read_report_line(line_no: int, line: str, log: QuarantineLog
+                     ) -> tuple[dict | None, list[Person]]:
+    """One JSON line: (the report or None, per person: a dict for a candidate row, `MELDER`
+    for a melder withheld, None for a person quarantined). Faults go to `log`; a person who
+    may be a melder never leaves a value or an id there."""
+    try:
+        obj = json.loads(line)
+    except (json.JSONDecodeError, RecursionError):
+        log.add(line_no, None, "(line)", "not valid JSON")   # may hold a melder: no raw
+        return None, []
+    if not isinstance(obj, dict):
+        log.add(line_no, None, "(line)", "not a JSON object")
+        return None, []
+    people = obj.get("betrokkenen")
+    if not isinstance(people, list):
+        log.add(line_no, None, "betrokkenen",
+                "required key is missing" if "betrokkenen" not in obj else "not a list")
+        return None, []
+    melding_id = obj.get("melding_id")
+    if not _text(melding_id):
+        reason = ("required key is missing" if "melding_id" not in obj
+                  else "required field is empty or not text")
+        if not people:   # no person lost; the report itself is dropped, and said so
+            log.add(line_no, None, "melding_id", f"report's {reason} (a report without "
+                    "persons: dropped)", kept=True)
+        return None, [_refuse_person(line_no, i, p, log, "melding_id", f"report's {reason}")
+                      for i, p in enumerate(people, start=1)]
+    report = report_values(line_no, obj, log)
+    return report, [read_person(line_no, i, p, melding_id.strip(), log)
+                    for i, p in enumerate(people, start=1)]
+
+
+def _text(value: object) -> bool:
+    """A non-empty string (JSON numbers, lists and objects are not text)."""
+    return isinstance(value, str) and bool(value.strip())
+
+
+def normalise_role(value: object) -> str | None:
+    """A role as a careless partner writes it ('Melder', ' MELDER ', 'mel der' stays wrong),
+    in the contract's spelling; None when it is not text."""
+    if not isinstance(value, str):
+        return None
+    return " ".join(value.split()).lower()
+
+
+def _refuse_person(line_no: int, index: int, person: object, log: QuarantineLog,
+                   field_name: str, reason: str) -> Person:
+    """A person of a report that cannot be read: a melder is withheld; anyone else is
+    quarantined with neither id nor values."""
+    if isinstance(person, dict) and normalise_role(person.get("rol")) == "melder":
+        return MELDER
+    log.add(line_no, None, field_name, f"{reason} (person {index} of the report)")
+    return None
+
+
+def read_person(line_no: int, index: int, person: object, melding_id: str,
+                log: QuarantineLog) -> Person:
+    """Check one person of a report. The role is read first: a melder is withheld (None)
+    before anything else is looked at; a role that is unknown or not text is quarantined
+    without id or values (it may be a melder spelled another way). A subject without an id or
+    a name is quarantined whole (with its own values, kept for the data steward); a bad birth
+    date or address is nulled and logged, the person kept."""
+    if not isinstance(person, dict):
+        log.add(line_no, None, "betrokkenen", f"person {index} of the report is not an object")
+        return None
+    role = normalise_role(person.get("rol"))
+    if role == "melder":
+        return MELDER
+    if role not in ROLES:
+        log.add(line_no, None, "rol", f"value outside the contract's set {sorted(ROLES)} or not "
+                f"text (person {index} of the report; it may be a melder: nothing kept)")
+        return None
+    raw = json.dumps(person, ensure_ascii=False, default=str)
+    record_id = person.get("betrokkene_id")
+    if not _text(record_id):
+        log.add(line_no, None, "betrokkene_id", "required field is empty or not text", raw)
+        return None
+    record_id = record_id.strip()
+    if not _text(person.get("naam")):
+        log.add(line_no, record_id, "naam", "required field is empty or not text", raw)
+        return None
+    row = {"melding_id": melding_id, "betrokkene_id": record_id, "rol": role,
+           "naam": person["naam"].strip(), "geboortedatum": person.get("geboortedatum"),
+           "adres": person.get("adres"), "_line": line_no, "_raw": raw}
+    if not valid_birth_date(row["geboortedatum"]):
+        log.add(line_no, record_id, "geboortedatum", "not an ISO date or a year", raw, kept=True)
+        row["geboortedatum"] = None
+    if row["adres"] is not None and not isinstance(row["adres"], str):
+        log.add(line_no, record_id, "adres", "not text", raw, kept=True)
+        row["adres"] = None
+    return row
+
+
+def valid_birth_date(value: object) -> bool:
+    """None, an ISO date that exists (`jjjj-mm-dd`, exactly) or a year alone (`jjjj`)."""
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    if YEAR.fullmatch(value):
+        return True
+    if not ISO_DATE.fullmatch(value):
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def report_values(line_no: int, obj: dict, log: QuarantineLog) -> dict:
+    """The report's own fields, each checked on its own: a bad type, risk, status or receipt
+    time is nulled and logged (the persons in the report are kept)."""
+    report = {"melding_id": obj["melding_id"].strip(), "_line": line_no}
+    for key, allowed in (("type", TYPES), ("sash_risico", SASH)):
+        value = obj.get(key)
+        code = normalise_role(value)
+        if value is not None and code not in allowed:
+            log.add(line_no, None, key, f"value outside the contract's set {sorted(allowed)}",
+                    kept=True)
+            code = None
+        report[key] = code
+    status = obj.get("status")
+    if status is not None and not isinstance(status, str):
+        log.add(line_no, None, "status", "not text", kept=True)
+        status = None
+    report["status"] = status
+    report["ontvangen_op"] = receipt_time(obj.get("ontvangen_op"))
+    if report["ontvangen_op"] is None:
+        log.add(line_no, None, "ontvangen_op", "not an ISO date-time", kept=True)
+    return report
+
+
+def receipt_time(value: object) -> pd.Timestamp | None:
+    """`ontvangen_op` as a UTC time, or None when it is not an ISO date-time. Each line's value
+    is parsed on its own: one column of mixed layouts must not fail them all."""
+    if not isinstance(value, str) or not ISO_DATE_TIME.fullmatch(value.strip()):
+        return None
+    try:
+        stamp = pd.Timestamp(value.strip())
+    except (ValueError, OverflowError):
+        return None
+    if pd.isna(stamp):
+        return None
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def reports_frame(reports: list[dict]) -> pd.DataFrame:
+    """Accepted reports with typed receipt time (UTC)."""
+    frame = pd.DataFrame(reports, columns=[*REPORT_KEYS[:-1], "_line"])
+    frame["ontvangen_op"] = pd.to_datetime(frame["ontvangen_op"], utc=True)
+    return frame
+
+
+def empty_reports() -> pd.DataFrame:
+    return reports_frame([])

@@ -1,0 +1,293 @@
+"""Dutch standardisation rules as DuckDB SQL macros, and one query per source.
+
+Rules live in SQL so that standardising a million records is one set-based pass in DuckDB, not
+a Python loop. `install_macros(con)` defines them on a connection; `std_sql(source)` is the query
+that turns that source's raw table into canonical records (see `sources.schema`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from sources.schema import CANONICAL_COLUMNS
+from standardise.names import NAME_GROUP, PHONETIC_RULES
+from stores.database import connect
+
+# Official Dutch voorvoegsels, longest first so that 'van der' wins over 'van'.
+TUSSENVOEGSELS = [
+    "van de", "van der", "van den", "van het", "van 't", "in 't", "in het", "in de", "in den",
+    "op de", "op den", "op het", "op 't", "uit de", "uit den", "uit het", "aan de", "aan den",
+    "bij de", "onder de", "over de", "voor de", "de la", "de l'", "van", "de", "der", "den",
+    "het", "'t", "te", "ten", "ter", "la", "le", "du", "di", "da", "del", "von", "vom",
+]
+# Not voorvoegsels in Dutch law but the first word of the surname itself (El Khatib, Ben Rifi,
+# Ait Taleb, Abu Bakr): in a free-text name they start the surname, not end the given names.
+SURNAME_PARTICLES = ["el", "al", "ben", "bin", "ibn", "abu", "ait", "ould", "dos", "das"]
+# Surinamese-Chinese surnames are three words, '<clan> A <name>' (Tjon A Fong, Lie A Ling, Ho A
+# Chuck): in a free-text name the clan word and the 'A' belong to the surname, not the given
+# names. Only these clan words open such a surname, so that a middle initial written without a
+# dot ('Jan P A Jansen') is not taken for one.
+SURINAMESE_CHINESE_CLANS = [
+    "tjon", "tjong", "tjin", "tjien", "lie", "ho", "kom", "sie", "fung", "fong", "jong", "kon",
+    "man", "chin", "lim", "loe", "kwie", "fo", "lo", "kam", "sam", "tai", "tsang", "pang",
+]
+_TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
+_TV = _TV_RE.replace("'", "''")  # the same, quoted for use inside a SQL string literal
+
+def _sql_str(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _phonetic_expr(arg: str) -> str:
+    expr = arg
+    for pattern, replacement in PHONETIC_RULES:
+        expr = f"regexp_replace({expr}, {_sql_str(pattern)}, {_sql_str(replacement)}, 'g')"
+    return expr
+
+
+_NAME_MAP = "MAP {" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}"
+                               for k, v in sorted(NAME_GROUP.items())) + "}"
+
+MACROS = f"""
+CREATE OR REPLACE MACRO foto_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
+    replace(replace(replace(replace(replace(replace(lower(strip_accents(s)), 'ı', 'i'),
+        'ß', 'ss'), 'ø', 'o'), 'ł', 'l'), 'æ', 'ae'), 'đ', 'd'),
+    '[^a-z0-9''\\- ]', ' ', 'g'), '\\s+', ' ', 'g')), '');
+CREATE OR REPLACE MACRO foto_bsn_digits(s) AS CASE
+    WHEN regexp_full_match(trim(s), '[0-9][0-9 .]*') THEN
+        CASE length(regexp_replace(s, '[^0-9]', '', 'g'))
+            WHEN 9 THEN regexp_replace(s, '[^0-9]', '', 'g')
+            WHEN 8 THEN '0' || regexp_replace(s, '[^0-9]', '', 'g')
+        END
+    END;
+CREATE OR REPLACE MACRO foto_elfproef(d) AS
+    9 * d[1]::INT + 8 * d[2]::INT + 7 * d[3]::INT + 6 * d[4]::INT + 5 * d[5]::INT
+    + 4 * d[6]::INT + 3 * d[7]::INT + 2 * d[8]::INT - d[9]::INT;
+CREATE OR REPLACE MACRO foto_bsn(s) AS CASE
+    WHEN foto_bsn_digits(s) IS NOT NULL
+     AND foto_elfproef(foto_bsn_digits(s)) % 11 = 0
+     AND foto_elfproef(foto_bsn_digits(s)) <> 0 THEN foto_bsn_digits(s) END;
+CREATE OR REPLACE MACRO foto_split_tv(s) AS regexp_extract(coalesce(s, ''),
+    '^((?:(?:{_TV})\\s+)*)(.*)$', ['tv', 'name']);
+CREATE OR REPLACE MACRO foto_tv(s) AS nullif(trim(foto_split_tv(s).tv), '');
+CREATE OR REPLACE MACRO foto_surname(s) AS nullif(trim(
+    regexp_replace(foto_split_tv(s).name, '-\\s*(?:(?:{_TV})\\s+)*', '-', 'g')), '');
+CREATE OR REPLACE MACRO foto_given(s) AS foto_fold(replace(s, '.', ' '));
+CREATE OR REPLACE MACRO foto_first_name(raw) AS CASE
+    WHEN regexp_matches(trim(raw), '^[^ .]*\\.') THEN NULL      -- 'P.', 'Th.', 'IJ.H.': initials
+    WHEN length(split_part(foto_given(raw), ' ', 1)) > 1
+     AND split_part(foto_given(raw), ' ', 1) <> 'ij' THEN split_part(foto_given(raw), ' ', 1)
+    END;
+CREATE OR REPLACE MACRO foto_initials(g) AS nullif(array_to_string(list_transform(
+    string_split(replace(g, '-', ' '), ' '), lambda t: left(t, 1)), ''), '');
+CREATE OR REPLACE MACRO foto_postcode(s) AS CASE
+    WHEN regexp_full_match(upper(replace(coalesce(s, ''), ' ', '')), '[1-9][0-9]{{3}}[A-Z]{{2}}')
+    THEN upper(replace(s, ' ', '')) END;
+CREATE OR REPLACE MACRO foto_housenumber(s) AS nullif(regexp_extract(s, '([0-9]+)', 1), '');
+CREATE OR REPLACE MACRO foto_phonetic(s) AS nullif({_phonetic_expr("replace(s, '-', '')")}, '');
+CREATE OR REPLACE MACRO foto_name_key(s) AS coalesce({_NAME_MAP}[s], s);
+CREATE OR REPLACE MACRO foto_sex(s) AS CASE upper(s) WHEN 'M' THEN 'M' WHEN 'V' THEN 'V' END;
+"""
+
+_SELECT_TAIL = """
+    , split_part(surname, '-', 1) AS surname_1
+    , nullif(split_part(surname, '-', 2), '') AS surname_2
+    , foto_name_key(first_name) AS first_name_key
+    , foto_phonetic(split_part(surname, '-', 1)) AS surname_key
+"""
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define the standardisation macros on a connection (idempotent)."""
+    con.execute(MACROS)
+
+
+def _wrap(inner: str) -> str:
+    """Project a source's standardised columns onto the canonical schema, in order."""
+    cols = ", ".join(
+        f"CAST({c} AS {t}) AS {c}" for c, t in CANONICAL_COLUMNS.items())
+    return f"SELECT {cols} FROM (SELECT *{_SELECT_TAIL} FROM ({inner}))"
+
+
+STD_SQL: dict[str, str] = {
+    "police": """
+        SELECT 'police:' || record_id AS unique_id, 'police' AS source, record_id,
+            rol AS role,
+            concat_ws(' ', voornamen, voorvoegsel, achternaam) AS display_name,
+            foto_given(voornamen) AS given_names,
+            foto_first_name(voornamen) AS first_name,
+            foto_initials(foto_given(voornamen)) AS initials,
+            coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(achternaam))) AS tussenvoegsel,
+            foto_surname(foto_fold(achternaam)) AS surname,
+            geboortedatum AS dob, year(geboortedatum) AS dob_year,
+            month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
+            foto_bsn(bsn) AS bsn, bsn IS NOT NULL AS bsn_given,
+            foto_sex(geslacht) AS sex, foto_fold(straat) AS street,
+            foto_housenumber(huisnummer) AS huisnummer, foto_postcode(postcode) AS postcode,
+            foto_fold(woonplaats) AS city, registratie_datum AS record_date
+        FROM raw_police""",
+    "justice": """
+        WITH parts AS (
+            SELECT *, foto_fold(split_part(verdachte_naam, ',', 1)) AS sur_part,
+                trim(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS raw_rest,
+                foto_given(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS rest
+            FROM raw_justice),
+        split AS (
+            SELECT *, regexp_extract(coalesce(rest, ''),
+                '^(.*?)\\s*((?:(?:' || getvariable('foto_tv_re') || ')(?:\\s+|$))*)$',
+                ['given', 'tv']) AS g
+            FROM parts)
+        SELECT 'justice:' || record_id AS unique_id, 'justice' AS source, record_id,
+            'verdachte' AS role, verdachte_naam AS display_name,
+            nullif(trim(g.given), '') AS given_names,
+            foto_first_name(raw_rest) AS first_name,
+            foto_initials(nullif(trim(g.given), '')) AS initials,
+            coalesce(nullif(trim(g.tv), ''), foto_tv(sur_part)) AS tussenvoegsel,
+            foto_surname(sur_part) AS surname,
+            geboortedatum AS dob, year(geboortedatum) AS dob_year,
+            month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
+            foto_bsn(bsn) AS bsn, bsn IS NOT NULL AND trim(bsn) <> '' AS bsn_given,
+            NULL AS sex, NULL AS street, NULL AS huisnummer, NULL AS postcode, NULL AS city,
+            status_datum AS record_date
+        FROM split""",
+    "care": """
+        WITH folded AS (
+            SELECT c.*, r.ontvangen_op, foto_given(naam) AS nm,
+                regexp_extract(adres, '([1-9][0-9]{3}\\s?[A-Za-z]{2})', 1) AS pc,
+                regexp_extract(adres, '^[^,0-9]*?\\s([0-9]+)', 1) AS hn,
+                trim(regexp_extract(adres, '^([^,0-9]+)', 1)) AS st,
+                trim(regexp_extract(adres, '[1-9][0-9]{3}\\s?[A-Za-z]{2}\\s+(.+)$', 1)) AS ct
+            FROM raw_care c LEFT JOIN care_reports r USING (melding_id)),
+        joined AS (
+            SELECT *, regexp_replace(nm, '\\s*-\\s*(?:(?:' || getvariable('foto_tv_re')
+                                     || ')\\s+)*', '-', 'g') AS nm2 FROM folded),
+        parsed AS (
+            SELECT *, CASE WHEN strpos(nm2, ' ') = 0 THEN {'given': nm2, 'rest': ''}
+                ELSE regexp_extract(nm2, '^(.*?)\\s+((?:(?:' || getvariable('foto_tv_re')
+                                    || '|' || getvariable('foto_particle_re')
+                                    || ')\\s+)*(?:(?:' || getvariable('foto_clan_re')
+                                    || ')\\s+a\\s+)?[^ ]+)$', ['given', 'rest']) END AS p
+            FROM joined)
+        SELECT 'care:' || record_id AS unique_id, 'care' AS source, record_id,
+            rol AS role, naam AS display_name,
+            nullif(p.given, '') AS given_names,
+            CASE WHEN nullif(p.given, '') IS NOT NULL THEN foto_first_name(naam) END
+                AS first_name,
+            foto_initials(nullif(p.given, '')) AS initials,
+            foto_tv(nullif(p.rest, '')) AS tussenvoegsel,
+            foto_surname(nullif(p.rest, '')) AS surname,
+            CASE WHEN length(geboortedatum) = 10 THEN strptime(geboortedatum, '%Y-%m-%d')::DATE
+                END AS dob,
+            try_cast(left(geboortedatum, 4) AS INTEGER) AS dob_year,
+            CASE WHEN length(geboortedatum) = 10 THEN month(strptime(geboortedatum, '%Y-%m-%d'))
+                END AS dob_month,
+            CASE WHEN length(geboortedatum) = 10 THEN day(strptime(geboortedatum, '%Y-%m-%d'))
+                END AS dob_day,
+            NULL AS bsn, FALSE AS bsn_given, NULL AS sex,
+            foto_fold(nullif(st, '')) AS street, foto_housenumber(nullif(hn, '')) AS huisnummer,
+            foto_postcode(nullif(pc, '')) AS postcode, foto_fold(nullif(ct, '')) AS city,
+            CAST(ontvangen_op AS DATE) AS record_date
+        FROM parsed""",
+    "municipal": """
+        SELECT 'municipal:' || record_id AS unique_id, 'municipal' AS source, record_id,
+            'ingezetene' AS role,
+            concat_ws(' ', voornamen, voorvoegsel, geslachtsnaam) AS display_name,
+            foto_given(voornamen) AS given_names,
+            foto_first_name(voornamen) AS first_name,
+            foto_initials(foto_given(voornamen)) AS initials,
+            coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(geslachtsnaam))) AS tussenvoegsel,
+            foto_surname(foto_fold(geslachtsnaam)) AS surname,
+            CASE WHEN substr(geboortedatum, 5, 2) <> '00' AND substr(geboortedatum, 7, 2) <> '00'
+                 THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
+            CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,
+            nullif(CAST(substr(geboortedatum, 5, 2) AS INTEGER), 0) AS dob_month,
+            nullif(CAST(substr(geboortedatum, 7, 2) AS INTEGER), 0) AS dob_day,
+            foto_bsn(bsn) AS bsn, TRUE AS bsn_given, foto_sex(geslacht) AS sex,
+            foto_fold(straatnaam) AS street, foto_housenumber(huisnummer) AS huisnummer,
+            foto_postcode(postcode) AS postcode, foto_fold(woonplaats) AS city,
+            datum_inschrijving AS record_date
+        FROM raw_municipal""",
+}
+
+
+# A surname key is "rare" when at most this many records carry it: only then is blocking on it
+# with an initial alone (no birth date) cheap enough and worth it.
+RARE_SURNAME_MAX_RECORDS = 30
+
+
+DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_start",
+                   "second_name_key", "given_year_key", "given_year_key_no_surname",
+                   "full_given_names", "given_name_list", "dob_text", "dob_day_month_swapped",
+                   "multi_initials", "initial", "surname_start", "given_surname_start",
+                   "given_surname_start_no_dob", "surname_end", "surname_anagram",
+                   "surname_anagram_rare"]
+
+
+def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
+    """The union of the sources' canonical records, with derived columns for matching:
+    blocking keys, and values that comparisons would otherwise compute for every pair."""
+    parts = [f"SELECT * FROM std_{s}" if tables else f"SELECT * FROM ({std_sql(s)})"
+             for s in sources]
+    return f"""SELECT *, CASE WHEN count(*) OVER (PARTITION BY surname_key)
+                            <= {RARE_SURNAME_MAX_RECORDS} THEN surname_key END
+                    AS rare_surname_key,
+                  surname_key || ':' || left(initials, 1) AS name_key,
+                  CASE WHEN dob_year IS NULL THEN surname_key || ':' || left(initials, 1) END
+                    AS name_key_no_dob,
+                  left(first_name, 2) AS given_start,
+                  foto_phonetic(surname_2) || ':' || left(initials, 1) AS second_name_key,
+                  first_name_key || ':' || dob_year AS given_year_key,
+                  CASE WHEN surname_key IS NULL THEN first_name_key || ':' || dob_year END
+                    AS given_year_key_no_surname,
+                  CASE WHEN regexp_full_match(given_names, '[a-z''-]{{2,}}( [a-z''-]{{2,}})+')
+                       THEN given_names END AS full_given_names,
+                  string_split(given_names, ' ') AS given_name_list,
+                  CAST(dob AS VARCHAR) AS dob_text,
+                  CASE WHEN dob_day <= 12 AND dob_day <> dob_month
+                       THEN make_date(dob_year, dob_day, dob_month) END
+                    AS dob_day_month_swapped,
+                  CASE WHEN length(initials) >= 2 THEN initials END AS multi_initials,
+                  left(initials, 1) AS initial,
+                  left(surname_1, 2) AS surname_start,
+                  first_name_key || ':' || left(surname_1, 3) AS given_surname_start,
+                  CASE WHEN dob_year IS NULL THEN first_name_key || ':' || left(surname_1, 3) END
+                    AS given_surname_start_no_dob,
+                  -- a typo early in the surname leaves its end ('Groot'/'Gorot', 'Kcoasoy')
+                  right(surname_1, 3) AS surname_end,
+                  -- the surname's letters in order: two letters swapped leave it ('Kocasoy',
+                  -- 'Kcoasoy'); for a rare spelling only, the side a swap produces
+                  CASE WHEN length(surname_1) >= 4 THEN
+                       array_to_string(list_sort(string_split(surname_1, '')), '') END
+                    AS surname_anagram,
+                  CASE WHEN length(surname_1) >= 4 AND count(*) OVER (PARTITION BY surname_1)
+                            <= {RARE_SURNAME_MAX_RECORDS}
+                       THEN array_to_string(list_sort(string_split(surname_1, '')), '') END
+                    AS surname_anagram_rare
+               FROM ({' UNION ALL '.join(parts)})"""
+
+
+def std_sql(source: str) -> str:
+    """The query that standardises one source's raw table into canonical records."""
+    return _wrap(STD_SQL[source])
+
+
+def prepare(con: duckdb.DuckDBPyConnection) -> None:
+    """Macros plus the variables the source queries use."""
+    install_macros(con)
+    con.execute("SET VARIABLE foto_tv_re = ?", [_TV_RE])
+    con.execute("SET VARIABLE foto_particle_re = ?", ["|".join(SURNAME_PARTICLES)])
+    con.execute("SET VARIABLE foto_clan_re = ?", ["|".join(SURINAMESE_CHINESE_CLANS)])
+
+
+@contextmanager
+def connect_prepared(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The build database with the macros and variables installed on a writer (`prepare`):
+    the stages' SQL calls them. Here, not in the store, so that the store knows no stage."""
+    with connect(path, read_only=read_only) as con:
+        if not read_only:
+            prepare(con)
+        yield con

@@ -1,1 +1,0 @@
-"""The run's build database, the profile tables built in it, and their publication."""
