@@ -97,6 +97,7 @@ def _leaks(root: Path) -> list[str]:
     return found
 
 
+@pytest.mark.e2e   # a real Dagster run on a disk instance (its log-tailing process)
 @pytest.mark.parametrize("raiser", RAISERS, ids=lambda f: f.__name__.strip("_"))
 def test_a_failing_step_stores_no_value_in_dagster(tmp_path: Path, raiser) -> None:
     @asset(name="std_care")
@@ -119,6 +120,7 @@ def test_a_failing_step_stores_no_value_in_dagster(tmp_path: Path, raiser) -> No
     assert _leaks(tmp_path) == []
 
 
+@pytest.mark.e2e   # a real Dagster run on a disk instance (its log-tailing process)
 def test_a_failing_check_stores_no_value_in_dagster(tmp_path: Path) -> None:
     @asset(name="person")
     def person() -> None:
@@ -138,6 +140,7 @@ def test_a_failing_check_stores_no_value_in_dagster(tmp_path: Path) -> None:
     assert _leaks(tmp_path) == []
 
 
+@pytest.mark.e2e   # a real Dagster run on a disk instance (its log-tailing process)
 def test_the_unscrubbed_step_would_store_the_value(tmp_path: Path) -> None:
     """The scan finds what it looks for: without `@scrubbed`, the value is in the event log."""
     @asset(name="std_care")
