@@ -1,5 +1,12 @@
-"""Match assets: `match_pairs` scores candidate pairs with the pinned model; `person_records`
-clusters them into persons (one row per accepted record, with its person id and evidence).
+"""Match assets, in data order, each with its own checks:
+
+- `match_pairs` scores candidate pairs with the pinned model (predict, label link/review);
+- `person_clusters` turns them into persons: constraints split clusters, lone records join a
+  person, explanations per pair;
+- `person_records` gives each person its stable id (one row per accepted record).
+
+Model and thresholds come from the `paths` resource (`FotoPaths.match_model`,
+`FotoPaths.match_thresholds`), so a test or a what-if run can inject them.
 """
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
@@ -9,9 +16,8 @@ from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths
 from assets.scrub import scrubbed
 from matching.explain import build_explanations
-from matching.models import current_model
 from matching.predict import model_for_size, predict_and_cluster
-from matching.thresholds import load_thresholds
+from matching.run_info import record_run_info
 from persons.attach import attach_lone_records
 from persons.constraints import enforce_constraints
 from persons.ids import assign_person_ids, load_previous
@@ -24,12 +30,11 @@ from stores.database import write_table
        partitions_def=DELIVERIES)
 @scrubbed
 def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-    """Scored record pairs from the review threshold up: one row per pair, with the
-    comparison levels (gamma_*) and match weights (mw_*) that explain the score; clusters
-    split where a hard constraint forbids a pair (`constraint_splits`); lone records joined
-    to the person that, as a whole, makes them probable enough (`attachments`)."""
-    model = current_model(paths.models_dir)
-    thresholds = load_thresholds()
+    """Scored record pairs from the review threshold up, labelled link or review: one row per
+    pair, with the comparison levels (gamma_*) and match weights (mw_*) that explain the
+    score; Splink's clusters and the records identical to another, for `person_clusters`."""
+    model = paths.match_model()
+    thresholds = paths.match_thresholds()
     db = build_db(context, paths)
     with connect_prepared(db) as con:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
@@ -40,37 +45,50 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
         write_table(con, "clusters", result.clusters)
         write_table(con, "identity_duplicates", result.duplicates)
         store_pairs(con, thresholds)
-        splits = enforce_constraints(con, thresholds.link)
-        attached = attach_lone_records(con, thresholds.link)
-        build_explanations(con, settings)
-        con.execute("CREATE OR REPLACE TABLE run_info AS SELECT ? AS model_version, "
-                    "? AS thresholds_version, ? AS link_threshold, ? AS review_threshold",
-                    [model.version, thresholds.version, thresholds.link, thresholds.review])
+        record_run_info(con, model, thresholds)
         links, reviews = con.sql("SELECT count(*) FILTER (decision = 'link'), "
                                  "count(*) FILTER (decision = 'review') FROM match_pairs"
                                  ).fetchall()[0]
-        undecided = con.sql("SELECT coalesce(sum(undecided), 0) FROM constraint_splits"
-                            ).fetchall()[0][0]
     copies = result.duplicates.num_rows
+    skipped = sum(c.key_values for c in result.caps)
     context.log.info(f"{copies} records share every compared field with another (scored once "
                      f"per group); {len(result.caps)} blocking rules skipped "
-                     f"{sum(c.key_values for c in result.caps)} oversized key values")
-    context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review, "
-                     f"{undecided} records undecided between persons a constraint keeps "
-                     f"apart, {attached} lone records joined a person")
+                     f"{skipped} oversized key values")
+    context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review")
     return MaterializeResult(metadata={"model_version": model.version,
                                        "thresholds_version": thresholds.version,
                                        "records": records.num_rows, "link_pairs": links,
                                        "review_pairs": reviews,
-                                       "clusters_split_by_constraints": splits,
-                                       "records_undecided": int(undecided),
-                                       "records_joined_by_person": attached,
                                        "records_identical_to_another": copies,
-                                       "oversized_blocks_skipped": sum(
-                                           c.key_values for c in result.caps)})
+                                       "oversized_blocks_skipped": skipped})
 
 
 @asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"},
+       partitions_def=DELIVERIES)
+@scrubbed
+def person_clusters(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """Persons as clusters of records: clusters split where a hard constraint forbids a pair
+    (`constraint_splits`); lone records joined to the person that, as a whole, makes them
+    probable enough (`attachments`); per-pair explanations (`pair_explanations`)."""
+    model = paths.match_model()
+    thresholds = paths.match_thresholds()
+    with connect_prepared(build_db(context, paths)) as con:
+        records = con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]
+        settings = model_for_size(model.path, records)
+        splits = enforce_constraints(con, thresholds.link)
+        attached = attach_lone_records(con, thresholds.link)
+        build_explanations(con, settings)
+        undecided = con.sql("SELECT coalesce(sum(undecided), 0) FROM constraint_splits"
+                            ).fetchall()[0][0]
+    context.log.info(f"{splits} clusters split by constraints, {undecided} records undecided "
+                     f"between persons a constraint keeps apart, {attached} lone records "
+                     f"joined a person")
+    return MaterializeResult(metadata={"clusters_split_by_constraints": splits,
+                                       "records_undecided": int(undecided),
+                                       "records_joined_by_person": attached})
+
+
+@asset(group_name="match", deps=["person_clusters"], kinds={"duckdb"},
        partitions_def=DELIVERIES)
 @scrubbed
 def person_records(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:

@@ -14,6 +14,10 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from matching.models import ModelRef, current_model
+from matching.thresholds import DEFAULT_PATH as DEFAULT_THRESHOLDS
+from matching.thresholds import Thresholds, load_thresholds
+
 DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # Entries of the inbox that are not deliveries and are meant to be there: no warning.
 INBOX_FEEDS = {"arrests"}
@@ -28,6 +32,11 @@ class FotoPaths(ConfigurableResource):
     home: str = DEFAULT_HOME
     date: str = ""
     accept: str = ""   # comma-separated `<suite>.<metric>` an operator waives for this run
+    # Matching's configuration, injectable (a test, a what-if run): empty means the home's
+    # current model and the versioned thresholds file. Resolved here, not in the asset bodies,
+    # so that the predict and persons assets use the same model and thresholds.
+    model: str = ""        # path to a Splink model JSON
+    thresholds: str = ""   # path to a thresholds JSON
 
     @classmethod
     def from_env(cls) -> FotoPaths:
@@ -61,6 +70,17 @@ class FotoPaths(ConfigurableResource):
     @property
     def models_dir(self) -> Path:
         return self.home_dir / "models"
+
+    def match_model(self) -> ModelRef:
+        """The model this run scores with: the injected one, else the home's current one."""
+        if self.model:
+            path = Path(self.model).resolve()
+            return ModelRef(path, f"injected/{path.stem}", "injected")
+        return current_model(self.models_dir)
+
+    def match_thresholds(self) -> Thresholds:
+        """The link and review thresholds: the injected file, else the versioned default."""
+        return load_thresholds(Path(self.thresholds) if self.thresholds else DEFAULT_THRESHOLDS)
 
 
 class NoDelivery(FileNotFoundError):

@@ -22,7 +22,7 @@ class ModelRef:
 
     path: Path
     version: str
-    origin: str  # 'home' or 'bundled'
+    origin: str  # 'home', 'bundled' or 'injected' (FotoPaths.model)
 
     def metadata(self) -> dict:
         meta = self.path.with_name(self.path.stem + ".meta.json")

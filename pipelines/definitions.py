@@ -7,7 +7,7 @@ from dagster import Definitions, in_process_executor
 from assets.arrest import arrest_sheet
 from assets.checks import CHECKS
 from assets.ingest import RAW_ASSETS, STD_ASSETS, std_persons
-from assets.match import match_pairs, person_records
+from assets.match import match_pairs, person_clusters, person_records
 from assets.model import person_model
 from assets.profile import events, flags, person, relations
 from assets.publish import publication
@@ -20,8 +20,8 @@ from pipelines.sensors import arrest_sensor
 def build_definitions(paths: FotoPaths) -> Definitions:
     """Definitions for one inbox and home."""
     return Definitions(
-        assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, person_records, events,
-                relations, flags, person,
+        assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, person_clusters,
+                person_records, events, relations, flags, person,
                 publication, person_model, arrest_sheet],
         asset_checks=CHECKS,
         jobs=[nightly, train_model, on_arrest],

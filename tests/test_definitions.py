@@ -14,8 +14,8 @@ def test_definitions_load() -> None:
 def test_nightly_never_trains_and_gates_before_publishing() -> None:
     nightly = {n.name for n in defs.resolve_job_def("nightly").nodes}
     assert "person_model" not in nightly
-    assert {"raw_police", "std_persons", "match_pairs", "person_records", "person",
-            "publication", "person_records_person_records_sound"} <= nightly
+    assert {"raw_police", "std_persons", "match_pairs", "person_clusters", "person_records",
+            "person", "publication", "person_records_person_records_sound"} <= nightly
     assert "arrest_sheet" not in nightly
     specs = defs.resolve_asset_graph().asset_check_keys
     assert len(specs) == 8   # four raw, std, linkage, profile, and the arrest sheet's
