@@ -101,7 +101,7 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path,
     quiet_splink()
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
         con.register("new_record", record)
         con.execute("CREATE TABLE n AS SELECT * FROM new_record")
         master_size = con.sql("SELECT count(*) FROM wh.std_persons").fetchall()[0][0]

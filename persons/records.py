@@ -46,7 +46,7 @@ SELECT ids.person_id, s.source, s.record_id, s.unique_id, s.role,
        best.link_weight,
        CASE WHEN a.unique_id IS NOT NULL THEN 'person' WHEN best.links > 0 THEN 'pair' END
            AS linked_by,
-       getvariable('foto_model_version') AS model_version
+       $model_version AS model_version
 FROM std_persons s
 JOIN clusters c USING (unique_id)
 JOIN ids USING (cluster_id)
@@ -88,7 +88,6 @@ def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> 
 
     Needs `person_ids` (see `persons.ids.assign_person_ids`).
     """
-    con.execute("SET VARIABLE foto_model_version = ?", [model_version])
-    con.execute(PERSON_RECORDS_SQL)
+    con.execute(PERSON_RECORDS_SQL, {"model_version": model_version})
     con.execute(LOOKUP_VIEW_SQL)
     con.execute(REVIEW_VIEW_SQL)
