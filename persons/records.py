@@ -71,12 +71,12 @@ WHERE m.decision IN ('review', 'undecided')
 def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     """Label scored pairs link / review; `review_pairs` is the view a reviewer works from
     (with the pairs of records a constraint left undecided, `persons.constraints`)."""
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TABLE match_pairs AS
-        SELECT CASE WHEN match_probability >= {thresholds.link} THEN 'link' ELSE 'review' END
+        SELECT CASE WHEN match_probability >= $link THEN 'link' ELSE 'review' END
                    AS decision,
                COLUMNS('^(unique_id_[lr]|match_weight|match_probability|gamma_.*|mw_.*)$')
-        FROM scored_pairs ORDER BY match_probability DESC""")
+        FROM scored_pairs ORDER BY match_probability DESC""", {"link": thresholds.link})
     con.execute("DROP TABLE IF EXISTS scored_pairs")
     con.execute("""
         CREATE OR REPLACE VIEW review_pairs AS
