@@ -98,14 +98,15 @@ def person_records(context: AssetExecutionContext, paths: FotoPaths) -> Material
     with connect_prepared(build_db(context, paths)) as con:
         version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
         had_previous = load_previous(con, paths.home_dir / "warehouse.duckdb")
-        assign_person_ids(con, build_id(context), delivery_date(context, paths))
+        run_id = build_id(context)
+        assign_person_ids(con, run_id, delivery_date(context, paths))
         build_person_records(con, version)
         records, persons, linked = con.sql(
             "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (records_in_person > 1)"
             " FROM person_records").fetchall()[0]
-        inherited, new_history = con.sql(
+        inherited, new_history = con.execute(
             "SELECT (SELECT count(*) FILTER (inherited) FROM person_ids), "
-            "(SELECT count(*) FROM id_history WHERE run_id = getvariable('foto_run_id'))"
+            "(SELECT count(*) FROM id_history WHERE run_id = ?)", [run_id]
         ).fetchall()[0]
     return MaterializeResult(metadata={"records": records, "persons": persons,
                                        "linked_records": linked,

@@ -31,23 +31,16 @@ from __future__ import annotations
 import duckdb
 
 from persons.constraints import FORBIDDEN_PAIR_SQL
+from stores.sql import Fragment, Identifier, fill
 
 # Evidence exactly 1 would give infinite odds; a pair below the link threshold never has it,
 # but a pair refused by a constraint can.
 _MAX_EVIDENCE = 0.999999
 
 
-def attachment_sql(edges: str, members: str, new_records: str, records: str,
-                   link: float) -> str:
-    """SELECT of the person each lone record joins, if any.
-
-    `edges` (a, b, p): scored pairs from a lone record a to a record b of another person;
-    `members` (unique_id, cluster_id): the persons, every record once; `new_records` and
-    `records`: the standardised rows of the lone records and of the persons' records.
-    Columns: unique_id, cluster_id, records_in_person, pairs_scored, evidence_probability,
-    person_probability, strongest_pair_with.
-    """
-    return f"""
+# The SELECT behind `attachment_sql`: table names and code constants are filled in by
+# `stores.sql.fill`; the link threshold (configuration) is the bound parameter `$link`.
+ATTACHMENT_SQL = """
     WITH sizes AS (SELECT cluster_id, count(*) AS k FROM {members} GROUP BY cluster_id),
     mean_size AS (SELECT sum(k * k) / sum(k) AS k_bar FROM sizes),
     evidence AS (
@@ -63,12 +56,12 @@ def attachment_sql(edges: str, members: str, new_records: str, records: str,
         FROM evidence v JOIN {new_records} a ON a.unique_id = v.unique_id
         JOIN {members} m ON m.cluster_id = v.cluster_id
         JOIN {records} b ON b.unique_id = m.unique_id
-        WHERE ({FORBIDDEN_PAIR_SQL}) IS NOT NULL),
+        WHERE ({forbidden_pair}) IS NOT NULL),
     allowed AS (SELECT * FROM evidence ANTI JOIN forbidden USING (unique_id, cluster_id)),
     odds AS (
         SELECT *, k / (SELECT k_bar FROM mean_size)
-                  * least(evidence_probability, {_MAX_EVIDENCE})
-                  / (1 - least(evidence_probability, {_MAX_EVIDENCE})) AS odds
+                  * least(evidence_probability, {max_evidence})
+                  / (1 - least(evidence_probability, {max_evidence})) AS odds
         FROM allowed),
     ranked AS (
         SELECT *, odds / (1 + sum(odds) OVER (PARTITION BY unique_id)) AS person_probability,
@@ -77,8 +70,24 @@ def attachment_sql(edges: str, members: str, new_records: str, records: str,
         FROM odds)
     SELECT unique_id, cluster_id, k AS records_in_person, scored AS pairs_scored,
            evidence_probability, person_probability, strongest_pair_with
-    FROM ranked WHERE rank = 1 AND person_probability >= {link} AND k >= 2
+    FROM ranked WHERE rank = 1 AND person_probability >= $link AND k >= 2
     ORDER BY unique_id"""
+
+
+def attachment_sql(edges: str, members: str, new_records: str, records: str) -> str:
+    """SELECT of the person each lone record joins, if any; run it with `{"link": threshold}`.
+
+    `edges` (a, b, p): scored pairs from a lone record a to a record b of another person;
+    `members` (unique_id, cluster_id): the persons, every record once; `new_records` and
+    `records`: the standardised rows of the lone records and of the persons' records (table
+    names, checked as identifiers).
+    Columns: unique_id, cluster_id, records_in_person, pairs_scored, evidence_probability,
+    person_probability, strongest_pair_with.
+    """
+    return fill(ATTACHMENT_SQL, edges=Identifier(edges), members=Identifier(members),
+                new_records=Identifier(new_records), records=Identifier(records),
+                forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL),
+                max_evidence=Fragment(repr(_MAX_EVIDENCE)))
 
 
 def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
@@ -99,7 +108,7 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
                   SELECT unique_id_r, unique_id_l, match_probability FROM match_pairs)
         SELECT e.* FROM edges e JOIN lone ON lone.unique_id = e.a""")
     con.execute(f"""CREATE OR REPLACE TABLE attachments AS {attachment_sql(
-        '_lone_edges', 'clusters', 'std_persons', 'std_persons', link)}""")
+        '_lone_edges', 'clusters', 'std_persons', 'std_persons')}""", {"link": link})
     con.execute("DROP VIEW _lone_edges")
     con.execute(f"""
         DELETE FROM attachments WHERE unique_id IN (

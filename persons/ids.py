@@ -44,7 +44,7 @@ used AS (
     UNION SELECT old_id FROM prev_id_history UNION SELECT new_id FROM prev_id_history),
 fresh AS (
     SELECT cluster_id, 'F' || upper(substr(sha256(min(unique_id)), 1, 12)) AS candidate,
-           'F' || upper(substr(sha256(min(unique_id) || getvariable('foto_run_id')), 1, 12))
+           'F' || upper(substr(sha256(min(unique_id) || $run_id), 1, 12))
                AS fallback
     FROM clusters GROUP BY cluster_id)
 SELECT f.cluster_id,
@@ -61,8 +61,8 @@ UNION ALL
 SELECT moved.old_id, moved.new_id,
        CASE WHEN n_targets > 1 THEN 'split'
             WHEN moved.new_id <> moved.old_id THEN 'merged' END AS change,
-       moved.n AS records_moved, getvariable('foto_run_id') AS run_id,
-       getvariable('foto_delivery') AS delivery, now() AS recorded_at
+       moved.n AS records_moved, $run_id AS run_id,
+       $delivery AS delivery, now() AS recorded_at
 FROM (
     SELECT p.person_id AS old_id, i.person_id AS new_id, count(*) AS n,
            count(*) OVER (PARTITION BY p.person_id) AS n_targets,
@@ -95,7 +95,7 @@ def load_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
     if not published.exists():
         con.execute(EMPTY_PREVIOUS_SQL)
         return False
-    con.execute(f"ATTACH '{published}' AS prev (READ_ONLY)")
+    con.execute("ATTACH ? AS prev (READ_ONLY)", [str(published)])
     try:
         tables = {r[0] for r in con.sql(
             "SELECT table_name FROM duckdb_tables() WHERE database_name = 'prev'").fetchall()}
@@ -113,7 +113,5 @@ def load_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
 
 def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str, delivery: str) -> None:
     """Build `person_ids` (cluster -> stable id) and extend `id_history`."""
-    con.execute("SET VARIABLE foto_run_id = ?", [run_id])
-    con.execute("SET VARIABLE foto_delivery = ?", [delivery])
-    con.execute(ASSIGN_SQL)
-    con.execute(HISTORY_SQL)
+    con.execute(ASSIGN_SQL, {"run_id": run_id})
+    con.execute(HISTORY_SQL, {"run_id": run_id, "delivery": delivery})

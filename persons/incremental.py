@@ -101,7 +101,7 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path,
     quiet_splink()
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
         con.register("new_record", record)
         con.execute("CREATE TABLE n AS SELECT * FROM new_record")
         master_size = con.sql("SELECT count(*) FROM wh.std_persons").fetchall()[0][0]
@@ -157,11 +157,11 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
         FROM scored""", {"uid": unique_id})
     con.execute("""CREATE TEMP VIEW members AS
                    SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
-    rows = con.sql(f"""
+    rows = con.execute(f"""
         WITH linked AS (
             SELECT pr.person_id, e.p, e.w, e.b FROM edges e
             JOIN wh.person_records pr ON pr.unique_id = e.b
-            WHERE e.p >= {thresholds.link}),
+            WHERE e.p >= $link),
         forbidden AS (
             SELECT DISTINCT q.person_id FROM wh.person_records q
             JOIN wh.std_persons b USING (unique_id), n a
@@ -169,7 +169,7 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
               AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
         SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
         FROM linked l LEFT JOIN forbidden f USING (person_id)
-        ORDER BY l.p DESC, l.b""").fetchall()
+        ORDER BY l.p DESC, l.b""", {"link": thresholds.link}).fetchall()
     refused = sum(1 for r in rows if r[4])
     allowed = [r for r in rows if not r[4]]
     undecided = 0
@@ -181,8 +181,8 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                     scored.num_rows, refused)
         undecided = 1 + len(rivals)
-    attached = con.sql(attachment_sql("edges", "members", "n", "wh.std_persons",
-                                      thresholds.link)).fetchall()
+    attached = con.execute(attachment_sql("edges", "members", "n", "wh.std_persons"),
+                           {"link": thresholds.link}).fetchall()
     if attached:
         _, person_id, _, _, _, probability, other = attached[0]
         return IncrementalMatch(unique_id, person_id, probability, other, candidates,

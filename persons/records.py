@@ -46,7 +46,7 @@ SELECT ids.person_id, s.source, s.record_id, s.unique_id, s.role,
        best.link_weight,
        CASE WHEN a.unique_id IS NOT NULL THEN 'person' WHEN best.links > 0 THEN 'pair' END
            AS linked_by,
-       getvariable('foto_model_version') AS model_version
+       $model_version AS model_version
 FROM std_persons s
 JOIN clusters c USING (unique_id)
 JOIN ids USING (cluster_id)
@@ -71,12 +71,12 @@ WHERE m.decision IN ('review', 'undecided')
 def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     """Label scored pairs link / review; `review_pairs` is the view a reviewer works from
     (with the pairs of records a constraint left undecided, `persons.constraints`)."""
-    con.execute(f"""
+    con.execute("""
         CREATE OR REPLACE TABLE match_pairs AS
-        SELECT CASE WHEN match_probability >= {thresholds.link} THEN 'link' ELSE 'review' END
+        SELECT CASE WHEN match_probability >= $link THEN 'link' ELSE 'review' END
                    AS decision,
                COLUMNS('^(unique_id_[lr]|match_weight|match_probability|gamma_.*|mw_.*)$')
-        FROM scored_pairs ORDER BY match_probability DESC""")
+        FROM scored_pairs ORDER BY match_probability DESC""", {"link": thresholds.link})
     con.execute("DROP TABLE IF EXISTS scored_pairs")
     con.execute("""
         CREATE OR REPLACE VIEW review_pairs AS
@@ -88,7 +88,6 @@ def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> 
 
     Needs `person_ids` (see `persons.ids.assign_person_ids`).
     """
-    con.execute("SET VARIABLE foto_model_version = ?", [model_version])
-    con.execute(PERSON_RECORDS_SQL)
+    con.execute(PERSON_RECORDS_SQL, {"model_version": model_version})
     con.execute(LOOKUP_VIEW_SQL)
     con.execute(REVIEW_VIEW_SQL)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from stores.sql import Fragment, fill
+
 
 @dataclass(frozen=True)
 class FlagRule:
@@ -23,7 +25,9 @@ class FlagRule:
     sql: str          # SELECT person_id, period_start, period_end, evidence (record ids)
 
 
-WITHIN_12M = "getvariable('foto_reference_date') - INTERVAL 12 MONTH"
+# The reference date is the bound parameter `$reference_date` of every rule's query.
+REFERENCE_DATE = "CAST($reference_date AS DATE)"
+WITHIN_12M = f"{REFERENCE_DATE} - INTERVAL 12 MONTH"
 
 # Flags that are each `midden` but together make the priority `hoog`: domestic violence with
 # minors in the household. The SQL below and the sheet's explanation are both made from this.
@@ -35,6 +39,12 @@ PRIORITY_SQL = ("CASE WHEN list_contains({severities}, 'hoog') THEN 'hoog'\n"
                 + "".join(f"     WHEN list_has_all({{codes}}, {list(combo)}) THEN 'hoog'\n"
                           for combo in HIGH_TOGETHER)
                 + "     WHEN len({codes}) > 0 THEN 'midden' ELSE 'laag' END")
+
+
+def priority_sql(severities: str, codes: str) -> str:
+    """`PRIORITY_SQL` over two list expressions written in code (column expressions of the
+    caller's query), filled by the one template helper `stores.sql.fill`."""
+    return fill(PRIORITY_SQL, severities=Fragment(severities), codes=Fragment(codes))
 
 
 def from_events(where: str, having: str = "", end: str = "max(event_date)") -> str:
@@ -70,7 +80,7 @@ RULES = [
                    list_distinct(flatten(list(r.evidence_record_ids)))
             FROM relations r JOIN born b ON b.person_id = r.related_id
             WHERE r.kind IN ('huisgenoot', 'kind_in_melding')
-              AND date_diff('year', b.birth, getvariable('foto_reference_date')) < 18
+              AND date_diff('year', b.birth, CAST($reference_date AS DATE)) < 18
             GROUP BY r.person_id"""),
     FlagRule(
         "open_strafzaak", "Lopende strafzaak", "midden",
@@ -86,7 +96,7 @@ RULES = [
             FROM raw_justice j
             JOIN person_records pr ON pr.source = 'justice' AND pr.record_id = j.record_id
             WHERE (j.toezicht_reclassering
-                   AND j.toezicht_einddatum >= getvariable('foto_reference_date'))
+                   AND j.toezicht_einddatum >= CAST($reference_date AS DATE))
                OR (j.contactverbod AND j.zaak_status NOT IN ('sepot', 'vrijspraak'))
             GROUP BY pr.person_id"""),
     FlagRule(
@@ -100,16 +110,17 @@ RULES = [
 
 def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str) -> int:
     """Evaluate every rule into `flags`; returns the number of flags."""
-    con.execute("SET VARIABLE foto_reference_date = CAST(? AS DATE)", [reference_date])
     con.execute("""CREATE OR REPLACE TABLE flags (person_id VARCHAR, flag VARCHAR,
         label VARCHAR, severity VARCHAR, rule VARCHAR, period_start DATE, period_end DATE,
         evidence_record_ids VARCHAR[], reference_date DATE)""")
     for r in RULES:
-        con.execute(f"""INSERT INTO flags SELECT f.*, getvariable('foto_reference_date')
-            FROM (SELECT person_id, ? AS flag, ? AS label, ? AS severity, ? AS rule,
-                         s.* EXCLUDE (person_id)
+        # r.sql is a rule written in code (RULES); every value in it is a bound parameter
+        con.execute(f"""INSERT INTO flags SELECT f.*, {REFERENCE_DATE}
+            FROM (SELECT person_id, $code AS flag, $label AS label, $severity AS severity,
+                         $rule AS rule, s.* EXCLUDE (person_id)
                   FROM ({r.sql}) s(person_id, period_start, period_end, evidence)) f""",
-                    [r.code, r.label, r.severity, r.rule])
+                    {"code": r.code, "label": r.label, "severity": r.severity,
+                     "rule": r.rule, "reference_date": reference_date})
     return int(con.sql("SELECT count(*) FROM flags").fetchall()[0][0])
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import duckdb
 
-from profiles.flags import PRIORITY_SQL
+from profiles.flags import priority_sql
+from stores.sql import Fragment, fill
 
-PERSON_SQL = """
+PERSON_SQL = fill("""
 CREATE OR REPLACE TABLE person AS
 WITH r AS (
     SELECT pr.person_id, s.*,
@@ -87,8 +88,7 @@ LEFT JOIN (SELECT person_id, list(flag ORDER BY severity, flag) AS codes,
                   list(DISTINCT severity) AS severities
            FROM flags GROUP BY person_id) fl USING (person_id)
 ORDER BY agg.person_id
-""".replace("{PRIORITY}", PRIORITY_SQL.format(severities="coalesce(fl.severities, [])",
-                                             codes="coalesce(fl.codes, [])"))
+""", PRIORITY=Fragment(priority_sql("coalesce(fl.severities, [])", "coalesce(fl.codes, [])")))
 
 
 VIEWS_SQL = """

@@ -11,6 +11,7 @@ declaration (`DISCLOSED`, `disclosure`).
 from __future__ import annotations
 
 from publish.display import LABELS
+from stores.sql import Fragment, fill
 
 # The partner's name as the pages show it, from the one table of labels.
 _PARTNER_SQL = ("CASE e.source " + " ".join(
@@ -136,7 +137,7 @@ def triage_select(table: str, who: str = OF_CONCERN) -> str:
     `who` selects (a condition on `person p`)."""
     cols = ", ".join(f"{expr} AS {name}" for name, expr in TRIAGE_TABLES[table].items())
     distinct = "DISTINCT " if table in DISTINCT_ROWS else ""
-    return f"SELECT {distinct}{cols} {TRIAGE_SOURCES[table].format(who=who)}"
+    return f"SELECT {distinct}{cols} {fill(TRIAGE_SOURCES[table], who=Fragment(who))}"
 
 
 # What the declared columns let a triage officer read, in the words the pages' footer uses.

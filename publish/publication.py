@@ -46,7 +46,7 @@ def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
     counts: dict[str, int] = {}
     con = duckdb.connect(str(target))
     try:
-        con.execute(f"ATTACH '{warehouse}' AS wh (READ_ONLY)")
+        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
         con.execute("USE wh")
         for table in TRIAGE_TABLES:
             con.execute(f"CREATE TABLE {target.stem}.main.{table} AS {triage_select(table)}")

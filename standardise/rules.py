@@ -16,6 +16,7 @@ import duckdb
 from sources.schema import CANONICAL_COLUMNS
 from standardise.names import NAME_GROUP, PHONETIC_RULES
 from stores.database import connect
+from stores.sql import Constant, fill
 
 # Official Dutch voorvoegsels, longest first so that 'van der' wins over 'van'.
 TUSSENVOEGSELS = [
@@ -36,10 +37,11 @@ SURINAMESE_CHINESE_CLANS = [
     "man", "chin", "lim", "loe", "kwie", "fo", "lo", "kam", "sam", "tai", "tsang", "pang",
 ]
 _TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
-_TV = _TV_RE.replace("'", "''")  # the same, quoted for use inside a SQL string literal
+# the same, quoted for use inside a SQL string literal of the macros (by `stores.sql.Constant`)
+_TV = Constant(_TV_RE).sql()[1:-1]
 
 def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+    return Constant(text).sql()
 
 
 def _phonetic_expr(arg: str) -> str:
@@ -138,7 +140,7 @@ STD_SQL: dict[str, str] = {
             FROM raw_justice),
         split AS (
             SELECT *, regexp_extract(coalesce(rest, ''),
-                '^(.*?)\\s*((?:(?:' || getvariable('foto_tv_re') || ')(?:\\s+|$))*)$',
+                '^(.*?)\\s*((?:(?:' || {tv_re} || ')(?:\\s+|$))*)$',
                 ['given', 'tv']) AS g
             FROM parts)
         SELECT 'justice:' || record_id AS unique_id, 'justice' AS source, record_id,
@@ -163,13 +165,13 @@ STD_SQL: dict[str, str] = {
                 trim(regexp_extract(adres, '[1-9][0-9]{3}\\s?[A-Za-z]{2}\\s+(.+)$', 1)) AS ct
             FROM raw_care c LEFT JOIN care_reports r USING (melding_id)),
         joined AS (
-            SELECT *, regexp_replace(nm, '\\s*-\\s*(?:(?:' || getvariable('foto_tv_re')
+            SELECT *, regexp_replace(nm, '\\s*-\\s*(?:(?:' || {tv_re}
                                      || ')\\s+)*', '-', 'g') AS nm2 FROM folded),
         parsed AS (
             SELECT *, CASE WHEN strpos(nm2, ' ') = 0 THEN {'given': nm2, 'rest': ''}
-                ELSE regexp_extract(nm2, '^(.*?)\\s+((?:(?:' || getvariable('foto_tv_re')
-                                    || '|' || getvariable('foto_particle_re')
-                                    || ')\\s+)*(?:(?:' || getvariable('foto_clan_re')
+                ELSE regexp_extract(nm2, '^(.*?)\\s+((?:(?:' || {tv_re}
+                                    || '|' || {particle_re}
+                                    || ')\\s+)*(?:(?:' || {clan_re}
                                     || ')\\s+a\\s+)?[^ ]+)$', ['given', 'rest']) END AS p
             FROM joined)
         SELECT 'care:' || record_id AS unique_id, 'care' AS source, record_id,
@@ -270,17 +272,22 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                FROM ({' UNION ALL '.join(parts)})"""
 
 
+# Constants that are code, baked into the source queries as quoted literals by the one template
+# helper (`stores.sql.fill`): they are regexes built from the Python lists above, not values.
+_NAME_PATTERNS = {"tv_re": Constant(_TV_RE),
+                  "particle_re": Constant("|".join(SURNAME_PARTICLES)),
+                  "clan_re": Constant("|".join(SURINAMESE_CHINESE_CLANS))}
+
+
 def std_sql(source: str) -> str:
     """The query that standardises one source's raw table into canonical records."""
-    return _wrap(STD_SQL[source])
+    return fill(_wrap(STD_SQL[source]), **_NAME_PATTERNS)
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:
-    """Macros plus the variables the source queries use."""
+    """The macros the stages' SQL calls (no session variables: the source queries carry
+    their constants, `std_sql`)."""
     install_macros(con)
-    con.execute("SET VARIABLE foto_tv_re = ?", [_TV_RE])
-    con.execute("SET VARIABLE foto_particle_re = ?", ["|".join(SURNAME_PARTICLES)])
-    con.execute("SET VARIABLE foto_clan_re = ?", ["|".join(SURINAMESE_CHINESE_CLANS)])
 
 
 @contextmanager
