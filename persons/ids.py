@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from stores.sql import Fragment, Identifier, fill
+
 PREVIOUS_TABLES_SQL = """
 CREATE OR REPLACE TABLE prev_person_records AS
     SELECT unique_id, person_id FROM prev.person_records;
@@ -27,7 +29,42 @@ CREATE OR REPLACE TABLE prev_id_history (old_id VARCHAR, new_id VARCHAR, change 
     records_moved BIGINT, run_id VARCHAR, delivery VARCHAR, recorded_at TIMESTAMPTZ);
 """
 
-ASSIGN_SQL = """
+# The one minting of a new person id, for the nightly clustering and the arrest path alike:
+# 'F' and 12 hex digits of the hash of the person's lowest record id, so that the id is the same
+# whichever run first sees the person; an id that was ever used (a published person, either
+# side of `id_history`) is never handed out again: the hash then takes a salt (the nightly's
+# run id, an arrest's id). `{firsts}` holds (key, first_unique_id), `{used}` (id).
+MINT_SQL = """
+SELECT key,
+       CASE WHEN candidate IN (SELECT id FROM {used}) THEN fallback ELSE candidate END
+           AS person_id
+FROM (SELECT key, 'F' || upper(substr(sha256(first_unique_id), 1, 12)) AS candidate,
+             'F' || upper(substr(sha256(first_unique_id || $salt), 1, 12)) AS fallback
+      FROM {firsts})
+"""
+
+# The ids a publication has used: its persons and both sides of its id history.
+USED_IDS_SQL = """
+SELECT person_id AS id FROM {records}
+UNION SELECT old_id FROM {history} UNION SELECT new_id FROM {history}
+"""
+
+
+def mint_sql(firsts: str, used: str) -> str:
+    """`MINT_SQL` over the relations `firsts` and `used` (names or subqueries written in
+    code), with the bound parameter `$salt`."""
+    return fill(MINT_SQL, firsts=Fragment(firsts), used=Fragment(used))
+
+
+def used_ids_sql(records: str, history: str | None) -> str:
+    """`USED_IDS_SQL` over a publication's `person_records` and `id_history` tables (no
+    history: a publication of an earlier version, its persons only)."""
+    if history is None:
+        return f"SELECT person_id AS id FROM {Identifier(records)}"
+    return fill(USED_IDS_SQL, records=Identifier(records), history=Identifier(history))
+
+
+ASSIGN_SQL = fill("""
 CREATE OR REPLACE TABLE person_ids AS
 WITH overlap AS (
     SELECT c.cluster_id, p.person_id AS old_id, count(*) AS n
@@ -39,20 +76,17 @@ heir AS (
 kept AS (
     SELECT * FROM heir
     QUALIFY row_number() OVER (PARTITION BY cluster_id ORDER BY n DESC, old_id) = 1),
-used AS (
-    SELECT person_id AS id FROM prev_person_records
-    UNION SELECT old_id FROM prev_id_history UNION SELECT new_id FROM prev_id_history),
-fresh AS (
-    SELECT cluster_id, 'F' || upper(substr(sha256(min(unique_id)), 1, 12)) AS candidate,
-           'F' || upper(substr(sha256(min(unique_id) || $run_id), 1, 12))
-               AS fallback
-    FROM clusters GROUP BY cluster_id)
-SELECT f.cluster_id,
-       coalesce(k.old_id, CASE WHEN f.candidate IN (SELECT id FROM used) THEN f.fallback
-                               ELSE f.candidate END) AS person_id,
+used AS ({USED}),
+firsts AS (
+    SELECT cluster_id AS key, min(unique_id) AS first_unique_id
+    FROM clusters GROUP BY cluster_id),
+fresh AS ({MINT})
+SELECT f.key AS cluster_id, coalesce(k.old_id, f.person_id) AS person_id,
        k.old_id IS NOT NULL AS inherited
-FROM fresh f LEFT JOIN kept k USING (cluster_id)
-"""
+FROM fresh f LEFT JOIN kept k ON k.cluster_id = f.key
+""", USED=Fragment(used_ids_sql("prev_person_records", "prev_id_history")),
+     MINT=Fragment(mint_sql("firsts", "used")))
+
 
 HISTORY_SQL = """
 CREATE OR REPLACE TABLE id_history AS
@@ -113,5 +147,24 @@ def load_previous(con: duckdb.DuckDBPyConnection, published: Path) -> bool:
 
 def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str, delivery: str) -> None:
     """Build `person_ids` (cluster -> stable id) and extend `id_history`."""
-    con.execute(ASSIGN_SQL, {"run_id": run_id})
+    con.execute(ASSIGN_SQL, {"salt": run_id})
     con.execute(HISTORY_SQL, {"run_id": run_id, "delivery": delivery})
+
+
+def mint_person_id(warehouse: Path, unique_id: str, salt: str) -> str:
+    """The id a person first seen in the record `unique_id` gets against the publication
+    `warehouse` (read-only): the id the next nightly run mints for a person whose lowest record
+    this is (`MINT_SQL`, the same used ids), unless a fresh id collides with a used one; then
+    each salts with its own run (`salt`: here the arrest's id)."""
+    con = duckdb.connect()
+    try:
+        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
+        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() "
+                                        "WHERE database_name = 'wh'").fetchall()}
+        history = "wh.id_history" if "id_history" in tables else None
+        con.execute(f"CREATE TEMP TABLE used AS {used_ids_sql('wh.person_records', history)}")
+        con.execute("CREATE TEMP TABLE firsts AS SELECT 1 AS key, $uid AS first_unique_id",
+                    {"uid": unique_id})
+        return con.execute(mint_sql("firsts", "used"), {"salt": salt}).fetchone()[1]
+    finally:
+        con.close()

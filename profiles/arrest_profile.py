@@ -1,63 +1,107 @@
-"""The arrested person's flags and priority, with the arrest on their timeline.
+"""An arrested person's profile, built by the nightly builders over that person's records.
 
 An arrest for domestic violence must show as a signal on the sheet at once, not after the next
-nightly run. The same written rules (`profiles.flags.RULES`) run over this one person: their
-published events plus the arrest, their published relations, the reference date being the day
-of the arrest. Runs in memory against the published warehouse, read-only.
+nightly run, and it must show what the next nightly run will show once it reads the arrest. So
+the arrest gets no rules of its own: `load_person` copies, from the published warehouse
+(read-only), the person's records and the raw rows behind them, plus the arrest's record (its
+police row and its standardised record, as a delivery would hold them) under the person's id;
+`profiles.build.build_profile` then builds events, flags and person (with the priority) for
+that one person, with the same SQL as the nightly run.
+
+Copied small, with the rows the rules and the triage tables read beyond the person: the
+person's relations and the records of the persons related to them (a rule asks whether a
+housemate is a minor), and the records of persons a record of theirs is undecided with.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import duckdb
+import pandas as pd
+import pyarrow as pa
 
-from profiles.flags import build_flags, priority_sql
-from stores.database import rows_of
+# The raw tables the profile reads, with the source whose records they hold.
+_RAW = {"raw_police": "police", "raw_justice": "justice", "raw_care": "care",
+        "raw_municipal": "municipal"}
 
 
-def flags_with_arrest(warehouse: Path, person_id: str, arrest: dict[str, Any]
-                      ) -> tuple[list[dict[str, Any]], str, str]:
-    """(signals in the sheet's columns, priority, priority reason) for `person_id`."""
-    con = duckdb.connect()
+@dataclass(frozen=True)
+class NewRecord:
+    """A record the publication does not hold yet (an arrest's), and how it joined."""
+
+    police_row: pd.DataFrame       # one row in the police extract's layout
+    std: pa.Table                  # its standardised record (`std_persons` columns)
+    strongest_link_to: str | None  # the published record it linked to (None: a new person)
+    link_probability: float | None
+    model_version: str
+
+
+def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
+                new: NewRecord | None = None) -> None:
+    """Fill the empty database `con` with what profiling and publishing `person_id` read:
+    their published records and the rows behind them, and the `new` record on them."""
+    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
     try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
-        # This person's slice of the tables the rules read, copied small: a view over the
-        # whole master would let a rule join a million rows for one person.
-        con.execute("""CREATE TEMP TABLE relations AS SELECT * FROM wh.relations
-                       WHERE person_id = $pid""", {"pid": person_id})
-        con.execute("""CREATE TEMP TABLE person_records AS SELECT * FROM wh.person_records
-                       WHERE person_id = $pid OR person_id IN (
-                           SELECT related_id FROM relations)""", {"pid": person_id})
-        con.execute("""CREATE TEMP TABLE std_persons AS SELECT * FROM wh.std_persons
+        new_uid = new.std.column("unique_id")[0].as_py() if new is not None else None
+        con.execute("CREATE TABLE relations AS SELECT * FROM wh.relations "
+                    "WHERE person_id = $pid", {"pid": person_id})
+        con.execute("""
+            CREATE TABLE person_records AS SELECT * FROM wh.person_records
+            WHERE (person_id = $pid OR person_id IN (SELECT related_id FROM relations)
+                   OR person_id IN (
+                       SELECT o.person_id FROM wh.match_pairs m
+                       JOIN wh.person_records me ON me.unique_id IN (m.unique_id_l,
+                                                                      m.unique_id_r)
+                       JOIN wh.person_records o ON o.unique_id IN (m.unique_id_l,
+                                                                    m.unique_id_r)
+                       WHERE m.decision = 'undecided' AND me.person_id = $pid))
+              AND unique_id IS DISTINCT FROM $uid""", {"pid": person_id, "uid": new_uid})
+        con.execute("""CREATE TABLE std_persons AS SELECT * FROM wh.std_persons
                        WHERE unique_id IN (SELECT unique_id FROM person_records)""")
-        con.execute("""CREATE TEMP TABLE raw_justice AS SELECT * FROM wh.raw_justice
-                       WHERE record_id IN (SELECT record_id FROM person_records
-                                           WHERE source = 'justice')""")
-        con.execute("""CREATE TEMP TABLE events AS SELECT * FROM wh.events
-                       WHERE person_id = $pid""", {"pid": person_id})
-        con.execute("""INSERT INTO events BY NAME SELECT
-                $pid AS person_id, 'police' AS source, $id AS record_id,
-                CAST($day AS DATE) AS event_date, 'politieregistratie' AS event_type,
-                'verdachte' AS role, $feit AS description, 'aangehouden' AS status,
-                coalesce(nullif(regexp_extract($id, '^(PL-[^-]+)', 1), ''), $id) AS reference,
-                $hg AS domestic_violence
-            WHERE NOT EXISTS (SELECT 1 FROM events WHERE record_id = $id)""",
-                    {"pid": person_id, "id": arrest["record_id"], "day": arrest["arrested_on"],
-                     "feit": arrest.get("feit"), "hg": bool(arrest.get("huiselijk_geweld"))})
-        build_flags(con, arrest["arrested_on"])
-        rows = rows_of(con, """
-            SELECT person_id, label AS signaal, severity AS ernst, rule AS regel,
-                   period_start AS vanaf, period_end AS tot
-            FROM flags WHERE person_id = $pid ORDER BY ALL""", {"pid": person_id})
-        priority, reason = con.execute(f"""
-            SELECT {priority_sql("coalesce(severities, [])", "coalesce(codes, [])")},
-                   coalesce(array_to_string(labels, '; '), 'geen signalen')
-            FROM (SELECT list(flag ORDER BY severity, flag) AS codes,
-                         list(label ORDER BY severity, flag) AS labels,
-                         list(DISTINCT severity) AS severities
-                  FROM flags WHERE person_id = $pid)""", {"pid": person_id}).fetchall()[0]
+        for table, source in _RAW.items():
+            con.execute(f"""CREATE TABLE {table} AS SELECT * FROM wh.{table}
+                            WHERE record_id IN (SELECT record_id FROM person_records
+                                                WHERE source = $source)""", {"source": source})
+        con.execute("""CREATE TABLE care_reports AS SELECT * FROM wh.care_reports
+                       WHERE melding_id IN (SELECT melding_id FROM raw_care)""")
+        con.execute("""CREATE TABLE link_explanation AS SELECT * FROM wh.link_explanation
+                       WHERE unique_id_l IN (SELECT unique_id FROM person_records)
+                          OR unique_id_r IN (SELECT unique_id FROM person_records)""")
+        con.execute("""CREATE TABLE match_pairs AS SELECT * FROM wh.match_pairs
+                       WHERE decision = 'undecided'
+                         AND unique_id_l IN (SELECT unique_id FROM person_records)
+                         AND unique_id_r IN (SELECT unique_id FROM person_records)""")
+        if new is not None:
+            _add(con, person_id, new)
     finally:
-        con.close()
-    return rows, priority, reason
+        con.execute("DETACH wh")
+
+
+def _add(con: duckdb.DuckDBPyConnection, person_id: str, new: NewRecord) -> None:
+    """The new record on the person, as the next nightly run will hold it: its police row,
+    its standardised record, and its row of `person_records` (the person one record larger)."""
+    con.register("_new_std", new.std)
+    con.execute("INSERT INTO std_persons BY NAME SELECT * FROM _new_std")
+    con.unregister("_new_std")
+    # the police row as the extract's reader types it (an INSERT casts to the table's types)
+    con.register("_new_police", new.police_row)
+    con.execute("DELETE FROM raw_police WHERE record_id IN (SELECT record_id FROM _new_police)")
+    con.execute("INSERT INTO raw_police BY NAME SELECT * FROM _new_police")
+    con.unregister("_new_police")
+    con.execute("UPDATE person_records SET records_in_person = records_in_person + 1 "
+                "WHERE person_id = $pid", {"pid": person_id})
+    con.execute("""
+        INSERT INTO person_records BY NAME
+        SELECT $pid AS person_id, s.source, s.record_id, s.unique_id, s.role,
+               coalesce((SELECT max(records_in_person) FROM person_records
+                         WHERE person_id = $pid), 1) AS records_in_person,
+               CASE WHEN $to IS NULL THEN 0 ELSE 1 END AS links,
+               $to AS strongest_link_to, $p AS link_probability,
+               CASE WHEN $to IS NOT NULL THEN 'pair' END AS linked_by,
+               $version AS model_version
+        FROM std_persons s WHERE s.unique_id = $uid""",
+                {"pid": person_id, "to": new.strongest_link_to, "p": new.link_probability,
+                 "version": new.model_version,
+                 "uid": new.std.column("unique_id")[0].as_py()})

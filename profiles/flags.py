@@ -9,11 +9,13 @@ minus 12 months. Priority follows from the flags: `hoog` when a flag of severity
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
 
-from stores.sql import Fragment, fill
+from profiles.scope import scope_condition
+from stores.sql import Fragment, Identifier, fill
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,17 @@ PRIORITY_SQL = ("CASE WHEN list_contains({severities}, 'hoog') THEN 'hoog'\n"
                 + "".join(f"     WHEN list_has_all({{codes}}, {list(combo)}) THEN 'hoog'\n"
                           for combo in HIGH_TOGETHER)
                 + "     WHEN len({codes}) > 0 THEN 'midden' ELSE 'laag' END")
+
+
+# The priorities from most to least urgent: lists and indexes sort by this order.
+PRIORITY_ORDER = ("hoog", "midden", "laag")
+
+
+def priority_rank_sql(column: str) -> str:
+    """An SQL expression ranking the priority in `column` (a name written in code) by
+    `PRIORITY_ORDER`, 0 the most urgent; any other value (none yet) last."""
+    whens = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PRIORITY_ORDER[:-1]))
+    return f"CASE {Identifier(column)} {whens} ELSE {len(PRIORITY_ORDER) - 1} END"
 
 
 def priority_sql(severities: str, codes: str) -> str:
@@ -108,8 +121,11 @@ RULES = [
 ]
 
 
-def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str) -> int:
-    """Evaluate every rule into `flags`; returns the number of flags."""
+def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str,
+                persons: Iterable[str] | None = None) -> int:
+    """Evaluate every rule into `flags`, for every person or for the `persons` given (the
+    rules read `events`, which must hold those persons' timelines); returns the flags."""
+    scope = scope_condition(con, persons, "s.person_id")
     con.execute("""CREATE OR REPLACE TABLE flags (person_id VARCHAR, flag VARCHAR,
         label VARCHAR, severity VARCHAR, rule VARCHAR, period_start DATE, period_end DATE,
         evidence_record_ids VARCHAR[], reference_date DATE)""")
@@ -118,12 +134,11 @@ def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str) -> int:
         con.execute(f"""INSERT INTO flags SELECT f.*, {REFERENCE_DATE}
             FROM (SELECT person_id, $code AS flag, $label AS label, $severity AS severity,
                          $rule AS rule, s.* EXCLUDE (person_id)
-                  FROM ({r.sql}) s(person_id, period_start, period_end, evidence)) f""",
+                  FROM ({r.sql}) s(person_id, period_start, period_end, evidence)
+                  WHERE {scope}) f""",
                     {"code": r.code, "label": r.label, "severity": r.severity,
                      "rule": r.rule, "reference_date": reference_date})
     return int(con.sql("SELECT count(*) FROM flags").fetchall()[0][0])
-
-
 
 
 def priority_explanation(priority: str | None, signals: list[dict]) -> str:

@@ -10,18 +10,23 @@ suspect or arrestee, a justice suspect, a care `pleger`, or the subject of a
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 
-from profiles.flags import priority_sql
+from profiles.flags import priority_rank_sql, priority_sql
+from profiles.scope import scope_condition
 from stores.sql import Fragment, fill
 
-PERSON_SQL = fill("""
+# `{scope}`: the persons built (`profiles.scope`); each is built from their own records only.
+PERSON_SQL = """
 CREATE OR REPLACE TABLE person AS
 WITH r AS (
     SELECT pr.person_id, s.*,
            CASE s.source WHEN 'municipal' THEN 1 WHEN 'justice' THEN 2
                          WHEN 'police' THEN 3 ELSE 4 END AS trust
-    FROM person_records pr JOIN std_persons s USING (unique_id)),
+    FROM person_records pr JOIN std_persons s USING (unique_id)
+    WHERE {scope}),
 concern AS (
     SELECT person_id, list(DISTINCT reason ORDER BY reason) AS reasons FROM (
         SELECT person_id, 'politie: verdachte' AS reason FROM r
@@ -88,15 +93,16 @@ LEFT JOIN (SELECT person_id, list(flag ORDER BY severity, flag) AS codes,
                   list(DISTINCT severity) AS severities
            FROM flags GROUP BY person_id) fl USING (person_id)
 ORDER BY agg.person_id
-""", PRIORITY=Fragment(priority_sql("coalesce(fl.severities, [])", "coalesce(fl.codes, [])")))
+"""
+_PRIORITY = Fragment(priority_sql("coalesce(fl.severities, [])", "coalesce(fl.codes, [])"))
 
 
-VIEWS_SQL = """
+VIEWS_SQL = fill("""
 CREATE OR REPLACE VIEW persons_of_concern AS
 SELECT person_id, preferred_name, birth_date, city, priority, priority_reason, flags,
        concern_reasons, sources, records, first_seen, last_seen
 FROM person WHERE person_of_concern
-ORDER BY CASE priority WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END, preferred_name;
+ORDER BY {RANK}, preferred_name;
 
 CREATE OR REPLACE VIEW network_of_concern AS
 SELECT p.person_id, p.preferred_name, p.priority,
@@ -107,12 +113,13 @@ SELECT p.person_id, p.preferred_name, p.priority,
            AS family
 FROM person p LEFT JOIN relations r USING (person_id)
 WHERE p.person_of_concern GROUP BY ALL;
-"""
+""", RANK=Fragment(priority_rank_sql("priority")))
 
 
-def build_person(con: duckdb.DuckDBPyConnection) -> int:
-    """Build `person` (one row per person) and the views for common questions; returns the
-    number of persons."""
-    con.execute(PERSON_SQL)
+def build_person(con: duckdb.DuckDBPyConnection, persons: Iterable[str] | None = None) -> int:
+    """Build `person` (one row per person, or per person given) and the views for common
+    questions; returns the number of persons."""
+    con.execute(fill(PERSON_SQL, PRIORITY=_PRIORITY,
+                     scope=scope_condition(con, persons, "pr.person_id")))
     con.execute(VIEWS_SQL)
     return int(con.sql("SELECT count(*) FROM person").fetchall()[0][0])

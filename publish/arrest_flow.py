@@ -36,14 +36,15 @@ import pandas as pd
 from expectations.gate import GateResult, Rule, validate
 from matching.models import ModelRef
 from matching.thresholds import Thresholds
+from persons.ids import mint_person_id
 from persons.incremental import (
     IncrementalMatch,
     columns_missing,
     match_one,
     standardise_police_rows,
 )
-from profiles.arrest_profile import flags_with_arrest
-from publish.arrest_sheets import new_person_parts, person_parts, write_arrest_sheet, write_index
+from profiles.arrest_profile import NewRecord
+from publish.arrest_sheets import arrest_parts, write_arrest_sheet, write_index
 from publish.arrests import (
     RECENT_DAYS,
     all_arrests,
@@ -87,12 +88,6 @@ class ArrestOutcome:
     @property
     def exit_code(self) -> int:
         return 0 if self.status in ("published", "already_published") else 1
-
-
-def new_person_id(unique_id: str) -> str:
-    """The id a person first seen in this record gets; the nightly clustering mints the same
-    one for a person whose lowest record id this is (persons/ids.py)."""
-    return "F" + hashlib.sha256(unique_id.encode()).hexdigest()[:12].upper()
 
 
 class ArrestConflict(ValueError):
@@ -151,7 +146,8 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
         except ArrestConflict as err:
             return _refuse_conflict(home, file, arrest, outcome, err)
         clock.lap("match", outcome)
-        parts = _parts_for(publication / "warehouse.duckdb", entry)
+        parts = _parts_for(publication / "warehouse.duckdb", entry) or {"p": None,
+                                                                         "signals": []}
         gate = arrest_suite(parts)
         clock.lap("check", outcome)
         if not gate.passed:
@@ -191,9 +187,10 @@ def overlay_arrests(home: Path, staged: Path, model: ModelRef, thresholds: Thres
     for entry in entries:
         placed = _lay(home, entry, carriers.get(entry["arrest_id"]), warehouse, model,
                       thresholds, since, now)
-        if placed is None:
+        parts = _parts_for(warehouse, placed) if placed is not None else None
+        if placed is None or parts is None:
             continue
-        write_arrest_sheet(staged / "triage", _parts_for(warehouse, placed), placed)
+        write_arrest_sheet(staged / "triage", parts, placed)
         record_done(home, placed)
         laid[placed["arrest_id"]] = placed.get("content_sha256", "")
     _write_held(staged, laid)
@@ -308,7 +305,8 @@ def _place(home: Path, arrest: dict[str, Any], record: Any, warehouse: Path,
         _check_record_id(home, arrest, identity)
     match = IncrementalMatch(unique_id, holder, 1.0, unique_id, 0, 0, 0) if holder \
         else match_one(warehouse, record, model.path, thresholds)
-    outcome.person_id = match.person_id or new_person_id(match.unique_id)
+    outcome.person_id = match.person_id or mint_person_id(warehouse, match.unique_id,
+                                                           arrest["arrest_id"])
     outcome.new_person = match.person_id is None
     outcome.undecided = match.undecided
     outcome.match_probability = match.match_probability
@@ -445,15 +443,23 @@ def _entries(home: Path, held: dict[str, str]) -> list[dict[str, Any]]:
     return [e for e in all_arrests(home) if e["arrest_id"] in held]
 
 
-def _parts_for(warehouse: Path, entry: dict[str, Any]) -> dict[str, Any]:
-    """The sheet's content: the person as `warehouse` knows them, or the arrest alone, with
-    flags and priority evaluated again with the arrest on the timeline."""
-    known = person_parts(warehouse, entry["person_id"])
-    parts = known if known is not None else new_person_parts(entry)
-    signals, priority, reason = flags_with_arrest(warehouse, entry["person_id"], entry)
-    parts["signals"] = signals
-    parts["p"] = parts["p"] | {"prioriteit": priority, "prioriteit_reden": reason}
-    return parts
+def _parts_for(warehouse: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The sheet's content: the person as the next nightly run will know them, built by the
+    nightly builders over their records in `warehouse` plus the arrest's record (unless
+    `warehouse` holds it already: a nightly run read it). None for an entry of an earlier
+    version (no arrest kept) about a person `warehouse` does not know."""
+    arrest = entry.get("arrest")
+    new = None
+    if isinstance(arrest, dict) and \
+            _person_of(warehouse, entry["unique_id"]) != entry["person_id"]:
+        new = NewRecord(police_row=arrest_as_police_row(arrest),
+                        std=standardise_police_rows(arrest_as_police_row(arrest)),
+                        strongest_link_to=None if entry["new_person"]
+                        else entry.get("matched_unique_id"),
+                        link_probability=None if entry["new_person"]
+                        else entry.get("match_probability"),
+                        model_version=str(entry.get("model_version") or ""))
+    return arrest_parts(warehouse, entry["person_id"], entry["arrested_on"], new)
 
 
 def _person_of(warehouse: Path, unique_id: str) -> str | None:

@@ -1,11 +1,13 @@
 """Publishing an arrested person: their sheet, marked "aangehouden op …", and the index with
 the latest arrests on top.
 
-The sheet shows the same declared triage columns as every other sheet (`publish.audiences`),
-selected for this one person from a published warehouse; a person nobody knew yet gets a sheet
-built from the arrest alone. Files are replaced atomically (write, then rename), so a reader
-sees the old sheet or the new one, and a sheet hard-linked into an older publication is never
-changed in place.
+The sheet is every other sheet's: the same profile builders, the same declared triage tables
+(`publish.audiences`) and the same renderer (`publish.sheets`), run for this one person over
+their published records plus the arrest's; a person nobody knew yet has the arrest's record
+alone. The arrest's marker (the "Aangehouden op" line, and its registration on the timeline
+named as the arrest) is the only difference from the sheet the next nightly run publishes.
+Files are replaced atomically (write, then rename), so a reader sees the old sheet or the new
+one, and a sheet hard-linked into an older publication is never changed in place.
 """
 
 from __future__ import annotations
@@ -18,54 +20,33 @@ from typing import Any
 
 import duckdb
 
+from profiles.arrest_profile import NewRecord, load_person
+from profiles.build import build_profile
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.display import label
-from publish.sheets import DIGESTS, INDEX_ROWS, environment
-from stores.database import rows_of
+from publish.sheets import DIGESTS, INDEX_ROWS, environment, render_sheet, sheet_parts
+from stores.sql import Identifier
 
 ARRESTED = "politie: aangehouden"  # the reason in beeld an arrest gives (`person.concern_reasons`)
-_PARTS = {"triage_person": "p", "triage_signaal": "signals", "triage_tijdlijn": "timeline",
-          "triage_netwerk": "network", "triage_zekerheid": "certainty"}
 
 
-def person_parts(warehouse: Path, person_id: str) -> dict[str, Any] | None:
-    """What one person's sheet shows, from a published warehouse; None if unknown there."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+def arrest_parts(warehouse: Path, person_id: str, reference_date: str,
+                 new: NewRecord | None = None) -> dict[str, Any] | None:
+    """What the arrested person's sheet shows: the nightly builders (`profiles.build`) and the
+    nightly triage tables (`publish.audiences`) run over the person's published records plus
+    the arrest's `new` record, read as the nightly sheets read them (`publish.sheets`). None
+    when neither the publication nor the arrest knows the person."""
+    con = duckdb.connect()
     try:
-        if not con.execute("SELECT count(*) FROM person WHERE person_id = ?",
-                           [person_id]).fetchone()[0]:
-            return None  # a new person: the sheet's queries would search every table in vain
-        parts: dict[str, Any] = {}
-        for table, key in _PARTS.items():
-            parts[key] = rows_of(con, triage_select(table, "p.person_id = $pid"),
-                                 {"pid": person_id})
+        load_person(con, warehouse, person_id, new)
+        build_profile(con, reference_date, [person_id])
+        for table in TRIAGE_TABLES:
+            con.execute(f"CREATE TABLE {Identifier(table)} AS "
+                        f"{triage_select(table, 'p.person_id = $pid')}", {"pid": person_id})
+        found = sheet_parts(con, person_id)
     finally:
         con.close()
-    if not parts["p"]:
-        return None
-    parts["p"] = parts["p"][0]
-    parts["certainty"] = parts["certainty"][0] if parts["certainty"] else None
-    return parts
-
-
-def new_person_parts(arrest: dict[str, Any]) -> dict[str, Any]:
-    """A sheet for a person no partner knew: the arrest is all there is."""
-    p = {name: None for name in TRIAGE_TABLES["triage_person"]}
-    p |= {"person_id": arrest["person_id"], "naam": arrest["naam"],
-          "geboortedatum": arrest.get("geboortedatum"), "woonplaats": arrest.get("woonplaats"),
-          "bronnen": ["police"],
-          "aantal_registraties": 1, "politie": 1, "justitie": 0, "zorg": 0, "gemeente": 0,
-          "reden_in_beeld": [ARRESTED], "prioriteit": "onbekend",
-          "prioriteit_reden": "nog niet beoordeeld: alleen de aanhouding is bekend",
-          "bekend_sinds": arrest["arrested_on"], "laatst_gezien": arrest["arrested_on"]}
-    return {"p": p, "signals": [], "timeline": [], "network": [], "certainty": None}
-
-
-def arrest_event(arrest: dict[str, Any]) -> dict[str, Any]:
-    """The arrest as a line of the sheet's timeline."""
-    return {"person_id": arrest["person_id"], "datum": arrest["arrested_on"],
-            "partner": label("partner", "police"), "gebeurtenis": "aanhouding", "rol": "verdachte",
-            "omschrijving": arrest.get("feit"), "status": "aangehouden"}
+    return found[0] if found else None
 
 
 def _day(value: Any) -> str:
@@ -91,12 +72,10 @@ def is_this_arrest(row: dict[str, Any], arrest: dict[str, Any]) -> bool:
 
 
 def with_arrest(timeline: list[dict[str, Any]], arrest: dict[str, Any]) -> list[dict[str, Any]]:
-    """The timeline with the arrest on it once: the police registration of it marked as the
-    arrest, or, when no nightly run has read it yet, the arrest as a row of its own on top."""
-    if any(is_this_arrest(t, arrest) for t in timeline):
-        return [t | {"gebeurtenis": "aanhouding", "status": "aangehouden"}
-                if is_this_arrest(t, arrest) else t for t in timeline]
-    return [arrest_event(arrest), *timeline]
+    """The timeline with the police registration of this arrest marked as the arrest (the
+    sheet's profile holds the arrest's record, so the registration is always there)."""
+    return [t | {"gebeurtenis": "aanhouding", "status": "aangehouden"}
+            if is_this_arrest(t, arrest) else t for t in timeline]
 
 
 def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str, Any]) -> Path:
@@ -110,7 +89,7 @@ def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str
     p["prioriteit_reden"] = p.get("prioriteit_reden") or "nog niet beoordeeld"
     parts["p"] = p
     parts["timeline"] = with_arrest(parts["timeline"], arrest)
-    html = environment().get_template("sheet.html").render(**parts, arrest=arrest)
+    html = render_sheet(environment(), parts, arrest)
     sheets = triage_dir / "sheets"
     sheets.mkdir(parents=True, exist_ok=True)
     target = sheets / f"{arrest['person_id']}.html"

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from profiles.flags import priority_explanation
+from profiles.flags import priority_explanation, priority_rank_sql
 from publish.audiences import disclosure
 from publish.display import (
     FOLD_JS,
@@ -30,6 +30,7 @@ from publish.display import (
     plural,
 )
 from stores.database import rows_of
+from stores.sql import Identifier
 
 DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
 # The publication's date, for the sheets to show: a sheet is the same file in every
@@ -39,7 +40,7 @@ PUBLICATION_JS = "publication.js"
 # The index's rows of persons, rendered once per publication: an arrest run puts its arrests
 # above them without rendering tens of thousands of rows again.
 INDEX_ROWS = "index_persons.fragment.html"
-PRIORITY_ORDER = "CASE prioriteit WHEN 'hoog' THEN 0 WHEN 'midden' THEN 1 ELSE 2 END"
+PRIORITY_RANK = priority_rank_sql("prioriteit")
 
 
 def environment() -> Environment:
@@ -80,6 +81,38 @@ def _digest(parts: dict) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+# What a sheet shows, per part: the published triage table and the order of its rows.
+SHEET_PARTS: dict[str, tuple[str, str]] = {
+    "signals": ("triage_signaal", "ORDER BY ALL"),
+    "timeline": ("triage_tijdlijn", "ORDER BY person_id, datum DESC NULLS LAST, partner, "
+                                    "gebeurtenis, rol, omschrijving, status"),
+    "network": ("triage_netwerk", "ORDER BY ALL"),
+    "certainty": ("triage_zekerheid", ""),
+}
+
+
+def sheet_parts(con: duckdb.DuckDBPyConnection, person_id: str | None = None) -> list[dict]:
+    """What each sheet shows, read from the triage tables on `con` (`publish.audiences`):
+    one dict per person (`p`, `signals`, `timeline`, `network`, `certainty`), in the index's
+    order; only `person_id`'s when given. The nightly publication and an arrest read alike."""
+    where, params = ("WHERE person_id = $pid", {"pid": person_id}) if person_id else ("", {})
+    persons = rows_of(con, f"SELECT * FROM triage_person {where} "
+                           f"ORDER BY {PRIORITY_RANK}, naam", params)
+    parts = {key: _grouped(rows_of(con, f"SELECT * FROM {Identifier(table)} {where} {order}",
+                                   params))
+             for key, (table, order) in SHEET_PARTS.items()}
+    return [{"p": p, "signals": parts["signals"].get(p["person_id"], []),
+             "timeline": parts["timeline"].get(p["person_id"], []),
+             "network": parts["network"].get(p["person_id"], []),
+             "certainty": (parts["certainty"].get(p["person_id"]) or [None])[0]}
+            for p in persons]
+
+
+def render_sheet(env: Environment, parts: dict, arrest: dict | None = None) -> str:
+    """One person's sheet, from `sheet_parts`; with an `arrest`, marked as arrested."""
+    return env.get_template("sheet.html").render(**parts, arrest=arrest)
+
+
 def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
                   previous: Path | None = None) -> dict[str, int]:
     """Write `index.html` and `sheets/<person_id>.html`.
@@ -91,26 +124,18 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
     env = environment()
     con = duckdb.connect(str(triage_db), read_only=True)
     try:
-        persons = rows_of(con, f"SELECT * FROM triage_person ORDER BY {PRIORITY_ORDER}, naam")
-        signals = _grouped(rows_of(con, "SELECT * FROM triage_signaal ORDER BY ALL"))
-        timeline = _grouped(rows_of(con, "SELECT * FROM triage_tijdlijn ORDER BY person_id, "
-                                       "datum DESC NULLS LAST, partner, gebeurtenis, rol, "
-                                       "omschrijving, status"))
-        network = _grouped(rows_of(con, "SELECT * FROM triage_netwerk ORDER BY ALL"))
-        certainty = {r["person_id"]: r for r in rows_of(con, "SELECT * FROM triage_zekerheid")}
+        all_parts = sheet_parts(con)
     finally:
         con.close()
+    persons = [parts["p"] for parts in all_parts]
     sheets = out_dir / "sheets"
     sheets.mkdir(parents=True, exist_ok=True)
     write_publication_js(out_dir, published_at)
     old_digests = _previous_digests(previous)
     digests: dict[str, str] = {}
-    sheet = env.get_template("sheet.html")
     rendered = reused = 0
-    for p in persons:
-        pid = p["person_id"]
-        parts = {"p": p, "signals": signals.get(pid, []), "timeline": timeline.get(pid, []),
-                 "network": network.get(pid, []), "certainty": certainty.get(pid)}
+    for parts in all_parts:
+        pid = parts["p"]["person_id"]
         digests[pid] = _digest(parts)
         target = sheets / f"{pid}.html"
         if previous is not None and old_digests.get(pid) == digests[pid] \
@@ -118,7 +143,7 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
             os.link(previous / "sheets" / f"{pid}.html", target)
             reused += 1
             continue
-        target.write_text(sheet.render(**parts), encoding="utf-8")
+        target.write_text(render_sheet(env, parts), encoding="utf-8")
         rendered += 1
     (sheets / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     persons_html = env.get_template("index_persons.html").render(persons=persons)

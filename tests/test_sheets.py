@@ -80,14 +80,17 @@ def test_records_left_undecided_between_persons_are_said_so(tmp_path: Path) -> N
 
 
 def test_an_arrest_that_fits_two_known_persons_says_so_not_unknown(tmp_path: Path) -> None:
-    from publish.arrest_sheets import new_person_parts, write_arrest_sheet
+    from publish.arrest_sheets import write_arrest_sheet
 
     arrest = {"person_id": "FNEW1", "naam": "Jan de Vries", "geboortedatum": None,
               "woonplaats": "Rotterdam", "arrested_on": "2026-11-28",
               "arrested_local": "28-11-2026 14:03", "feit": "bedreiging",
               "huiselijk_geweld": False, "new_person": True, "undecided": 2}
-    html = write_arrest_sheet(tmp_path, new_person_parts(arrest), arrest).read_text(
-        encoding="utf-8")
+    # the arrest's record is all the profile holds (`publish.arrest_sheets.arrest_parts`)
+    parts = {"p": _person("FNEW1", "Jan de Vries", aantal_registraties=1, politie=1),
+             "signals": [], "network": [], "certainty": None,
+             "timeline": [_event("FNEW1", date(2026, 11, 28), status="aangehouden")]}
+    html = write_arrest_sheet(tmp_path, parts, arrest).read_text(encoding="utf-8")
     assert "Past even goed bij 2 bekende personen" in html
     assert "Niet eerder bekend" not in html
 
