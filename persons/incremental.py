@@ -131,12 +131,15 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path,
 
 
 def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
-    """Term frequencies of the values the new record and its candidates hold, over the whole
-    master, as Splink computes them (share of the column's non-empty values)."""
+    """Term frequencies of the values the new record and its candidates hold, as Splink
+    computes them in the next nightly run, whose master holds the new record too: share of
+    the column's non-empty values over the master plus the new record."""
     return con.sql(f"""
-        SELECT {column}, count(*) / (SELECT count({column}) FROM wh.std_persons)::DOUBLE
+        WITH master AS (SELECT {column} FROM wh.std_persons
+                        UNION ALL SELECT {column} FROM n)
+        SELECT {column}, count(*) / (SELECT count({column}) FROM master)::DOUBLE
                    AS tf_{column}
-        FROM wh.std_persons
+        FROM master
         WHERE {column} IN (SELECT {column} FROM n UNION SELECT {column} FROM candidates)
         GROUP BY {column}""").to_arrow_table()
 
