@@ -10,10 +10,10 @@ and priority, the same triage rows and the same sheet, apart from the arrest's m
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import json
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -87,11 +87,15 @@ def _published_parts(publication: Path, person_id: str) -> dict:
     return found[0]
 
 
-def _marker_lines(marked: str, unmarked: str) -> list[str]:
-    """The lines in which two renderings of one sheet differ."""
-    return [line for line in difflib.unified_diff(unmarked.splitlines(), marked.splitlines(),
-                                                  lineterm="", n=0)
-            if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+def _without_marker(html: str, entry: dict) -> str:
+    """An arrest's sheet with its marker taken off: the "Aangehouden op" line, the arrest's
+    time in the heading, and its registration named as the arrest on the timeline."""
+    lines = [line for line in html.splitlines() if not line.startswith('<p class="arrest">')]
+    text = "\n".join(lines).replace(f" · aangehouden {entry['arrested_local']}", "")
+    day = datetime.fromisoformat(entry["arrested_on"]).strftime("%d-%m-%Y")
+    row = f'<td class="date">{day}</td><td>Politie</td><td>aanhouding</td>'
+    assert text.count(row) == 1, "the arrest is one line of the timeline"
+    return text.replace(row, row.replace("aanhouding", "politieregistratie"))
 
 
 def _parity(home: Path, tmp_path: Path, arrest: dict, known: str | None) -> None:
@@ -135,18 +139,27 @@ def _parity(home: Path, tmp_path: Path, arrest: dict, known: str | None) -> None
 
     # the same triage rows: person, signals, timeline, network, certainty
     nightly = _published_parts(after, pid)
-    for part in ("p", "signals", "timeline", "network", "certainty"):
+    for part in ("p", "signals", "timeline", "network"):
         assert nightly[part] == arrest_parts[part], part
+    # Each nightly run scores every pair again with the prior scaled to its master's size, so
+    # a link the arrest did not touch may move in the ninth decimal when the master grows by
+    # the arrest's record; the sheet shows it as the same percentage (compared below).
+    weakest = "zwakste_koppeling_kans"
+    assert (nightly["certainty"] or {}).keys() == (arrest_parts["certainty"] or {}).keys()
+    if nightly["certainty"]:
+        assert {k: v for k, v in nightly["certainty"].items() if k != weakest} == \
+            {k: v for k, v in arrest_parts["certainty"].items() if k != weakest}
+        assert nightly["certainty"][weakest] == pytest.approx(
+            arrest_parts["certainty"][weakest], abs=1e-6)
 
     # the same sheet apart from the marker: the nightly's rows rendered with the arrest's
     # marker give the arrest's sheet byte for byte ...
     marked = write_arrest_sheet(tmp_path / "render", nightly, entry).read_text(encoding="utf-8")
     assert marked == arrest_sheet
-    # ... and the nightly's own sheet differs from it in the marker's lines only
+    # ... and the nightly's own sheet is the arrest's without the marker
     unmarked = render_sheet(environment(), nightly)
-    diff = _marker_lines(arrest_sheet, unmarked)
-    assert diff, "the arrest's sheet carries its marker"
-    assert all("angehouden" in line or "aanhouding" in line for line in diff), diff
+    assert unmarked != arrest_sheet
+    assert _without_marker(arrest_sheet, entry) == "\n".join(unmarked.splitlines())
     # the published sheet after D+1 is the arrest's (it is recent, so laid again) and equal
     published = (after / "triage" / "sheets" / f"{pid}.html").read_text(encoding="utf-8")
     assert published == arrest_sheet
