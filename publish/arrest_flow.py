@@ -146,8 +146,7 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
         except ArrestConflict as err:
             return _refuse_conflict(home, file, arrest, outcome, err)
         clock.lap("match", outcome)
-        parts = _parts_for(publication / "warehouse.duckdb", entry) or {"p": None,
-                                                                         "signals": []}
+        parts = _parts_for(publication / "warehouse.duckdb", entry) or {}
         gate = arrest_suite(parts)
         clock.lap("check", outcome)
         if not gate.passed:
@@ -273,7 +272,7 @@ def arrest_suite(parts: dict[str, Any]) -> GateResult:
     metrics = {
         "person_rows": 1 if parts.get("p") else 0,
         "records_behind_person": (parts.get("p") or {}).get("aantal_registraties") or 0,
-        "signals_without_rule": sum(1 for s in parts["signals"] if not s.get("regel")),
+        "signals_without_rule": sum(1 for s in parts.get("signals", []) if not s.get("regel")),
     }
     return validate("arrest_sheet", metrics, [
         Rule("person_rows", low=1, high=1, why="the sheet shows one person"),
@@ -452,8 +451,8 @@ def _parts_for(warehouse: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
     new = None
     if isinstance(arrest, dict) and \
             _person_of(warehouse, entry["unique_id"]) != entry["person_id"]:
-        new = NewRecord(police_row=arrest_as_police_row(arrest),
-                        std=standardise_police_rows(arrest_as_police_row(arrest)),
+        row = arrest_as_police_row(arrest)
+        new = NewRecord(police_row=row, std=standardise_police_rows(row),
                         strongest_link_to=None if entry["new_person"]
                         else entry.get("matched_unique_id"),
                         link_probability=None if entry["new_person"]
