@@ -44,7 +44,8 @@ def _problem(error: dict) -> str:
         return f"{key}: missing"
     message = error["msg"].removeprefix("Value error, ")
     if kind != "value_error" and not isinstance(error.get("input"), dict):
-        message += f" (got {error.get('input')!r})"
+        got = repr(error.get("input"))
+        message += f" (got {got if len(got) <= 40 else got[:37] + '...'})"
     return f"{key}: {message}" if key else message
 
 
