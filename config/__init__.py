@@ -24,8 +24,10 @@ from config.schema import (
     Retention,
     StdLimits,
     Thresholds,
+    Training,
 )
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Arrests", "Blocking", "ConfigError", "Constraints",
            "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits", "RawLimits", "Retention",
-           "StdLimits", "Thresholds", "config_path", "load_config", "load_thresholds_file"]
+           "StdLimits", "Thresholds", "Training", "config_path", "load_config",
+           "load_thresholds_file"]

@@ -104,9 +104,23 @@ class Blocking(Section):
     neighbour_window: PositiveInt
 
 
+class Training(Section):
+    """How `foto train` estimates a model (matching.train; each value is recorded in the model's
+    metadata): `deterministic_rules_recall`, the share of true pairs the deterministic rules
+    are taken to find when estimating the prior; `u_max_pairs` and `seed`, the random pairs
+    that estimate u; `m_floor`, the least m any level gets (a level EM never saw a match at
+    would otherwise be an absolute veto)."""
+
+    deterministic_rules_recall: Probability
+    u_max_pairs: PositiveFloat
+    seed: Count
+    m_floor: Probability
+
+
 class Matching(Section):
     thresholds: Thresholds
     blocking: Blocking
+    training: Training
 
 
 # -- gate (expectations) ----------------------------------------------------------------------

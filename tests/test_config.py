@@ -66,6 +66,8 @@ BAD = [
     ("matching.thresholds.link", 1.0, "between 0 and 1, both excluded"),
     ("matching.blocking.max_block_comparisons", 0, "must be above 0"),
     ("matching.blocking.neighbour_window", True, "valid integer"),
+    ("matching.training.m_floor", 0, "between 0 and 1, both excluded"),
+    ("matching.training.seed", 1.5, "valid integer"),
     ("constraints.twin_max_name_similarity", 1.2, "between 0 and 1"),
     ("constraints.min_generation_years", ..., "missing"),
     ("retention.keep_publications", 1, "greater than or equal to 2"),
