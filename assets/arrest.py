@@ -21,7 +21,6 @@ from dagster import (
 from assets.resources import FotoPaths
 from assets.scrub import scrubbed
 from matching.models import current_model
-from matching.thresholds import load_thresholds
 from publish.arrest_flow import process_arrest
 
 CHECK = "arrest_sheet_sound"
@@ -43,7 +42,7 @@ def arrest_sheet(context: AssetExecutionContext, config: ArrestFile,
     """The arrested person's sheet in the current publication, with the arrest on top; the
     index lists the latest arrests first."""
     model = current_model(paths.models_dir)
-    outcome = process_arrest(Path(config.file), paths.home_dir, model, load_thresholds())
+    outcome = process_arrest(Path(config.file), paths.home_dir, model, paths.foto_config())
     metadata = {"arrest_id": outcome.arrest_id, "status": outcome.status,
                 "person_id": outcome.person_id or "", "new_person": outcome.new_person,
                 "undecided_between_persons": outcome.undecided,

@@ -68,8 +68,9 @@ def raw_check(source: str) -> AssetChecksDefinition:
     @scrubbed
     def _check(context: AssetCheckExecutionContext, paths: FotoPaths) -> AssetCheckResult:
         previous = previous_accepted(_baseline(paths), source)
+        limits = paths.foto_config().gate.raw
         return _run(context, paths, lambda con: suites.raw_suite(
-            con, source, delivery_date(context, paths), previous))
+            con, source, delivery_date(context, paths), previous, limits))
 
     return _check
 
@@ -79,7 +80,8 @@ def raw_check(source: str) -> AssetChecksDefinition:
 @scrubbed
 def std_persons_complete(context: AssetCheckExecutionContext,
                          paths: FotoPaths) -> AssetCheckResult:
-    return _run(context, paths, suites.std_suite)
+    limits = paths.foto_config().gate.std
+    return _run(context, paths, lambda con: suites.std_suite(con, limits))
 
 
 @asset_check(asset="person_records", blocking=True,
@@ -88,7 +90,8 @@ def std_persons_complete(context: AssetCheckExecutionContext,
 def person_records_sound(context: AssetCheckExecutionContext,
                          paths: FotoPaths) -> AssetCheckResult:
     previous = _baseline(paths)
-    return _run(context, paths, lambda con: suites.linkage_suite(con, previous))
+    limits = paths.foto_config().gate.linkage
+    return _run(context, paths, lambda con: suites.linkage_suite(con, limits, previous))
 
 
 @asset_check(asset="person", blocking=True,
@@ -96,7 +99,8 @@ def person_records_sound(context: AssetCheckExecutionContext,
 @scrubbed
 def person_profile_sound(context: AssetCheckExecutionContext,
                          paths: FotoPaths) -> AssetCheckResult:
-    return _run(context, paths, suites.profile_suite)
+    limits = paths.foto_config().gate.profile
+    return _run(context, paths, lambda con: suites.profile_suite(con, limits))
 
 
 CHECKS = [*(raw_check(s) for s in SOURCES), std_persons_complete, person_records_sound,

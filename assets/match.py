@@ -5,8 +5,8 @@
   person, explanations per pair;
 - `person_records` gives each person its stable id (one row per accepted record).
 
-Model and thresholds come from the `paths` resource (`FotoPaths.match_model`,
-`FotoPaths.match_thresholds`), so a test or a what-if run can inject them.
+Model and configuration come from the `paths` resource (`FotoPaths.match_model`,
+`FotoPaths.foto_config`), so a test or a what-if run can inject them.
 """
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
@@ -34,12 +34,13 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     pair, with the comparison levels (gamma_*) and match weights (mw_*) that explain the
     score; Splink's clusters and the records identical to another, for `person_clusters`."""
     model = paths.match_model()
-    thresholds = paths.match_thresholds()
+    config = paths.foto_config()
+    thresholds = config.matching.thresholds
     db = build_db(context, paths)
     with connect_prepared(db) as con:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
     settings = model_for_size(model.path, records.num_rows)
-    result = predict_and_cluster(records, settings, thresholds)
+    result = predict_and_cluster(records, settings, thresholds, config.matching.blocking)
     with connect_prepared(db) as con:
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
@@ -71,12 +72,13 @@ def person_clusters(context: AssetExecutionContext, paths: FotoPaths) -> Materia
     (`constraint_splits`); lone records joined to the person that, as a whole, makes them
     probable enough (`attachments`); per-pair explanations (`pair_explanations`)."""
     model = paths.match_model()
-    thresholds = paths.match_thresholds()
+    config = paths.foto_config()
+    link = config.matching.thresholds.link
     with connect_prepared(build_db(context, paths)) as con:
         records = con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]
         settings = model_for_size(model.path, records)
-        splits = enforce_constraints(con, thresholds.link)
-        attached = attach_lone_records(con, thresholds.link)
+        splits = enforce_constraints(con, link, config.constraints)
+        attached = attach_lone_records(con, link, config.constraints)
         build_explanations(con, settings)
         undecided = con.sql("SELECT coalesce(sum(undecided), 0) FROM constraint_splits"
                             ).fetchall()[0][0]

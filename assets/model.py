@@ -25,7 +25,8 @@ def person_model(context: AssetExecutionContext, paths: FotoPaths) -> Materializ
     try:
         meta = train_model(records, out, {"delivery": delivery_date(context, paths),
                                           "accepted_records": counts, "run_id": context.run_id,
-                                          "waived": waived})
+                                          "waived": waived},
+                           paths.foto_config().matching.training)
     except TrainingImpossible as err:
         raise TrainingImpossible(f"{err}. No model written; this home keeps model "
                                  f"{current_model(paths.models_dir).version}.") from None

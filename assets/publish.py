@@ -12,7 +12,6 @@ from assets.resources import FotoPaths
 from assets.scrub import scrubbed
 from expectations.report import report_path
 from matching.models import current_model
-from matching.thresholds import load_thresholds
 from publish.arrest_flow import overlay_arrests
 from publish.publication import publish
 from stores.database import connect
@@ -39,10 +38,10 @@ def publication(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                 "freshness": {source: c["delivery"] for source, c in counts.items()},
                 "quality_report": str(report_path(paths.home_dir, build_id(context)))}
     model = current_model(paths.models_dir)
-    thresholds = load_thresholds()
-    final = publish(paths.home_dir, db.parent, build_id(context), manifest,
+    config = paths.foto_config()
+    final = publish(paths.home_dir, db.parent, build_id(context), manifest, config.retention,
                     before_swap=lambda staged: overlay_arrests(
-                        paths.home_dir, staged, model, thresholds, delivery,
+                        paths.home_dir, staged, model, config, delivery,
                         feed=Path(paths.inbox).resolve() / "arrests"))
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
     return MaterializeResult(metadata={"publication": final.name, "persons": persons,

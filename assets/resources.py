@@ -14,9 +14,9 @@ from pathlib import Path
 
 from dagster import ConfigurableResource
 
+from config import ENV_VAR as CONFIG_ENV_VAR
+from config import FotoConfig, Thresholds, load_config, load_thresholds_file
 from matching.models import ModelRef, current_model
-from matching.thresholds import DEFAULT_PATH as DEFAULT_THRESHOLDS
-from matching.thresholds import Thresholds, load_thresholds
 
 DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # Entries of the inbox that are not deliveries and are meant to be there: no warning.
@@ -32,17 +32,20 @@ class FotoPaths(ConfigurableResource):
     home: str = DEFAULT_HOME
     date: str = ""
     accept: str = ""   # comma-separated `<suite>.<metric>` an operator waives for this run
-    # Matching's configuration, injectable (a test, a what-if run): empty means the home's
-    # current model and the versioned thresholds file. Resolved here, not in the asset bodies,
-    # so that the predict and persons assets use the same model and thresholds.
+    # The run's configuration, injectable (a test, a what-if run): empty means the home's
+    # current model, $FOTO_CONFIG or else the committed config/foto.json, and that file's
+    # thresholds. Resolved here, not in the asset bodies, so that every asset of a run uses
+    # the same model, thresholds and limits.
     model: str = ""        # path to a Splink model JSON
-    thresholds: str = ""   # path to a thresholds JSON
+    config: str = ""       # path to a configuration JSON (config/foto.json's shape)
+    thresholds: str = ""   # path to a thresholds JSON, in place of the configuration's
 
     @classmethod
     def from_env(cls) -> FotoPaths:
         return cls(inbox=os.environ.get("FOTO_INBOX", DEFAULT_INBOX),
                    home=os.environ.get("FOTO_HOME", DEFAULT_HOME),
-                   date=os.environ.get("FOTO_DATE", ""))
+                   date=os.environ.get("FOTO_DATE", ""),
+                   config=os.environ.get(CONFIG_ENV_VAR, ""))
 
     @property
     def home_dir(self) -> Path:
@@ -78,9 +81,19 @@ class FotoPaths(ConfigurableResource):
             return ModelRef(path, f"injected/{path.stem}", "injected")
         return current_model(self.models_dir)
 
+    def foto_config(self) -> FotoConfig:
+        """The validated configuration (`config.load_config`; raises `ConfigError` naming the
+        key), with an injected thresholds file in place of its `matching.thresholds`."""
+        loaded = load_config(self.config or None)
+        if not self.thresholds:
+            return loaded
+        matching = loaded.matching.model_copy(
+            update={"thresholds": load_thresholds_file(self.thresholds)})
+        return loaded.model_copy(update={"matching": matching})
+
     def match_thresholds(self) -> Thresholds:
-        """The link and review thresholds: the injected file, else the versioned default."""
-        return load_thresholds(Path(self.thresholds) if self.thresholds else DEFAULT_THRESHOLDS)
+        """The link and review thresholds: the injected file, else the configuration's."""
+        return self.foto_config().matching.thresholds
 
 
 class NoDelivery(FileNotFoundError):

@@ -65,11 +65,11 @@ def job_alone(inbox: Path, home: Path, files: list[Path]) -> dict:
 
 def breakdown(home: Path, inbox: Path, files: list[Path]) -> dict[str, float]:
     """Median seconds per step of `process_arrest` (no Dagster), over fresh copies."""
+    from config import load_config
     from matching.models import current_model
-    from matching.thresholds import load_thresholds
     from publish.arrest_flow import process_arrest
 
-    model, thresholds = current_model(home / "models"), load_thresholds()
+    model, config = current_model(home / "models"), load_config()
     steps: dict[str, list[float]] = {}
     for file in files:
         data = json.loads(file.read_text())
@@ -77,7 +77,7 @@ def breakdown(home: Path, inbox: Path, files: list[Path]) -> dict[str, float]:
         data["record_id"] += "-b"
         copy = inbox / "arrests" / f"{data['arrest_id']}.json"
         copy.write_text(json.dumps(data))
-        outcome = process_arrest(copy, home, model, thresholds)
+        outcome = process_arrest(copy, home, model, config)
         for k, v in outcome.seconds.items():
             steps.setdefault(k, []).append(v)
     return {k: statistics.median(v) for k, v in steps.items()}

@@ -93,12 +93,13 @@ def candidates(work: Path, which: str) -> dict:
 
 
 def cluster(work: Path, which: str) -> dict:
-    from matching.thresholds import load_thresholds
+    from config import load_config
     from persons.attach import attach_lone_records
     from persons.constraints import enforce_constraints
     from standardise.rules import connect_prepared as connect
 
-    link = load_thresholds().link
+    config = load_config()
+    link, constraints = config.matching.thresholds.link, config.constraints
     with connect(work / "bench.duckdb") as con:
         con.execute(f"""CREATE OR REPLACE TABLE match_pairs AS
             SELECT CASE WHEN match_probability >= {link} THEN 'link' ELSE 'review' END
@@ -117,8 +118,8 @@ def cluster(work: Path, which: str) -> dict:
         con.register("_c", clusters)
         con.execute("CREATE OR REPLACE TABLE clusters AS "
                     "SELECT unique_id, cluster_id FROM _c")
-        splits = enforce_constraints(con, link) if which == "foto" else 0
-        attached = attach_lone_records(con, link) if which == "foto" else 0
+        splits = enforce_constraints(con, link, constraints) if which == "foto" else 0
+        attached = attach_lone_records(con, link, constraints) if which == "foto" else 0
         persons = con.sql("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0]
     return {"persons": persons, "constraint_splits": splits, "attached": attached}
 

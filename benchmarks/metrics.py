@@ -68,7 +68,7 @@ def linkage_metrics(warehouse: Path, truth: Path) -> dict[str, float]:
 def loosest_true_person(warehouse: Path, truth: Path, min_records: int) -> float | None:
     """Among found persons of `min_records` or more that hold one true person only, the
     smallest share of their record pairs linked directly: what the gate's chaining rule
-    (`expectations/config.json`, linkage.chaining) must stay below. Records identical in every
+    (config/foto.json, gate.linkage.chaining) must stay below. Records identical in every
     compared field count once, as the gate counts them (`identity_duplicates`)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -20,8 +20,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from stores.database import rows_of, table_exists
 
-KEEP_REPORTS = 60  # about two months of nightly runs
-
 
 def report_path(home: Path, run_id: str) -> Path:
     """Where a run's report lives: outside the run's build folder, so that the link in the
@@ -29,7 +27,7 @@ def report_path(home: Path, run_id: str) -> Path:
     return home / "reports" / f"{run_id}.html"
 
 
-def prune_reports(home: Path, keep: int = KEEP_REPORTS) -> None:
+def prune_reports(home: Path, keep: int) -> None:
     """Remove all but the newest `keep` reports."""
     reports = sorted((home / "reports").glob("*.html"), key=lambda p: p.stat().st_mtime)
     for old in reports[:-keep]:

@@ -1,17 +1,16 @@
 """One suite per stage. Each computes its metrics in DuckDB, then validates them (gate.py).
 
-Thresholds come from `expectations/config.json`, never from literals here.
+Limits come from the configuration's `gate` section (config/foto.json), passed in by the
+caller as the stage's section (`RawLimits`, ...), never from literals here.
 """
 
 from __future__ import annotations
 
-import json
-from functools import cache
-from pathlib import Path
 from typing import Any
 
 import duckdb
 
+from config import LinkageLimits, ProfileLimits, RawLimits, StdLimits
 from expectations.gate import GateResult, Rule, validate
 from sources.common import MAX_AGE_YEARS
 from standardise.rules import install_macros
@@ -20,16 +19,9 @@ from stores.database import table_exists
 # Sources whose extract carries a BSN column.
 BSN_SOURCES = ("police", "justice", "municipal")
 
-CONFIG_PATH = Path(__file__).with_name("config.json")
-
-
-@cache
-def config() -> dict[str, Any]:
-    return json.loads(CONFIG_PATH.read_text(encoding="utf-8"))
-
 
 def _one_row(con: duckdb.DuckDBPyConnection, sql: str,
-             params: list[Any] | None = None) -> dict[str, Any]:
+             params: list[Any] | dict[str, Any] | None = None) -> dict[str, Any]:
     cursor = con.execute(sql, params or [])
     row = cursor.fetchall()[0]
     return dict(zip([d[0] for d in cursor.description], row, strict=True))
@@ -41,10 +33,9 @@ _BIRTH_YEAR = "TRY_CAST(left(CAST(geboortedatum AS VARCHAR), 4) AS INTEGER)"
 
 
 def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
-              previous_accepted: int | None) -> GateResult:
+              previous_accepted: int | None, cfg: RawLimits) -> GateResult:
     """The extract was read, most rows were accepted, the counts add up, its values are
     plausible, and it is about as large as the previous delivery of that source."""
-    cfg = config()["raw"]
     install_macros(con)
     has_bsn = source in BSN_SOURCES
     bsn_share = (f"(SELECT count(foto_bsn(bsn)) / nullif(count(nullif(trim(bsn), '')), 0) "
@@ -70,36 +61,36 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
                ? / nullif(accepted, 0) AS duplicate_row_share
         FROM ingest_counts WHERE source = '{source}'""",
                        [previous_accepted, duplicates, duplicates])
-    low, high = cfg["rows_vs_previous_delivery"]
-    dup = cfg["duplicate_row_share"]
+    band = cfg.rows_vs_previous_delivery
+    dup = cfg.duplicate_row_share
     accepted = metrics["rows_accepted"] or 0
     rules = [
         Rule("file_accepted", low=1, why="the file exists and matches the contract"),
-        Rule("rows_accepted", low=cfg["min_rows_accepted"]),
-        Rule("quarantine_share", high=cfg["max_quarantine_share"],
+        Rule("rows_accepted", low=cfg.min_rows_accepted),
+        Rule("quarantine_share", high=cfg.max_quarantine_share,
              why="rows set aside whole (a nulled value is not a lost row)"),
         Rule("rows_unaccounted_for", low=0, high=0,
              why="read = accepted + quarantined + withheld"),
         Rule("rows_read_vs_file", low=0, high=0,
              why="rows read = the file's own count (data lines, Parquet rows, care persons): "
                  "no line swallowed by the parser"),
-        Rule("values_nulled_share", high=cfg["max_values_nulled_share"], warn=True,
+        Rule("values_nulled_share", high=cfg.max_values_nulled_share, warn=True,
              why="bad values nulled per row read (each in a row that was kept)"),
         Rule("duplicate_record_ids", high=0),
         Rule("birth_dates_out_of_range", high=0,
              why=f"no birth date after the delivery, no age over {MAX_AGE_YEARS}"),
-        Rule("rows_vs_previous_delivery", low=low, high=high,
+        Rule("rows_vs_previous_delivery", low=band.low, high=band.high,
              why="a full snapshot stays about as large as the last published one: it does "
                  "not halve, nor grow by a quarter, overnight"),
-        Rule("duplicate_rows", high=int(dup["warn"] * accepted), warn=True,
+        Rule("duplicate_rows", high=int(dup.warn * accepted), warn=True,
              why=f"rows equal to another in every field but the record id, at most "
-                 f"{dup['warn']:.1%} of the rows (the quality report lists them by record id)"),
-        Rule("duplicate_row_share", high=dup["block"],
+                 f"{dup.warn:.1%} of the rows (the quality report lists them by record id)"),
+        Rule("duplicate_row_share", high=dup.block,
              why="a delivery this full of copies under new record ids is a broken or "
                  "hostile export"),
     ]
     if has_bsn:
-        rules.append(Rule("bsn_valid_share", low=cfg["min_bsn_valid_share"][source],
+        rules.append(Rule("bsn_valid_share", low=cfg.min_bsn_valid_share[source],
                           why="BSNs given pass the 11-proef"))
     return validate(f"raw_{source}", metrics, rules)
 
@@ -143,10 +134,9 @@ _SOURCE_HAD = """
            nullif(trim(postcode), '') IS NOT NULL FROM raw_municipal"""
 
 
-def std_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
+def std_suite(con: duckdb.DuckDBPyConnection, cfg: StdLimits) -> GateResult:
     """Every accepted record became one canonical record, and the canonical columns are
     filled wherever the source had the value (a parser that drops names or dates shows here)."""
-    cfg = config()["std"]
     metrics = _one_row(con, f"""
         WITH had AS ({_SOURCE_HAD})
         SELECT (SELECT sum(accepted) FROM ingest_counts) - count(*) AS records_lost,
@@ -164,13 +154,13 @@ def std_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
     rules = [
         Rule("records_lost", low=0, high=0),
         Rule("duplicate_unique_ids", high=0),
-        Rule("surname_filled_share", low=cfg["min_surname_filled_share"]),
-        Rule("birth_year_filled_share", low=cfg["min_birth_year_filled_share"]),
-        Rule("name_lost_share", high=cfg["max_name_lost_share"],
+        Rule("surname_filled_share", low=cfg.min_surname_filled_share),
+        Rule("birth_year_filled_share", low=cfg.min_birth_year_filled_share),
+        Rule("name_lost_share", high=cfg.max_name_lost_share,
              why="records whose source gave a name but whose standardised name is empty"),
-        Rule("birth_year_lost_share", high=cfg["max_birth_year_lost_share"],
+        Rule("birth_year_lost_share", high=cfg.max_birth_year_lost_share,
              why="records whose source gave a birth date but whose birth year is empty"),
-        Rule("postcode_lost_share", high=cfg["max_postcode_lost_share"],
+        Rule("postcode_lost_share", high=cfg.max_postcode_lost_share,
              why="records whose source gave a postcode that is not a Dutch postcode"),
     ]
     return validate("std_persons", metrics, rules)
@@ -182,14 +172,13 @@ _IDENTITY_SQL = """
     FROM person_records p LEFT JOIN identity_duplicates d USING (unique_id)"""
 
 
-def linkage_suite(con: duckdb.DuckDBPyConnection,
+def linkage_suite(con: duckdb.DuckDBPyConnection, cfg: LinkageLimits,
                   previous: dict[str, Any] | None = None) -> GateResult:
     """Every accepted record sits in exactly one person; no person holds two valid BSNs or is
     a chain of look-alikes; the persons found and the share of records linked stay near the
     last publication's."""
-    cfg = config()["linkage"]
     previous = previous or {}
-    chain = cfg["chaining"]
+    chain = cfg.chaining
     metrics = _one_row(con, f"""
         WITH identity AS ({_IDENTITY_SQL if table_exists(con, "identity_duplicates") else
                            "SELECT unique_id, unique_id AS identity FROM person_records"}),
@@ -207,7 +196,7 @@ def linkage_suite(con: duckdb.DuckDBPyConnection,
         -- field count once (`identity_duplicates`): their copies are scored once and linked
         -- through one of them, and 2,000 copies of one row are one record here, not a chain.
         large AS (SELECT person_id, identities AS n FROM per_person
-                  WHERE identities >= {int(chain["min_records"])}),
+                  WHERE identities >= $min_records),
         linked AS (
             SELECT a.person_id, count(DISTINCT (least(il.identity, ir.identity),
                                   greatest(il.identity, ir.identity))) AS pairs
@@ -227,37 +216,38 @@ def linkage_suite(con: duckdb.DuckDBPyConnection,
             (SELECT count(*) FROM person_records WHERE role = 'melder') AS melders,
             (SELECT count(*) FROM per_person WHERE bsns > 1) AS persons_with_two_valid_bsns,
             (SELECT count(*) FROM large LEFT JOIN linked USING (person_id)
-             WHERE coalesce(pairs, 0) < {float(chain["min_linked_pair_share"])} * n * (n - 1) / 2)
+             WHERE coalesce(pairs, 0) < $min_linked_pair_share * n * (n - 1) / 2)
                 AS loosely_linked_persons,
-            (SELECT count(*) FROM per_person) / nullif(?, 0) AS persons_vs_previous_run,
-            (SELECT coalesce(sum(n) FILTER (WHERE n > 1), 0) / sum(n) FROM per_person) - ?
-                AS linked_share_change,
+            (SELECT count(*) FROM per_person) / nullif($persons, 0) AS persons_vs_previous_run,
+            (SELECT coalesce(sum(n) FILTER (WHERE n > 1), 0) / sum(n) FROM per_person)
+                - $linked_share AS linked_share_change,
             (SELECT count(*) FROM review_pairs) / nullif((SELECT count(*) FROM std_persons), 0)
                 AS review_pairs_per_record
-        """, [previous.get("persons"), previous.get("linked_share")])
-    low, high = cfg["persons_vs_previous_run"]
-    change = cfg["max_linked_share_change"]
+        """, {"persons": previous.get("persons"), "linked_share": previous.get("linked_share"),
+               "min_records": chain.min_records,
+               "min_linked_pair_share": chain.min_linked_pair_share})
+    band = cfg.persons_vs_previous_run
+    change = cfg.max_linked_share_change
     rules = [
-        Rule("records_missing", high=cfg["max_records_missing"]),
-        Rule("records_duplicated", high=cfg["max_records_duplicated"]),
-        Rule("melders", high=cfg["max_melders"], why="a reporter is never a subject"),
-        Rule("persons_with_two_valid_bsns", high=cfg["max_persons_with_two_valid_bsns"]),
-        Rule("loosely_linked_persons", high=cfg["max_loosely_linked_persons"],
-             why=f"persons of {chain['min_records']} records or more in which fewer than "
-                 f"{chain['min_linked_pair_share']:.0%} of the record pairs are linked directly: "
+        Rule("records_missing", high=cfg.max_records_missing),
+        Rule("records_duplicated", high=cfg.max_records_duplicated),
+        Rule("melders", high=cfg.max_melders, why="a reporter is never a subject"),
+        Rule("persons_with_two_valid_bsns", high=cfg.max_persons_with_two_valid_bsns),
+        Rule("loosely_linked_persons", high=cfg.max_loosely_linked_persons,
+             why=f"persons of {chain.min_records} records or more in which fewer than "
+                 f"{chain.min_linked_pair_share:.0%} of the record pairs are linked directly: "
                  "look-alikes joined one to the next, not one person"),
-        Rule("persons_vs_previous_run", low=low, high=high),
+        Rule("persons_vs_previous_run", low=band.low, high=band.high),
         Rule("linked_share_change", low=-change, high=change,
              why="share of records in a person with other records, against the last run"),
-        Rule("review_pairs_per_record", high=cfg["max_review_pairs_per_record"], warn=True,
+        Rule("review_pairs_per_record", high=cfg.max_review_pairs_per_record, warn=True,
              why="pairs waiting for a human reviewer"),
     ]
     return validate("person_records", metrics, rules)
 
 
-def profile_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
+def profile_suite(con: duckdb.DuckDBPyConnection, cfg: ProfileLimits) -> GateResult:
     """One profile row per person, each backed by at least one accepted record."""
-    cfg = config()["profile"]
     metrics = _one_row(con, """
         SELECT
             (SELECT count(*) - count(DISTINCT person_id) FROM person) AS duplicate_person_rows,
@@ -272,8 +262,8 @@ def profile_suite(con: duckdb.DuckDBPyConnection) -> GateResult:
                 AS persons_of_concern_without_priority
         """)
     rules = [
-        Rule("duplicate_person_rows", high=cfg["max_duplicate_person_rows"]),
-        Rule("persons_without_records", high=cfg["max_persons_without_records"]),
+        Rule("duplicate_person_rows", high=cfg.max_duplicate_person_rows),
+        Rule("persons_without_records", high=cfg.max_persons_without_records),
         Rule("persons_without_profile", low=0, high=0),
         Rule("flags_without_evidence", high=0, why="every flag names its evidence"),
         Rule("persons_of_concern_without_priority", high=0),

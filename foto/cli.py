@@ -5,6 +5,7 @@ deliveries.
     foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
     foto arrest FILE.json [--home DIR]
     foto rollback [--home DIR]
+    (each also takes --config FILE.json)
 
 The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
 holding at least one partner file (police_persons.csv, justice_cases.parquet,
@@ -16,7 +17,10 @@ quality reports, models and the Dagster instance (<home>/dagster/); the README d
 Runs go through Dagster on the home's instance, so they show in its UI (`make dev`). What this
 prints is read by operators: counts, ids, file and metric names only, never personal values;
 an error is told by its stage, its type and an error id, never by its text.
-Defaults (relative to the current folder): --inbox data/sample/inbox, --home var.
+Defaults (relative to the current folder): --inbox data/sample/inbox, --home var; --config
+$FOTO_CONFIG, else the committed config/foto.json (thresholds, gate limits, keep-counts). The
+configuration is checked before anything is written: a wrong value ends the command with one
+line naming its key and exit status 2.
 Exit status: 0 the run succeeded (for `run`: and published; for `train`: and wrote a model);
 1 the quality gate held it, or `arrest` refused the file (the failed expectations are printed;
 --accept SUITE.METRIC releases a checked, genuine change and is recorded as waived); 2 the run
@@ -45,6 +49,7 @@ from assets.resources import (
     scan_inbox,
 )
 from assets.scrub import error_key, safe_text
+from config import ConfigError, config_path, load_config
 from foto.home import secure_home
 from foto.summary import RunOutcome, print_summary, read_outcome
 
@@ -69,7 +74,14 @@ def _paths(args: argparse.Namespace) -> FotoPaths:
         raise NoDelivery(f"no delivery folder (YYYY-MM-DD, holding a contract file) in inbox "
                          f"{inbox}")
     return FotoPaths(inbox=str(inbox), home=str(Path(args.home).resolve()), date=date,
-                     accept=",".join(getattr(args, "accept", None) or []))
+                     accept=",".join(getattr(args, "accept", None) or []),
+                     config=_config_file(args))
+
+
+def _config_file(args: argparse.Namespace) -> str:
+    """The configuration file this command runs with, as an absolute path (`--config`, else
+    $FOTO_CONFIG, else the committed defaults), so the Dagster resource reads the same one."""
+    return str(config_path(getattr(args, "config", None)))
 
 
 # Libraries whose log records and Python warnings are held back from the terminal: their text
@@ -219,7 +231,7 @@ def cmd_arrest(args: argparse.Namespace) -> int:
         console.print(f"foto arrest: no such file {key}")
         return 2
     paths = FotoPaths(home=str(Path(args.home).resolve()),
-                      inbox=str(file.parent.parent), date="")
+                      inbox=str(file.parent.parent), date="", config=_config_file(args))
     outcome = run_job("on_arrest", paths,
                       run_config={"ops": {"arrest_sheet": {"config": {"file": str(file)}}}},
                       tags={"foto/arrest": key})
@@ -233,15 +245,15 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     """Make the previous publication current again, with every published arrest it does not
     carry laid over it first (under the publish lock): a rollback never drops an arrest."""
     from matching.models import current_model
-    from matching.thresholds import load_thresholds
     from publish.arrest_flow import relay_arrests
     from publish.publication import rollback
 
     home = Path(args.home).resolve()
-    model, thresholds = current_model(FotoPaths(home=str(home)).models_dir), load_thresholds()
+    paths = FotoPaths(home=str(home), config=_config_file(args))
+    model, config = current_model(paths.models_dir), paths.foto_config()
     laid: list[int | None] = []
     old, new = rollback(home, before_point=lambda pub: laid.append(
-        relay_arrests(home, pub, model, thresholds)))
+        relay_arrests(home, pub, model, config)))
     said = f"{laid[0]} published arrest(s) laid over it" if laid and laid[0] is not None \
         else ("it was built by an earlier version of foto: published arrests could not be "
               "laid over it; the next nightly run carries them")
@@ -252,13 +264,17 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="foto", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", default=None, metavar="FILE.json",
+                        help="configuration file (default: $FOTO_CONFIG, else the committed "
+                             "config/foto.json)")
     sub = p.add_subparsers(dest="command", required=True)
     for name, func, text in (
             ("run", cmd_run, "nightly job on one delivery (default: the newest); a date after "
                              "the published one first runs the deliveries in between"),
             ("train", cmd_train, "train a new matching model on a delivery and make it this "
                                  "home's current model")):
-        s = sub.add_parser(name, help=text, description=text)
+        s = sub.add_parser(name, help=text, description=text, parents=[common])
         s.add_argument("--inbox", default=DEFAULT_INBOX,
                        help=f"folder of deliveries (default: {DEFAULT_INBOX})")
         s.add_argument("--home", default=DEFAULT_HOME,
@@ -269,12 +285,14 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--accept", action="append", metavar="SUITE.METRIC",
                        help="let this failed expectation pass for this run, after checking "
                             "that the delivery really is so (recorded as waived)")
-    s = sub.add_parser("arrest", help="bring one arrested person's photo up to date")
+    s = sub.add_parser("arrest", help="bring one arrested person's photo up to date",
+                       parents=[common])
     s.add_argument("file", type=Path)
     s.add_argument("--home", default=DEFAULT_HOME,
                    help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_arrest)
-    s = sub.add_parser("rollback", help="make the previous publication current again")
+    s = sub.add_parser("rollback", help="make the previous publication current again",
+                       parents=[common])
     s.add_argument("--home", default=DEFAULT_HOME,
                    help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_rollback)
@@ -285,6 +303,11 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; any error ends in one line that holds no value from a delivery (its
     text only when foto wrote it, else its type and an error id) and exit status 2."""
     args = parser().parse_args(argv)
+    try:
+        load_config(args.config)   # checked before the home is touched: a wrong key writes nothing
+    except ConfigError as err:
+        console.print(f"foto {args.command}: {err}")
+        return 2
     try:
         if getattr(args, "home", None):
             secure_home(Path(args.home))

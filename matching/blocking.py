@@ -14,17 +14,17 @@ n² / 2 comparisons, per rule. Two kinds of block grow that way:
   do not change either.
 - **A very common key among distinct records** (a clerk's default birth date, a placeholder
   name, a shelter's address used as everyone's postal address, one person under hundreds of
-  addresses). A key value whose block in a rule would take more than `MAX_BLOCK_COMPARISONS`
-  comparisons is refined: the rule compares each of its records only with its neighbours when
-  the block is sorted by the compared fields (records of one person lie together and link one
-  to the next, so such a person stays one person); a rule that joins two different keys skips
-  the block, and other rules still pair its records where they share more. On generated
+  addresses). A key value whose block in a rule would take more comparisons than the cap
+  (configuration: `matching.blocking.max_block_comparisons`) is refined: the rule compares
+  each of its records only with its neighbours when the block is sorted by the compared fields
+  (records of one person lie together and link one to the next, so such a person stays one
+  person); a rule that joins two different keys skips the block, and other rules still pair
+  its records where they share more. On generated
   deliveries of 10,000 and 100,000 persons no block comes near the cap.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -37,17 +37,11 @@ import pyarrow as pa
 # generated deliveries (seed 7): the largest block of any rule holds 40 records at 10,000
 # persons and 135 at 100,000 (a birth date shared by many, 18,225 comparisons); blocks grow
 # with the region, so at 1,000,000 persons the few largest may pass the cap and be refined.
-# What refining costs was measured with a far lower cap (FOTO_MAX_BLOCK_COMPARISONS=100 at
-# 10,000 persons: 7% of the records in refined blocks): recall unchanged, precision 0.99920 ->
-# 0.99925. 2,000 copies of one row at 2,000 addresses (4 million comparisons in each rule it
-# shares) took a 10,000-person run from 17 s to 173 s uncapped.
-MAX_BLOCK_COMPARISONS = 1_000_000
-
-
-def max_block_comparisons() -> int:
-    """The cap, `FOTO_MAX_BLOCK_COMPARISONS` overriding it (a region that must compare larger
-    blocks whole, or an evaluation of what refining costs)."""
-    return int(os.environ.get("FOTO_MAX_BLOCK_COMPARISONS", MAX_BLOCK_COMPARISONS))
+# What refining costs was measured with a far lower cap (100 at 10,000 persons: 7% of the
+# records in refined blocks): recall unchanged, precision 0.99920 -> 0.99925. 2,000 copies of
+# one row at 2,000 addresses (4 million comparisons in each rule it shares) took a 10,000-person
+# run from 17 s to 173 s uncapped. The cap and the neighbour window are configuration
+# (`matching.blocking` in config/foto.json: 1,000,000 and 10).
 
 # Model columns that are not evidence: a record is a duplicate of another whatever its id or
 # source says.
@@ -180,17 +174,15 @@ class Cap:
 # model compares, most telling first, so that records of one person lie together.
 NEIGHBOUR_ORDER = ("bsn", "surname", "first_name", "dob", "postcode", "huisnummer",
                    "given_names", "sex", "unique_id")
-# Each record of an oversized block is compared with this many records on either side of it.
-NEIGHBOUR_WINDOW = 10
 
 
 def oversized_blocks(con: duckdb.DuckDBPyConnection, table: str, rules: list[str],
-                     max_comparisons: int = MAX_BLOCK_COMPARISONS) -> list[Cap]:
+                     max_comparisons: int) -> list[Cap]:
     """Mark the key values whose block in a rule exceeds `max_comparisons` (records with that
     left key times records with that right key).
 
     A rule joining a key with itself (`l.a = r.a AND l.b = r.b`) then compares each record of
-    such a block with its `NEIGHBOUR_WINDOW` neighbours on either side in `NEIGHBOUR_ORDER`
+    such a block with its neighbours (`capped_model`'s window) on either side in `NEIGHBOUR_ORDER`
     (a sorted neighbourhood: the records of one person lie together and link one to the next,
     so a person of many records stays one person). A rule joining two different keys has no
     common order for its two sides and skips the block. Adds a column `_block_<i>` to `table`
@@ -240,15 +232,16 @@ def _big_key_values(con: duckdb.DuckDBPyConnection, table: str, left: list[str],
     return int(values), int(records)
 
 
-def capped_model(model: dict[str, Any], caps: list[Cap]) -> dict[str, Any]:
-    """`model` whose refined rules compare only neighbours in (or skip) oversized blocks."""
+def capped_model(model: dict[str, Any], caps: list[Cap], window: int) -> dict[str, Any]:
+    """`model` whose refined rules compare only neighbours in (or skip) oversized blocks: each
+    record with the `window` records on either side of it."""
     if not caps:
         return model
     rules = [dict(r) if isinstance(r, dict) else {"blocking_rule": r, "sql_dialect": "duckdb"}
              for r in model["blocking_rules_to_generate_predictions"]]
     for cap in caps:
         col = cap.column
-        guard = (f"(l.{col} IS NULL OR abs(l.{col} - r.{col}) <= {NEIGHBOUR_WINDOW})"
+        guard = (f"(l.{col} IS NULL OR abs(l.{col} - r.{col}) <= {int(window)})"
                  if cap.neighbours else f"l.{col} IS NULL")
         rules[cap.rule]["blocking_rule"] = f"({rules[cap.rule]['blocking_rule']}) AND {guard}"
     return model | {"blocking_rules_to_generate_predictions": rules}

@@ -10,12 +10,12 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from config import Blocking
 from matching.blocking import (
     Cap,
     capped_model,
     copies_pairs,
     identity_groups,
-    max_block_comparisons,
     oversized_blocks,
     rule_sql,
 )
@@ -58,22 +58,21 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
 
 
 def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Thresholds,
-                        db_api: Any | None = None,
-                        max_comparisons: int | None = None,
+                        blocking: Blocking, db_api: Any | None = None,
                         collapse_copies: bool = True) -> MatchResult:
     """Score blocked pairs, keep those from the review threshold up, cluster at the link one.
 
     `model` is the saved model as `model_for_size` prepares it for these records. Records
     alike in every compared field are scored once and oversized blocks compare neighbours
     only (`matching.blocking`), so that pairs grow with the records, not with the square of a
-    block (`max_comparisons`: the cap on one key value's block, by default
-    `matching.blocking.max_block_comparisons()`; `collapse_copies=False` compares copies like
-    any other records: the full comparison, for tests and benchmarks)."""
+    block (`blocking`: the cap on one key value's block and the neighbour window, from the
+    configuration; `collapse_copies=False` compares copies like any other records: the full
+    comparison, for tests and benchmarks)."""
     con = duckdb.connect()
     try:
-        cap = max_block_comparisons() if max_comparisons is None else max_comparisons
-        kept, groups, caps = _prediction_input(con, records, model, cap, collapse_copies)
-        linker = make_linker(kept, capped_model(model, caps), db_api,
+        kept, groups, caps = _prediction_input(con, records, model,
+                                               blocking.max_block_comparisons, collapse_copies)
+        linker = make_linker(kept, capped_model(model, caps, blocking.neighbour_window), db_api,
                              extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
         predictions = linker.inference.predict(threshold_match_probability=thresholds.review)

@@ -15,15 +15,9 @@ import pyarrow as pa
 import splink
 from splink.internals.exceptions import EMTrainingException
 
+from config import Training
 from matching import settings as model_settings
 from matching.linker import make_linker
-
-U_MAX_PAIRS = 5e6
-SEED = 20261128
-# A level that EM never saw a match at gets m = 0 (an infinite penalty) or none at all, and a
-# small training set makes "never seen" common. Every level gets at least this m (the rest of
-# the comparison is scaled down to keep the sum at 1): strong evidence stays strong, not absolute.
-M_FLOOR = 0.002
 
 
 class TrainingImpossible(Exception):
@@ -32,8 +26,10 @@ class TrainingImpossible(Exception):
     safe_message = True
 
 
-def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[str, Any]:
-    """Estimate the model on `records`, save it to `out` and its metadata beside it.
+def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any],
+                training: Training) -> dict[str, Any]:
+    """Estimate the model on `records`, save it to `out` and its metadata beside it
+    (`training`: the configuration's recall, sampling and m floor, recorded in the metadata).
 
     Expectation maximisation learns from pairs that are probably one person; a delivery in
     which no two records are one person (one partner whose register holds each person once,
@@ -42,8 +38,9 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[
     linker = make_linker(records, model_settings.settings())
     try:
         linker.training.estimate_probability_two_random_records_match(
-            model_settings.DETERMINISTIC_RULES, recall=0.7)
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_MAX_PAIRS, seed=SEED)
+            model_settings.DETERMINISTIC_RULES, recall=training.deterministic_rules_recall)
+        linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs,
+                                                         seed=training.seed)
         for rule in model_settings.TRAINING_BLOCKING_RULES:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 rule, estimate_without_term_frequencies=True)
@@ -56,7 +53,7 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[
         ) from None
     out.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(out), overwrite=True)
-    floored = floor_m_probabilities(out)
+    floored = floor_m_probabilities(out, training.m_floor)
     blocking = bsn_anchored_blocking_check(records)
     meta = {
         "model": out.name,
@@ -64,8 +61,10 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any]) -> dict[
         "splink_version": splink.__version__,
         "records": records.num_rows,
         "training_snapshot": snapshot,
-        "u_max_pairs": U_MAX_PAIRS,
-        "seed": SEED,
+        "u_max_pairs": training.u_max_pairs,
+        "seed": training.seed,
+        "deterministic_rules_recall": training.deterministic_rules_recall,
+        "m_floor": training.m_floor,
         "m_floored_levels": floored,
         "blocking": blocking,
         "em_blocking_rules": [str(r.get_blocking_rule("duckdb").blocking_rule_sql)
@@ -110,20 +109,25 @@ def bsn_anchored_blocking_check(records: pa.Table) -> dict[str, Any]:
             "candidates_per_record": round(counts["all_rules"].num_rows / records.num_rows, 2)}
 
 
-def floor_m_probabilities(model_path: Path) -> list[str]:
-    """Give levels with no or zero m a small floor; returns the levels changed."""
+def floor_m_probabilities(model_path: Path, floor: float) -> list[str]:
+    """Give levels with no or zero m a small `floor`; returns the levels changed.
+
+    A level that EM never saw a match at gets m = 0 (an infinite penalty) or none at all, and a
+    small training set makes "never seen" common. Every level gets at least the floor (the rest
+    of the comparison is scaled down to keep the sum at 1): strong evidence stays strong, not
+    absolute."""
     model = json.loads(model_path.read_text(encoding="utf-8"))
     changed = []
     for comparison in model["comparisons"]:
         levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
-        low = [lv for lv in levels if (lv.get("m_probability") or 0.0) < M_FLOOR]
+        low = [lv for lv in levels if (lv.get("m_probability") or 0.0) < floor]
         if not low:
             continue
         rest = sum(lv["m_probability"] for lv in levels if lv not in low)
-        scale = (1.0 - M_FLOOR * len(low)) / rest if rest else 0.0
+        scale = (1.0 - floor * len(low)) / rest if rest else 0.0
         for level in levels:
             if level in low:
-                level["m_probability"] = M_FLOOR
+                level["m_probability"] = floor
                 changed.append(f"{comparison['output_column_name']}: "
                                f"{level.get('label_for_charts')}")
             else:

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import duckdb
 
-from persons.constraints import FORBIDDEN_PAIR_SQL
+from config import Constraints
+from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params
 from stores.sql import Fragment, Identifier, fill
 
 # Evidence exactly 1 would give infinite odds; a pair below the link threshold never has it,
@@ -39,7 +40,8 @@ _MAX_EVIDENCE = 0.999999
 
 
 # The SELECT behind `attachment_sql`: table names and code constants are filled in by
-# `stores.sql.fill`; the link threshold (configuration) is the bound parameter `$link`.
+# `stores.sql.fill`; the link threshold and the constraints (configuration) are bound
+# parameters (`$link`, `constraint_params`).
 ATTACHMENT_SQL = """
     WITH sizes AS (SELECT cluster_id, count(*) AS k FROM {members} GROUP BY cluster_id),
     mean_size AS (SELECT sum(k * k) / sum(k) AS k_bar FROM sizes),
@@ -75,7 +77,8 @@ ATTACHMENT_SQL = """
 
 
 def attachment_sql(edges: str, members: str, new_records: str, records: str) -> str:
-    """SELECT of the person each lone record joins, if any; run it with `{"link": threshold}`.
+    """SELECT of the person each lone record joins, if any; run it with `{"link": threshold}`
+    and `constraint_params(...)`.
 
     `edges` (a, b, p): scored pairs from a lone record a to a record b of another person;
     `members` (unique_id, cluster_id): the persons, every record once; `new_records` and
@@ -90,8 +93,10 @@ def attachment_sql(edges: str, members: str, new_records: str, records: str) -> 
                 max_evidence=Fragment(repr(_MAX_EVIDENCE)))
 
 
-def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
-    """Move lone records into the person they most probably belong to (see module doc).
+def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float,
+                        constraints: Constraints) -> int:
+    """Move lone records into the person they most probably belong to (see module doc);
+    `link`: the link threshold, `constraints`: the configuration's.
 
     Needs `clusters`, `match_pairs` and `std_persons`; writes `attachments` (one row per moved
     record, with its evidence), updates `clusters` and marks the record's pairs with its new
@@ -108,7 +113,8 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
                   SELECT unique_id_r, unique_id_l, match_probability FROM match_pairs)
         SELECT e.* FROM edges e JOIN lone ON lone.unique_id = e.a""")
     con.execute(f"""CREATE OR REPLACE TABLE attachments AS {attachment_sql(
-        '_lone_edges', 'clusters', 'std_persons', 'std_persons')}""", {"link": link})
+        '_lone_edges', 'clusters', 'std_persons', 'std_persons')}""",
+                {"link": link} | constraint_params(constraints))
     con.execute("DROP VIEW _lone_edges")
     con.execute(f"""
         DELETE FROM attachments WHERE unique_id IN (
@@ -116,7 +122,7 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float) -> int:
                 ON y.cluster_id = x.cluster_id AND y.unique_id <> x.unique_id
             JOIN std_persons a ON a.unique_id = x.unique_id
             JOIN std_persons b ON b.unique_id = y.unique_id
-            WHERE ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)""")
+            WHERE ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)""", constraint_params(constraints))
     con.execute("""UPDATE clusters SET cluster_id = t.cluster_id FROM attachments t
                    WHERE clusters.unique_id = t.unique_id""")
     # Pairs hold the lower record id on the left (Splink's order); equality joins only, which

@@ -5,7 +5,7 @@
   the other, nor one typo apart, nor one of the other's given names: two letters swapped in
   a short name, 'Tim' as 'Tmi', leave little Jaro-Winkler similarity);
 - parent and child of one name: same first name and surname, full birth dates that differ by
-  more than a typo (more than one character) and by at least `MIN_GENERATION_YEARS` years, on
+  more than a typo (more than one character) and by at least `min_generation_years` years, on
   another day of the year. Two records of one person can each carry a one-digit typo in the
   year ('1991' as '1941' in one, '1994' in another: two characters apart, 53 years); a father
   and a son of one name born on the same day and month are rare, and the model's disagreeing
@@ -23,6 +23,11 @@ wrong one about as often as to the right one. Such a record is undecided: unless
 is `link / (1 - link)` times likelier than the other by the pairs' weights (the link threshold's
 odds: the same certainty a link needs), it stands alone, its pairs are marked `undecided` for a
 reviewer, and it joins a person only as a whole (`persons.attach`) if one is clearly likelier.
+
+The two numbers (`min_generation_years`, `twin_max_name_similarity`: twins' first names must be
+clearly different, spelling variants and typos such as Joao/Jlao or Memet/Mehmed score above
+it) are configuration (`constraints` in config/foto.json): `FORBIDDEN_PAIR_SQL` reads them as
+the bound parameters of `constraint_params`, which every query holding it is run with.
 """
 
 from __future__ import annotations
@@ -34,24 +39,22 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-MIN_GENERATION_YEARS = 12
-# Twins' first names must be clearly different: spelling variants and typos (Joao/Jlao,
-# Memet/Mehmed) score above this and are not taken for twins.
-TWIN_MAX_NAME_SIMILARITY = 0.75
+from config import Constraints
 
-# Why records `a` and `b` may never be one person (NULL: they may), over `std_persons` columns.
-FORBIDDEN_PAIR_SQL = f"""
+# Why records `a` and `b` may never be one person (NULL: they may), over `std_persons` columns;
+# run with `constraint_params(...)` among the query's parameters.
+FORBIDDEN_PAIR_SQL = """
     CASE
       WHEN a.bsn <> b.bsn THEN 'different valid BSNs'
       WHEN a.dob = b.dob AND a.surname_1 = b.surname_1
        AND a.first_name_key <> b.first_name_key
-       AND jaro_winkler_similarity(a.first_name, b.first_name) < {TWIN_MAX_NAME_SIMILARITY}
+       AND jaro_winkler_similarity(a.first_name, b.first_name) < $twin_max_name_similarity
        AND damerau_levenshtein(a.first_name, b.first_name) > 1
        AND NOT list_contains(a.given_name_list, b.first_name)
        AND NOT list_contains(b.given_name_list, a.first_name)
         THEN 'twins: same birth date and surname, different first names'
       WHEN a.first_name_key = b.first_name_key AND a.surname_1 = b.surname_1
-       AND abs(a.dob_year - b.dob_year) >= {MIN_GENERATION_YEARS}
+       AND abs(a.dob_year - b.dob_year) >= $min_generation_years
        AND levenshtein(CAST(a.dob AS VARCHAR), CAST(b.dob AS VARCHAR)) > 1
        AND NOT (month(a.dob) = month(b.dob) AND day(a.dob) = day(b.dob))
         THEN 'parent and child: one name, birth dates a generation apart'
@@ -66,6 +69,12 @@ SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r, {FORBIDDEN_PAIR_SQL} AS
 FROM r a JOIN r b ON a.cluster_id = b.cluster_id AND a.unique_id < b.unique_id
 WHERE rule IS NOT NULL
 """
+
+
+def constraint_params(constraints: Constraints) -> dict[str, float | int]:
+    """The bound parameters of `FORBIDDEN_PAIR_SQL`, from the configuration's `constraints`."""
+    return {"min_generation_years": constraints.min_generation_years,
+            "twin_max_name_similarity": constraints.twin_max_name_similarity}
 
 
 def split_constrained(uids: list[str], links: Iterable[tuple[str, str, float]],
@@ -125,12 +134,15 @@ def _by_cluster(rows: list[tuple]) -> dict[str, list[tuple]]:
     return groups
 
 
-def enforce_constraints(con: duckdb.DuckDBPyConnection, link: float) -> int:
+def enforce_constraints(con: duckdb.DuckDBPyConnection, link: float,
+                        constraints: Constraints) -> int:
     """Split every cluster that holds a forbidden pair, setting its undecided records apart
-    (`link`: the link threshold); returns how many clusters were split."""
+    (`link`: the link threshold; `constraints`: the configuration's); returns how many
+    clusters were split."""
     con.execute("""CREATE OR REPLACE TABLE constraint_splits (cluster_id VARCHAR,
         records BIGINT, persons_after BIGINT, undecided BIGINT, rules VARCHAR[])""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cannot AS {CANNOT_LINK_SQL}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _cannot AS {CANNOT_LINK_SQL}",
+                constraint_params(constraints))
     cannot = _by_cluster(con.sql("SELECT cluster_id, l, r, rule FROM _cannot").fetchall())
     if not cannot:
         con.execute("DROP TABLE _cannot")

@@ -23,11 +23,12 @@ import pandas as pd
 import pyarrow as pa
 from splink import DuckDBAPI, Linker
 
+from config import Constraints
 from matching.linker import MODEL_COLUMNS, quiet_splink
 from matching.predict import model_for_size
 from matching.thresholds import Thresholds
 from persons.attach import attachment_sql
-from persons.constraints import FORBIDDEN_PAIR_SQL, decisive_margin
+from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params, decisive_margin
 from persons.records import PERSON_RECORDS_COLUMNS
 from standardise.rules import prepare, std_persons_sql, std_sql
 
@@ -95,9 +96,10 @@ def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
         con.close()
 
 
-def match_one(warehouse: Path, record: pa.Table, model_path: Path,
-              thresholds: Thresholds) -> IncrementalMatch:
-    """Score one canonical record against the published `warehouse` and pick its person."""
+def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: Thresholds,
+              constraints: Constraints) -> IncrementalMatch:
+    """Score one canonical record against the published `warehouse` and pick its person
+    (`thresholds` and `constraints`: the configuration's, as the nightly run's)."""
     quiet_splink()
     con = duckdb.connect()
     try:
@@ -125,7 +127,7 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path,
         scored = linker.inference.predict_between(
             left_sdf, right_sdf, threshold_match_probability=thresholds.review,
             warning_mode="never").as_pyarrow_table()
-        return _choose(con, unique_id, scored, candidates, thresholds)
+        return _choose(con, unique_id, scored, candidates, thresholds, constraints)
     finally:
         con.close()
 
@@ -145,7 +147,7 @@ def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
 
 
 def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, candidates: int,
-            thresholds: Thresholds) -> IncrementalMatch:
+            thresholds: Thresholds, constraints: Constraints) -> IncrementalMatch:
     """The most probable link at or above the link threshold to a person holding no record
     that may never be one person with the new one (`persons.constraints`); failing that, the
     person the record as a whole most probably belongs to (`persons.attach`), as a nightly
@@ -172,7 +174,8 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
               AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
         SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
         FROM linked l LEFT JOIN forbidden f USING (person_id)
-        ORDER BY l.p DESC, l.b""", {"link": thresholds.link}).fetchall()
+        ORDER BY l.p DESC, l.b""", {"link": thresholds.link} | constraint_params(constraints)
+    ).fetchall()
     refused = sum(1 for r in rows if r[4])
     allowed = [r for r in rows if not r[4]]
     undecided = 0
@@ -180,12 +183,13 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
         person_id, probability, weight, other, _ = allowed[0]
         margin = decisive_margin(thresholds.link)
         rivals = sorted({r[0] for r in allowed if r[0] != person_id and weight - r[2] < margin})
-        if not rivals or not _kept_apart(con, person_id, rivals):
+        if not rivals or not _kept_apart(con, person_id, rivals, constraints):
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                     scored.num_rows, refused)
         undecided = 1 + len(rivals)
     attached = con.execute(attachment_sql("edges", "members", "n", "wh.std_persons"),
-                           {"link": thresholds.link}).fetchall()
+                           {"link": thresholds.link} | constraint_params(constraints)
+                           ).fetchall()
     if attached:
         _, person_id, _, _, _, probability, other = attached[0]
         return IncrementalMatch(unique_id, person_id, probability, other, candidates,
@@ -194,7 +198,8 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
                             undecided)
 
 
-def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str]) -> bool:
+def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str],
+                constraints: Constraints) -> bool:
     """Whether `person_id` holds a record that may never be one person with a record of one of
     the `rivals` (then a record fitting both about equally cannot bridge them: it is
     undecided; otherwise a nightly run would join all three, and the best link stands)."""
@@ -204,6 +209,7 @@ def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str
             SELECT count(*) FROM wh.person_records qa JOIN wh.std_persons a USING (unique_id),
                  wh.person_records qb JOIN wh.std_persons b USING (unique_id)
             WHERE qa.person_id = $pid AND qb.person_id IN (SELECT person_id FROM _rivals)
-              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL""", {"pid": person_id}).fetchall()[0][0] > 0
+              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL""",
+            {"pid": person_id} | constraint_params(constraints)).fetchall()[0][0] > 0
     finally:
         con.unregister("_rivals")

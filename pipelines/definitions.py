@@ -18,7 +18,9 @@ from pipelines.sensors import arrest_sensor
 
 
 def build_definitions(paths: FotoPaths) -> Definitions:
-    """Definitions for one inbox and home."""
+    """Definitions for one inbox and home. The configuration is checked here, once: a broken
+    one refuses to load, naming its key (`config.ConfigError`), before any run can start."""
+    paths.foto_config()
     return Definitions(
         assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, person_clusters,
                 person_records, events, relations, flags, person,

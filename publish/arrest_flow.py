@@ -33,9 +33,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from config import FotoConfig
 from expectations.gate import GateResult, Rule, validate
 from matching.models import ModelRef
-from matching.thresholds import Thresholds
 from persons.ids import mint_person_id
 from persons.incremental import (
     IncrementalMatch,
@@ -46,7 +46,6 @@ from persons.incremental import (
 from profiles.arrest_profile import NewRecord
 from publish.arrest_sheets import arrest_parts, write_arrest_sheet, write_index
 from publish.arrests import (
-    RECENT_DAYS,
     all_arrests,
     done_entry,
     publish_lock,
@@ -104,7 +103,7 @@ HELD = "arrests.json"   # per publication: {arrest_id: content hash} of the arre
 
 
 def process_arrest(file: Path, home: Path, model: ModelRef,
-                   thresholds: Thresholds) -> ArrestOutcome:
+                   config: FotoConfig) -> ArrestOutcome:
     """Publish one arrest (see the module's docstring)."""
     clock = _Clock()
     try:
@@ -142,7 +141,7 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
             return outcome
         try:
             entry = _place(home, arrest, record, publication / "warehouse.duckdb", model,
-                           thresholds, outcome)
+                           config, outcome)
         except ArrestConflict as err:
             return _refuse_conflict(home, file, arrest, outcome, err)
         clock.lap("match", outcome)
@@ -154,7 +153,8 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
             return outcome
         write_arrest_sheet(publication / "triage", parts, entry)
         record_done(home, entry)
-        held = _held(publication, home) | {entry["arrest_id"]: entry["content_sha256"]}
+        held = (_held(publication, home, config.arrests.recent_days)
+                | {entry["arrest_id"]: entry["content_sha256"]})
         _write_held(publication, held)
         write_index(publication / "triage", _entries(home, held), _published_at(publication))
         outcome.publication = publication.name
@@ -162,7 +162,7 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
     return outcome
 
 
-def overlay_arrests(home: Path, staged: Path, model: ModelRef, thresholds: Thresholds,
+def overlay_arrests(home: Path, staged: Path, model: ModelRef, config: FotoConfig,
                     delivery: str, feed: Path | None = None) -> int:
     """Before a publication becomes current (under the publish lock): lay every published
     arrest that its photo does not carry yet, and every recent one, with its sheet, then the
@@ -177,15 +177,15 @@ def overlay_arrests(home: Path, staged: Path, model: ModelRef, thresholds: Thres
     shows the same."""
     warehouse = staged / "warehouse.duckdb"
     now = datetime.fromisoformat(delivery).replace(tzinfo=UTC) + timedelta(days=1)
-    since = now - timedelta(days=RECENT_DAYS)
+    since = now - timedelta(days=config.arrests.recent_days)
     if feed is not None and feed.is_dir():
-        _publish_feed(home, feed, warehouse, model, thresholds, since, now)
+        _publish_feed(home, feed, warehouse, model, config, since, now)
     laid: dict[str, str] = {}
     entries = all_arrests(home)
     carriers = _carriers(warehouse, entries)
     for entry in entries:
         placed = _lay(home, entry, carriers.get(entry["arrest_id"]), warehouse, model,
-                      thresholds, since, now)
+                      config, since, now)
         parts = _parts_for(warehouse, placed) if placed is not None else None
         if placed is None or parts is None:
             continue
@@ -198,7 +198,7 @@ def overlay_arrests(home: Path, staged: Path, model: ModelRef, thresholds: Thres
 
 
 def relay_arrests(home: Path, publication: Path, model: ModelRef,
-                  thresholds: Thresholds) -> int | None:
+                  config: FotoConfig) -> int | None:
     """Lay the published arrests over an earlier `publication` before a rollback makes it
     current (the caller holds the publish lock); the number laid, or None when that
     publication was built by an earlier version of foto and cannot be matched against.
@@ -208,11 +208,11 @@ def relay_arrests(home: Path, publication: Path, model: ModelRef,
         if manifest.exists() else None
     if not delivery or columns_missing(publication / "warehouse.duckdb"):
         return None
-    return overlay_arrests(home, publication, model, thresholds, delivery)
+    return overlay_arrests(home, publication, model, config, delivery)
 
 
 def _publish_feed(home: Path, feed: Path, warehouse: Path, model: ModelRef,
-                  thresholds: Thresholds, since: datetime, now: datetime) -> None:
+                  config: FotoConfig, since: datetime, now: datetime) -> None:
     """Publish the recent arrests of the feed that no arrest run published yet."""
     for file in sorted(feed.glob("*.json")):
         try:
@@ -224,14 +224,14 @@ def _publish_feed(home: Path, feed: Path, warehouse: Path, model: ModelRef,
             continue
         record = standardise_police_rows(arrest_as_police_row(arrest))
         try:
-            record_done(home, _place(home, arrest, record, warehouse, model, thresholds,
+            record_done(home, _place(home, arrest, record, warehouse, model, config,
                                      ArrestOutcome(arrest["arrest_id"], "published")))
         except ArrestConflict:
             continue  # the nightly run quarantined it as a conflict
 
 
 def _lay(home: Path, entry: dict[str, Any], carrier: str | None, warehouse: Path,
-         model: ModelRef, thresholds: Thresholds, since: datetime, now: datetime
+         model: ModelRef, config: FotoConfig, since: datetime, now: datetime
          ) -> dict[str, Any] | None:
     """The entry as `warehouse`'s publication shows it, or None when it need not be laid
     (carried by the photo, the `carrier` person, and no longer recent)."""
@@ -243,7 +243,7 @@ def _lay(home: Path, entry: dict[str, Any], carrier: str | None, warehouse: Path
         return entry if recent else None
     record = standardise_police_rows(arrest_as_police_row(arrest))
     outcome = ArrestOutcome(entry["arrest_id"], "published")
-    return entry | _place(home, arrest, record, warehouse, model, thresholds, outcome,
+    return entry | _place(home, arrest, record, warehouse, model, config, outcome,
                           by_content=True) | {"published_at": entry.get("published_at")}
 
 
@@ -282,7 +282,7 @@ def arrest_suite(parts: dict[str, Any]) -> GateResult:
 
 
 def _place(home: Path, arrest: dict[str, Any], record: Any, warehouse: Path,
-           model: ModelRef, thresholds: Thresholds, outcome: ArrestOutcome,
+           model: ModelRef, config: FotoConfig, outcome: ArrestOutcome,
            by_content: bool = False) -> dict[str, Any]:
     """Match the arrest's record against `warehouse`; the arrest's published entry.
 
@@ -303,7 +303,8 @@ def _place(home: Path, arrest: dict[str, Any], record: Any, warehouse: Path,
     if not by_content:
         _check_record_id(home, arrest, identity)
     match = IncrementalMatch(unique_id, holder, 1.0, unique_id, 0, 0, 0) if holder \
-        else match_one(warehouse, record, model.path, thresholds)
+        else match_one(warehouse, record, model.path, config.matching.thresholds,
+                        config.constraints)
     outcome.person_id = match.person_id or mint_person_id(warehouse, match.unique_id,
                                                            arrest["arrest_id"])
     outcome.new_person = match.person_id is None
@@ -411,15 +412,16 @@ def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
     return out
 
 
-def _held(publication: Path, home: Path | None = None) -> dict[str, str]:
+def _held(publication: Path, home: Path | None = None, days: int = 0) -> dict[str, str]:
     """The arrests `publication` holds: {arrest_id: content hash}. A publication of an
-    earlier version of foto has no list: with `home`, its recent arrests stand in."""
+    earlier version of foto has no list: with `home`, its arrests of the last `days` stand
+    in."""
     try:
         held = json.loads((publication / HELD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         held = None if home is not None else {}
     if held is None:
-        return {e["arrest_id"]: e.get("content_sha256", "") for e in recent_arrests(home)}
+        return {e["arrest_id"]: e.get("content_sha256", "") for e in recent_arrests(home, days)}
     return held if isinstance(held, dict) else {}
 
 

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 LOCK_NAME = ".publish.lock"
-RECENT_DAYS = 7   # arrests the triage index lists on top, newest first
 
 
 def arrests_dir(home: Path) -> Path:
@@ -139,9 +138,10 @@ def _inside(folder: Path, name: str) -> Path:
     return path
 
 
-def recent_arrests(home: Path, now: datetime | None = None,
-                   days: int = RECENT_DAYS) -> list[dict[str, Any]]:
-    """Arrests published in the last `days`, newest first."""
+def recent_arrests(home: Path, days: int, now: datetime | None = None
+                   ) -> list[dict[str, Any]]:
+    """Arrests published in the last `days` (configuration: `arrests.recent_days`), newest
+    first."""
     since = (now or datetime.now(UTC)) - timedelta(days=days)
     return [e for e in all_arrests(home) if datetime.fromisoformat(e["arrested_at"]) >= since]
 

@@ -28,15 +28,12 @@ from typing import Any
 
 import duckdb
 
+from config import Retention
 from expectations.report import prune_reports
 from publish.arrests import publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.sheets import render_sheets
 from stores.publications import current_publication
-
-KEEP_PUBLICATIONS = 5
-KEEP_BLOCKED_RUNS = 10          # build folders of blocked runs, kept for inspection
-MAX_BLOCKED_RUN_AGE_DAYS = 14
 
 
 def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
@@ -61,8 +58,9 @@ def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
 
 
 def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
-            before_swap: Callable[[Path], Any] | None = None) -> Path:
-    """Publish a checked run: build triage, move into a publication, swap the pointers.
+            retention: Retention, before_swap: Callable[[Path], Any] | None = None) -> Path:
+    """Publish a checked run: build triage, move into a publication, swap the pointers, then
+    prune what the home keeps beyond the configuration's `retention`.
 
     The swap holds the home's publish lock, and `before_swap(staged)` runs inside it: an
     arrest published while this run was building is carried into the new publication."""
@@ -93,9 +91,9 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
         crash_point("moved")
         point_to(home, final)
         crash_point("pointed")
-    prune(home)
-    prune_runs(home)
-    prune_reports(home)
+    prune(home, retention.keep_publications)
+    prune_runs(home, retention.keep_blocked_runs, retention.max_blocked_run_age_days)
+    prune_reports(home, retention.keep_reports)
     shutil.rmtree(run_dir, ignore_errors=True)  # emptied: its files now live in `final`
     return final
 
@@ -145,7 +143,7 @@ def rollback(home: Path, before_point: Callable[[Path], Any] | None = None
     return current, earlier[-1]
 
 
-def prune(home: Path, keep: int = KEEP_PUBLICATIONS) -> None:
+def prune(home: Path, keep: int) -> None:
     """Remove all but the newest `keep` publications, never the current one."""
     current = current_publication(home)
     pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir())
@@ -154,8 +152,7 @@ def prune(home: Path, keep: int = KEEP_PUBLICATIONS) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def prune_runs(home: Path, keep: int = KEEP_BLOCKED_RUNS,
-               max_age_days: float = MAX_BLOCKED_RUN_AGE_DAYS) -> None:
+def prune_runs(home: Path, keep: int, max_age_days: float) -> None:
     """Remove the build folders of blocked or failed runs: those older than `max_age_days`,
     and beyond the newest `keep` those untouched for an hour (a folder that young may belong
     to a run still going)."""

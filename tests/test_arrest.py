@@ -269,11 +269,11 @@ def _arrest_of_record(arrest_id: str, r: dict) -> dict:
 
 
 def _process(file: Path, home: Path):
+    from config import load_config
     from matching.models import current_model
-    from matching.thresholds import load_thresholds
     from publish.arrest_flow import process_arrest
 
-    return process_arrest(file, home, current_model(home / "models"), load_thresholds())
+    return process_arrest(file, home, current_model(home / "models"), load_config())
 
 
 OTHER_IDENTITY = {

@@ -158,7 +158,7 @@ def test_the_arrest_run_quarantines_only_the_reason_of_a_file_refused_unread(
     is copied, the reason is kept owner-only, and nothing is written outside the home."""
     home = tmp_path / "home"
     file = make(tmp_path / "inbox" / "arrests", secret)
-    outcome = process_arrest(file, home, model=None, thresholds=None)
+    outcome = process_arrest(file, home, model=None, config=None)
     assert outcome.status == "refused" and outcome.exit_code == 1
     folder = home / "arrests" / "quarantine"
     files = sorted(p.name for p in folder.iterdir())
@@ -174,7 +174,7 @@ def test_the_arrest_run_quarantines_only_the_reason_of_a_file_refused_unread(
 def test_a_file_refused_for_its_content_is_kept_owner_only(tmp_path: Path) -> None:
     home = tmp_path / "home"
     file = _file(tmp_path / "inbox", ARREST | {"bsn": 123456782})
-    outcome = process_arrest(file, home, model=None, thresholds=None)
+    outcome = process_arrest(file, home, model=None, config=None)
     assert outcome.status == "refused" and "field bsn" in outcome.message
     kept = home / "arrests" / "quarantine" / file.name
     assert json.loads(kept.read_bytes())["bsn"] == 123456782
@@ -232,7 +232,7 @@ def test_the_sensor_launches_a_run_for_a_symlink_or_fifo_without_opening_it(
         assert sorted(r.run_key for r in requests) == ["AH-2026-000001", "AH-2026-000002"]
         for r in requests:
             file = Path(r.run_config["ops"]["arrest_sheet"]["config"]["file"])
-            assert process_arrest(file, home, model=None, thresholds=None).status == "refused"
+            assert process_arrest(file, home, model=None, config=None).status == "refused"
         again = list(arrest_sensor(build_sensor_context(instance=instance,
                                                         resources={"paths": paths})))
         assert [r for r in again if hasattr(r, "run_key")] == []

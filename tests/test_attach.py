@@ -6,10 +6,12 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from config import load_config
 from persons.attach import attach_lone_records
 from standardise.rules import prepare
 
-LINK = 0.7
+LINK = load_config().matching.thresholds.link
+CONSTRAINTS = load_config().constraints
 
 
 def _build(persons: dict[str, int], pairs: dict[str, list[float]],
@@ -62,7 +64,7 @@ def _person_of_r(con: duckdb.DuckDBPyConnection) -> str:
 
 def test_a_lone_record_joins_the_one_large_person_it_agrees_with() -> None:
     con = _build({"big": 12}, {"big": [0.62] * 12})
-    assert attach_lone_records(con, LINK) == 1
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 1
     assert _person_of_r(con) == "big"
     evidence, probability, decisions = con.sql("""
         SELECT evidence_probability, person_probability,
@@ -74,24 +76,24 @@ def test_a_lone_record_joins_the_one_large_person_it_agrees_with() -> None:
 
 def test_the_same_pairs_next_to_a_one_record_person_are_not_enough() -> None:
     con = _build({"small": 1, "big": 12}, {"small": [0.62]})
-    assert attach_lone_records(con, LINK) == 0
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 0
     assert _person_of_r(con) == "r"
 
 
 def test_two_large_persons_it_agrees_with_equally_leave_it_alone() -> None:
     con = _build({"a": 12, "b": 12}, {"a": [0.62] * 12, "b": [0.62] * 12})
-    assert attach_lone_records(con, LINK) == 0
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 0
     assert _person_of_r(con) == "r"
 
 
 def test_agreeing_with_a_few_of_the_persons_records_is_not_agreeing_with_the_person() -> None:
     con = _build({"big": 12}, {"big": [0.69] * 5})
-    assert attach_lone_records(con, LINK) == 0
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 0
 
 
 def test_a_person_holding_another_valid_bsn_is_never_joined() -> None:
     con = _build({"big": 12}, {"big": [0.62] * 12}, bsn={"big": "999888777"})
-    assert attach_lone_records(con, LINK) == 0
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 0
     assert _person_of_r(con) == "r"
 
 
@@ -99,7 +101,7 @@ def test_a_one_record_person_is_never_joined_even_on_a_strong_pair() -> None:
     """A lone pair above the link threshold was refused by a constraint or left undecided
     between two persons; joining here would undo that."""
     con = _build({"one": 1}, {"one": [0.99]})
-    assert attach_lone_records(con, LINK) == 0
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 0
     assert _person_of_r(con) == "r"
 
 
@@ -110,7 +112,7 @@ def test_two_records_with_different_bsns_do_not_both_join_one_person() -> None:
     con.execute("INSERT INTO clusters VALUES ('r2', 'r2')")
     con.execute("INSERT INTO match_pairs SELECT 'review', unique_id_l, 'r2', match_probability "
                 "FROM match_pairs WHERE unique_id_r = 'r'")
-    assert attach_lone_records(con, LINK) == 0
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 0
     assert con.sql("SELECT count(DISTINCT cluster_id) FROM clusters "
                    "WHERE unique_id IN ('r', 'r2', 'big-0')").fetchall()[0][0] == 3
 
@@ -118,6 +120,6 @@ def test_two_records_with_different_bsns_do_not_both_join_one_person() -> None:
 def test_a_record_left_undecided_that_joins_a_person_is_no_longer_undecided() -> None:
     con = _build({"big": 12}, {"big": [0.62] * 12})
     con.execute("INSERT INTO match_pairs VALUES ('undecided', 'r', 's0', 0.7)")
-    assert attach_lone_records(con, LINK) == 1
+    assert attach_lone_records(con, LINK, CONSTRAINTS) == 1
     assert con.sql("SELECT decision FROM match_pairs WHERE unique_id_r = 's0'"
                    ).fetchall() == [("link",)]

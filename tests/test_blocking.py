@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from assets.ingest import _read, store_ingest
+from config import load_config
 from matching.blocking import copies_pairs, identity_groups, rule_keys
 from matching.models import bundled_model
 from matching.predict import MatchResult, model_for_size, predict_and_cluster
@@ -37,9 +38,13 @@ def sample() -> duckdb.DuckDBPyConnection:
     return con
 
 
-def _match(records: pa.Table, **kwargs: int) -> MatchResult:
+def _match(records: pa.Table, max_comparisons: int | None = None,
+           **kwargs: bool) -> MatchResult:
     model = model_for_size(bundled_model().path, records.num_rows)
-    return predict_and_cluster(records, model, load_thresholds(), **kwargs)
+    blocking = load_config().matching.blocking
+    if max_comparisons is not None:
+        blocking = blocking.model_copy(update={"max_block_comparisons": max_comparisons})
+    return predict_and_cluster(records, model, load_thresholds(), blocking, **kwargs)
 
 
 def _persons(result: MatchResult) -> dict[str, str]:

@@ -7,10 +7,12 @@ from itertools import pairwise
 import duckdb
 import pandas as pd
 
+from config import load_config
 from persons.constraints import enforce_constraints, split_constrained
 from standardise.rules import prepare
 
-LINK = 0.7
+LINK = load_config().matching.thresholds.link
+CONSTRAINTS = load_config().constraints
 
 
 def test_chain_through_a_record_without_bsn_splits_at_the_weakest_link() -> None:
@@ -58,7 +60,7 @@ def test_twins_stay_apart() -> None:
          "dob_year": 2001},
         {"unique_id": "c", "first_name": "kees", "first_name_key": "kees",
          "given_names": "kees", "dob": "2001-05-01", "dob_year": 2001}])
-    assert enforce_constraints(con, LINK) == 1
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 1
     ids = dict(con.sql("SELECT unique_id, cluster_id FROM clusters").fetchall())
     assert ids["a"] == ids["b"] != ids["c"]
     rules = con.sql("SELECT rules FROM constraint_splits").fetchall()[0][0]
@@ -73,17 +75,17 @@ def test_father_and_son_of_one_name_stay_apart_but_a_year_typo_does_not_split() 
         {"unique_id": "s", "first_name": "jan", "first_name_key": "jan", "given_names": "jan",
          "dob": "1989-10-02", "dob_year": 1989}]
     con = _cluster_db(people)
-    assert enforce_constraints(con, LINK) == 1
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 1
     assert con.sql("SELECT count(DISTINCT cluster_id) FROM clusters").fetchall()[0][0] == 2
     people[2]["dob"], people[2]["dob_year"] = "1981-03-12", 1981   # one digit off: a typo
     con = _cluster_db(people)
-    assert enforce_constraints(con, LINK) == 0
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 0
 
 
 def test_two_valid_bsns_never_one_person() -> None:
     con = _cluster_db([{"unique_id": "a", "bsn": "111222333"}, {"unique_id": "b"},
                        {"unique_id": "c", "bsn": "123456782"}])
-    assert enforce_constraints(con, LINK) == 1
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 1
     rows = con.sql("""SELECT count(*) FROM (SELECT cluster_id FROM clusters
                       JOIN std_persons USING (unique_id) GROUP BY cluster_id
                       HAVING count(DISTINCT bsn) > 1)""").fetchall()
@@ -101,7 +103,7 @@ def test_a_record_as_like_the_father_as_the_son_joins_neither() -> None:
               dirk | {"unique_id": "school", "dob": "2010-02-16", "dob_year": 2010}]
     links = [("father", "report", 9.0), ("report", "son", 9.0), ("school", "son", 12.0)]
     con = _cluster_db(people, links)
-    assert enforce_constraints(con, LINK) == 1
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 1
     ids = dict(con.sql("SELECT unique_id, cluster_id FROM clusters").fetchall())
     assert len({ids["father"], ids["report"], ids["son"]}) == 3
     assert ids["son"] == ids["school"]
@@ -118,7 +120,7 @@ def test_a_record_clearly_more_like_one_of_two_stays_with_it() -> None:
               dirk | {"unique_id": "report"},
               dirk | {"unique_id": "son", "dob": "2010-02-16", "dob_year": 2010}]
     con = _cluster_db(people, [("father", "report", 9.0), ("report", "son", 12.0)])
-    assert enforce_constraints(con, LINK) == 1
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 1
     ids = dict(con.sql("SELECT unique_id, cluster_id FROM clusters").fetchall())
     assert ids["report"] == ids["son"] != ids["father"]
     assert con.sql("SELECT undecided FROM constraint_splits").fetchall() == [(0,)]
@@ -132,7 +134,7 @@ def test_two_year_typos_in_one_persons_records_are_not_a_parent_and_child() -> N
     con = _cluster_db([lucas | {"unique_id": "a", "dob": "1941-05-20", "dob_year": 1941},
                        lucas | {"unique_id": "b", "dob": "1991-05-20", "dob_year": 1991},
                        lucas | {"unique_id": "c", "dob": "1994-05-20", "dob_year": 1994}])
-    assert enforce_constraints(con, LINK) == 0
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 0
 
 
 def test_two_letters_swapped_in_a_short_first_name_is_no_twin() -> None:
@@ -142,4 +144,4 @@ def test_two_letters_swapped_in_a_short_first_name_is_no_twin() -> None:
                                "given_names": "tim michel rick"},
                        twin | {"unique_id": "b", "first_name": "tmi", "first_name_key": "tmi",
                                "given_names": "tmi"}])
-    assert enforce_constraints(con, LINK) == 0
+    assert enforce_constraints(con, LINK, CONSTRAINTS) == 0

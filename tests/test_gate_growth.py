@@ -3,7 +3,7 @@ repeated under new record ids (a careless or hostile export).
 
 Generated clean deliveries (seeds 1, 2, 3, 7 and 11, 5,000 to 30,000 persons) hold no row
 equal to another in every field but the record id, in any source; hence a warning from 0.1% of
-a source's rows and a block from 5% (`expectations/config.json`, raw.duplicate_row_share).
+a source's rows and a block from 5% (config/foto.json, gate.raw.duplicate_row_share).
 """
 
 from __future__ import annotations
@@ -15,11 +15,14 @@ import duckdb
 import pytest
 
 from assets.ingest import _read, store_ingest
+from config import load_config
 from expectations.gate import GateResult
 from expectations.report import write_report
-from expectations.suites import config, raw_suite
+from expectations.suites import raw_suite
 from sources.schema import SOURCES
 from standardise.rules import prepare
+
+RAW = load_config().gate.raw
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data/sample/inbox/2026-11-27"
 DELIVERY = "2026-11-27"
@@ -66,7 +69,7 @@ def test_a_snapshot_that_halves_or_grows_by_a_quarter_is_blocked(
         raw: duckdb.DuckDBPyConnection, ratio: float, passes: bool) -> None:
     """`ratio`: this delivery's accepted rows over the last published delivery's."""
     previous = round(_accepted(raw, "police") / ratio)
-    result = raw_suite(raw, "police", DELIVERY, previous)
+    result = raw_suite(raw, "police", DELIVERY, previous, RAW)
     outcome = _outcome(result, "rows_vs_previous_delivery")
     assert outcome.passed is passes
     assert result.passed is passes
@@ -94,7 +97,7 @@ def _add_copies(con: duckdb.DuckDBPyConnection, source: str, copies: int) -> Non
 def test_rows_repeated_under_new_record_ids_warn_and_then_block(
         raw: duckdb.DuckDBPyConnection, source: str, copies: int, status: str) -> None:
     _add_copies(raw, source, copies)
-    result = raw_suite(raw, source, DELIVERY, None)
+    result = raw_suite(raw, source, DELIVERY, None, RAW)
     assert _outcome(result, "duplicate_rows").observed == copies
     assert _outcome(result, "rows_unaccounted_for").observed == 0
     share = _outcome(result, "duplicate_row_share")
@@ -110,7 +113,7 @@ def test_the_report_names_repeated_rows_by_record_id_only(
     _add_copies(raw, "police", 30)
     first, surname = raw.sql("SELECT record_id, achternaam FROM raw_police "
                              "ORDER BY record_id LIMIT 1").fetchall()[0]
-    result = raw_suite(raw, "police", DELIVERY, None)
+    result = raw_suite(raw, "police", DELIVERY, None, RAW)
     raw.execute("CREATE TABLE gate_results (suite VARCHAR, metric VARCHAR, observed VARCHAR, "
                 "threshold VARCHAR, status VARCHAR, why VARCHAR)")
     for o in result.outcomes:
@@ -124,8 +127,8 @@ def test_the_report_names_repeated_rows_by_record_id_only(
 
 
 def test_the_thresholds_are_a_warning_below_a_block() -> None:
-    dup = config()["raw"]["duplicate_row_share"]
-    assert 0 < dup["warn"] < dup["block"] < 0.5
+    dup = load_config().gate.raw.duplicate_row_share
+    assert 0 < dup.warn < dup.block < 0.5
 
 
 @pytest.mark.e2e

@@ -11,7 +11,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from expectations.suites import config, linkage_suite
+from config import load_config
+from expectations.suites import linkage_suite
+
+LIMITS = load_config().gate.linkage
 
 Persons = dict[str, tuple[int, list[tuple[int, int]]]]
 
@@ -45,15 +48,16 @@ def _outcome(result, metric: str):
 
 
 def test_a_large_person_without_bsn_whose_records_agree_is_published() -> None:
-    result = linkage_suite(_linkage_tables({"P1": (40, _all_pairs(40))}))
+    result = linkage_suite(_linkage_tables({"P1": (40, _all_pairs(40))}), LIMITS)
     assert _outcome(result, "loosely_linked_persons").observed == 0
     assert result.passed, result.summary()
 
 
 def test_records_joined_one_to_the_next_block_publication() -> None:
-    n = config()["linkage"]["chaining"]["min_records"] + 2
+    n = LIMITS.chaining.min_records + 2
     chain = [(i, i + 1) for i in range(n - 1)]
-    result = linkage_suite(_linkage_tables({"P1": (40, _all_pairs(40)), "P2": (n, chain)}))
+    result = linkage_suite(
+        _linkage_tables({"P1": (40, _all_pairs(40)), "P2": (n, chain)}), LIMITS)
     outcome = _outcome(result, "loosely_linked_persons")
     assert outcome.observed == 1
     assert not result.passed
@@ -63,7 +67,7 @@ def test_records_joined_one_to_the_next_block_publication() -> None:
 def test_a_small_person_is_not_judged_by_its_pairs() -> None:
     """Below the size where a share of pairs means something, a chain of three is no alarm
     (attach and the constraints deal with small persons)."""
-    result = linkage_suite(_linkage_tables({"P1": (3, [(0, 1), (1, 2)])}))
+    result = linkage_suite(_linkage_tables({"P1": (3, [(0, 1), (1, 2)])}), LIMITS)
     assert _outcome(result, "loosely_linked_persons").observed == 0
 
 
@@ -77,19 +81,19 @@ def test_copies_of_one_row_linked_through_one_of_them_are_no_chain(copies: int) 
     con.execute("CREATE TABLE identity_duplicates AS SELECT unique_id, "
                 "'police:P1-0' AS representative, ? AS identity_rows FROM person_records",
                 [n])
-    result = linkage_suite(con)
+    result = linkage_suite(con, LIMITS)
     assert _outcome(result, "loosely_linked_persons").observed == 0
     assert result.passed, result.summary()
 
 
 def test_copies_do_not_hide_a_chain_among_distinct_records() -> None:
     """A chain of twelve distinct look-alikes, one of them repeated 40 times, still blocks."""
-    n = config()["linkage"]["chaining"]["min_records"] + 2
+    n = LIMITS.chaining.min_records + 2
     chain = [(i, i + 1) for i in range(n - 1)] + [(0, n + j) for j in range(40)]
     con = _linkage_tables({"P1": (n + 40, chain)})
     con.execute("CREATE TABLE identity_duplicates AS SELECT unique_id, 'police:P1-0' AS "
                 "representative, 41 AS identity_rows FROM person_records "
                 "WHERE unique_id = 'police:P1-0' OR CAST(split_part(unique_id, '-', 2) "
                 f"AS INTEGER) >= {n}")
-    result = linkage_suite(con)
+    result = linkage_suite(con, LIMITS)
     assert _outcome(result, "loosely_linked_persons").observed == 1

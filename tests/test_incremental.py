@@ -46,7 +46,7 @@ def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float])
     import duckdb
     import pyarrow as pa
 
-    from matching.thresholds import load_thresholds
+    from config import load_config
     from persons.incremental import _choose
     from standardise.rules import prepare
 
@@ -72,7 +72,9 @@ def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float])
     scored = pa.Table.from_pylist([
         {"unique_id_l": other, "unique_id_r": "x", "match_weight": w,
          "match_probability": 1 / (1 + 2 ** -w)} for other, w in weights.items()])
-    return _choose(con, "x", scored, len(weights), load_thresholds())
+    config = load_config()
+    return _choose(con, "x", scored, len(weights), config.matching.thresholds,
+                   config.constraints)
 
 
 def test_an_arrest_that_fits_a_father_and_a_son_equally_joins_neither(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pytest
 
 from assets.ingest import store_ingest
+from config import load_config
 from expectations.report import write_report
 from expectations.suites import raw_suite
 from sources import municipal, police
@@ -295,7 +296,8 @@ def test_raw_suite_blocks_a_delivery_whose_rows_read_differ_from_the_file(tmp_pa
     for case, expect in ((result, "passed"), (swallowed, "FAILED")):
         with connect(tmp_path / f"{expect}.duckdb") as con:
             store_ingest(con, case, {})
-            outcome = raw_suite(con, "police", "2026-11-27", None)
+            outcome = raw_suite(con, "police", "2026-11-27", None,
+                                load_config().gate.raw)
         statuses = {o.rule.metric: o.status for o in outcome.outcomes}
         assert statuses["rows_read_vs_file"] == expect
         assert statuses["rows_unaccounted_for"] == "passed"

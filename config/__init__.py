@@ -1,0 +1,33 @@
+"""foto's one configuration (the lowest layer: every stage may import it, it imports none).
+
+`config/foto.json` holds the defaults, versioned with the code; `config.schema` says what each
+value means and what it may be; `config.load` reads and checks it once, at start.
+"""
+
+from config.load import (
+    DEFAULT_PATH,
+    ENV_VAR,
+    ConfigError,
+    config_path,
+    load_config,
+    load_thresholds_file,
+)
+from config.schema import (
+    Arrests,
+    Blocking,
+    Constraints,
+    FotoConfig,
+    Gate,
+    LinkageLimits,
+    ProfileLimits,
+    RawLimits,
+    Retention,
+    StdLimits,
+    Thresholds,
+    Training,
+)
+
+__all__ = ["DEFAULT_PATH", "ENV_VAR", "Arrests", "Blocking", "ConfigError", "Constraints",
+           "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits", "RawLimits", "Retention",
+           "StdLimits", "Thresholds", "Training", "config_path", "load_config",
+           "load_thresholds_file"]

@@ -1,0 +1,216 @@
+"""The shape of foto's configuration: one pydantic model per section, every value checked.
+
+Every tunable number of the data path lives here (match thresholds, gate limits, constraint
+constants, blocking caps, keep-counts), so that a what-if run or another region changes a file,
+not code. The sections are strict: a misspelt key, a string for a number, a share above 1 or
+a warning limit above its blocking limit is refused when foto starts, never half-way a run.
+Definitions (the 11-proef weights, the canonical columns, the flag rules themselves) stay code.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+
+def _share(value: float) -> float:
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"must be between 0 and 1 (got {value})")
+    return value
+
+
+def _probability(value: float) -> float:
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"must be between 0 and 1, both excluded (got {value})")
+    return value
+
+
+def _positive(value: float) -> float:
+    if not value > 0:
+        raise ValueError(f"must be above 0 (got {value})")
+    return value
+
+
+def _not_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError(f"must be 0 or more (got {value})")
+    return value
+
+
+Share = Annotated[float, AfterValidator(_share)]
+Probability = Annotated[float, AfterValidator(_probability)]
+Count = Annotated[int, AfterValidator(_not_negative)]
+PositiveInt = Annotated[int, AfterValidator(_positive)]
+PositiveFloat = Annotated[float, AfterValidator(_positive)]
+
+
+class Section(BaseModel):
+    """Strict and closed: JSON types as written (no "0.5" for 0.5), no unknown key, frozen."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Band(Section):
+    """A ratio against the previous run or delivery that must stay within [low, high]."""
+
+    low: PositiveFloat
+    high: PositiveFloat
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if not self.low < 1.0 < self.high:
+            raise ValueError(f"need low < 1 < high (got low {self.low}, high {self.high})")
+        return self
+
+
+class WarnBlock(Section):
+    """A share that warns from `warn` and blocks publication from `block`."""
+
+    warn: Share
+    block: Share
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WarnBlock:
+        if not self.warn < self.block:
+            raise ValueError(f"need warn < block (got warn {self.warn}, block {self.block})")
+        return self
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+class Thresholds(Section):
+    """`link`: pairs at or above it are the same person; `review` <= p < `link`: for review.
+    `version` is recorded in every run's `run_info`; `why` says what changed and why."""
+
+    version: PositiveInt
+    link: Probability
+    review: Probability
+    why: str = ""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Thresholds:
+        if not self.review < self.link:
+            raise ValueError(f"need review < link (got review {self.review}, link {self.link})")
+        return self
+
+
+class Blocking(Section):
+    """`max_block_comparisons`: the most comparisons one blocking rule may spend on one key value
+    before its block is refined (matching.blocking); `neighbour_window`: how many records on
+    either side a record of a refined block is compared with."""
+
+    max_block_comparisons: PositiveInt
+    neighbour_window: PositiveInt
+
+
+class Training(Section):
+    """How `foto train` estimates a model (matching.train; each value is recorded in the model's
+    metadata): `deterministic_rules_recall`, the share of true pairs the deterministic rules
+    are taken to find when estimating the prior; `u_max_pairs` and `seed`, the random pairs
+    that estimate u; `m_floor`, the least m any level gets (a level EM never saw a match at
+    would otherwise be an absolute veto)."""
+
+    deterministic_rules_recall: Probability
+    u_max_pairs: PositiveFloat
+    seed: Count
+    m_floor: Probability
+
+
+class Matching(Section):
+    thresholds: Thresholds
+    blocking: Blocking
+    training: Training
+
+
+# -- gate (expectations) ----------------------------------------------------------------------
+
+class RawLimits(Section):
+    max_quarantine_share: Share
+    max_values_nulled_share: Share
+    min_rows_accepted: Count
+    rows_vs_previous_delivery: Band
+    duplicate_row_share: WarnBlock
+    min_bsn_valid_share: dict[str, Share]
+
+
+class StdLimits(Section):
+    min_surname_filled_share: Share
+    min_birth_year_filled_share: Share
+    max_name_lost_share: Share
+    max_birth_year_lost_share: Share
+    max_postcode_lost_share: Share
+
+
+class Chaining(Section):
+    """A person of `min_records` records or more with fewer than `min_linked_pair_share` of its
+    record pairs linked directly is a chain of look-alikes."""
+
+    min_records: Annotated[int, Field(ge=3)]
+    min_linked_pair_share: Share
+
+
+class LinkageLimits(Section):
+    max_persons_with_two_valid_bsns: Count
+    max_records_missing: Count
+    max_records_duplicated: Count
+    max_melders: Count
+    max_loosely_linked_persons: Count
+    chaining: Chaining
+    persons_vs_previous_run: Band
+    max_linked_share_change: Share
+    max_review_pairs_per_record: Annotated[float, AfterValidator(_not_negative)]
+
+
+class ProfileLimits(Section):
+    max_persons_without_records: Count
+    max_duplicate_person_rows: Count
+
+
+class Gate(Section):
+    """Limits of the quality gate's suites (expectations.suites), one section per stage."""
+
+    version: PositiveInt
+    raw: RawLimits
+    std: StdLimits
+    linkage: LinkageLimits
+    profile: ProfileLimits
+
+
+# -- persons ----------------------------------------------------------------------------------
+
+class Constraints(Section):
+    """Records that are never one person (persons.constraints): a parent and a child of one
+    name are born at least `min_generation_years` apart; twins' first names score below
+    `twin_max_name_similarity` (Jaro-Winkler)."""
+
+    min_generation_years: Annotated[int, Field(ge=1, le=60)]
+    twin_max_name_similarity: Probability
+
+
+# -- keep-counts ------------------------------------------------------------------------------
+
+class Retention(Section):
+    """What the home keeps: publications (rollback can go back that far), build folders of
+    blocked runs (and for how many days at most), quality reports."""
+
+    keep_publications: Annotated[int, Field(ge=2)]
+    keep_blocked_runs: Count
+    max_blocked_run_age_days: PositiveFloat
+    keep_reports: PositiveInt
+
+
+class Arrests(Section):
+    """`recent_days`: arrests the triage index lists on top, newest first."""
+
+    recent_days: PositiveInt
+
+
+class FotoConfig(Section):
+    """The whole configuration (config/foto.json), loaded and checked once at start."""
+
+    matching: Matching
+    gate: Gate
+    constraints: Constraints
+    retention: Retention
+    arrests: Arrests
