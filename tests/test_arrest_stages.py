@@ -12,8 +12,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from config import load_config
 from matching.models import bundled_model
-from matching.thresholds import load_thresholds
 from persons.ids import assign_person_ids, load_previous, mint_person_id, mint_sql
 from persons.incremental import match_one, standardise_police_rows
 from persons.records import PERSON_RECORDS_COLUMNS
@@ -244,13 +244,15 @@ def test_an_arrest_is_standardised_as_a_delivery_is(tmp_path: Path) -> None:
 
 def test_an_arrest_joins_its_person_and_a_stranger_joins_nobody(published: Path,
                                                                 tmp_path: Path) -> None:
-    model, thresholds = bundled_model(), load_thresholds()
+    model, config = bundled_model(), load_config()
+    thresholds = config.matching.thresholds
     known = standardise_police_rows(arrest_as_police_row(_arrest_file(tmp_path, ARREST)))
-    match = match_one(published, known, model.path, thresholds)
+    match = match_one(published, known, model.path, thresholds, config.constraints)
     assert match.person_id == "FA" and match.match_probability >= thresholds.link
     assert match.matched_unique_id in ("police:PL-2026000101-01", "police:PL-2026000102-01")
     stranger = standardise_police_rows(arrest_as_police_row(_arrest_file(tmp_path, NOBODY)))
-    assert match_one(published, stranger, model.path, thresholds).person_id is None
+    assert match_one(published, stranger, model.path, thresholds,
+                     config.constraints).person_id is None
 
 
 def _nightly_parts(warehouse: Path, person_id: str) -> dict:
