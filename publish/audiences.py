@@ -11,11 +11,13 @@ declaration (`DISCLOSED`, `disclosure`).
 from __future__ import annotations
 
 from publish.display import LABELS
-from stores.sql import Fragment, fill
+from stores.sql import Constant, Fragment, fill
 
 # The partner's name as the pages show it, from the one table of labels.
+# Labels are declared with each source (`sources.registry`), so they are quoted as constants.
 _PARTNER_SQL = ("CASE e.source " + " ".join(
-    f"WHEN '{code}' THEN '{name}'" for code, name in LABELS["partner"].items()) + " END")
+    f"WHEN {Constant(code).sql()} THEN {Constant(name).sql()}"
+    for code, name in LABELS["partner"].items()) + " END")
 
 TRIAGE_TABLES: dict[str, dict[str, str]] = {
     # published table -> {column: the `person` expression it comes from}

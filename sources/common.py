@@ -9,6 +9,7 @@ table of the warehouse (for the data steward), never in logs or run metadata.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -251,6 +252,38 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
     frame["_line"] = line_nos
     frame["_raw"] = raws
     return frame, log, in_file
+
+
+@dataclass(frozen=True)
+class CsvExtract:
+    """A delimited extract as its contract describes it: the frame every CSV reader shares
+    (read the file, make empty fields missing, apply the partner's field rules, turn J/N flags
+    into booleans) is `read_csv_extract`; a partner declares only what differs."""
+
+    source: str
+    file: str
+    encoding: str
+    delimiter: str
+    columns: list[str]
+    optional: list[str]   # fields where empty means missing
+    validate: Callable[[pd.DataFrame, QuarantineLog], pd.DataFrame]
+    flags: tuple[str, ...] = ()   # J/N fields, booleans once validated
+
+
+def read_csv_extract(extract: CsvExtract, delivery: Path) -> ParseResult:
+    """Read and validate one delimited extract of a delivery folder."""
+    got = read_csv_text(extract.source, delivery / extract.file, extract.encoding,
+                        extract.delimiter, extract.columns)
+    if isinstance(got, ParseResult):
+        return got
+    frame, log, in_file = got
+    rows_read = len(frame) + log.rows()
+    empty_to_none(frame, extract.optional)
+    frame = extract.validate(frame, log)
+    for flag in extract.flags:
+        frame[flag] = pd.array(frame[flag].map({"J": True, "N": False}), dtype="boolean")
+    return ParseResult(extract.source, extract.file, frame.reset_index(drop=True), log.frame(),
+                       rows_read, rows_in_file=in_file)
 
 
 def _first_field(line: str, delimiter: str) -> str | None:

@@ -11,17 +11,18 @@ from pathlib import Path
 import pandas as pd
 
 from sources.common import (
+    CsvExtract,
     ParseResult,
     QuarantineLog,
     check_date,
     check_required,
     check_unique,
     check_values,
-    empty_to_none,
     normalise_code,
     null_values,
-    read_csv_text,
+    read_csv_extract,
 )
+from sources.registry import Source
 
 SOURCE = "municipal"
 FILE = "municipal_brp.csv"
@@ -38,16 +39,7 @@ OPTIONAL = ["bsn", "geboortedatum", "geslacht", "voorvoegsel", "voornamen", "hui
 
 def read_municipal(delivery: Path) -> ParseResult:
     """Read and validate the BRP extract of one delivery folder."""
-    path = delivery / FILE
-    got = read_csv_text(SOURCE, path, "utf-8", ",", COLUMNS)
-    if isinstance(got, ParseResult):
-        return got
-    frame, log, in_file = got
-    rows_read = len(frame) + log.rows()
-    empty_to_none(frame, OPTIONAL)
-    frame = validate_municipal_rows(frame, log)
-    return ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read,
-                       rows_in_file=in_file)
+    return read_csv_extract(EXTRACT, delivery)
 
 
 def validate_municipal_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
@@ -86,3 +78,56 @@ def check_brp_date(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
     frame = null_values(frame, log, "geboortedatum", ~missing & ~ok,
                         "not a valid BRP date (jjjjmmdd, 00 = unknown)")
     return null_values(frame, log, "geboortedatum", missing, "required field is empty")
+
+
+EXTRACT = CsvExtract(SOURCE, FILE, "utf-8", ",", COLUMNS, OPTIONAL, validate_municipal_rows)
+
+_V = "VARCHAR"
+RAW_TYPES = {
+    "record_id": _V, "bsn": _V, "geslachtsnaam": _V, "voorvoegsel": _V, "voornamen": _V,
+    "geboortedatum": _V, "geslacht": _V, "straatnaam": _V, "huisnummer": _V,
+    "huisletter": _V, "huisnummertoevoeging": _V, "postcode": _V, "woonplaats": _V,
+    "adres_id": _V, "ouder1_bsn": _V, "ouder2_bsn": _V, "partner_bsn": _V,
+    "datum_inschrijving": "DATE", "source_line": "BIGINT"}
+
+STD_SQL = """
+    SELECT 'municipal:' || record_id AS unique_id, 'municipal' AS source, record_id,
+        'ingezetene' AS role,
+        concat_ws(' ', voornamen, voorvoegsel, geslachtsnaam) AS display_name,
+        foto_given(voornamen) AS given_names,
+        foto_first_name(voornamen) AS first_name,
+        foto_initials(foto_given(voornamen)) AS initials,
+        coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(geslachtsnaam))) AS tussenvoegsel,
+        foto_surname(foto_fold(geslachtsnaam)) AS surname,
+        CASE WHEN substr(geboortedatum, 5, 2) <> '00' AND substr(geboortedatum, 7, 2) <> '00'
+             THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
+        CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,
+        nullif(CAST(substr(geboortedatum, 5, 2) AS INTEGER), 0) AS dob_month,
+        nullif(CAST(substr(geboortedatum, 7, 2) AS INTEGER), 0) AS dob_day,
+        foto_bsn(bsn) AS bsn, TRUE AS bsn_given, foto_sex(geslacht) AS sex,
+        foto_fold(straatnaam) AS street, foto_housenumber(huisnummer) AS huisnummer,
+        foto_postcode(postcode) AS postcode, foto_fold(woonplaats) AS city,
+        datum_inschrijving AS record_date
+    FROM raw_municipal"""
+
+# A registration at an address, grouped by dwelling.
+EVENTS_SQL = """
+    SELECT pr.person_id, 'municipal' AS source, b.record_id,
+           b.datum_inschrijving AS event_date, 'inschrijving_adres' AS event_type,
+           'ingezetene' AS role,
+           concat_ws(' ', b.straatnaam, b.huisnummer, b.huisletter,
+                     b.huisnummertoevoeging, b.postcode, b.woonplaats) AS description,
+           NULL AS status, NULL AS end_date, b.adres_id AS reference,
+           NULL AS domestic_violence, NULL AS sash_risk
+    FROM raw_municipal b
+    JOIN person_records pr ON pr.source = 'municipal' AND pr.record_id = b.record_id"""
+
+PRESENCE_SQL = """
+    SELECT 'municipal:' || record_id AS unique_id, TRUE AS had_name,
+           geboortedatum IS NOT NULL AS had_birth,
+           nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_municipal"""
+
+PARTNER = Source(
+    name=SOURCE, file=FILE, format="csv", reader=read_municipal, raw_types=RAW_TYPES,
+    std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Gemeente (BRP)",
+    retention_class="municipal", carries_bsn=True)

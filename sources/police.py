@@ -11,16 +11,17 @@ from pathlib import Path
 import pandas as pd
 
 from sources.common import (
+    CsvExtract,
     ParseResult,
     QuarantineLog,
     check_date,
     check_required,
     check_unique,
     check_values,
-    empty_to_none,
     normalise_code,
-    read_csv_text,
+    read_csv_extract,
 )
+from sources.registry import Source
 
 SOURCE = "police"
 FILE = "police_persons.csv"
@@ -44,18 +45,7 @@ OPTIONAL = ["rol", "huiselijk_geweld", "aangehouden", "registratie_datum", "voor
 
 def read_police(delivery: Path) -> ParseResult:
     """Read and validate the police extract of one delivery folder."""
-    path = delivery / FILE
-    got = read_csv_text(SOURCE, path, "cp1252", ";", COLUMNS)
-    if isinstance(got, ParseResult):
-        return got
-    frame, log, in_file = got
-    rows_read = len(frame) + log.rows()
-    empty_to_none(frame, OPTIONAL)
-    frame = validate_police_rows(frame, log)
-    for flag in ("huiselijk_geweld", "aangehouden"):
-        frame[flag] = pd.array(frame[flag].map({"J": True, "N": False}), dtype="boolean")
-    return ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read,
-                       rows_in_file=in_file)
+    return read_csv_extract(EXTRACT, delivery)
 
 
 def validate_police_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
@@ -79,3 +69,52 @@ def validate_police_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFram
     frame = check_values(frame, log, "geslacht", SEXES, optional=True)
     return check_date(frame, log, "geboortedatum", "%d-%m-%Y", "dd-mm-jjjj",
                       pattern=DATE_PATTERN)
+
+
+EXTRACT = CsvExtract(SOURCE, FILE, "cp1252", ";", COLUMNS, OPTIONAL, validate_police_rows,
+                     flags=("huiselijk_geweld", "aangehouden"))
+
+_V = "VARCHAR"
+RAW_TYPES = {
+    "record_id": _V, "registratie_datum": "DATE", "rol": _V, "feit": _V,
+    "huiselijk_geweld": "BOOLEAN", "achternaam": _V, "voorvoegsel": _V, "voornamen": _V,
+    "geboortedatum": "DATE", "geboorteplaats": _V, "geslacht": _V, "bsn": _V, "straat": _V,
+    "huisnummer": _V, "postcode": _V, "woonplaats": _V, "aangehouden": "BOOLEAN",
+    "source_line": "BIGINT"}
+
+STD_SQL = """
+    SELECT 'police:' || record_id AS unique_id, 'police' AS source, record_id,
+        rol AS role,
+        concat_ws(' ', voornamen, voorvoegsel, achternaam) AS display_name,
+        foto_given(voornamen) AS given_names,
+        foto_first_name(voornamen) AS first_name,
+        foto_initials(foto_given(voornamen)) AS initials,
+        coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(achternaam))) AS tussenvoegsel,
+        foto_surname(foto_fold(achternaam)) AS surname,
+        geboortedatum AS dob, year(geboortedatum) AS dob_year,
+        month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
+        foto_bsn(bsn) AS bsn, bsn IS NOT NULL AS bsn_given,
+        foto_sex(geslacht) AS sex, foto_fold(straat) AS street,
+        foto_housenumber(huisnummer) AS huisnummer, foto_postcode(postcode) AS postcode,
+        foto_fold(woonplaats) AS city, registratie_datum AS record_date
+    FROM raw_police"""
+
+# A registration: role, offence, domestic violence, arrest; grouped by registration number.
+EVENTS_SQL = """
+    SELECT pr.person_id, 'police' AS source, p.record_id, p.registratie_datum AS event_date,
+           'politieregistratie' AS event_type, p.rol AS role, p.feit AS description,
+           CASE WHEN p.aangehouden THEN 'aangehouden' END AS status, NULL::DATE AS end_date,
+           regexp_extract(p.record_id, '^(PL-[^-]+)', 1) AS reference,
+           p.huiselijk_geweld AS domestic_violence, NULL AS sash_risk
+    FROM raw_police p
+    JOIN person_records pr ON pr.source = 'police' AND pr.record_id = p.record_id"""
+
+PRESENCE_SQL = """
+    SELECT 'police:' || record_id AS unique_id, nullif(trim(achternaam), '') IS NOT NULL
+           AS had_name, geboortedatum IS NOT NULL AS had_birth,
+           nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_police"""
+
+PARTNER = Source(
+    name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,
+    std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Politie",
+    retention_class="police", carries_bsn=True)

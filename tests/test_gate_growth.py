@@ -18,7 +18,7 @@ from assets.ingest import _read, store_ingest
 from expectations.gate import GateResult
 from expectations.report import write_report
 from expectations.suites import config, raw_suite
-from sources.schema import SOURCES
+from sources.registry import registry
 from standardise.rules import prepare
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data/sample/inbox/2026-11-27"
@@ -32,7 +32,7 @@ def raw_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("raw") / "raw.duckdb"
     con = duckdb.connect(str(path))
     prepare(con)
-    for source in SOURCES:
+    for source in registry().names():
         result, extra = _read(source, SAMPLE)
         store_ingest(con, result, extra)
     con.close()
