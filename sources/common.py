@@ -286,6 +286,19 @@ def read_csv_extract(extract: CsvExtract, delivery: Path) -> ParseResult:
                        rows_read, rows_in_file=in_file)
 
 
+def split_name_sql(given: str, prefix: str, surname: str) -> str:
+    """The canonical name columns of an extract that writes a Dutch name in three fields (given
+    names, voorvoegsel, surname), as SELECT items of a partner's standardisation query (the
+    `foto_*` macros are `standardise.rules`'). A voorvoegsel left in the surname field ('van
+    Dijk') is found there. The arguments are the extract's column names, code, not data."""
+    return f"""concat_ws(' ', {given}, {prefix}, {surname}) AS display_name,
+        foto_given({given}) AS given_names,
+        foto_first_name({given}) AS first_name,
+        foto_initials(foto_given({given})) AS initials,
+        coalesce(foto_fold({prefix}), foto_tv(foto_fold({surname}))) AS tussenvoegsel,
+        foto_surname(foto_fold({surname})) AS surname"""
+
+
 def _first_field(line: str, delimiter: str) -> str | None:
     """The record id of a line that could not be parsed, as far as it can be told."""
     first = line.split(delimiter, 1)[0].strip().strip('"').strip()

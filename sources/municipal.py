@@ -21,6 +21,7 @@ from sources.common import (
     normalise_code,
     null_values,
     read_csv_extract,
+    split_name_sql,
 )
 from sources.registry import Source
 
@@ -90,15 +91,10 @@ RAW_TYPES = {
     "adres_id": _V, "ouder1_bsn": _V, "ouder2_bsn": _V, "partner_bsn": _V,
     "datum_inschrijving": "DATE", "source_line": "BIGINT"}
 
-STD_SQL = """
+STD_SQL = f"""
     SELECT 'municipal:' || record_id AS unique_id, 'municipal' AS source, record_id,
         'ingezetene' AS role,
-        concat_ws(' ', voornamen, voorvoegsel, geslachtsnaam) AS display_name,
-        foto_given(voornamen) AS given_names,
-        foto_first_name(voornamen) AS first_name,
-        foto_initials(foto_given(voornamen)) AS initials,
-        coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(geslachtsnaam))) AS tussenvoegsel,
-        foto_surname(foto_fold(geslachtsnaam)) AS surname,
+        {split_name_sql("voornamen", "voorvoegsel", "geslachtsnaam")},
         CASE WHEN substr(geboortedatum, 5, 2) <> '00' AND substr(geboortedatum, 7, 2) <> '00'
              THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
         CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,

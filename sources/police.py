@@ -20,6 +20,7 @@ from sources.common import (
     check_values,
     normalise_code,
     read_csv_extract,
+    split_name_sql,
 )
 from sources.registry import Source
 
@@ -82,15 +83,10 @@ RAW_TYPES = {
     "huisnummer": _V, "postcode": _V, "woonplaats": _V, "aangehouden": "BOOLEAN",
     "source_line": "BIGINT"}
 
-STD_SQL = """
+STD_SQL = f"""
     SELECT 'police:' || record_id AS unique_id, 'police' AS source, record_id,
         rol AS role,
-        concat_ws(' ', voornamen, voorvoegsel, achternaam) AS display_name,
-        foto_given(voornamen) AS given_names,
-        foto_first_name(voornamen) AS first_name,
-        foto_initials(foto_given(voornamen)) AS initials,
-        coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(achternaam))) AS tussenvoegsel,
-        foto_surname(foto_fold(achternaam)) AS surname,
+        {split_name_sql("voornamen", "voorvoegsel", "achternaam")},
         geboortedatum AS dob, year(geboortedatum) AS dob_year,
         month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
         foto_bsn(bsn) AS bsn, bsn IS NOT NULL AS bsn_given,

@@ -32,7 +32,7 @@ MODULE = "foto_housing_partner"
 DECLARATION = '''
 """A housing corporation's tenants (toy partner for the registry's test)."""
 from sources.common import CsvExtract, check_date, check_required, check_unique, \\
-    read_csv_extract
+    read_csv_extract, split_name_sql
 from sources.registry import Source
 
 COLUMNS = ["huurder_id", "achternaam", "voorvoegsel", "voornamen", "geboortedatum", "straat",
@@ -65,11 +65,7 @@ PARTNER = Source(
     std_sql="""
         SELECT 'housing:' || record_id AS unique_id, 'housing' AS source, record_id,
             'huurder' AS role,
-            concat_ws(' ', voornamen, voorvoegsel, achternaam) AS display_name,
-            foto_given(voornamen) AS given_names, foto_first_name(voornamen) AS first_name,
-            foto_initials(foto_given(voornamen)) AS initials,
-            coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(achternaam))) AS tussenvoegsel,
-            foto_surname(foto_fold(achternaam)) AS surname,
+            """ + split_name_sql("voornamen", "voorvoegsel", "achternaam") + """,
             geboortedatum AS dob, year(geboortedatum) AS dob_year,
             month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
             NULL AS bsn, FALSE AS bsn_given, NULL AS sex, foto_fold(straat) AS street,
