@@ -355,4 +355,5 @@ PARTNER = Source(
     name=SOURCE, file=FILE, format="jsonl", reader=read, raw_types=RAW_TYPES,
     tables={"care_reports": REPORT_TYPES}, std_sql=STD_SQL, events_sql=EVENTS_SQL,
     presence_sql=PRESENCE_SQL, surname_field=False, label="Veilig Thuis / wijkteam",
-    retention_class="care")
+    retention_class="care",
+    triage_event="zorgmelding", triage_role=True)

@@ -185,4 +185,5 @@ PRESENCE_SQL = """
 PARTNER = Source(
     name=SOURCE, file=FILE, format="parquet", reader=read_justice, raw_types=RAW_TYPES,
     std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL,
-    label="OM / Reclassering", retention_class="justice", carries_bsn=True)
+    label="OM / Reclassering", retention_class="justice", carries_bsn=True,
+    triage_role=True, triage_details=True)

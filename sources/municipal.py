@@ -126,4 +126,5 @@ PRESENCE_SQL = """
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_municipal, raw_types=RAW_TYPES,
     std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Gemeente (BRP)",
-    retention_class="municipal", carries_bsn=True)
+    retention_class="municipal", carries_bsn=True,
+    triage_event="inschrijving op adres")

@@ -113,4 +113,5 @@ PRESENCE_SQL = """
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,
     std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Politie",
-    retention_class="police", carries_bsn=True)
+    retention_class="police", carries_bsn=True,
+    triage_role=True, triage_details=True)

@@ -63,6 +63,10 @@ class Source:
     yield one, so the gate's surname share leaves it out).
     `retention_class`: which retention rules (issue 17) the partner's records fall under, e.g.
     'police', 'justice', 'care', 'municipal'; declared now, enforced later.
+    What the triage point may read of the partner's events (`publish.audiences`), least by
+    default: `triage_event` the event as triage sees it (care: only 'zorgmelding'; None: the
+    event's own type), `triage_role` the person's role in it, `triage_details` its description
+    and status (the offence and its outcome).
     """
 
     name: str
@@ -77,6 +81,9 @@ class Source:
     events_sql: str | None = None
     presence_sql: str | None = None
     surname_field: bool = True
+    triage_event: str | None = None
+    triage_role: bool = False
+    triage_details: bool = False
     tables: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
