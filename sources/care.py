@@ -351,9 +351,36 @@ PRESENCE_SQL = """
            nullif(trim(CAST(geboortedatum AS VARCHAR)), '') IS NOT NULL AS had_birth,
            NULL AS had_postcode FROM raw_care"""
 
+# Why a person is of concern: the pleger in a report, or the subject of a report of concern
+# about a person.
+CONCERN_SQL = """
+    SELECT person_id, 'zorg: pleger' AS reason FROM r WHERE source = 'care' AND role = 'pleger'
+    UNION ALL
+    SELECT r.person_id, 'zorg: zorgen om persoon' FROM r
+        JOIN raw_care c ON r.source = 'care' AND c.record_id = r.record_id
+        JOIN care_reports m ON m.melding_id = c.melding_id
+        WHERE m.type = 'zorgen_om_persoon' AND c.rol IN ('pleger', 'slachtoffer')"""
+
+# Persons in one report: their roles, a child in the report, both sides of ex-partner stalking.
+RELATIONS_SQL = """
+    WITH care AS (
+        SELECT pr.person_id, c.record_id, c.rol, c.melding_id, m.type
+        FROM raw_care c JOIN care_reports m USING (melding_id)
+        JOIN person_records pr ON pr.source = 'care' AND pr.record_id = c.record_id)
+    SELECT a.person_id, b.person_id AS related_id,
+           CASE WHEN m.type = 'ex_partner_stalking' AND a.rol IN ('pleger', 'slachtoffer')
+                 AND b.rol IN ('pleger', 'slachtoffer') AND a.rol <> b.rol THEN 'ex_partner'
+                WHEN b.rol = 'kind' THEN 'kind_in_melding'
+                ELSE b.rol END AS kind,
+           'care' AS source, [a.record_id, b.record_id] AS evidence
+    FROM care a JOIN care b ON a.melding_id = b.melding_id AND a.person_id <> b.person_id
+    JOIN care_reports m ON m.melding_id = a.melding_id"""
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="jsonl", reader=read, raw_types=RAW_TYPES,
     tables={"care_reports": REPORT_TYPES}, std_sql=STD_SQL, events_sql=EVENTS_SQL,
     presence_sql=PRESENCE_SQL, surname_field=False, label="Veilig Thuis / wijkteam",
     retention_class="care",
-    triage_event="zorgmelding", triage_role=True)
+    triage_event="zorgmelding", triage_role=True,
+    identity_trust=4, concern_sql=CONCERN_SQL,
+    relations_sql=RELATIONS_SQL)

@@ -182,8 +182,13 @@ PRESENCE_SQL = """
            nullif(trim(verdachte_naam), '') IS NOT NULL AS had_name,
            geboortedatum IS NOT NULL AS had_birth, NULL AS had_postcode FROM raw_justice"""
 
+# Why a person is of concern: a suspect in a case.
+CONCERN_SQL = """
+    SELECT person_id, 'justitie: strafzaak' AS reason FROM r WHERE source = 'justice'"""
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="parquet", reader=read_justice, raw_types=RAW_TYPES,
     std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL,
     label="OM / Reclassering", retention_class="justice", carries_bsn=True,
-    triage_role=True, triage_details=True)
+    triage_role=True, triage_details=True,
+    identity_trust=2, concern_sql=CONCERN_SQL)

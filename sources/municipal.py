@@ -123,8 +123,37 @@ PRESENCE_SQL = """
            geboortedatum IS NOT NULL AS had_birth,
            nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_municipal"""
 
+# Housemates (one dwelling), parents, children, siblings (a shared parent) and partners, by
+# the BSNs the BRP records (equi-joins only: an IN over two columns would be a nested loop).
+RELATIONS_SQL = """
+    WITH brp AS (
+        SELECT pr.person_id, b.* FROM raw_municipal b
+        JOIN person_records pr ON pr.source = 'municipal' AND pr.record_id = b.record_id),
+    parent_bsn AS (
+        SELECT person_id, record_id, ouder1_bsn AS bsn FROM brp WHERE ouder1_bsn IS NOT NULL
+        UNION ALL
+        SELECT person_id, record_id, ouder2_bsn FROM brp WHERE ouder2_bsn IS NOT NULL),
+    parents AS (
+        SELECT DISTINCT pb.person_id AS child, pb.record_id, bp.person_id AS parent
+        FROM parent_bsn pb JOIN bsn_person bp USING (bsn))
+    SELECT a.person_id, b.person_id AS related_id, 'huisgenoot' AS kind,
+           'municipal' AS source, [a.record_id, b.record_id] AS evidence
+    FROM brp a JOIN brp b ON a.adres_id = b.adres_id AND a.person_id <> b.person_id
+    UNION ALL
+    SELECT child, parent, 'ouder', 'municipal', [record_id] FROM parents
+    UNION ALL
+    SELECT parent, child, 'kind', 'municipal', [record_id] FROM parents
+    UNION ALL
+    SELECT a.child, b.child, 'broer_zus', 'municipal', [a.record_id, b.record_id]
+    FROM parents a JOIN parents b ON a.parent = b.parent AND a.child <> b.child
+    UNION ALL
+    SELECT brp.person_id, bp.person_id, 'partner', 'municipal', [brp.record_id]
+    FROM brp JOIN bsn_person bp ON bp.bsn = brp.partner_bsn"""
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_municipal, raw_types=RAW_TYPES,
     std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Gemeente (BRP)",
     retention_class="municipal", carries_bsn=True,
-    triage_event="inschrijving op adres")
+    triage_event="inschrijving op adres",
+    identity_trust=1, address_register=True,
+    relations_sql=RELATIONS_SQL)

@@ -110,8 +110,32 @@ PRESENCE_SQL = """
            AS had_name, geboortedatum IS NOT NULL AS had_birth,
            nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_police"""
 
+# Why a person is of concern: a suspect in a registration, or arrested.
+CONCERN_SQL = """
+    SELECT person_id, 'politie: verdachte' AS reason FROM r
+        WHERE source = 'police' AND role = 'verdachte'
+    UNION ALL
+    SELECT r.person_id, 'politie: aangehouden' FROM r
+        JOIN raw_police p ON r.source = 'police' AND p.record_id = r.record_id
+        WHERE p.aangehouden"""
+
+# Persons in one registration: the victim of a suspect, a fellow suspect, or else involved.
+RELATIONS_SQL = """
+    WITH police AS (
+        SELECT pr.person_id, p.record_id, p.rol,
+               regexp_extract(p.record_id, '^(PL-[^-]+)', 1) AS reg
+        FROM raw_police p
+        JOIN person_records pr ON pr.source = 'police' AND pr.record_id = p.record_id)
+    SELECT a.person_id, b.person_id AS related_id,
+           CASE WHEN b.rol = 'slachtoffer' AND a.rol = 'verdachte' THEN 'slachtoffer'
+                WHEN b.rol = 'verdachte' THEN 'verdachte' ELSE 'medebetrokkene' END AS kind,
+           'police' AS source, [a.record_id, b.record_id] AS evidence
+    FROM police a JOIN police b ON a.reg = b.reg AND a.person_id <> b.person_id"""
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,
     std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Politie",
     retention_class="police", carries_bsn=True,
-    triage_role=True, triage_details=True)
+    triage_role=True, triage_details=True,
+    identity_trust=3, concern_sql=CONCERN_SQL,
+    relations_sql=RELATIONS_SQL)

@@ -63,6 +63,16 @@ class Source:
     yield one, so the gate's surname share leaves it out).
     `retention_class`: which retention rules (issue 17) the partner's records fall under, e.g.
     'police', 'justice', 'care', 'municipal'; declared now, enforced later.
+    `identity_trust`: rank of the partner's records for a person's preferred name, birth date
+    and sex (1 first; the BRP registers identities); `address_register`: the partner's address
+    is preferred for a person's address (the BRP).
+    `concern_sql`: SELECT person_id, reason: why a person with this partner's records is of
+    concern to the triage point; reads `r` (the person's linked canonical records, with
+    `person_id`) and the partner's raw tables. None: the partner's records bring no concern.
+    `relations_sql`: SELECT person_id, related_id, kind, source, evidence (a list of record
+    ids): who is what to whom by this partner's records; reads `person_records`, the
+    partner's raw tables and `bsn_person` (valid BSN -> person, over all partners). None: no
+    relations.
     What the triage point may read of the partner's events (`publish.audiences`), least by
     default: `triage_event` the event as triage sees it (care: only 'zorgmelding'; None: the
     event's own type), `triage_role` the person's role in it, `triage_details` its description
@@ -81,6 +91,10 @@ class Source:
     events_sql: str | None = None
     presence_sql: str | None = None
     surname_field: bool = True
+    identity_trust: int = 9
+    address_register: bool = False
+    concern_sql: str | None = None
+    relations_sql: str | None = None
     triage_event: str | None = None
     triage_role: bool = False
     triage_details: bool = False
