@@ -378,9 +378,8 @@ RELATIONS_SQL = """
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="jsonl", reader=read, raw_types=RAW_TYPES,
-    tables={"care_reports": REPORT_TYPES}, std_sql=STD_SQL, events_sql=EVENTS_SQL,
-    presence_sql=PRESENCE_SQL, surname_field=False, label="Veilig Thuis / wijkteam",
-    retention_class="care",
-    triage_event="zorgmelding", triage_role=True,
-    identity_trust=4, concern_sql=CONCERN_SQL,
-    relations_sql=RELATIONS_SQL)
+    tables={"care_reports": REPORT_TYPES},
+    carries_bsn=False, label="Veilig Thuis / wijkteam", retention_class="care",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, surname_field=False, events_sql=EVENTS_SQL,
+    concern_sql=CONCERN_SQL, relations_sql=RELATIONS_SQL, identity_trust=4,
+    triage_event="zorgmelding", triage_role=True)

@@ -188,7 +188,7 @@ CONCERN_SQL = """
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="parquet", reader=read_justice, raw_types=RAW_TYPES,
-    std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL,
-    label="OM / Reclassering", retention_class="justice", carries_bsn=True,
-    triage_role=True, triage_details=True,
-    identity_trust=2, concern_sql=CONCERN_SQL)
+    carries_bsn=True, label="OM / Reclassering", retention_class="justice",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
+    concern_sql=CONCERN_SQL, identity_trust=2,
+    triage_role=True, triage_details=True)

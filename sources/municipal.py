@@ -152,8 +152,7 @@ RELATIONS_SQL = """
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_municipal, raw_types=RAW_TYPES,
-    std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Gemeente (BRP)",
-    retention_class="municipal", carries_bsn=True,
-    triage_event="inschrijving op adres",
-    identity_trust=1, address_register=True,
-    relations_sql=RELATIONS_SQL)
+    carries_bsn=True, label="Gemeente (BRP)", retention_class="municipal",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
+    relations_sql=RELATIONS_SQL, identity_trust=1, address_register=True,
+    triage_event="inschrijving op adres")

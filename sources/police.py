@@ -134,8 +134,7 @@ RELATIONS_SQL = """
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,
-    std_sql=STD_SQL, events_sql=EVENTS_SQL, presence_sql=PRESENCE_SQL, label="Politie",
-    retention_class="police", carries_bsn=True,
-    triage_role=True, triage_details=True,
-    identity_trust=3, concern_sql=CONCERN_SQL,
-    relations_sql=RELATIONS_SQL)
+    carries_bsn=True, label="Politie", retention_class="police",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
+    concern_sql=CONCERN_SQL, relations_sql=RELATIONS_SQL, identity_trust=3,
+    triage_role=True, triage_details=True)

@@ -4,13 +4,15 @@ handles partners iterates the registry instead of naming them.
 A declaration holds everything the pipeline knows about a partner: its file, format and reader,
 the raw table's columns and types, whether it carries a BSN (the gate's valid-BSN check applies
 only then; the minimum share stays in `expectations/config.json`), the label the pages show, its
-retention class, and two queries as text: the standardisation query (raw table -> canonical
-records, run by `standardise` with its macros) and the events query (raw table -> timeline rows,
-run by `profiles.events`). The queries are data declared alongside the reader rather than hooks
-in the higher layers, so that adding a partner is ONE module (`sources/<name>.py` with a
-`PARTNER = Source(...)`, its queries as constants there) and nothing else: no per-partner entry
-in standardise/, profiles/, expectations/, publish/ or assets/ to forget. The sources layer stays
-the lowest that knows partners, and every consumer above may import this module.
+retention class, what the triage point may read of its events, its rank for a person's
+identity, and its queries as text: standardisation (raw table -> canonical records, run by
+`standardise` with its macros), events, relations and reasons of concern (run by `profiles`),
+and what the gate checks survived standardisation (`expectations`). The queries are data
+declared alongside the reader rather than hooks in the higher layers, so that adding a partner
+is ONE module (`sources/<name>.py` with a `PARTNER = Source(...)`, its queries as constants
+there) and nothing else: no per-partner entry in standardise/, profiles/, expectations/,
+publish/ or assets/ to forget. The text is SQL the higher layers run, so the sources layer does
+not import them: it stays the lowest that knows partners, and every consumer may import it.
 
 The built-in partners are named in `BUILT_IN` (their order is the order of the union of records,
 kept as it was). A further partner is added without editing any module: the environment variable

@@ -197,7 +197,8 @@ def test_the_shared_csv_reader_reads_a_new_partner(housing_module: Path, tmp_pat
 
 CONSUMERS = ["assets/ingest.py", "assets/checks.py", "assets/resources.py",
              "expectations/suites.py", "standardise/rules.py", "profiles/events.py",
-             "publish/display.py", "publish/audiences.py"]
+             "profiles/person.py", "profiles/relations.py", "publish/display.py",
+             "publish/audiences.py"]
 
 
 @pytest.mark.parametrize("path", CONSUMERS)
@@ -242,7 +243,9 @@ def test_a_fifth_partner_runs_end_to_end_through_the_registry_alone(
         "SELECT source || ':' || record_id, person_id FROM person_records").fetchall())
     for police_id, tenant in tenant_of.items():
         assert person[f"housing:{tenant}"] == person[f"police:{police_id}"], tenant
-    # its events are on the timeline, and the gate checked it and passed
+    # the person profile counts its records; its events are on the timeline; the gate checked
+    # it and passed
+    assert con.execute("SELECT sum(housing_records) FROM person").fetchall()[0][0] == 25
     assert con.execute("SELECT count(*) FROM events WHERE source = 'housing' "
                        "AND event_type = 'huurcontract'").fetchall()[0][0] == 25
     gate = con.execute("SELECT count(*), bool_and(passed) FROM gate_results "
