@@ -109,6 +109,10 @@ class Source:
             raise ValueError(f"source {self.name}: format must be one of {FORMATS}")
         if "/" in self.file or "\\" in self.file or self.file.startswith("."):
             raise ValueError(f"source {self.name}: file must be a plain file name")
+        if not {"record_id", "source_line"} <= set(self.raw_types):
+            raise ValueError(f"source {self.name}: the raw table needs record_id and source_line")
+        if not self.label.strip() or not self.retention_class.strip():
+            raise ValueError(f"source {self.name}: a label and a retention class are required")
 
     @property
     def table(self) -> str:

@@ -154,6 +154,10 @@ def test_names_are_identifiers_and_a_bad_one_is_refused() -> None:
             replace(police.PARTNER, name=bad)
     with pytest.raises(ValueError):
         replace(police.PARTNER, name="housing", file="../elsewhere.csv")
+    with pytest.raises(ValueError):
+        replace(police.PARTNER, raw_types={"bsn": "VARCHAR"})
+    with pytest.raises(ValueError):
+        replace(police.PARTNER, label=" ")
 
 
 def test_a_second_declaration_of_a_name_file_or_table_is_refused() -> None:
