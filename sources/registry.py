@@ -56,7 +56,7 @@ class Source:
     `tables`: types of further tables the reader returns (care's `care_reports`).
     `carries_bsn`: the extract has a BSN field, so the gate checks the share of valid BSNs in
     it (the minimum per source stays in `expectations/config.json`,
-    `raw.min_bsn_valid_share`; a BSN source without one there fails the gate loudly).
+    `raw.min_bsn_valid_share`; a BSN source without one there stops the raw check).
     `std_sql`: SELECT from `raw_<name>` (and `tables`) giving the canonical columns
     (`sources.schema.CANONICAL_COLUMNS`); it may call the `foto_*` macros and use `{tv_re}`,
     `{particle_re}`, `{clan_re}` (filled by `standardise.rules`).
