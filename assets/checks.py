@@ -23,7 +23,7 @@ from expectations import suites
 from expectations.baseline import previous_accepted, previous_manifest
 from expectations.gate import GateResult
 from expectations.report import report_path, write_report
-from sources.schema import SOURCES
+from sources.registry import registry
 from standardise.rules import connect_prepared
 
 
@@ -103,5 +103,5 @@ def person_profile_sound(context: AssetCheckExecutionContext,
     return _run(context, paths, lambda con: suites.profile_suite(con, limits))
 
 
-CHECKS = [*(raw_check(s) for s in SOURCES), std_persons_complete, person_records_sound,
+CHECKS = [*(raw_check(s) for s in registry().names()), std_persons_complete, person_records_sound,
           person_profile_sound]

@@ -1,9 +1,10 @@
 """Ingest assets: `raw_<source>` reads one extract exactly as the contract says, quarantining
 bad rows with their reason; `std_<source>` standardises it into canonical person records;
-`std_persons` is their union (one row per accepted person record, all sources).
+`std_persons` is their union (one row per accepted person record, all sources). The assets are
+generated per registered source (`sources.registry`): nothing here names a partner, except
+that the police extract takes in the on-arrest feed (`standardise.arrest_feed`).
 """
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,56 +16,40 @@ from assets.context import build_db, delivery_dir
 from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths, scan_inbox
 from assets.scrub import scrubbed
-from sources import care, justice, municipal, police
 from sources.common import (
     QUARANTINE_COLUMNS,
     ParseResult,
     check_birth_plausible,
     message,
 )
-from sources.schema import RAW_TYPES, SOURCES
+from sources.registry import registry
+from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
 from stores.database import count, write_table
 
 MAX_LOGGED_ROWS = 20
 
-READERS: dict[str, tuple[Callable[[Path], ParseResult], list[str]]] = {
-    "police": (police.read_police, police.COLUMNS),
-    "justice": (justice.read_justice, list(justice.COLUMN_TYPES)),
-    "municipal": (municipal.read_municipal, municipal.COLUMNS),
-}
-
-
-FILES = {"police": police.FILE, "justice": justice.FILE, "care": care.FILE,
-         "municipal": municipal.FILE}
-
-
 def source_folder(source: str, delivery: Path) -> Path:
     """Where this run reads `source` from: the delivery's folder, or, when the partner's file is
     missing from it, the newest earlier delivery that has it (a full snapshot a day older
     beats a photo without that partner). Without one, the delivery's folder: the reader then
     refuses the missing file and the gate blocks."""
-    if (delivery / FILES[source]).exists() or not delivery.parent.is_dir():
+    file = registry()[source].file
+    if (delivery / file).exists() or not delivery.parent.is_dir():
         return delivery
     earlier = [delivery.parent / d for d in scan_inbox(delivery.parent).deliveries
-               if d < delivery.name and (delivery.parent / d / FILES[source]).exists()]
+               if d < delivery.name and (delivery.parent / d / file).exists()]
     return earlier[-1] if earlier else delivery
 
 
 def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
     """Read one source (from `source_folder`); returns the result and extra tables it brings
     (care's reports). Birth dates are checked against this run's delivery date."""
-    folder = source_folder(source, delivery)
-    if source == "care":
-        result, reports = care.read_care(folder)
-        return (check_birth_plausible(result, delivery.name),
-                {"care_reports": reports.drop(columns=["_line"])})
-    reader, _ = READERS[source]
-    result = reader(folder)
-    if source == "police":
+    result, extra = registry()[source].read(source_folder(source, delivery))
+    if source == ARREST_SOURCE:
         result = _with_arrests(result, delivery)
-    return check_birth_plausible(result, delivery.name), {}
+    return check_birth_plausible(result, delivery.name), extra
 
 
 def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
@@ -77,22 +62,16 @@ def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
     return replace(result, rows_in_file=extract.rows_in_file + arrest_files)
 
 
-def _columns(source: str) -> list[str]:
-    if source == "care":
-        return ["melding_id", "record_id", "rol", "naam", "geboortedatum", "adres"]
-    return READERS[source][1]
-
-
-# Arrow types for the DuckDB types that `sources.schema.RAW_TYPES` declares for the raw tables.
+# Arrow types for the DuckDB types a source declares for its raw table (`Source.raw_types`).
 _ARROW_TYPES = {"DATE": pa.date32(), "BOOLEAN": pa.bool_(), "BIGINT": pa.int64()}
 
 
 def typed_table(frame: pd.DataFrame, source: str) -> pa.Table:
-    """The accepted rows as an Arrow table with the declared types (`RAW_TYPES`), given
+    """The accepted rows as an Arrow table with the declared types (`Source.raw_types`), given
     explicitly rather than inferred from the values: a column whose every value was nulled (a
     partner writing ISO dates in the police file) or that is empty must still have its type,
     or standardisation's `year(geboortedatum)` cannot be bound and the run fails."""
-    types = RAW_TYPES.get(f"raw_{source}", {})
+    types = registry()[source].raw_types
     columns = {}
     for col in frame.columns:
         kind = _ARROW_TYPES.get(types.get(col, "VARCHAR"), pa.string())
@@ -106,14 +85,15 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
     """Write accepted rows, quarantined rows and the counts of one source, with the delivery
     its file came from."""
     source = result.source
+    declared = registry()[source]
     accepted = result.accepted.drop(columns=["_raw"], errors="ignore")
     if accepted.empty:
-        accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in _columns(source)})
-    write_table(con, f"raw_{source}",
+        accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in declared.columns})
+    write_table(con, declared.table,
                 typed_table(accepted.rename(columns={"_line": "source_line"}), source),
-                RAW_TYPES.get(f"raw_{source}"))
+                declared.raw_types)
     for name, frame in extra.items():
-        write_table(con, name, frame, RAW_TYPES.get(name))
+        write_table(con, name, frame, declared.tables.get(name))
     con.execute("""CREATE TABLE IF NOT EXISTS quarantine (source VARCHAR, file VARCHAR,
         line BIGINT, record_id VARCHAR, field VARCHAR, reason VARCHAR, raw VARCHAR,
         kept BOOLEAN)""")
@@ -152,8 +132,8 @@ def raw_asset(source: str) -> AssetsDefinition:
         with connect_prepared(build_db(context, paths)) as con:
             store_ingest(con, result, extra, used)
         if used != delivery.name:
-            context.log.warning(f"{FILES[source]} is missing from delivery {delivery.name}: "
-                                f"using the one of {used}")
+            context.log.warning(f"{registry()[source].file} is missing from delivery "
+                                f"{delivery.name}: using the one of {used}")
         if result.file_error:
             context.log.error(f"{result.file}: rejected: {result.file_error}")
         if result.rows_in_file != result.rows_read:
@@ -190,18 +170,18 @@ def std_asset(source: str) -> AssetsDefinition:
     return _std
 
 
-@asset(group_name="ingest", deps=[f"std_{s}" for s in SOURCES], kinds={"duckdb"},
+@asset(group_name="ingest", deps=[f"std_{s}" for s in registry().names()], kinds={"duckdb"},
        partitions_def=DELIVERIES)
 @scrubbed
 def std_persons(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """All canonical person records, one row per accepted record of every source."""
     with connect_prepared(build_db(context, paths)) as con:
-        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {std_persons_sql(SOURCES)}")
+        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {std_persons_sql(registry().names())}")
         per_source = dict(con.sql(
             "SELECT source, count(*) FROM std_persons GROUP BY source").fetchall())
     return MaterializeResult(metadata={"records": sum(per_source.values()),
                                        **{f"records_{k}": v for k, v in per_source.items()}})
 
 
-RAW_ASSETS = [raw_asset(s) for s in SOURCES]
-STD_ASSETS = [std_asset(s) for s in SOURCES]
+RAW_ASSETS = [raw_asset(s) for s in registry().names()]
+STD_ASSETS = [std_asset(s) for s in registry().names()]

@@ -104,11 +104,11 @@ class NoDelivery(FileNotFoundError):
 
 
 def contract_files() -> tuple[str, ...]:
-    """The file names a delivery may hold, as the readers name them (imported here, late, so
-    that the resource module does not pull in the readers at import)."""
-    from sources import care, justice, municipal, police
+    """The file names a delivery may hold, as the registered sources name them (imported here,
+    late, so that the resource module does not pull in the readers at import)."""
+    from sources.registry import registry
 
-    return (police.FILE, justice.FILE, care.FILE, municipal.FILE)
+    return registry().files()
 
 
 def delivery_problem(inbox: Path, name: str) -> str | None:

@@ -19,17 +19,17 @@ sys.path.insert(0, str(ROOT))
 
 def standardise(work: Path) -> dict:
     from assets.ingest import _read, store_ingest
-    from sources.schema import SOURCES
+    from sources.registry import registry
     from standardise.rules import connect_prepared as connect
     from standardise.rules import std_persons_sql
 
     delivery = next((work / "data/inbox").glob("20*"))
     with connect(work / "bench.duckdb") as con:
-        for source in SOURCES:
+        for source in registry().names():
             result, extra = _read(source, delivery)
             store_ingest(con, result, extra)
         con.execute("CREATE OR REPLACE TABLE std_persons AS "
-                    + std_persons_sql(SOURCES, tables=False))
+                    + std_persons_sql(registry().names(), tables=False))
         return {"records": con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]}
 
 

@@ -27,7 +27,7 @@ from benchmarks.metrics import (  # noqa: E402
     loosest_true_person,
     quality,
 )
-from expectations.suites import config  # noqa: E402
+from config import load_config  # noqa: E402
 from matching.thresholds import load_thresholds  # noqa: E402
 
 ROWS = [("precision", "{:.4f}"), ("recall", "{:.4f}"), ("f1", "{:.4f}"),
@@ -52,7 +52,7 @@ def evaluate(persons: int, seed: int, work: Path) -> dict:
     ours = linkage_metrics(warehouse, truth) | blocking_recall(warehouse, truth)
     ours["calibration"] = calibration(warehouse, truth)
     ours["loosest_true_person"] = loosest_true_person(
-        warehouse, truth, config()["linkage"]["chaining"]["min_records"])
+        warehouse, truth, load_config().gate.linkage.chaining.min_records)
     con = duckdb.connect(str(warehouse), read_only=True)
     records = con.sql("SELECT * FROM std_persons").to_arrow_table()
     con.close()
@@ -86,12 +86,12 @@ def report(result: dict) -> None:
           f"{ours['missed_sharing_first_name_only']} share the first name only")
     print(f"  true pairs joined through candidate pairs of the same person "
           f"{ours['connected_recall']:.4f}")
-    chain = config()["linkage"]["chaining"]
+    chain = load_config().gate.linkage.chaining
     if ours["loosest_true_person"] is not None:
         print(f"  smallest share of pairs linked directly in a found person of "
-              f"{chain['min_records']} records or more holding one true person: "
+              f"{chain.min_records} records or more holding one true person: "
               f"{ours['loosest_true_person']:.2f} (the gate blocks below "
-              f"{chain['min_linked_pair_share']})")
+              f"{chain.min_linked_pair_share})")
     print("  stored pairs by match probability (band: pairs, mean probability, truly one "
           "person):")
     for b in ours["calibration"]:

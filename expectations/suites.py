@@ -13,11 +13,9 @@ import duckdb
 from config import LinkageLimits, ProfileLimits, RawLimits, StdLimits
 from expectations.gate import GateResult, Rule, validate
 from sources.common import MAX_AGE_YEARS
+from sources.registry import registry
 from standardise.rules import install_macros
 from stores.database import table_exists
-
-# Sources whose extract carries a BSN column.
-BSN_SOURCES = ("police", "justice", "municipal")
 
 
 def _one_row(con: duckdb.DuckDBPyConnection, sql: str,
@@ -37,7 +35,7 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
     """The extract was read, most rows were accepted, the counts add up, its values are
     plausible, and it is about as large as the previous delivery of that source."""
     install_macros(con)
-    has_bsn = source in BSN_SOURCES
+    has_bsn = registry()[source].carries_bsn   # the share's minimum: config gate.raw
     bsn_share = (f"(SELECT count(foto_bsn(bsn)) / nullif(count(nullif(trim(bsn), '')), 0) "
                  f"FROM raw_{source})") if has_bsn else "NULL"
     duplicates = duplicate_rows(con, source)
@@ -120,29 +118,27 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
                            "WHERE source = ?", [source]).fetchall()[0][0])
 
 
-# Per accepted raw record: did the source give a name, a birth date, a postcode? (NULL: the
-# source has no such field.) The standardised record must keep what the source had.
-_SOURCE_HAD = """
-    SELECT 'police:' || record_id AS unique_id, nullif(trim(achternaam), '') IS NOT NULL
-           AS had_name, geboortedatum IS NOT NULL AS had_birth,
-           nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_police
-    UNION ALL SELECT 'justice:' || record_id, nullif(trim(verdachte_naam), '') IS NOT NULL,
-           geboortedatum IS NOT NULL, NULL FROM raw_justice
-    UNION ALL SELECT 'care:' || record_id, nullif(trim(naam), '') IS NOT NULL,
-           nullif(trim(CAST(geboortedatum AS VARCHAR)), '') IS NOT NULL, NULL FROM raw_care
-    UNION ALL SELECT 'municipal:' || record_id, TRUE, geboortedatum IS NOT NULL,
-           nullif(trim(postcode), '') IS NOT NULL FROM raw_municipal"""
+def _source_had() -> str:
+    """Per accepted raw record: did the source give a name, a birth date, a postcode? (NULL:
+    the source has no such field; each source declares its query, `Source.presence_sql`.) The
+    standardised record must keep what the source had."""
+    parts = [s.presence_sql for s in registry() if s.presence_sql]
+    if not parts:
+        return ("SELECT NULL::VARCHAR AS unique_id, NULL::BOOLEAN AS had_name, "
+                "NULL::BOOLEAN AS had_birth, NULL::BOOLEAN AS had_postcode WHERE FALSE")
+    return " UNION ALL ".join(f"SELECT unique_id, had_name, had_birth, had_postcode FROM ({p})"
+                              for p in parts)
 
 
 def std_suite(con: duckdb.DuckDBPyConnection, cfg: StdLimits) -> GateResult:
     """Every accepted record became one canonical record, and the canonical columns are
     filled wherever the source had the value (a parser that drops names or dates shows here)."""
     metrics = _one_row(con, f"""
-        WITH had AS ({_SOURCE_HAD})
+        WITH had AS ({_source_had()})
         SELECT (SELECT sum(accepted) FROM ingest_counts) - count(*) AS records_lost,
                count(*) - count(DISTINCT unique_id) AS duplicate_unique_ids,
-               avg(CASE WHEN surname IS NOT NULL OR source = 'care' THEN 1 ELSE 0 END)
-                   AS surname_filled_share,
+               avg(CASE WHEN surname IS NOT NULL OR list_contains($free_text, source)
+                        THEN 1 ELSE 0 END) AS surname_filled_share,
                avg(CASE WHEN dob_year IS NOT NULL THEN 1 ELSE 0 END) AS birth_year_filled_share,
                avg(CASE WHEN coalesce(surname, given_names, initials) IS NULL THEN 1 ELSE 0 END)
                    FILTER (WHERE had_name) AS name_lost_share,
@@ -150,7 +146,8 @@ def std_suite(con: duckdb.DuckDBPyConnection, cfg: StdLimits) -> GateResult:
                    AS birth_year_lost_share,
                avg(CASE WHEN postcode IS NULL THEN 1 ELSE 0 END) FILTER (WHERE had_postcode)
                    AS postcode_lost_share
-        FROM std_persons LEFT JOIN had USING (unique_id)""")
+        FROM std_persons LEFT JOIN had USING (unique_id)""",
+                       {"free_text": [s.name for s in registry() if not s.surname_field]})
     rules = [
         Rule("records_lost", low=0, high=0),
         Rule("duplicate_unique_ids", high=0),

@@ -1,9 +1,11 @@
 """The person profile: one row per person, built in DuckDB from the linked records.
 
 Source trust for a person's preferred identity: BRP first (the municipality registers it), then
-justice, police, care. Persons of concern are those the triage point must see: a police
-suspect or arrestee, a justice suspect, a care `pleger`, or the subject of a
-`zorgen_om_persoon` report. Their triage priority comes from their flags (`profiles.flags`):
+justice, police, care; the address from the address register (BRP) first. Persons of concern
+are those the triage point must see: a police suspect or arrestee, a justice suspect, a care
+`pleger`, or the subject of a `zorgen_om_persoon` report. Each partner declares its trust, its
+reasons of concern and whether it is the address register (`sources.registry`); here they are
+put together. Their triage priority comes from their flags (`profiles.flags`):
 `hoog` when a flag of severity hoog holds or domestic violence meets minors in the household,
 `midden` when another flag holds, else `laag`.
 """
@@ -16,34 +18,20 @@ import duckdb
 
 from profiles.flags import priority_rank_sql, priority_sql
 from profiles.scope import scope_condition
-from stores.sql import Fragment, fill
+from sources.registry import registry
+from stores.sql import Constant, Fragment, Identifier, fill
 
 # `{scope}`: the persons built (`profiles.scope`); each is built from their own records only.
-PERSON_SQL = """
+_TEMPLATE = """
 CREATE OR REPLACE TABLE person AS
 WITH r AS (
     SELECT pr.person_id, s.*,
-           CASE s.source WHEN 'municipal' THEN 1 WHEN 'justice' THEN 2
-                         WHEN 'police' THEN 3 ELSE 4 END AS trust
+           {TRUST} AS trust
     FROM person_records pr JOIN std_persons s USING (unique_id)
     WHERE {scope}),
 concern AS (
     SELECT person_id, list(DISTINCT reason ORDER BY reason) AS reasons FROM (
-        SELECT person_id, 'politie: verdachte' AS reason FROM r
-            WHERE source = 'police' AND role = 'verdachte'
-        UNION ALL
-        SELECT r.person_id, 'politie: aangehouden' FROM r
-            JOIN raw_police p ON r.source = 'police' AND p.record_id = r.record_id
-            WHERE p.aangehouden
-        UNION ALL
-        SELECT person_id, 'justitie: strafzaak' FROM r WHERE source = 'justice'
-        UNION ALL
-        SELECT person_id, 'zorg: pleger' FROM r WHERE source = 'care' AND role = 'pleger'
-        UNION ALL
-        SELECT r.person_id, 'zorg: zorgen om persoon' FROM r
-            JOIN raw_care c ON r.source = 'care' AND c.record_id = r.record_id
-            JOIN care_reports m ON m.melding_id = c.melding_id
-            WHERE m.type = 'zorgen_om_persoon' AND c.rol IN ('pleger', 'slachtoffer'))
+        {CONCERN})
     GROUP BY person_id),
 best AS (
     SELECT * FROM r
@@ -53,14 +41,12 @@ home AS (
     SELECT person_id, street, huisnummer, postcode, city, source AS address_source
     FROM r WHERE postcode IS NOT NULL
     QUALIFY row_number() OVER (PARTITION BY person_id
-        ORDER BY source = 'municipal' DESC, record_date DESC NULLS LAST, record_id) = 1),
+        ORDER BY list_contains($address_registers, source) DESC, record_date DESC NULLS LAST,
+                 record_id) = 1),
 agg AS (
     SELECT person_id, count(*) AS records,
            list(DISTINCT source ORDER BY source) AS sources,
-           count(*) FILTER (source = 'police') AS police_records,
-           count(*) FILTER (source = 'justice') AS justice_records,
-           count(*) FILTER (source = 'care') AS care_records,
-           count(*) FILTER (source = 'municipal') AS municipal_records,
+           {COUNTS},
            count(DISTINCT bsn) AS valid_bsns, any_value(bsn) FILTER (bsn IS NOT NULL) AS bsn,
            mode(dob ORDER BY dob) FILTER (dob IS NOT NULL) AS common_dob,
            list(DISTINCT display_name ORDER BY display_name) AS names_seen,
@@ -75,8 +61,7 @@ SELECT agg.person_id,
        best.sex,
        agg.valid_bsns > 0 AS bsn_known, agg.bsn,
        home.street, home.huisnummer, home.postcode, home.city, home.address_source,
-       agg.sources, agg.records, agg.police_records, agg.justice_records, agg.care_records,
-       agg.municipal_records, agg.first_seen, agg.last_seen,
+       agg.sources, agg.records, {AGG_COUNTS}, agg.first_seen, agg.last_seen,
        concern.person_id IS NOT NULL AS person_of_concern,
        coalesce(concern.reasons, []) AS concern_reasons,
        CASE WHEN concern.person_id IS NOT NULL THEN {PRIORITY} END AS priority,
@@ -94,7 +79,32 @@ LEFT JOIN (SELECT person_id, list(flag ORDER BY severity, flag) AS codes,
            FROM flags GROUP BY person_id) fl USING (person_id)
 ORDER BY agg.person_id
 """
-_PRIORITY = Fragment(priority_sql("coalesce(fl.severities, [])", "coalesce(fl.codes, [])"))
+
+
+_EVERYONE = Fragment("TRUE")
+
+
+def person_sql(scope: Fragment = _EVERYONE) -> str:
+    """The statement that builds `person`, with each registered source's trust, reasons of
+    concern and record count (`<source>_records`) filled in, for the persons in `scope`
+    (`profiles.scope`)."""
+    sources = list(registry())
+    trust = " ".join(f"WHEN {Constant(s.name).sql()} THEN {int(s.identity_trust)}"
+                     for s in sources)
+    reasons = [f"SELECT person_id, reason FROM ({s.concern_sql})"
+               for s in sources if s.concern_sql]
+    counts = [Identifier(f"{s.name}_records") for s in sources]
+    return fill(
+        _TEMPLATE,
+        TRUST=Fragment(f"CASE s.source {trust} ELSE 99 END"),
+        CONCERN=Fragment("\n        UNION ALL\n        ".join(reasons) if reasons else
+                         "SELECT NULL AS person_id, NULL AS reason WHERE FALSE"),
+        COUNTS=Fragment(",\n           ".join(
+            f"count(*) FILTER (source = {Constant(s.name).sql()}) AS {c}"
+            for s, c in zip(sources, counts, strict=True))),
+        AGG_COUNTS=Fragment(", ".join(f"agg.{c}" for c in counts)),
+        PRIORITY=Fragment(priority_sql("coalesce(fl.severities, [])", "coalesce(fl.codes, [])")),
+        scope=scope)
 
 
 VIEWS_SQL = fill("""
@@ -119,7 +129,7 @@ WHERE p.person_of_concern GROUP BY ALL;
 def build_person(con: duckdb.DuckDBPyConnection, persons: Iterable[str] | None = None) -> int:
     """Build `person` (one row per person, or per person given) and the views for common
     questions; returns the number of persons."""
-    con.execute(fill(PERSON_SQL, PRIORITY=_PRIORITY,
-                     scope=scope_condition(con, persons, "pr.person_id")))
+    con.execute(person_sql(scope_condition(con, persons, "pr.person_id")),
+                {"address_registers": [s.name for s in registry() if s.address_register]})
     con.execute(VIEWS_SQL)
     return int(con.sql("SELECT count(*) FROM person").fetchall()[0][0])

@@ -11,11 +11,28 @@ declaration (`DISCLOSED`, `disclosure`).
 from __future__ import annotations
 
 from publish.display import LABELS
-from stores.sql import Fragment, fill
+from sources.registry import registry
+from stores.sql import Constant, Fragment, fill
 
 # The partner's name as the pages show it, from the one table of labels.
+# Labels are declared with each source (`sources.registry`), so they are quoted as constants.
 _PARTNER_SQL = ("CASE e.source " + " ".join(
-    f"WHEN '{code}' THEN '{name}'" for code, name in LABELS["partner"].items()) + " END")
+    f"WHEN {Constant(code).sql()} THEN {Constant(name).sql()}"
+    for code, name in LABELS["partner"].items()) + " END")
+
+# What triage may read of each partner's events is declared with the partner (`Source.triage_*`,
+# least by default): care says only that a report exists, the BRP only a registration.
+_TRIAGE_EVENTS = [f"WHEN {Constant(s.name).sql()} THEN {Constant(s.triage_event).sql()}"
+                  for s in registry() if s.triage_event]
+_TRIAGE_EVENT_SQL = (f"CASE e.source {' '.join(_TRIAGE_EVENTS)} ELSE e.event_type END"
+                     if _TRIAGE_EVENTS else "e.event_type")
+
+
+def _shown_for(declared: str, column: str) -> str:
+    """`column` for the partners that declare `declared`, NULL for every other partner."""
+    names = [Constant(s.name).sql() for s in registry() if getattr(s, declared)]
+    return f"CASE WHEN e.source IN ({', '.join(names)}) THEN {column} END" if names else "NULL"
+
 
 TRIAGE_TABLES: dict[str, dict[str, str]] = {
     # published table -> {column: the `person` expression it comes from}
@@ -61,12 +78,10 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
         "person_id": "e.person_id",
         "datum": "e.event_date",
         "partner": _PARTNER_SQL,
-        "gebeurtenis": "CASE WHEN e.source = 'care' THEN 'zorgmelding' "
-                       "WHEN e.source = 'municipal' THEN 'inschrijving op adres' "
-                       "ELSE e.event_type END",
-        "rol": "CASE WHEN e.source = 'municipal' THEN NULL ELSE e.role END",
-        "omschrijving": "CASE WHEN e.source IN ('police', 'justice') THEN e.description END",
-        "status": "CASE WHEN e.source IN ('police', 'justice') THEN e.status END",
+        "gebeurtenis": _TRIAGE_EVENT_SQL,
+        "rol": _shown_for("triage_role", "e.role"),
+        "omschrijving": _shown_for("triage_details", "e.description"),
+        "status": _shown_for("triage_details", "e.status"),
     },
     # The network as counts per role: no names of victims, children or housemates.
     "triage_netwerk": {

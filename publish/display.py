@@ -14,11 +14,12 @@ import unicodedata
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from sources.registry import registry
+
 TIMEZONE = ZoneInfo("Europe/Amsterdam")  # what the triage point's clocks say
 
 LABELS: dict[str, dict[str, str]] = {
-    "partner": {"police": "Politie", "justice": "OM / Reclassering",
-                "care": "Veilig Thuis / wijkteam", "municipal": "Gemeente (BRP)"},
+    "partner": {s.name: s.label for s in registry()},   # each source declares its label
     "relation": {"huisgenoot": "huisgenoot", "ouder": "ouder", "kind": "kind (BRP)",
                  "broer_zus": "broer of zus", "partner": "partner",
                  "slachtoffer": "slachtoffer", "verdachte": "mede-verdachte",

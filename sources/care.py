@@ -24,6 +24,7 @@ from sources.common import (
     rejected,
     text_lines,
 )
+from sources.registry import Source
 
 SOURCE = "care"
 FILE = "care_reports.jsonl"
@@ -279,3 +280,106 @@ def reports_frame(reports: list[dict]) -> pd.DataFrame:
 
 def empty_reports() -> pd.DataFrame:
     return reports_frame([])
+
+
+def read(delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+    """The registry's reader: the persons, and the reports as the table `care_reports`."""
+    result, reports = read_care(delivery)
+    return result, {"care_reports": reports.drop(columns=["_line"])}
+
+
+_V = "VARCHAR"
+RAW_TYPES = {"melding_id": _V, "record_id": _V, "rol": _V, "naam": _V, "geboortedatum": _V,
+             "adres": _V, "source_line": "BIGINT"}
+REPORT_TYPES = {"melding_id": _V, "ontvangen_op": "TIMESTAMP WITH TIME ZONE", "type": _V,
+                "sash_risico": _V, "status": _V}
+
+# One free-text name ('Jan van der Berg', 'Tjon A Fong'): the surname is the last word with
+# the tussenvoegsels, particles or clan word before it; the address is free text as well.
+STD_SQL = """
+    WITH folded AS (
+        SELECT c.*, r.ontvangen_op, foto_given(naam) AS nm,
+            regexp_extract(adres, '([1-9][0-9]{3}\\s?[A-Za-z]{2})', 1) AS pc,
+            regexp_extract(adres, '^[^,0-9]*?\\s([0-9]+)', 1) AS hn,
+            trim(regexp_extract(adres, '^([^,0-9]+)', 1)) AS st,
+            trim(regexp_extract(adres, '[1-9][0-9]{3}\\s?[A-Za-z]{2}\\s+(.+)$', 1)) AS ct
+        FROM raw_care c LEFT JOIN care_reports r USING (melding_id)),
+    joined AS (
+        SELECT *, regexp_replace(nm, '\\s*-\\s*(?:(?:' || {tv_re}
+                                 || ')\\s+)*', '-', 'g') AS nm2 FROM folded),
+    parsed AS (
+        SELECT *, CASE WHEN strpos(nm2, ' ') = 0 THEN {'given': nm2, 'rest': ''}
+            ELSE regexp_extract(nm2, '^(.*?)\\s+((?:(?:' || {tv_re}
+                                || '|' || {particle_re}
+                                || ')\\s+)*(?:(?:' || {clan_re}
+                                || ')\\s+a\\s+)?[^ ]+)$', ['given', 'rest']) END AS p
+        FROM joined)
+    SELECT 'care:' || record_id AS unique_id, 'care' AS source, record_id,
+        rol AS role, naam AS display_name,
+        nullif(p.given, '') AS given_names,
+        CASE WHEN nullif(p.given, '') IS NOT NULL THEN foto_first_name(naam) END
+            AS first_name,
+        foto_initials(nullif(p.given, '')) AS initials,
+        foto_tv(nullif(p.rest, '')) AS tussenvoegsel,
+        foto_surname(nullif(p.rest, '')) AS surname,
+        CASE WHEN length(geboortedatum) = 10 THEN strptime(geboortedatum, '%Y-%m-%d')::DATE
+            END AS dob,
+        try_cast(left(geboortedatum, 4) AS INTEGER) AS dob_year,
+        CASE WHEN length(geboortedatum) = 10 THEN month(strptime(geboortedatum, '%Y-%m-%d'))
+            END AS dob_month,
+        CASE WHEN length(geboortedatum) = 10 THEN day(strptime(geboortedatum, '%Y-%m-%d'))
+            END AS dob_day,
+        NULL AS bsn, FALSE AS bsn_given, NULL AS sex,
+        foto_fold(nullif(st, '')) AS street, foto_housenumber(nullif(hn, '')) AS huisnummer,
+        foto_postcode(nullif(pc, '')) AS postcode, foto_fold(nullif(ct, '')) AS city,
+        CAST(ontvangen_op AS DATE) AS record_date
+    FROM parsed"""
+
+# A report: the person's role, its type, SASH risk and status; grouped by melding id.
+EVENTS_SQL = """
+    SELECT pr.person_id, 'care' AS source, c.record_id,
+           CAST(m.ontvangen_op AS DATE) AS event_date, 'zorgmelding' AS event_type,
+           c.rol AS role, m.type AS description, m.status AS status, NULL AS end_date,
+           c.melding_id AS reference,
+           m.type IN ('huiselijk_geweld', 'ex_partner_stalking') AS domestic_violence,
+           m.sash_risico AS sash_risk
+    FROM raw_care c JOIN care_reports m USING (melding_id)
+    JOIN scoped_records pr ON pr.source = 'care' AND pr.record_id = c.record_id"""
+
+PRESENCE_SQL = """
+    SELECT 'care:' || record_id AS unique_id, nullif(trim(naam), '') IS NOT NULL AS had_name,
+           nullif(trim(CAST(geboortedatum AS VARCHAR)), '') IS NOT NULL AS had_birth,
+           NULL AS had_postcode FROM raw_care"""
+
+# Why a person is of concern: the pleger in a report, or the subject of a report of concern
+# about a person.
+CONCERN_SQL = """
+    SELECT person_id, 'zorg: pleger' AS reason FROM r WHERE source = 'care' AND role = 'pleger'
+    UNION ALL
+    SELECT r.person_id, 'zorg: zorgen om persoon' FROM r
+        JOIN raw_care c ON r.source = 'care' AND c.record_id = r.record_id
+        JOIN care_reports m ON m.melding_id = c.melding_id
+        WHERE m.type = 'zorgen_om_persoon' AND c.rol IN ('pleger', 'slachtoffer')"""
+
+# Persons in one report: their roles, a child in the report, both sides of ex-partner stalking.
+RELATIONS_SQL = """
+    WITH care AS (
+        SELECT pr.person_id, c.record_id, c.rol, c.melding_id, m.type
+        FROM raw_care c JOIN care_reports m USING (melding_id)
+        JOIN person_records pr ON pr.source = 'care' AND pr.record_id = c.record_id)
+    SELECT a.person_id, b.person_id AS related_id,
+           CASE WHEN m.type = 'ex_partner_stalking' AND a.rol IN ('pleger', 'slachtoffer')
+                 AND b.rol IN ('pleger', 'slachtoffer') AND a.rol <> b.rol THEN 'ex_partner'
+                WHEN b.rol = 'kind' THEN 'kind_in_melding'
+                ELSE b.rol END AS kind,
+           'care' AS source, [a.record_id, b.record_id] AS evidence
+    FROM care a JOIN care b ON a.melding_id = b.melding_id AND a.person_id <> b.person_id
+    JOIN care_reports m ON m.melding_id = a.melding_id"""
+
+PARTNER = Source(
+    name=SOURCE, file=FILE, format="jsonl", reader=read, raw_types=RAW_TYPES,
+    tables={"care_reports": REPORT_TYPES},
+    carries_bsn=False, label="Veilig Thuis / wijkteam", retention_class="care",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, surname_field=False, events_sql=EVENTS_SQL,
+    concern_sql=CONCERN_SQL, relations_sql=RELATIONS_SQL, identity_trust=4,
+    triage_event="zorgmelding", triage_role=True)

@@ -9,6 +9,7 @@ table of the warehouse (for the data steward), never in logs or run metadata.
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -251,6 +252,51 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
     frame["_line"] = line_nos
     frame["_raw"] = raws
     return frame, log, in_file
+
+
+@dataclass(frozen=True)
+class CsvExtract:
+    """A delimited extract as its contract describes it: the frame every CSV reader shares
+    (read the file, make empty fields missing, apply the partner's field rules, turn J/N flags
+    into booleans) is `read_csv_extract`; a partner declares only what differs."""
+
+    source: str
+    file: str
+    encoding: str
+    delimiter: str
+    columns: list[str]
+    optional: list[str]   # fields where empty means missing
+    validate: Callable[[pd.DataFrame, QuarantineLog], pd.DataFrame]
+    flags: tuple[str, ...] = ()   # J/N fields, booleans once validated
+
+
+def read_csv_extract(extract: CsvExtract, delivery: Path) -> ParseResult:
+    """Read and validate one delimited extract of a delivery folder."""
+    got = read_csv_text(extract.source, delivery / extract.file, extract.encoding,
+                        extract.delimiter, extract.columns)
+    if isinstance(got, ParseResult):
+        return got
+    frame, log, in_file = got
+    rows_read = len(frame) + log.rows()
+    empty_to_none(frame, extract.optional)
+    frame = extract.validate(frame, log)
+    for flag in extract.flags:
+        frame[flag] = pd.array(frame[flag].map({"J": True, "N": False}), dtype="boolean")
+    return ParseResult(extract.source, extract.file, frame.reset_index(drop=True), log.frame(),
+                       rows_read, rows_in_file=in_file)
+
+
+def split_name_sql(given: str, prefix: str, surname: str) -> str:
+    """The canonical name columns of an extract that writes a Dutch name in three fields (given
+    names, voorvoegsel, surname), as SELECT items of a partner's standardisation query (the
+    `foto_*` macros are `standardise.rules`'). A voorvoegsel left in the surname field ('van
+    Dijk') is found there. The arguments are the extract's column names, code, not data."""
+    return f"""concat_ws(' ', {given}, {prefix}, {surname}) AS display_name,
+        foto_given({given}) AS given_names,
+        foto_first_name({given}) AS first_name,
+        foto_initials(foto_given({given})) AS initials,
+        coalesce(foto_fold({prefix}), foto_tv(foto_fold({surname}))) AS tussenvoegsel,
+        foto_surname(foto_fold({surname})) AS surname"""
 
 
 def _first_field(line: str, delimiter: str) -> str | None:

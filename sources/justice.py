@@ -23,6 +23,7 @@ from sources.common import (
     null_values,
     rejected,
 )
+from sources.registry import Source
 
 SOURCE = "justice"
 FILE = "justice_cases.parquet"
@@ -121,3 +122,73 @@ def validate_justice_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFra
     for col in ("toezicht_reclassering", "contactverbod"):
         frame[col] = frame[col].fillna(False).astype(bool)
     return frame
+
+
+_V = "VARCHAR"
+RAW_TYPES = {
+    "record_id": _V, "verdachte_naam": _V, "geboortedatum": "DATE", "bsn": _V, "feit": _V,
+    "zaak_status": _V, "status_datum": "DATE", "toezicht_reclassering": "BOOLEAN",
+    "toezicht_einddatum": "DATE", "contactverbod": "BOOLEAN", "source_line": "BIGINT"}
+
+# 'Achternaam, Voorletters [voorvoegsel]': the surname before the comma, the given names (or
+# initials) and a trailing tussenvoegsel after it.
+STD_SQL = """
+    WITH parts AS (
+        SELECT *, foto_fold(split_part(verdachte_naam, ',', 1)) AS sur_part,
+            trim(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS raw_rest,
+            foto_given(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS rest
+        FROM raw_justice),
+    split AS (
+        SELECT *, regexp_extract(coalesce(rest, ''),
+            '^(.*?)\\s*((?:(?:' || {tv_re} || ')(?:\\s+|$))*)$',
+            ['given', 'tv']) AS g
+        FROM parts)
+    SELECT 'justice:' || record_id AS unique_id, 'justice' AS source, record_id,
+        'verdachte' AS role, verdachte_naam AS display_name,
+        nullif(trim(g.given), '') AS given_names,
+        foto_first_name(raw_rest) AS first_name,
+        foto_initials(nullif(trim(g.given), '')) AS initials,
+        coalesce(nullif(trim(g.tv), ''), foto_tv(sur_part)) AS tussenvoegsel,
+        foto_surname(sur_part) AS surname,
+        geboortedatum AS dob, year(geboortedatum) AS dob_year,
+        month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
+        foto_bsn(bsn) AS bsn, bsn IS NOT NULL AND trim(bsn) <> '' AS bsn_given,
+        NULL AS sex, NULL AS street, NULL AS huisnummer, NULL AS postcode, NULL AS city,
+        status_datum AS record_date
+    FROM split"""
+
+# A case's status, and probation supervision or a contact ban when the case carries one.
+EVENTS_SQL = """
+    SELECT pr.person_id, 'justice' AS source, j.record_id, j.status_datum AS event_date,
+           'strafzaak' AS event_type, 'verdachte' AS role, j.feit AS description,
+           j.zaak_status AS status, NULL AS end_date, j.record_id AS reference,
+           NULL AS domestic_violence, NULL AS sash_risk
+    FROM raw_justice j
+    JOIN scoped_records pr ON pr.source = 'justice' AND pr.record_id = j.record_id
+    UNION ALL
+    SELECT pr.person_id, 'justice', j.record_id, j.status_datum,
+           CASE WHEN j.toezicht_reclassering THEN 'toezicht_reclassering'
+                ELSE 'contactverbod' END,
+           'verdachte', j.feit,
+           concat_ws(', ', CASE WHEN j.toezicht_reclassering THEN 'reclasseringstoezicht' END,
+                     CASE WHEN j.contactverbod THEN 'contactverbod' END),
+           j.toezicht_einddatum, j.record_id, NULL, NULL
+    FROM raw_justice j
+    JOIN scoped_records pr ON pr.source = 'justice' AND pr.record_id = j.record_id
+    WHERE j.toezicht_reclassering OR j.contactverbod"""
+
+PRESENCE_SQL = """
+    SELECT 'justice:' || record_id AS unique_id,
+           nullif(trim(verdachte_naam), '') IS NOT NULL AS had_name,
+           geboortedatum IS NOT NULL AS had_birth, NULL AS had_postcode FROM raw_justice"""
+
+# Why a person is of concern: a suspect in a case.
+CONCERN_SQL = """
+    SELECT person_id, 'justitie: strafzaak' AS reason FROM r WHERE source = 'justice'"""
+
+PARTNER = Source(
+    name=SOURCE, file=FILE, format="parquet", reader=read_justice, raw_types=RAW_TYPES,
+    carries_bsn=True, label="OM / Reclassering", retention_class="justice",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
+    concern_sql=CONCERN_SQL, identity_trust=2,
+    triage_role=True, triage_details=True)

@@ -11,17 +11,19 @@ from pathlib import Path
 import pandas as pd
 
 from sources.common import (
+    CsvExtract,
     ParseResult,
     QuarantineLog,
     check_date,
     check_required,
     check_unique,
     check_values,
-    empty_to_none,
     normalise_code,
     null_values,
-    read_csv_text,
+    read_csv_extract,
+    split_name_sql,
 )
+from sources.registry import Source
 
 SOURCE = "municipal"
 FILE = "municipal_brp.csv"
@@ -38,16 +40,7 @@ OPTIONAL = ["bsn", "geboortedatum", "geslacht", "voorvoegsel", "voornamen", "hui
 
 def read_municipal(delivery: Path) -> ParseResult:
     """Read and validate the BRP extract of one delivery folder."""
-    path = delivery / FILE
-    got = read_csv_text(SOURCE, path, "utf-8", ",", COLUMNS)
-    if isinstance(got, ParseResult):
-        return got
-    frame, log, in_file = got
-    rows_read = len(frame) + log.rows()
-    empty_to_none(frame, OPTIONAL)
-    frame = validate_municipal_rows(frame, log)
-    return ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read,
-                       rows_in_file=in_file)
+    return read_csv_extract(EXTRACT, delivery)
 
 
 def validate_municipal_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
@@ -86,3 +79,80 @@ def check_brp_date(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
     frame = null_values(frame, log, "geboortedatum", ~missing & ~ok,
                         "not a valid BRP date (jjjjmmdd, 00 = unknown)")
     return null_values(frame, log, "geboortedatum", missing, "required field is empty")
+
+
+EXTRACT = CsvExtract(SOURCE, FILE, "utf-8", ",", COLUMNS, OPTIONAL, validate_municipal_rows)
+
+_V = "VARCHAR"
+RAW_TYPES = {
+    "record_id": _V, "bsn": _V, "geslachtsnaam": _V, "voorvoegsel": _V, "voornamen": _V,
+    "geboortedatum": _V, "geslacht": _V, "straatnaam": _V, "huisnummer": _V,
+    "huisletter": _V, "huisnummertoevoeging": _V, "postcode": _V, "woonplaats": _V,
+    "adres_id": _V, "ouder1_bsn": _V, "ouder2_bsn": _V, "partner_bsn": _V,
+    "datum_inschrijving": "DATE", "source_line": "BIGINT"}
+
+STD_SQL = f"""
+    SELECT 'municipal:' || record_id AS unique_id, 'municipal' AS source, record_id,
+        'ingezetene' AS role,
+        {split_name_sql("voornamen", "voorvoegsel", "geslachtsnaam")},
+        CASE WHEN substr(geboortedatum, 5, 2) <> '00' AND substr(geboortedatum, 7, 2) <> '00'
+             THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
+        CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,
+        nullif(CAST(substr(geboortedatum, 5, 2) AS INTEGER), 0) AS dob_month,
+        nullif(CAST(substr(geboortedatum, 7, 2) AS INTEGER), 0) AS dob_day,
+        foto_bsn(bsn) AS bsn, TRUE AS bsn_given, foto_sex(geslacht) AS sex,
+        foto_fold(straatnaam) AS street, foto_housenumber(huisnummer) AS huisnummer,
+        foto_postcode(postcode) AS postcode, foto_fold(woonplaats) AS city,
+        datum_inschrijving AS record_date
+    FROM raw_municipal"""
+
+# A registration at an address, grouped by dwelling.
+EVENTS_SQL = """
+    SELECT pr.person_id, 'municipal' AS source, b.record_id,
+           b.datum_inschrijving AS event_date, 'inschrijving_adres' AS event_type,
+           'ingezetene' AS role,
+           concat_ws(' ', b.straatnaam, b.huisnummer, b.huisletter,
+                     b.huisnummertoevoeging, b.postcode, b.woonplaats) AS description,
+           NULL AS status, NULL AS end_date, b.adres_id AS reference,
+           NULL AS domestic_violence, NULL AS sash_risk
+    FROM raw_municipal b
+    JOIN scoped_records pr ON pr.source = 'municipal' AND pr.record_id = b.record_id"""
+
+PRESENCE_SQL = """
+    SELECT 'municipal:' || record_id AS unique_id, TRUE AS had_name,
+           geboortedatum IS NOT NULL AS had_birth,
+           nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_municipal"""
+
+# Housemates (one dwelling), parents, children, siblings (a shared parent) and partners, by
+# the BSNs the BRP records (equi-joins only: an IN over two columns would be a nested loop).
+RELATIONS_SQL = """
+    WITH brp AS (
+        SELECT pr.person_id, b.* FROM raw_municipal b
+        JOIN person_records pr ON pr.source = 'municipal' AND pr.record_id = b.record_id),
+    parent_bsn AS (
+        SELECT person_id, record_id, ouder1_bsn AS bsn FROM brp WHERE ouder1_bsn IS NOT NULL
+        UNION ALL
+        SELECT person_id, record_id, ouder2_bsn FROM brp WHERE ouder2_bsn IS NOT NULL),
+    parents AS (
+        SELECT DISTINCT pb.person_id AS child, pb.record_id, bp.person_id AS parent
+        FROM parent_bsn pb JOIN bsn_person bp USING (bsn))
+    SELECT a.person_id, b.person_id AS related_id, 'huisgenoot' AS kind,
+           'municipal' AS source, [a.record_id, b.record_id] AS evidence
+    FROM brp a JOIN brp b ON a.adres_id = b.adres_id AND a.person_id <> b.person_id
+    UNION ALL
+    SELECT child, parent, 'ouder', 'municipal', [record_id] FROM parents
+    UNION ALL
+    SELECT parent, child, 'kind', 'municipal', [record_id] FROM parents
+    UNION ALL
+    SELECT a.child, b.child, 'broer_zus', 'municipal', [a.record_id, b.record_id]
+    FROM parents a JOIN parents b ON a.parent = b.parent AND a.child <> b.child
+    UNION ALL
+    SELECT brp.person_id, bp.person_id, 'partner', 'municipal', [brp.record_id]
+    FROM brp JOIN bsn_person bp ON bp.bsn = brp.partner_bsn"""
+
+PARTNER = Source(
+    name=SOURCE, file=FILE, format="csv", reader=read_municipal, raw_types=RAW_TYPES,
+    carries_bsn=True, label="Gemeente (BRP)", retention_class="municipal",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
+    relations_sql=RELATIONS_SQL, identity_trust=1, address_register=True,
+    triage_event="inschrijving op adres")

@@ -11,16 +11,18 @@ from pathlib import Path
 import pandas as pd
 
 from sources.common import (
+    CsvExtract,
     ParseResult,
     QuarantineLog,
     check_date,
     check_required,
     check_unique,
     check_values,
-    empty_to_none,
     normalise_code,
-    read_csv_text,
+    read_csv_extract,
+    split_name_sql,
 )
+from sources.registry import Source
 
 SOURCE = "police"
 FILE = "police_persons.csv"
@@ -44,18 +46,7 @@ OPTIONAL = ["rol", "huiselijk_geweld", "aangehouden", "registratie_datum", "voor
 
 def read_police(delivery: Path) -> ParseResult:
     """Read and validate the police extract of one delivery folder."""
-    path = delivery / FILE
-    got = read_csv_text(SOURCE, path, "cp1252", ";", COLUMNS)
-    if isinstance(got, ParseResult):
-        return got
-    frame, log, in_file = got
-    rows_read = len(frame) + log.rows()
-    empty_to_none(frame, OPTIONAL)
-    frame = validate_police_rows(frame, log)
-    for flag in ("huiselijk_geweld", "aangehouden"):
-        frame[flag] = pd.array(frame[flag].map({"J": True, "N": False}), dtype="boolean")
-    return ParseResult(SOURCE, FILE, frame.reset_index(drop=True), log.frame(), rows_read,
-                       rows_in_file=in_file)
+    return read_csv_extract(EXTRACT, delivery)
 
 
 def validate_police_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFrame:
@@ -79,3 +70,71 @@ def validate_police_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFram
     frame = check_values(frame, log, "geslacht", SEXES, optional=True)
     return check_date(frame, log, "geboortedatum", "%d-%m-%Y", "dd-mm-jjjj",
                       pattern=DATE_PATTERN)
+
+
+EXTRACT = CsvExtract(SOURCE, FILE, "cp1252", ";", COLUMNS, OPTIONAL, validate_police_rows,
+                     flags=("huiselijk_geweld", "aangehouden"))
+
+_V = "VARCHAR"
+RAW_TYPES = {
+    "record_id": _V, "registratie_datum": "DATE", "rol": _V, "feit": _V,
+    "huiselijk_geweld": "BOOLEAN", "achternaam": _V, "voorvoegsel": _V, "voornamen": _V,
+    "geboortedatum": "DATE", "geboorteplaats": _V, "geslacht": _V, "bsn": _V, "straat": _V,
+    "huisnummer": _V, "postcode": _V, "woonplaats": _V, "aangehouden": "BOOLEAN",
+    "source_line": "BIGINT"}
+
+STD_SQL = f"""
+    SELECT 'police:' || record_id AS unique_id, 'police' AS source, record_id,
+        rol AS role,
+        {split_name_sql("voornamen", "voorvoegsel", "achternaam")},
+        geboortedatum AS dob, year(geboortedatum) AS dob_year,
+        month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
+        foto_bsn(bsn) AS bsn, bsn IS NOT NULL AS bsn_given,
+        foto_sex(geslacht) AS sex, foto_fold(straat) AS street,
+        foto_housenumber(huisnummer) AS huisnummer, foto_postcode(postcode) AS postcode,
+        foto_fold(woonplaats) AS city, registratie_datum AS record_date
+    FROM raw_police"""
+
+# A registration: role, offence, domestic violence, arrest; grouped by registration number.
+EVENTS_SQL = """
+    SELECT pr.person_id, 'police' AS source, p.record_id, p.registratie_datum AS event_date,
+           'politieregistratie' AS event_type, p.rol AS role, p.feit AS description,
+           CASE WHEN p.aangehouden THEN 'aangehouden' END AS status, NULL::DATE AS end_date,
+           regexp_extract(p.record_id, '^(PL-[^-]+)', 1) AS reference,
+           p.huiselijk_geweld AS domestic_violence, NULL AS sash_risk
+    FROM raw_police p
+    JOIN scoped_records pr ON pr.source = 'police' AND pr.record_id = p.record_id"""
+
+PRESENCE_SQL = """
+    SELECT 'police:' || record_id AS unique_id, nullif(trim(achternaam), '') IS NOT NULL
+           AS had_name, geboortedatum IS NOT NULL AS had_birth,
+           nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_police"""
+
+# Why a person is of concern: a suspect in a registration, or arrested.
+CONCERN_SQL = """
+    SELECT person_id, 'politie: verdachte' AS reason FROM r
+        WHERE source = 'police' AND role = 'verdachte'
+    UNION ALL
+    SELECT r.person_id, 'politie: aangehouden' FROM r
+        JOIN raw_police p ON r.source = 'police' AND p.record_id = r.record_id
+        WHERE p.aangehouden"""
+
+# Persons in one registration: the victim of a suspect, a fellow suspect, or else involved.
+RELATIONS_SQL = """
+    WITH police AS (
+        SELECT pr.person_id, p.record_id, p.rol,
+               regexp_extract(p.record_id, '^(PL-[^-]+)', 1) AS reg
+        FROM raw_police p
+        JOIN person_records pr ON pr.source = 'police' AND pr.record_id = p.record_id)
+    SELECT a.person_id, b.person_id AS related_id,
+           CASE WHEN b.rol = 'slachtoffer' AND a.rol = 'verdachte' THEN 'slachtoffer'
+                WHEN b.rol = 'verdachte' THEN 'verdachte' ELSE 'medebetrokkene' END AS kind,
+           'police' AS source, [a.record_id, b.record_id] AS evidence
+    FROM police a JOIN police b ON a.reg = b.reg AND a.person_id <> b.person_id"""
+
+PARTNER = Source(
+    name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,
+    carries_bsn=True, label="Politie", retention_class="police",
+    std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
+    concern_sql=CONCERN_SQL, relations_sql=RELATIONS_SQL, identity_trust=3,
+    triage_role=True, triage_details=True)

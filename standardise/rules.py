@@ -2,7 +2,8 @@
 
 Rules live in SQL so that standardising a million records is one set-based pass in DuckDB, not
 a Python loop. `install_macros(con)` defines them on a connection; `std_sql(source)` is the query
-that turns that source's raw table into canonical records (see `sources.schema`).
+that turns that source's raw table into canonical records (each partner declares its query in
+`sources.registry`; the canonical columns are `sources.schema`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from sources.registry import registry
 from sources.schema import CANONICAL_COLUMNS
 from standardise.names import NAME_GROUP, PHONETIC_RULES
 from stores.database import connect
@@ -115,107 +117,6 @@ def _wrap(inner: str) -> str:
     return f"SELECT {cols} FROM (SELECT *{_SELECT_TAIL} FROM ({inner}))"
 
 
-STD_SQL: dict[str, str] = {
-    "police": """
-        SELECT 'police:' || record_id AS unique_id, 'police' AS source, record_id,
-            rol AS role,
-            concat_ws(' ', voornamen, voorvoegsel, achternaam) AS display_name,
-            foto_given(voornamen) AS given_names,
-            foto_first_name(voornamen) AS first_name,
-            foto_initials(foto_given(voornamen)) AS initials,
-            coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(achternaam))) AS tussenvoegsel,
-            foto_surname(foto_fold(achternaam)) AS surname,
-            geboortedatum AS dob, year(geboortedatum) AS dob_year,
-            month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
-            foto_bsn(bsn) AS bsn, bsn IS NOT NULL AS bsn_given,
-            foto_sex(geslacht) AS sex, foto_fold(straat) AS street,
-            foto_housenumber(huisnummer) AS huisnummer, foto_postcode(postcode) AS postcode,
-            foto_fold(woonplaats) AS city, registratie_datum AS record_date
-        FROM raw_police""",
-    "justice": """
-        WITH parts AS (
-            SELECT *, foto_fold(split_part(verdachte_naam, ',', 1)) AS sur_part,
-                trim(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS raw_rest,
-                foto_given(substr(verdachte_naam, strpos(verdachte_naam, ',') + 1)) AS rest
-            FROM raw_justice),
-        split AS (
-            SELECT *, regexp_extract(coalesce(rest, ''),
-                '^(.*?)\\s*((?:(?:' || {tv_re} || ')(?:\\s+|$))*)$',
-                ['given', 'tv']) AS g
-            FROM parts)
-        SELECT 'justice:' || record_id AS unique_id, 'justice' AS source, record_id,
-            'verdachte' AS role, verdachte_naam AS display_name,
-            nullif(trim(g.given), '') AS given_names,
-            foto_first_name(raw_rest) AS first_name,
-            foto_initials(nullif(trim(g.given), '')) AS initials,
-            coalesce(nullif(trim(g.tv), ''), foto_tv(sur_part)) AS tussenvoegsel,
-            foto_surname(sur_part) AS surname,
-            geboortedatum AS dob, year(geboortedatum) AS dob_year,
-            month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
-            foto_bsn(bsn) AS bsn, bsn IS NOT NULL AND trim(bsn) <> '' AS bsn_given,
-            NULL AS sex, NULL AS street, NULL AS huisnummer, NULL AS postcode, NULL AS city,
-            status_datum AS record_date
-        FROM split""",
-    "care": """
-        WITH folded AS (
-            SELECT c.*, r.ontvangen_op, foto_given(naam) AS nm,
-                regexp_extract(adres, '([1-9][0-9]{3}\\s?[A-Za-z]{2})', 1) AS pc,
-                regexp_extract(adres, '^[^,0-9]*?\\s([0-9]+)', 1) AS hn,
-                trim(regexp_extract(adres, '^([^,0-9]+)', 1)) AS st,
-                trim(regexp_extract(adres, '[1-9][0-9]{3}\\s?[A-Za-z]{2}\\s+(.+)$', 1)) AS ct
-            FROM raw_care c LEFT JOIN care_reports r USING (melding_id)),
-        joined AS (
-            SELECT *, regexp_replace(nm, '\\s*-\\s*(?:(?:' || {tv_re}
-                                     || ')\\s+)*', '-', 'g') AS nm2 FROM folded),
-        parsed AS (
-            SELECT *, CASE WHEN strpos(nm2, ' ') = 0 THEN {'given': nm2, 'rest': ''}
-                ELSE regexp_extract(nm2, '^(.*?)\\s+((?:(?:' || {tv_re}
-                                    || '|' || {particle_re}
-                                    || ')\\s+)*(?:(?:' || {clan_re}
-                                    || ')\\s+a\\s+)?[^ ]+)$', ['given', 'rest']) END AS p
-            FROM joined)
-        SELECT 'care:' || record_id AS unique_id, 'care' AS source, record_id,
-            rol AS role, naam AS display_name,
-            nullif(p.given, '') AS given_names,
-            CASE WHEN nullif(p.given, '') IS NOT NULL THEN foto_first_name(naam) END
-                AS first_name,
-            foto_initials(nullif(p.given, '')) AS initials,
-            foto_tv(nullif(p.rest, '')) AS tussenvoegsel,
-            foto_surname(nullif(p.rest, '')) AS surname,
-            CASE WHEN length(geboortedatum) = 10 THEN strptime(geboortedatum, '%Y-%m-%d')::DATE
-                END AS dob,
-            try_cast(left(geboortedatum, 4) AS INTEGER) AS dob_year,
-            CASE WHEN length(geboortedatum) = 10 THEN month(strptime(geboortedatum, '%Y-%m-%d'))
-                END AS dob_month,
-            CASE WHEN length(geboortedatum) = 10 THEN day(strptime(geboortedatum, '%Y-%m-%d'))
-                END AS dob_day,
-            NULL AS bsn, FALSE AS bsn_given, NULL AS sex,
-            foto_fold(nullif(st, '')) AS street, foto_housenumber(nullif(hn, '')) AS huisnummer,
-            foto_postcode(nullif(pc, '')) AS postcode, foto_fold(nullif(ct, '')) AS city,
-            CAST(ontvangen_op AS DATE) AS record_date
-        FROM parsed""",
-    "municipal": """
-        SELECT 'municipal:' || record_id AS unique_id, 'municipal' AS source, record_id,
-            'ingezetene' AS role,
-            concat_ws(' ', voornamen, voorvoegsel, geslachtsnaam) AS display_name,
-            foto_given(voornamen) AS given_names,
-            foto_first_name(voornamen) AS first_name,
-            foto_initials(foto_given(voornamen)) AS initials,
-            coalesce(foto_fold(voorvoegsel), foto_tv(foto_fold(geslachtsnaam))) AS tussenvoegsel,
-            foto_surname(foto_fold(geslachtsnaam)) AS surname,
-            CASE WHEN substr(geboortedatum, 5, 2) <> '00' AND substr(geboortedatum, 7, 2) <> '00'
-                 THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
-            CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,
-            nullif(CAST(substr(geboortedatum, 5, 2) AS INTEGER), 0) AS dob_month,
-            nullif(CAST(substr(geboortedatum, 7, 2) AS INTEGER), 0) AS dob_day,
-            foto_bsn(bsn) AS bsn, TRUE AS bsn_given, foto_sex(geslacht) AS sex,
-            foto_fold(straatnaam) AS street, foto_housenumber(huisnummer) AS huisnummer,
-            foto_postcode(postcode) AS postcode, foto_fold(woonplaats) AS city,
-            datum_inschrijving AS record_date
-        FROM raw_municipal""",
-}
-
-
 # A surname key is "rare" when at most this many records carry it: only then is blocking on it
 # with an initial alone (no birth date) cheap enough and worth it.
 RARE_SURNAME_MAX_RECORDS = 30
@@ -280,8 +181,10 @@ _NAME_PATTERNS = {"tv_re": Constant(_TV_RE),
 
 
 def std_sql(source: str) -> str:
-    """The query that standardises one source's raw table into canonical records."""
-    return fill(_wrap(STD_SQL[source]), **_NAME_PATTERNS)
+    """The query that standardises one source's raw table into canonical records: the
+    partner's own query (declared with it, `sources.registry`) projected onto the canonical
+    columns, with the name patterns filled in."""
+    return fill(_wrap(registry()[source].std_sql), **_NAME_PATTERNS)
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

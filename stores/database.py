@@ -30,8 +30,8 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
 def write_table(con: duckdb.DuckDBPyConnection, name: str,
                 data: pd.DataFrame | pa.Table, declared: dict[str, str] | None = None) -> int:
     """Create or replace table `name` from a frame; returns its row count. A table with
-    declared types (a raw table's `sources.schema.RAW_TYPES`, passed by its writer, since the
-    store knows no source) gets them where the frame could not say."""
+    declared types (a raw table's `Source.raw_types`, `sources.registry`, passed by its writer,
+    since the store knows no source) gets them where the frame could not say."""
     con.register("_incoming", data)
     try:
         con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')

@@ -25,7 +25,7 @@ from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.sheets import sheet_parts
 from sources import police
 from sources.arrests import arrest_as_police_row, read_arrest, register_police_rows
-from sources.schema import RAW_TYPES
+from sources.registry import registry
 from standardise.rules import prepare, std_persons_sql, std_sql
 
 REF = "2026-11-28"
@@ -80,7 +80,7 @@ def _warehouse(path: Path, rows: list[tuple], extra: pd.DataFrame | None = None,
     con = duckdb.connect(str(path))
     try:
         prepare(con)
-        for table, columns in RAW_TYPES.items():
+        for table, columns in registry().raw_types().items():
             if table != "raw_police":
                 con.execute(f"CREATE TABLE {table} ("
                             + ", ".join(f"{c} {t}" for c, t in columns.items()) + ")")

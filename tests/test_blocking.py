@@ -20,7 +20,7 @@ from matching.blocking import copies_pairs, identity_groups, rule_keys
 from matching.models import bundled_model
 from matching.predict import MatchResult, model_for_size, predict_and_cluster
 from matching.thresholds import load_thresholds
-from sources.schema import SOURCES
+from sources.registry import registry
 from standardise.rules import prepare, std_persons_sql
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data/sample/inbox/2026-11-27"
@@ -31,10 +31,10 @@ def sample() -> duckdb.DuckDBPyConnection:
     """The bundled sample delivery read and standardised (raw_<source>, std_persons)."""
     con = duckdb.connect()
     prepare(con)
-    for source in SOURCES:
+    for source in registry().names():
         result, extra = _read(source, SAMPLE)
         store_ingest(con, result, extra)
-    con.execute("CREATE TABLE std_persons AS " + std_persons_sql(SOURCES, tables=False))
+    con.execute("CREATE TABLE std_persons AS " + std_persons_sql(registry().names(), tables=False))
     return con
 
 

@@ -19,7 +19,7 @@ from config import load_config
 from expectations.gate import GateResult
 from expectations.report import write_report
 from expectations.suites import raw_suite
-from sources.schema import SOURCES
+from sources.registry import registry
 from standardise.rules import prepare
 
 RAW = load_config().gate.raw
@@ -35,7 +35,7 @@ def raw_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("raw") / "raw.duckdb"
     con = duckdb.connect(str(path))
     prepare(con)
-    for source in SOURCES:
+    for source in registry().names():
         result, extra = _read(source, SAMPLE)
         store_ingest(con, result, extra)
     con.close()

@@ -71,4 +71,4 @@ def test_partners_readers_stand_alone(tmp_path):
     _add_import(tree / "sources" / "care.py", "from sources.police import COLUMNS  # noqa")
     result = _lint(tree)
     assert result.returncode != 0
-    assert "Each partner's reader stands alone" in result.stdout
+    assert "Each partner's declaration stands alone" in result.stdout

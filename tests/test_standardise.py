@@ -163,12 +163,13 @@ def test_transliteration_groups(con) -> None:
 def test_municipal_birth_date_unknown_only_where_a_part_is_00(con, raw, dob, parts) -> None:
     """A BRP date is partly unknown when its month or its day is 00, not wherever '00' occurs
     in the month and day together (everyone born on 1 to 9 October lost a full birth date)."""
-    from sources.schema import RAW_TYPES
+    from sources.registry import registry
 
-    columns = {c: "NULL" for c in RAW_TYPES["raw_municipal"]}
+    types = registry()["municipal"].raw_types
+    columns = {c: "NULL" for c in types}
     columns |= {"record_id": "'1234567890'", "bsn": "'123456782'", "geslachtsnaam": "'Vries'",
                 "geboortedatum": f"'{raw}'", "geslacht": "'M'", "source_line": "2"}
-    select = ", ".join(f"CAST({v} AS {RAW_TYPES['raw_municipal'][c]}) AS {c}"
+    select = ", ".join(f"CAST({v} AS {types[c]}) AS {c}"
                        for c, v in columns.items())
     row = _std(con, "municipal", f"CREATE OR REPLACE TABLE raw_municipal AS SELECT {select}")[0]
     assert (str(row["dob"]) if row["dob"] else None) == dob

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from sources import care, justice, municipal, police
+from sources.registry import registry
 from tests.conftest import foto, load_generator
 
 pytestmark = pytest.mark.e2e
 
 DAY = "2026-11-25"
-FILES = {"police": police.FILE, "justice": justice.FILE, "care": care.FILE,
-         "municipal": municipal.FILE}
+FILES = {s.name: s.file for s in registry()}
 
 
 @pytest.fixture(scope="module")

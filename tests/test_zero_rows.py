@@ -14,13 +14,16 @@ from pathlib import Path
 import pytest
 
 from assets.ingest import _read, store_ingest
-from sources.schema import CANONICAL_COLUMNS, RAW_TYPES, SOURCES
+from sources.registry import registry
+from sources.schema import CANONICAL_COLUMNS
 from standardise.rules import connect_prepared as connect
 from standardise.rules import std_persons_sql, std_sql
 from tests import delivery
 from tests.conftest import foto, load_generator
 
 DAY = "2026-11-27"
+SOURCES = registry().names()
+RAW_TYPES = registry().raw_types()
 
 
 def _empty(folder: Path, source: str) -> None:
