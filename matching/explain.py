@@ -58,14 +58,17 @@ def build_explanations(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) ->
         JOIN comparison_levels l ON l.comparison = e.comparison AND l.gamma = e.gamma""")
     con.execute("""
         CREATE OR REPLACE TABLE link_explanation AS  -- a table: sheets look up single pairs
+        -- ties in weight are broken by the comparison's name, so that the same pair is
+        -- explained in the same words in every run (and a rerun's table is identical)
         SELECT unique_id_l, unique_id_r, any_value(decision) AS decision,
                any_value(match_probability) AS match_probability,
-               list(comparison ORDER BY weight DESC) FILTER (verdict = 'agreed')
+               list(comparison ORDER BY weight DESC, comparison) FILTER (verdict = 'agreed')
                    AS agreed,
-               list(comparison ORDER BY weight DESC) FILTER (verdict = 'partly agreed')
+               list(comparison ORDER BY weight DESC, comparison) FILTER (verdict = 'partly agreed')
                    AS partly_agreed,
-               list(comparison ORDER BY weight) FILTER (verdict = 'disagreed') AS disagreed,
+               list(comparison ORDER BY weight, comparison) FILTER (verdict = 'disagreed')
+                   AS disagreed,
                string_agg(comparison || ': ' || level || ' (' ||
                           CASE WHEN weight >= 0 THEN '+' ELSE '' END || weight || ')', '; '
-                          ORDER BY weight DESC) AS explanation
+                          ORDER BY weight DESC, comparison) AS explanation
         FROM match_evidence GROUP BY unique_id_l, unique_id_r""")
