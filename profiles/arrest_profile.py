@@ -22,9 +22,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-# The raw tables the profile reads, with the source whose records they hold.
-_RAW = {"raw_police": "police", "raw_justice": "justice", "raw_care": "care",
-        "raw_municipal": "municipal"}
+from sources.registry import registry
+from stores.sql import Fragment, Identifier, fill
 
 
 @dataclass(frozen=True)
@@ -60,12 +59,8 @@ def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
               AND unique_id IS DISTINCT FROM $uid""", {"pid": person_id, "uid": new_uid})
         con.execute("""CREATE TABLE std_persons AS SELECT * FROM wh.std_persons
                        WHERE unique_id IN (SELECT unique_id FROM person_records)""")
-        for table, source in _RAW.items():
-            con.execute(f"""CREATE TABLE {table} AS SELECT * FROM wh.{table}
-                            WHERE record_id IN (SELECT record_id FROM person_records
-                                                WHERE source = $source)""", {"source": source})
-        con.execute("""CREATE TABLE care_reports AS SELECT * FROM wh.care_reports
-                       WHERE melding_id IN (SELECT melding_id FROM raw_care)""")
+        for source in registry():
+            _copy_raw(con, source.name, source.table, source.raw_types, source.tables)
         con.execute("""CREATE TABLE link_explanation AS SELECT * FROM wh.link_explanation
                        WHERE unique_id_l IN (SELECT unique_id FROM person_records)
                           OR unique_id_r IN (SELECT unique_id FROM person_records)""")
@@ -77,6 +72,23 @@ def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
             _add(con, person_id, new)
     finally:
         con.execute("DETACH wh")
+
+
+def _copy_raw(con: duckdb.DuckDBPyConnection, source: str, table: str,
+               raw_types: dict[str, str], tables: dict[str, dict[str, str]]) -> None:
+    """Copy a registered partner's raw rows behind the copied records, and of each further
+    table it delivers (care's reports) the rows those raw rows refer to: keyed by the columns
+    the two tables share (`melding_id`), for every partner alike."""
+    con.execute(fill("""CREATE TABLE {table} AS SELECT * FROM wh.{table}
+                        WHERE record_id IN (SELECT record_id FROM person_records
+                                            WHERE source = $source)""",
+                     table=Identifier(table)), {"source": source})
+    for extra, types in tables.items():
+        keys = sorted((set(types) & set(raw_types)) - {"record_id", "source_line"})
+        where = " AND ".join(fill("{key} IN (SELECT {key} FROM {table})",
+                                  key=Identifier(k), table=Identifier(table)) for k in keys)
+        con.execute(fill("CREATE TABLE {extra} AS SELECT * FROM wh.{extra} WHERE {where}",
+                         extra=Identifier(extra), where=Fragment(where or "TRUE")))
 
 
 def _add(con: duckdb.DuckDBPyConnection, person_id: str, new: NewRecord) -> None:
