@@ -18,7 +18,7 @@ from sources.registry import registry
 from sources.schema import CANONICAL_COLUMNS
 from standardise.names import NAME_GROUP, PHONETIC_RULES
 from stores.database import connect
-from stores.sql import Constant, fill
+from stores.sql import Constant, Fragment, Identifier, fill
 
 # Official Dutch voorvoegsels, longest first so that 'van der' wins over 'van'.
 TUSSENVOEGSELS = [
@@ -112,9 +112,10 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 def _wrap(inner: str) -> str:
     """Project a source's standardised columns onto the canonical schema, in order."""
-    cols = ", ".join(
-        f"CAST({c} AS {t}) AS {c}" for c, t in CANONICAL_COLUMNS.items())
-    return f"SELECT {cols} FROM (SELECT *{_SELECT_TAIL} FROM ({inner}))"
+    cols = ", ".join(fill("CAST({c} AS {t}) AS {c}", c=Identifier(c), t=Identifier(t))
+                     for c, t in CANONICAL_COLUMNS.items())
+    return fill("SELECT {cols} FROM (SELECT *{tail} FROM ({inner}))", cols=Fragment(cols),
+                tail=Fragment(_SELECT_TAIL), inner=Fragment(inner))
 
 
 # A surname key is "rare" when at most this many records carry it: only then is blocking on it
@@ -133,10 +134,10 @@ DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_sta
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
     """The union of the sources' canonical records, with derived columns for matching:
     blocking keys, and values that comparisons would otherwise compute for every pair."""
-    parts = [f"SELECT * FROM std_{s}" if tables else f"SELECT * FROM ({std_sql(s)})"
-             for s in sources]
-    return f"""SELECT *, CASE WHEN count(*) OVER (PARTITION BY surname_key)
-                            <= {RARE_SURNAME_MAX_RECORDS} THEN surname_key END
+    parts = [fill("SELECT * FROM {t}", t=Identifier(f"std_{s}")) if tables
+             else fill("SELECT * FROM ({q})", q=Fragment(std_sql(s))) for s in sources]
+    return fill("""SELECT *, CASE WHEN count(*) OVER (PARTITION BY surname_key)
+                            <= {rare_max} THEN surname_key END
                     AS rare_surname_key,
                   surname_key || ':' || left(initials, 1) AS name_key,
                   CASE WHEN dob_year IS NULL THEN surname_key || ':' || left(initials, 1) END
@@ -146,7 +147,7 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                   first_name_key || ':' || dob_year AS given_year_key,
                   CASE WHEN surname_key IS NULL THEN first_name_key || ':' || dob_year END
                     AS given_year_key_no_surname,
-                  CASE WHEN regexp_full_match(given_names, '[a-z''-]{{2,}}( [a-z''-]{{2,}})+')
+                  CASE WHEN regexp_full_match(given_names, '[a-z''-]{2,}( [a-z''-]{2,})+')
                        THEN given_names END AS full_given_names,
                   string_split(given_names, ' ') AS given_name_list,
                   CAST(dob AS VARCHAR) AS dob_text,
@@ -167,10 +168,12 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                        array_to_string(list_sort(string_split(surname_1, '')), '') END
                     AS surname_anagram,
                   CASE WHEN length(surname_1) >= 4 AND count(*) OVER (PARTITION BY surname_1)
-                            <= {RARE_SURNAME_MAX_RECORDS}
+                            <= {rare_max}
                        THEN array_to_string(list_sort(string_split(surname_1, '')), '') END
                     AS surname_anagram_rare
-               FROM ({' UNION ALL '.join(parts)})"""
+               FROM ({parts})""",
+                rare_max=Fragment(str(int(RARE_SURNAME_MAX_RECORDS))),
+                parts=Fragment(" UNION ALL ".join(parts)))
 
 
 # Constants that are code, baked into the source queries as quoted literals by the one template
@@ -184,7 +187,7 @@ def std_sql(source: str) -> str:
     """The query that standardises one source's raw table into canonical records: the
     partner's own query (declared with it, `sources.registry`) projected onto the canonical
     columns, with the name patterns filled in."""
-    return fill(_wrap(registry()[source].std_sql), **_NAME_PATTERNS)
+    return _wrap(fill(registry()[source].std_sql, **_NAME_PATTERNS))
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

@@ -71,7 +71,7 @@ def test_fill_takes_checked_parts_only() -> None:
     with pytest.raises(KeyError):
         fill("SELECT {missing}")
     assert fill("SELECT {c} FROM {t}", c=Constant("it's \\ ok"), t=Identifier("main.x")) == \
-        "SELECT 'it''s \\ ok' FROM main.x"
+        "SELECT 'it''s \\ ok' FROM \"main\".\"x\""
     assert fill("{f}", f=Fragment("a + b")) == "a + b"
 
 
