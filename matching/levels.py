@@ -74,7 +74,7 @@ def with_levels(pairs: pa.Table, model: dict[str, Any]) -> pa.Table:
     con = duckdb.connect()
     try:
         con.register("pairs", pairs)
-        return con.execute(fill("SELECT *, {cases} FROM pairs", cases=Fragment(", ".join(cases))),
-                           params).to_arrow_table()
+        return con.sql(fill("SELECT *, {cases} FROM pairs", cases=Fragment(", ".join(cases))),
+                       params=params).to_arrow_table()
     finally:
         con.close()
