@@ -22,6 +22,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from stores.sql import Identifier, fill
+
 # The raw tables the profile reads, with the source whose records they hold.
 _RAW = {"raw_police": "police", "raw_justice": "justice", "raw_care": "care",
         "raw_municipal": "municipal"}
@@ -61,9 +63,11 @@ def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
         con.execute("""CREATE TABLE std_persons AS SELECT * FROM wh.std_persons
                        WHERE unique_id IN (SELECT unique_id FROM person_records)""")
         for table, source in _RAW.items():
-            con.execute(f"""CREATE TABLE {table} AS SELECT * FROM wh.{table}
+            con.execute(fill("""CREATE TABLE {table} AS SELECT * FROM {published}
                             WHERE record_id IN (SELECT record_id FROM person_records
-                                                WHERE source = $source)""", {"source": source})
+                                                WHERE source = $source)""",
+                             table=Identifier(table), published=Identifier(f"wh.{table}")),
+                        {"source": source})
         con.execute("""CREATE TABLE care_reports AS SELECT * FROM wh.care_reports
                        WHERE melding_id IN (SELECT melding_id FROM raw_care)""")
         con.execute("""CREATE TABLE link_explanation AS SELECT * FROM wh.link_explanation
