@@ -42,21 +42,18 @@ _TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
 # the same, quoted for use inside a SQL string literal of the macros (by `stores.sql.Constant`)
 _TV = Constant(_TV_RE).sql()[1:-1]
 
-def _sql_str(text: str) -> str:
-    return Constant(text).sql()
-
-
 def _phonetic_expr(arg: str) -> str:
     expr = arg
     for pattern, replacement in PHONETIC_RULES:
-        expr = f"regexp_replace({expr}, {_sql_str(pattern)}, {_sql_str(replacement)}, 'g')"
+        expr = fill("regexp_replace({expr}, {pattern}, {replacement}, 'g')", expr=Fragment(expr),
+                    pattern=Constant(pattern), replacement=Constant(replacement))
     return expr
 
 
-_NAME_MAP = "MAP {" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}"
+_NAME_MAP = "MAP {" + ", ".join(fill("{k}: {v}", k=Constant(k), v=Constant(v))
                                for k, v in sorted(NAME_GROUP.items())) + "}"
 
-MACROS = f"""
+MACROS = fill("""
 CREATE OR REPLACE MACRO foto_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
     replace(replace(replace(replace(replace(replace(lower(strip_accents(s)), 'ı', 'i'),
         'ß', 'ss'), 'ø', 'o'), 'ł', 'l'), 'æ', 'ae'), 'đ', 'd'),
@@ -76,10 +73,10 @@ CREATE OR REPLACE MACRO foto_bsn(s) AS CASE
      AND foto_elfproef(foto_bsn_digits(s)) % 11 = 0
      AND foto_elfproef(foto_bsn_digits(s)) <> 0 THEN foto_bsn_digits(s) END;
 CREATE OR REPLACE MACRO foto_split_tv(s) AS regexp_extract(coalesce(s, ''),
-    '^((?:(?:{_TV})\\s+)*)(.*)$', ['tv', 'name']);
+    '^((?:(?:{tv})\\s+)*)(.*)$', ['tv', 'name']);
 CREATE OR REPLACE MACRO foto_tv(s) AS nullif(trim(foto_split_tv(s).tv), '');
 CREATE OR REPLACE MACRO foto_surname(s) AS nullif(trim(
-    regexp_replace(foto_split_tv(s).name, '-\\s*(?:(?:{_TV})\\s+)*', '-', 'g')), '');
+    regexp_replace(foto_split_tv(s).name, '-\\s*(?:(?:{tv})\\s+)*', '-', 'g')), '');
 CREATE OR REPLACE MACRO foto_given(s) AS foto_fold(replace(s, '.', ' '));
 CREATE OR REPLACE MACRO foto_first_name(raw) AS CASE
     WHEN regexp_matches(trim(raw), '^[^ .]*\\.') THEN NULL      -- 'P.', 'Th.', 'IJ.H.': initials
@@ -89,13 +86,14 @@ CREATE OR REPLACE MACRO foto_first_name(raw) AS CASE
 CREATE OR REPLACE MACRO foto_initials(g) AS nullif(array_to_string(list_transform(
     string_split(replace(g, '-', ' '), ' '), lambda t: left(t, 1)), ''), '');
 CREATE OR REPLACE MACRO foto_postcode(s) AS CASE
-    WHEN regexp_full_match(upper(replace(coalesce(s, ''), ' ', '')), '[1-9][0-9]{{3}}[A-Z]{{2}}')
+    WHEN regexp_full_match(upper(replace(coalesce(s, ''), ' ', '')), '[1-9][0-9]{3}[A-Z]{2}')
     THEN upper(replace(s, ' ', '')) END;
 CREATE OR REPLACE MACRO foto_housenumber(s) AS nullif(regexp_extract(s, '([0-9]+)', 1), '');
-CREATE OR REPLACE MACRO foto_phonetic(s) AS nullif({_phonetic_expr("replace(s, '-', '')")}, '');
-CREATE OR REPLACE MACRO foto_name_key(s) AS coalesce({_NAME_MAP}[s], s);
+CREATE OR REPLACE MACRO foto_phonetic(s) AS nullif({phonetic}, '');
+CREATE OR REPLACE MACRO foto_name_key(s) AS coalesce({name_map}[s], s);
 CREATE OR REPLACE MACRO foto_sex(s) AS CASE upper(s) WHEN 'M' THEN 'M' WHEN 'V' THEN 'V' END;
-"""
+""", tv=Fragment(_TV), phonetic=Fragment(_phonetic_expr("replace(s, '-', '')")),
+              name_map=Fragment(_NAME_MAP))
 
 _SELECT_TAIL = """
     , split_part(surname, '-', 1) AS surname_1
