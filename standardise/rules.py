@@ -42,6 +42,7 @@ _TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
 # the same, quoted for use inside a SQL string literal of the macros (by `stores.sql.Constant`)
 _TV = Constant(_TV_RE).sql()[1:-1]
 
+
 def _phonetic_expr(arg: str) -> str:
     expr = arg
     for pattern, replacement in PHONETIC_RULES:
