@@ -27,6 +27,7 @@ from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
 from stores.database import count, write_table
+from stores.sql import Fragment, Identifier, fill
 
 MAX_LOGGED_ROWS = 20
 
@@ -101,14 +102,16 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
     con.execute("DELETE FROM quarantine WHERE source = ?", [source])
     if not result.quarantine.empty:
         con.register("_q", result.quarantine[QUARANTINE_COLUMNS])
-        con.execute(f"INSERT INTO quarantine ({', '.join(QUARANTINE_COLUMNS)}) "
-                    f"SELECT {', '.join(QUARANTINE_COLUMNS)} FROM _q")
+        columns = Fragment(", ".join(Identifier(c).sql() for c in QUARANTINE_COLUMNS))
+        con.execute(fill("INSERT INTO quarantine ({columns}) SELECT {columns} FROM _q",
+                         columns=columns))
         con.unregister("_q")
     con.execute("""CREATE TABLE IF NOT EXISTS ingest_counts (source VARCHAR PRIMARY KEY,
         file VARCHAR, read BIGINT, accepted BIGINT, quarantined BIGINT, withheld BIGINT,
         file_error VARCHAR, delivery VARCHAR, values_nulled BIGINT, rows_in_file BIGINT)""")
     for column in ("values_nulled", "rows_in_file"):
-        con.execute(f"ALTER TABLE ingest_counts ADD COLUMN IF NOT EXISTS {column} BIGINT")
+        con.execute(fill("ALTER TABLE ingest_counts ADD COLUMN IF NOT EXISTS {column} BIGINT",
+                         column=Identifier(column)))
     con.execute("""INSERT OR REPLACE INTO ingest_counts (source, file, read, accepted,
         quarantined, withheld, file_error, delivery, values_nulled, rows_in_file)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
@@ -161,10 +164,12 @@ def std_asset(source: str) -> AssetsDefinition:
     @scrubbed
     def _std(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         with connect_prepared(build_db(context, paths)) as con:
-            con.execute(f"CREATE OR REPLACE TABLE std_{source} AS {std_sql(source)}")
-            rows = count(con, f"std_{source}")
-            valid_bsn = con.sql(
-                f"SELECT count(bsn) FROM std_{source}").fetchall()[0][0]
+            table = Identifier(f"std_{source}")
+            con.execute(fill("CREATE OR REPLACE TABLE {table} AS {std}", table=table,
+                             std=Fragment(std_sql(source))))
+            rows = count(con, table)
+            valid_bsn = con.sql(fill("SELECT count(bsn) FROM {table}", table=table)
+                                ).fetchall()[0][0]
         return MaterializeResult(metadata={"records": rows, "with_valid_bsn": valid_bsn})
 
     return _std
@@ -176,7 +181,8 @@ def std_asset(source: str) -> AssetsDefinition:
 def std_persons(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """All canonical person records, one row per accepted record of every source."""
     with connect_prepared(build_db(context, paths)) as con:
-        con.execute(f"CREATE OR REPLACE TABLE std_persons AS {std_persons_sql(registry().names())}")
+        con.execute(fill("CREATE OR REPLACE TABLE std_persons AS {select}",
+                         select=Fragment(std_persons_sql(registry().names()))))
         per_source = dict(con.sql(
             "SELECT source, count(*) FROM std_persons GROUP BY source").fetchall())
     return MaterializeResult(metadata={"records": sum(per_source.values()),

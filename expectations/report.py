@@ -19,6 +19,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from stores.database import rows_of, table_exists
+from stores.sql import Constant, Fragment, Identifier, fill
 
 
 def report_path(home: Path, run_id: str) -> Path:
@@ -44,9 +45,10 @@ MAX_LISTED_IDS = 20     # record ids listed per group; all are counted
 
 def _shown_id(column: str) -> str:
     """SQL: whether a record id may be shown (it looks like an id, not a name or a BSN)."""
-    return (f"(regexp_full_match({column}, '{_ID_PATTERN}') "
-            f"AND regexp_matches({column}, '[0-9]') "
-            f"AND NOT regexp_full_match({column}, '[0-9 .]{{8,11}}'))")
+    return fill("(regexp_full_match({column}, {pattern}) "
+                "AND regexp_matches({column}, '[0-9]') "
+                "AND NOT regexp_full_match({column}, '[0-9 .]{8,11}'))",
+                column=Identifier(column), pattern=Constant(_ID_PATTERN))
 
 
 @cache
@@ -136,17 +138,20 @@ def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,
     reasons = _rows(con, "quarantine", """
         SELECT source, file, field, reason, coalesce(kept, FALSE) AS kept, count(*) AS rows
         FROM quarantine GROUP BY ALL ORDER BY source, kept, rows DESC, field""")
-    lines = _rows(con, "quarantine", f"""
+    limits = {"rows": Fragment(str(int(MAX_LISTED_ROWS))),
+              "ids": Fragment(str(int(MAX_LISTED_IDS))),
+              "groups": Fragment(str(int(MAX_LISTED_GROUPS)))}
+    lines = _rows(con, "quarantine", fill("""
         SELECT source, file, line,
-               CASE WHEN {_shown_id("record_id")} THEN record_id ELSE '(not shown)' END
+               CASE WHEN {shown} THEN record_id ELSE '(not shown)' END
                    AS record_id,
                field, reason, coalesce(kept, FALSE) AS kept FROM quarantine
-        ORDER BY source, line LIMIT {MAX_LISTED_ROWS}""")
-    duplicates = _rows(con, "duplicate_row_groups", f"""
-        SELECT source, rows, list_transform(record_ids[1:{MAX_LISTED_IDS}], lambda id:
-                   CASE WHEN {_shown_id("id")} THEN id ELSE '(not shown)' END) AS record_ids
+        ORDER BY source, line LIMIT {rows}""", shown=Fragment(_shown_id("record_id")), **limits))
+    duplicates = _rows(con, "duplicate_row_groups", fill("""
+        SELECT source, rows, list_transform(record_ids[1:{ids}], lambda id:
+                   CASE WHEN {shown} THEN id ELSE '(not shown)' END) AS record_ids
         FROM duplicate_row_groups ORDER BY rows DESC, source, record_ids[1]
-        LIMIT {MAX_LISTED_GROUPS}""")
+        LIMIT {groups}""", shown=Fragment(_shown_id("id")), **limits))
     quarantined = sum(s["quarantined"] for s in sources)
     nulled = sum(s["values_nulled"] or 0 for s in sources)
     failed = [r for r in results if r["status"] == "FAILED"]

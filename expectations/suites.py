@@ -16,6 +16,7 @@ from sources.common import MAX_AGE_YEARS
 from sources.registry import registry
 from standardise.rules import install_macros
 from stores.database import table_exists
+from stores.sql import Fragment, Identifier, fill
 
 
 def _one_row(con: duckdb.DuckDBPyConnection, sql: str,
@@ -36,10 +37,11 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
     plausible, and it is about as large as the previous delivery of that source."""
     install_macros(con)
     has_bsn = registry()[source].carries_bsn   # the share's minimum: config gate.raw
-    bsn_share = (f"(SELECT count(foto_bsn(bsn)) / nullif(count(nullif(trim(bsn), '')), 0) "
-                 f"FROM raw_{source})") if has_bsn else "NULL"
+    raw = Identifier(f"raw_{source}")
+    bsn_share = fill("(SELECT count(foto_bsn(bsn)) / nullif(count(nullif(trim(bsn), '')), 0) "
+                     "FROM {raw})", raw=raw) if has_bsn else "NULL"
     duplicates = duplicate_rows(con, source)
-    metrics = _one_row(con, f"""
+    metrics = _one_row(con, fill("""
         SELECT CASE WHEN file_error IS NULL THEN 1 ELSE 0 END AS file_accepted,
                accepted AS rows_accepted,
                CASE WHEN read = 0 THEN 0 ELSE quarantined / read END AS quarantine_share,
@@ -47,18 +49,21 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
                read - coalesce(rows_in_file, -1) AS rows_read_vs_file,
                CASE WHEN read = 0 THEN 0 ELSE coalesce(values_nulled, 0) / read END
                    AS values_nulled_share,
-               (SELECT count(*) - count(DISTINCT record_id) FROM raw_{source})
+               (SELECT count(*) - count(DISTINCT record_id) FROM {raw})
                    AS duplicate_record_ids,
-               (SELECT count(*) FROM raw_{source}
-                WHERE {_BIRTH_YEAR} > year(DATE '{delivery}')
-                   OR {_BIRTH_YEAR} < year(DATE '{delivery}') - {MAX_AGE_YEARS})
+               (SELECT count(*) FROM {raw}
+                WHERE {birth_year} > year(CAST($delivery AS DATE))
+                   OR {birth_year} < year(CAST($delivery AS DATE)) - {max_age})
                    AS birth_dates_out_of_range,
                {bsn_share} AS bsn_valid_share,
-               accepted / nullif(?, 0) AS rows_vs_previous_delivery,
-               ? AS duplicate_rows,
-               ? / nullif(accepted, 0) AS duplicate_row_share
-        FROM ingest_counts WHERE source = '{source}'""",
-                       [previous_accepted, duplicates, duplicates])
+               accepted / nullif($previous, 0) AS rows_vs_previous_delivery,
+               $duplicates AS duplicate_rows,
+               $duplicates / nullif(accepted, 0) AS duplicate_row_share
+        FROM ingest_counts WHERE source = $source""", raw=raw,
+        birth_year=Fragment(_BIRTH_YEAR), max_age=Fragment(str(int(MAX_AGE_YEARS))),
+        bsn_share=Fragment(bsn_share)),
+                       {"previous": previous_accepted, "duplicates": duplicates,
+                        "delivery": delivery, "source": source})
     band = cfg.rows_vs_previous_delivery
     dup = cfg.duplicate_row_share
     accepted = metrics["rows_accepted"] or 0
@@ -104,16 +109,17 @@ def duplicate_rows(con: duckdb.DuckDBPyConnection, source: str) -> int:
     for the quality report."""
     if not table_exists(con, f"raw_{source}"):
         return 0
-    columns = [c for (c, *_) in con.sql(f"DESCRIBE raw_{source}").fetchall()
+    raw = Identifier(f"raw_{source}")
+    columns = [c for (c, *_) in con.sql(fill("DESCRIBE {raw}", raw=raw)).fetchall()
                if c not in _NOT_CONTENT and not c.startswith("_")]
-    content = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+    content = ", ".join(Identifier(c).sql() for c in columns)
     con.execute("""CREATE TABLE IF NOT EXISTS duplicate_row_groups (
         source VARCHAR, rows BIGINT, record_ids VARCHAR[])""")
     con.execute("DELETE FROM duplicate_row_groups WHERE source = ?", [source])
-    con.execute(f"""
+    con.execute(fill("""
         INSERT INTO duplicate_row_groups
-        SELECT ?, count(*), list(record_id ORDER BY record_id) FROM raw_{source}
-        GROUP BY {content} HAVING count(*) > 1""", [source])
+        SELECT ?, count(*), list(record_id ORDER BY record_id) FROM {raw}
+        GROUP BY {content} HAVING count(*) > 1""", raw=raw, content=Fragment(content)), [source])
     return int(con.execute("SELECT coalesce(sum(rows - 1), 0) FROM duplicate_row_groups "
                            "WHERE source = ?", [source]).fetchall()[0][0])
 
@@ -126,15 +132,15 @@ def _source_had() -> str:
     if not parts:
         return ("SELECT NULL::VARCHAR AS unique_id, NULL::BOOLEAN AS had_name, "
                 "NULL::BOOLEAN AS had_birth, NULL::BOOLEAN AS had_postcode WHERE FALSE")
-    return " UNION ALL ".join(f"SELECT unique_id, had_name, had_birth, had_postcode FROM ({p})"
-                              for p in parts)
+    return " UNION ALL ".join(fill("SELECT unique_id, had_name, had_birth, had_postcode "
+                                   "FROM ({presence})", presence=Fragment(p)) for p in parts)
 
 
 def std_suite(con: duckdb.DuckDBPyConnection, cfg: StdLimits) -> GateResult:
     """Every accepted record became one canonical record, and the canonical columns are
     filled wherever the source had the value (a parser that drops names or dates shows here)."""
-    metrics = _one_row(con, f"""
-        WITH had AS ({_source_had()})
+    metrics = _one_row(con, fill("""
+        WITH had AS ({had})
         SELECT (SELECT sum(accepted) FROM ingest_counts) - count(*) AS records_lost,
                count(*) - count(DISTINCT unique_id) AS duplicate_unique_ids,
                avg(CASE WHEN surname IS NOT NULL OR list_contains($free_text, source)
@@ -146,7 +152,7 @@ def std_suite(con: duckdb.DuckDBPyConnection, cfg: StdLimits) -> GateResult:
                    AS birth_year_lost_share,
                avg(CASE WHEN postcode IS NULL THEN 1 ELSE 0 END) FILTER (WHERE had_postcode)
                    AS postcode_lost_share
-        FROM std_persons LEFT JOIN had USING (unique_id)""",
+        FROM std_persons LEFT JOIN had USING (unique_id)""", had=Fragment(_source_had())),
                        {"free_text": [s.name for s in registry() if not s.surname_field]})
     rules = [
         Rule("records_lost", low=0, high=0),
@@ -176,9 +182,10 @@ def linkage_suite(con: duckdb.DuckDBPyConnection, cfg: LinkageLimits,
     last publication's."""
     previous = previous or {}
     chain = cfg.chaining
-    metrics = _one_row(con, f"""
-        WITH identity AS ({_IDENTITY_SQL if table_exists(con, "identity_duplicates") else
-                           "SELECT unique_id, unique_id AS identity FROM person_records"}),
+    identity = (_IDENTITY_SQL if table_exists(con, "identity_duplicates") else
+                "SELECT unique_id, unique_id AS identity FROM person_records")
+    metrics = _one_row(con, fill("""
+        WITH identity AS ({identity}),
         per_person AS (
             SELECT pr.person_id, count(DISTINCT s.bsn) AS bsns, count(*) AS n,
                    count(DISTINCT i.identity) AS identities
@@ -220,7 +227,8 @@ def linkage_suite(con: duckdb.DuckDBPyConnection, cfg: LinkageLimits,
                 - $linked_share AS linked_share_change,
             (SELECT count(*) FROM review_pairs) / nullif((SELECT count(*) FROM std_persons), 0)
                 AS review_pairs_per_record
-        """, {"persons": previous.get("persons"), "linked_share": previous.get("linked_share"),
+        """, identity=Fragment(identity)),
+        {"persons": previous.get("persons"), "linked_share": previous.get("linked_share"),
                "min_records": chain.min_records,
                "min_linked_pair_share": chain.min_linked_pair_share})
     band = cfg.persons_vs_previous_run

@@ -116,7 +116,7 @@ def _read_database(outcome: RunOutcome) -> None:
         if "gate_results" in tables:
             outcome.failed_checks, outcome.warnings, outcome.waived = (con.sql(
                 "SELECT suite, metric, observed, threshold FROM gate_results "
-                f"WHERE status = '{status}' ORDER BY suite, metric").fetchall()
+                "WHERE status = ? ORDER BY suite, metric", params=[status]).fetchall()
                 for status in ("FAILED", "warning", "waived"))
     finally:
         con.close()

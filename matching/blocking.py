@@ -32,6 +32,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from stores.sql import Fragment, Identifier, fill
+
 # The most comparisons one rule may spend on one key value: a block of 1,000 records. No person
 # has that many records in a region, so such a block cannot be mostly one person. Measured on
 # generated deliveries (seed 7): the largest block of any rule holds 40 records at 10,000
@@ -49,7 +51,8 @@ NOT_IDENTITY = ("unique_id", "source")
 
 
 def _quote(column: str) -> str:
-    return '"' + column.replace('"', '""') + '"'
+    """A column name checked and quoted (`stores.sql.Identifier`), for lists built in code."""
+    return Identifier(column).sql()
 
 
 def identity_groups(con: duckdb.DuckDBPyConnection, table: str,
@@ -62,17 +65,18 @@ def identity_groups(con: duckdb.DuckDBPyConnection, table: str,
     duplicates when the rest agrees."""
     identity = ", ".join(_quote(c) for c in columns if c not in NOT_IDENTITY)
     if not identity:   # nothing to compare on: no record is a copy of another
-        return con.sql(f"""SELECT unique_id, unique_id AS representative, unique_id AS stand_in,
+        return con.sql(fill("""SELECT unique_id, unique_id AS representative, unique_id AS stand_in,
                                  1::BIGINT AS rank, 1::BIGINT AS identity_rows
-                          FROM {table} WHERE false""").to_arrow_table()
-    return con.sql(f"""
+                          FROM {table} WHERE false""", table=Identifier(table))).to_arrow_table()
+    return con.sql(fill("""
         WITH grp AS (
             SELECT list(unique_id ORDER BY unique_id) AS ids FROM {table}
             GROUP BY {identity} HAVING count(*) > 1)
         SELECT u.unique_id, ids[1] AS representative, ids[2] AS stand_in, u.rank,
                len(ids) AS identity_rows
         FROM grp, unnest(ids) WITH ORDINALITY AS u(unique_id, rank)
-        ORDER BY unique_id""").to_arrow_table()
+        ORDER BY unique_id""", table=Identifier(table), identity=Fragment(identity))
+    ).to_arrow_table()
 
 
 def copies_pairs(con: duckdb.DuckDBPyConnection, pairs: str, copies: str) -> pa.Table:
@@ -81,7 +85,7 @@ def copies_pairs(con: duckdb.DuckDBPyConnection, pairs: str, copies: str) -> pa.
 
     Pairs are kept with unique_id_l < unique_id_r, so a copy may land on the other side than
     its stand-in; then every `<x>_l` column trades its value with `<x>_r`."""
-    columns = [r[0] for r in con.sql(f"DESCRIBE {pairs}").fetchall()]
+    columns = [r[0] for r in con.sql(fill("DESCRIBE {pairs}", pairs=Identifier(pairs))).fetchall()]
     sides = {c[:-2] for c in columns if c.endswith("_l") and c[:-2] + "_r" in columns}
     swap = "((c.unique_id < o.other) <> o.stand_in_left)"
     select = []
@@ -92,20 +96,22 @@ def copies_pairs(con: duckdb.DuckDBPyConnection, pairs: str, copies: str) -> pa.
         elif col == "unique_id_r":
             select.append("greatest(c.unique_id, o.other) AS unique_id_r")
         elif base in sides:
-            mirror = _quote(base + ("_r" if side == "_l" else "_l"))
-            select.append(f"CASE WHEN {swap} THEN o.{mirror} ELSE o.{_quote(col)} END "
-                          f"AS {_quote(col)}")
+            mirror = base + ("_r" if side == "_l" else "_l")
+            select.append(fill("CASE WHEN {swap} THEN o.{mirror} ELSE o.{col} END AS {col}",
+                               swap=Fragment(swap), mirror=Identifier(mirror),
+                               col=Identifier(col)))
         else:
-            select.append(f"o.{_quote(col)}")
-    return con.sql(f"""
+            select.append(fill("o.{col}", col=Identifier(col)))
+    return con.sql(fill("""
         WITH o AS (
             SELECT p.*, p.unique_id_l AS stand, p.unique_id_r AS other, TRUE AS stand_in_left
             FROM {pairs} p WHERE p.unique_id_l IN (SELECT stand_in FROM {copies})
             UNION ALL
             SELECT p.*, p.unique_id_r, p.unique_id_l, FALSE
             FROM {pairs} p WHERE p.unique_id_r IN (SELECT stand_in FROM {copies}))
-        SELECT {', '.join(select)}
-        FROM o JOIN {copies} c ON c.stand_in = o.stand""").to_arrow_table()
+        SELECT {select}
+        FROM o JOIN {copies} c ON c.stand_in = o.stand""", pairs=Identifier(pairs),
+        copies=Identifier(copies), select=Fragment(", ".join(select)))).to_arrow_table()
 
 
 # ---- oversized blocks of distinct records ---------------------------------------------------
@@ -198,13 +204,15 @@ def oversized_blocks(con: duckdb.DuckDBPyConnection, table: str, rules: list[str
         column = f"_block_{i}"
         order = ", ".join(f"{_quote(c)} NULLS LAST" for c in NEIGHBOUR_ORDER)
         match = " AND ".join(f"t.{_quote(c)} = _big.k{j}" for j, c in enumerate(left))
-        con.execute(f"ALTER TABLE {table} ADD COLUMN {column} BIGINT DEFAULT NULL")
-        con.execute(f"""
+        con.execute(fill("ALTER TABLE {table} ADD COLUMN {column} BIGINT DEFAULT NULL",
+                         table=Identifier(table), column=Identifier(column)))
+        con.execute(fill("""
             UPDATE {table} SET {column} = p.pos FROM (
-                SELECT t.unique_id, row_number() OVER (PARTITION BY {", ".join(
-                    f"t.{_quote(c)}" for c in left)} ORDER BY {order}) AS pos
+                SELECT t.unique_id, row_number() OVER (PARTITION BY {keys} ORDER BY {order}) AS pos
                 FROM {table} t JOIN _big ON {match}) p
-            WHERE {table}.unique_id = p.unique_id""")
+            WHERE {table}.unique_id = p.unique_id""", table=Identifier(table),
+            column=Identifier(column), order=Fragment(order), match=Fragment(match),
+            keys=Fragment(", ".join("t." + _quote(c) for c in left))))
         values, records = big
         caps.append(Cap(i, column, values, records, neighbours=left == right))
         con.execute("DROP TABLE _big")
@@ -220,11 +228,13 @@ def _big_key_values(con: duckdb.DuckDBPyConnection, table: str, left: list[str],
     lnn = " AND ".join(f"{_quote(c)} IS NOT NULL" for c in left)
     rnn = " AND ".join(f"{_quote(c)} IS NOT NULL" for c in right)
     on = " AND ".join(f"a.k{j} = b.k{j}" for j in range(len(left)))
-    con.execute(f"""
+    con.execute(fill("""
         CREATE OR REPLACE TEMP TABLE _big AS
         WITH a AS (SELECT {lk}, count(*) AS n FROM {table} WHERE {lnn} GROUP BY ALL),
              b AS (SELECT {rk}, count(*) AS n FROM {table} WHERE {rnn} GROUP BY ALL)
-        SELECT a.* FROM a JOIN b ON {on} WHERE a.n * b.n > {int(max_comparisons)}""")
+        SELECT a.* FROM a JOIN b ON {on} WHERE a.n * b.n > $max""", table=Identifier(table),
+        lk=Fragment(lk), rk=Fragment(rk), lnn=Fragment(lnn), rnn=Fragment(rnn), on=Fragment(on)),
+        {"max": int(max_comparisons)})
     values, records = con.sql("SELECT count(*), coalesce(sum(n), 0) FROM _big").fetchall()[0]
     if not values:
         con.execute("DROP TABLE _big")

@@ -14,6 +14,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from stores.sql import Constant, Fragment, Identifier, fill
+
 VERDICT_SQL = """
 CASE WHEN e.gamma = -1 THEN 'missing'
      WHEN e.gamma = l.top_gamma THEN 'agreed'
@@ -46,16 +48,22 @@ def build_explanations(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) ->
         "SELECT column_name FROM duckdb_columns() WHERE table_name = 'match_pairs'").fetchall()}
     parts = []
     for name in levels["comparison"].unique():
-        tf = f" + coalesce(mw_tf_adj_{name}, 0)" if f"mw_tf_adj_{name}" in columns else ""
-        parts.append(f"SELECT unique_id_l, unique_id_r, decision, match_probability, "
-                     f"'{name}' AS comparison, gamma_{name} AS gamma, "
-                     f"mw_{name}{tf} AS weight FROM match_pairs")
-    con.execute(f"""
+        # a view binds no parameters: the model's comparison name is checked as part of its
+        # column names (Identifier) before it is pasted as a literal (Constant)
+        tf = fill(" + coalesce({c}, 0)", c=Identifier(f"mw_tf_adj_{name}")) \
+            if f"mw_tf_adj_{name}" in columns else ""
+        parts.append(fill("SELECT unique_id_l, unique_id_r, decision, match_probability, "
+                          "{name} AS comparison, {gamma} AS gamma, {mw}{tf} AS weight "
+                          "FROM match_pairs", name=Constant(Identifier(name)),
+                          gamma=Identifier(f"gamma_{name}"), mw=Identifier(f"mw_{name}"),
+                          tf=Fragment(tf)))
+    con.execute(fill("""
         CREATE OR REPLACE VIEW match_evidence AS
         SELECT e.unique_id_l, e.unique_id_r, e.decision, e.match_probability, e.comparison,
-               l.label AS level, round(e.weight, 2) AS weight, {VERDICT_SQL} AS verdict
-        FROM ({' UNION ALL '.join(parts)}) e
-        JOIN comparison_levels l ON l.comparison = e.comparison AND l.gamma = e.gamma""")
+               l.label AS level, round(e.weight, 2) AS weight, {verdict} AS verdict
+        FROM ({parts}) e
+        JOIN comparison_levels l ON l.comparison = e.comparison AND l.gamma = e.gamma""",
+        verdict=Fragment(VERDICT_SQL), parts=Fragment(" UNION ALL ".join(parts))))
     con.execute("""
         CREATE OR REPLACE TABLE link_explanation AS  -- a table: sheets look up single pairs
         -- ties in weight are broken by the comparison's name, so that the same pair is

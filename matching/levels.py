@@ -18,6 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from matching.explain import comparison_levels
+from stores.sql import Fragment, Identifier, fill
 
 # Weights of two levels closer than this cannot tell them apart; far above float noise in the
 # literals Splink writes into its SQL, far below any real difference between levels.
@@ -60,14 +61,20 @@ def with_levels(pairs: pa.Table, model: dict[str, Any]) -> pa.Table:
                if f"gamma_{name}" not in pairs.column_names}
     if not missing:
         return pairs
-    cases = []
+    cases, params = [], {"tolerance": TOLERANCE}
     for name, levels in missing.items():
-        whens = " ".join(f"WHEN abs(mw_{name} - ({weight!r})) < {TOLERANCE} THEN {gamma}"
-                         for gamma, weight in levels)
-        cases.append(f"CAST(CASE {whens} END AS INTEGER) AS gamma_{name}")
+        whens = []
+        for gamma, weight in levels:   # the model's weights and levels: bound, not pasted
+            w, g = f"w{len(params)}", f"g{len(params)}"
+            params.update({w: weight, g: gamma})
+            whens.append(fill("WHEN abs({mw} - ${w}) < $tolerance THEN ${g}",
+                              mw=Identifier(f"mw_{name}"), w=Fragment(w), g=Fragment(g)))
+        cases.append(fill("CAST(CASE {whens} END AS INTEGER) AS {gamma}",
+                          whens=Fragment(" ".join(whens)), gamma=Identifier(f"gamma_{name}")))
     con = duckdb.connect()
     try:
         con.register("pairs", pairs)
-        return con.sql(f"SELECT *, {', '.join(cases)} FROM pairs").to_arrow_table()
+        return con.sql(fill("SELECT *, {cases} FROM pairs", cases=Fragment(", ".join(cases))),
+                       params=params).to_arrow_table()
     finally:
         con.close()

@@ -22,6 +22,7 @@ from matching.blocking import (
 from matching.levels import levels_identifiable, with_levels
 from matching.linker import MODEL_COLUMNS, make_linker
 from matching.thresholds import Thresholds
+from stores.sql import Identifier, fill
 
 
 @dataclass
@@ -118,11 +119,11 @@ def _register_term_frequencies(con: duckdb.DuckDBPyConnection, linker: Any,
     would compute them without the copies left out: the scores stay those of the full
     comparison."""
     for column in _tf_columns(model):
-        col = f'"{column}"'
-        table = con.sql(f"""
+        table = con.sql(fill("""
             SELECT {col}, CAST(count(*) AS DOUBLE)
-                          / (SELECT count({col}) FROM _records) AS "tf_{column}"
-            FROM _records WHERE {col} IS NOT NULL GROUP BY {col}""").to_arrow_table()
+                          / (SELECT count({col}) FROM _records) AS {tf}
+            FROM _records WHERE {col} IS NOT NULL GROUP BY {col}""",
+            col=Identifier(column), tf=Identifier(f"tf_{column}"))).to_arrow_table()
         linker.table_management.register_term_frequency_lookup(
             linker._db_api.register(table), column)
 

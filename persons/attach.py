@@ -112,17 +112,18 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float,
                   UNION ALL
                   SELECT unique_id_r, unique_id_l, match_probability FROM match_pairs)
         SELECT e.* FROM edges e JOIN lone ON lone.unique_id = e.a""")
-    con.execute(f"""CREATE OR REPLACE TABLE attachments AS {attachment_sql(
-        '_lone_edges', 'clusters', 'std_persons', 'std_persons')}""",
+    con.execute(fill("CREATE OR REPLACE TABLE attachments AS {select}", select=Fragment(
+        attachment_sql("_lone_edges", "clusters", "std_persons", "std_persons"))),
                 {"link": link} | constraint_params(constraints))
     con.execute("DROP VIEW _lone_edges")
-    con.execute(f"""
+    con.execute(fill("""
         DELETE FROM attachments WHERE unique_id IN (
             SELECT x.unique_id FROM attachments x JOIN attachments y
                 ON y.cluster_id = x.cluster_id AND y.unique_id <> x.unique_id
             JOIN std_persons a ON a.unique_id = x.unique_id
             JOIN std_persons b ON b.unique_id = y.unique_id
-            WHERE ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)""", constraint_params(constraints))
+            WHERE ({forbidden_pair}) IS NOT NULL)""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
+                constraint_params(constraints))
     con.execute("""UPDATE clusters SET cluster_id = t.cluster_id FROM attachments t
                    WHERE clusters.unique_id = t.unique_id""")
     # Pairs hold the lower record id on the left (Splink's order); equality joins only, which

@@ -40,6 +40,7 @@ import duckdb
 import pandas as pd
 
 from config import Constraints
+from stores.sql import Fragment, fill
 
 # Why records `a` and `b` may never be one person (NULL: they may), over `std_persons` columns;
 # run with `constraint_params(...)` among the query's parameters.
@@ -60,15 +61,15 @@ FORBIDDEN_PAIR_SQL = """
         THEN 'parent and child: one name, birth dates a generation apart'
     END"""
 
-CANNOT_LINK_SQL = f"""
+CANNOT_LINK_SQL = fill("""
 WITH r AS (
     SELECT c.cluster_id, s.* FROM clusters c JOIN std_persons s USING (unique_id)
     WHERE c.cluster_id IN (SELECT cluster_id FROM clusters GROUP BY cluster_id
                            HAVING count(*) > 1))
-SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r, {FORBIDDEN_PAIR_SQL} AS rule
+SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r, {forbidden_pair} AS rule
 FROM r a JOIN r b ON a.cluster_id = b.cluster_id AND a.unique_id < b.unique_id
 WHERE rule IS NOT NULL
-"""
+""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL))
 
 
 def constraint_params(constraints: Constraints) -> dict[str, float | int]:
@@ -141,8 +142,8 @@ def enforce_constraints(con: duckdb.DuckDBPyConnection, link: float,
     clusters were split."""
     con.execute("""CREATE OR REPLACE TABLE constraint_splits (cluster_id VARCHAR,
         records BIGINT, persons_after BIGINT, undecided BIGINT, rules VARCHAR[])""")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _cannot AS {CANNOT_LINK_SQL}",
-                constraint_params(constraints))
+    con.execute(fill("CREATE OR REPLACE TEMP TABLE _cannot AS {cannot}",
+                     cannot=Fragment(CANNOT_LINK_SQL)), constraint_params(constraints))
     cannot = _by_cluster(con.sql("SELECT cluster_id, l, r, rule FROM _cannot").fetchall())
     if not cannot:
         con.execute("DROP TABLE _cannot")

@@ -60,7 +60,7 @@ def used_ids_sql(records: str, history: str | None) -> str:
     """`USED_IDS_SQL` over a publication's `person_records` and `id_history` tables (no
     history: a publication of an earlier version, its persons only)."""
     if history is None:
-        return f"SELECT person_id AS id FROM {Identifier(records)}"
+        return fill("SELECT person_id AS id FROM {records}", records=Identifier(records))
     return fill(USED_IDS_SQL, records=Identifier(records), history=Identifier(history))
 
 
@@ -162,7 +162,8 @@ def mint_person_id(warehouse: Path, unique_id: str, salt: str) -> str:
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() "
                                         "WHERE database_name = 'wh'").fetchall()}
         history = "wh.id_history" if "id_history" in tables else None
-        con.execute(f"CREATE TEMP TABLE used AS {used_ids_sql('wh.person_records', history)}")
+        con.execute(fill("CREATE TEMP TABLE used AS {used}",
+                         used=Fragment(used_ids_sql("wh.person_records", history))))
         con.execute("CREATE TEMP TABLE firsts AS SELECT 1 AS key, $uid AS first_unique_id",
                     {"uid": unique_id})
         return con.execute(mint_sql("firsts", "used"), {"salt": salt}).fetchone()[1]

@@ -31,6 +31,7 @@ from persons.attach import attachment_sql
 from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params, decisive_margin
 from persons.records import PERSON_RECORDS_COLUMNS
 from standardise.rules import prepare, std_persons_sql, std_sql
+from stores.sql import Fragment, Identifier, fill
 
 # Columns whose term frequencies the model uses (settings.py, tf_adjustment_column).
 TF_COLUMNS = ("first_name", "surname", "postcode")
@@ -90,7 +91,7 @@ def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
     try:
         prepare(con)
         register_police_rows(con, rows)
-        con.execute(f"CREATE TABLE std_police AS {std_sql('police')}")
+        con.execute(fill("CREATE TABLE std_police AS {std}", std=Fragment(std_sql("police"))))
         return con.sql(std_persons_sql(["police"])).to_arrow_table()
     finally:
         con.close()
@@ -107,18 +108,20 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
         con.register("new_record", record)
         con.execute("CREATE TABLE n AS SELECT * FROM new_record")
         master_size = con.sql("SELECT count(*) FROM wh.std_persons").fetchall()[0][0]
-        con.execute(f"""CREATE TABLE candidates AS SELECT m.* FROM wh.std_persons m, n
-                        WHERE m.unique_id <> n.unique_id AND ({_SHARES_A_KEY})""")
+        con.execute(fill("""CREATE TABLE candidates AS SELECT m.* FROM wh.std_persons m, n
+                        WHERE m.unique_id <> n.unique_id AND ({shares})""",
+                         shares=Fragment(_SHARES_A_KEY)))
         candidates = con.sql("SELECT count(*) FROM candidates").fetchall()[0][0]
         unique_id = record.column("unique_id")[0].as_py()
         if candidates == 0:
             return IncrementalMatch(unique_id, None, None, None, 0, 0, 0)
         model = model_for_size(model_path, master_size + 1)
         api = DuckDBAPI(duckdb.connect())
-        columns = ", ".join(MODEL_COLUMNS)
-        left_sdf = api.register(con.sql(f"SELECT {columns} FROM n").to_arrow_table(),
-                                table_name="new_record")
-        right_sdf = api.register(con.sql(f"SELECT {columns} FROM candidates").to_arrow_table(),
+        columns = Fragment(", ".join(Identifier(c).sql() for c in MODEL_COLUMNS))
+        left_sdf = api.register(con.sql(fill("SELECT {columns} FROM n", columns=columns))
+                                .to_arrow_table(), table_name="new_record")
+        right_sdf = api.register(con.sql(fill("SELECT {columns} FROM candidates",
+                                              columns=columns)).to_arrow_table(),
                                  table_name="published")
         linker = Linker(right_sdf, model, log_level=logging.WARNING)
         for column in TF_COLUMNS:
@@ -136,14 +139,15 @@ def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
     """Term frequencies of the values the new record and its candidates hold, as Splink
     computes them in the next nightly run, whose master holds the new record too: share of
     the column's non-empty values over the master plus the new record."""
-    return con.sql(f"""
+    return con.sql(fill("""
         WITH master AS (SELECT {column} FROM wh.std_persons
                         UNION ALL SELECT {column} FROM n)
         SELECT {column}, count(*) / (SELECT count({column}) FROM master)::DOUBLE
-                   AS tf_{column}
+                   AS {tf}
         FROM master
         WHERE {column} IN (SELECT {column} FROM n UNION SELECT {column} FROM candidates)
-        GROUP BY {column}""").to_arrow_table()
+        GROUP BY {column}""", column=Identifier(column), tf=Identifier(f"tf_{column}"))
+    ).to_arrow_table()
 
 
 def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, candidates: int,
@@ -162,7 +166,7 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
         FROM scored""", {"uid": unique_id})
     con.execute("""CREATE TEMP VIEW members AS
                    SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
-    rows = con.execute(f"""
+    rows = con.execute(fill("""
         WITH linked AS (
             SELECT pr.person_id, e.p, e.w, e.b FROM edges e
             JOIN wh.person_records pr ON pr.unique_id = e.b
@@ -171,11 +175,11 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
             SELECT DISTINCT q.person_id FROM wh.person_records q
             JOIN wh.std_persons b USING (unique_id), n a
             WHERE q.person_id IN (SELECT person_id FROM linked)
-              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL)
+              AND ({forbidden_pair}) IS NOT NULL)
         SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
         FROM linked l LEFT JOIN forbidden f USING (person_id)
-        ORDER BY l.p DESC, l.b""", {"link": thresholds.link} | constraint_params(constraints)
-    ).fetchall()
+        ORDER BY l.p DESC, l.b""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
+        {"link": thresholds.link} | constraint_params(constraints)).fetchall()
     refused = sum(1 for r in rows if r[4])
     allowed = [r for r in rows if not r[4]]
     undecided = 0
@@ -205,11 +209,11 @@ def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str
     undecided; otherwise a nightly run would join all three, and the best link stands)."""
     con.register("_rivals", pd.DataFrame({"person_id": rivals}))
     try:
-        return con.execute(f"""
+        return con.execute(fill("""
             SELECT count(*) FROM wh.person_records qa JOIN wh.std_persons a USING (unique_id),
                  wh.person_records qb JOIN wh.std_persons b USING (unique_id)
             WHERE qa.person_id = $pid AND qb.person_id IN (SELECT person_id FROM _rivals)
-              AND ({FORBIDDEN_PAIR_SQL}) IS NOT NULL""",
+              AND ({forbidden_pair}) IS NOT NULL""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
             {"pid": person_id} | constraint_params(constraints)).fetchall()[0][0] > 0
     finally:
         con.unregister("_rivals")

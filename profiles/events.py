@@ -16,26 +16,31 @@ import duckdb
 
 from profiles.scope import scope_condition
 from sources.registry import registry
-from stores.sql import fill
+from stores.sql import Fragment, Identifier, fill
 
 EVENT_COLUMNS = ("person_id", "source", "record_id", "event_date", "event_type", "role",
                  "description", "status", "end_date", "reference", "domestic_violence",
                  "sash_risk")
 
 
-def events_sql() -> str:
+_EVERYONE = Fragment("TRUE")
+
+
+def events_sql(scope: Fragment = _EVERYONE) -> str:
     """The statement that builds `events` from every registered source that declares events.
-    `{scope}`: the persons built (`profiles.scope`); each source reads `scoped_records`, their
+    `scope`: the persons built (`profiles.scope`); each source reads `scoped_records`, their
     records only."""
-    cols = ", ".join(EVENT_COLUMNS)
-    parts = [f"SELECT {cols} FROM ({s.events_sql})" for s in registry() if s.events_sql]
-    return ("CREATE OR REPLACE TABLE events AS\n"
-            "WITH scoped_records AS (SELECT * FROM person_records WHERE {scope})\n"
-            f"{' UNION ALL '.join(parts)}\n"
-            "ORDER BY person_id, event_date, source, record_id")
+    cols = Fragment(", ".join(Identifier(c).sql() for c in EVENT_COLUMNS))
+    parts = [fill("SELECT {cols} FROM ({events})", cols=cols, events=Fragment(s.events_sql))
+             for s in registry() if s.events_sql]
+    return fill("CREATE OR REPLACE TABLE events AS\n"
+                "WITH scoped_records AS (SELECT * FROM person_records WHERE {scope})\n"
+                "{parts}\n"
+                "ORDER BY person_id, event_date, source, record_id",
+                scope=scope, parts=Fragment(" UNION ALL ".join(parts)))
 
 
 def build_events(con: duckdb.DuckDBPyConnection, persons: Iterable[str] | None = None) -> int:
     """Build `events` for every person, or for the `persons` given; returns the rows."""
-    con.execute(fill(events_sql(), scope=scope_condition(con, persons, "person_id")))
+    con.execute(events_sql(scope_condition(con, persons, "person_id")))
     return int(con.sql("SELECT count(*) FROM events").fetchall()[0][0])

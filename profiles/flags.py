@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import duckdb
 
 from profiles.scope import scope_condition
-from stores.sql import Fragment, Identifier, fill
+from stores.sql import Constant, Fragment, Identifier, fill
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class FlagRule:
 
 # The reference date is the bound parameter `$reference_date` of every rule's query.
 REFERENCE_DATE = "CAST($reference_date AS DATE)"
-WITHIN_12M = f"{REFERENCE_DATE} - INTERVAL 12 MONTH"
+WITHIN_12M = fill("{ref} - INTERVAL 12 MONTH", ref=Fragment(REFERENCE_DATE))
 
 # Flags that are each `midden` but together make the priority `hoog`: domestic violence with
 # minors in the household. The SQL below and the sheet's explanation are both made from this.
@@ -38,8 +38,9 @@ HIGH_TOGETHER: list[tuple[str, ...]] = [("huiselijk_geweld_12m", "minderjarigen_
 # Triage priority from a person's flags (lists of severities and codes): `hoog` with a flag of
 # severity hoog, or with every flag of one `HIGH_TOGETHER` combination; `midden` with any flag.
 PRIORITY_SQL = ("CASE WHEN list_contains({severities}, 'hoog') THEN 'hoog'\n"
-                + "".join(f"     WHEN list_has_all({{codes}}, {list(combo)}) THEN 'hoog'\n"
-                          for combo in HIGH_TOGETHER)
+                + "".join("     WHEN list_has_all({codes}, ["
+                          + ", ".join(Constant(code).sql() for code in combo)
+                          + "]) THEN 'hoog'\n" for combo in HIGH_TOGETHER)
                 + "     WHEN len({codes}) > 0 THEN 'midden' ELSE 'laag' END")
 
 
@@ -50,8 +51,10 @@ PRIORITY_ORDER = ("hoog", "midden", "laag")
 def priority_rank_sql(column: str) -> str:
     """An SQL expression ranking the priority in `column` (a name written in code) by
     `PRIORITY_ORDER`, 0 the most urgent; any other value (none yet) last."""
-    whens = " ".join(f"WHEN '{p}' THEN {i}" for i, p in enumerate(PRIORITY_ORDER[:-1]))
-    return f"CASE {Identifier(column)} {whens} ELSE {len(PRIORITY_ORDER) - 1} END"
+    whens = " ".join(fill("WHEN {p} THEN {i}", p=Constant(p), i=Fragment(str(i)))
+                     for i, p in enumerate(PRIORITY_ORDER[:-1]))
+    return fill("CASE {column} {whens} ELSE {last} END", column=Identifier(column),
+                whens=Fragment(whens), last=Fragment(str(len(PRIORITY_ORDER) - 1)))
 
 
 def priority_sql(severities: str, codes: str) -> str:
@@ -61,9 +64,13 @@ def priority_sql(severities: str, codes: str) -> str:
 
 
 def from_events(where: str, having: str = "", end: str = "max(event_date)") -> str:
-    """A rule over the timeline: the person's matching events give period and evidence."""
-    return (f"SELECT person_id, min(event_date), {end}, list(record_id) FROM events "
-            f"WHERE {where} GROUP BY person_id {having}")
+    """A rule over the timeline: the person's matching events give period and evidence
+    (`where`, `having` and `end`: SQL written in code; `{within_12m}` in `where` is the last
+    12 months before the reference date)."""
+    return fill("SELECT person_id, min(event_date), {end}, list(record_id) FROM events "
+                "WHERE {where} GROUP BY person_id {having}", end=Fragment(end),
+                where=Fragment(fill(where, within_12m=Fragment(WITHIN_12M))),
+                having=Fragment(having))
 
 
 RULES = [
@@ -73,12 +80,12 @@ RULES = [
         "laatste 12 maanden is ontvangen.",
         from_events("event_type = 'zorgmelding' AND role = 'pleger' "
                     "AND description = 'ex_partner_stalking' AND sash_risk = 'hoog' "
-                    f"AND (status = 'open' OR event_date >= {WITHIN_12M})")),
+                    "AND (status = 'open' OR event_date >= {within_12m})")),
     FlagRule(
         "huiselijk_geweld_12m", "Huiselijk geweld (12 mnd)", "midden",
         "Verdachte in een politieregistratie met huiselijk geweld in de laatste 12 maanden.",
         from_events("event_type = 'politieregistratie' AND role = 'verdachte' "
-                    f"AND domestic_violence AND event_date >= {WITHIN_12M}")),
+                    "AND domestic_violence AND event_date >= {within_12m}")),
     FlagRule(
         "minderjarigen_in_huishouden", "Minderjarigen in huishouden", "midden",
         "Een huisgenoot (zelfde BRP-adres) of kind in een zorgmelding is jonger dan 18 jaar "
@@ -116,7 +123,7 @@ RULES = [
         "veelpleger_12m", "Herhaald verdachte (3+ in 12 mnd)", "midden",
         "Verdachte in drie of meer politieregistraties in de laatste 12 maanden.",
         from_events("event_type = 'politieregistratie' AND role = 'verdachte' "
-                    f"AND event_date >= {WITHIN_12M}",
+                    "AND event_date >= {within_12m}",
                     having="HAVING count(DISTINCT reference) >= 3")),
 ]
 
@@ -131,11 +138,12 @@ def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str,
         evidence_record_ids VARCHAR[], reference_date DATE)""")
     for r in RULES:
         # r.sql is a rule written in code (RULES); every value in it is a bound parameter
-        con.execute(f"""INSERT INTO flags SELECT f.*, {REFERENCE_DATE}
+        con.execute(fill("""INSERT INTO flags SELECT f.*, {reference_date}
             FROM (SELECT person_id, $code AS flag, $label AS label, $severity AS severity,
                          $rule AS rule, s.* EXCLUDE (person_id)
-                  FROM ({r.sql}) s(person_id, period_start, period_end, evidence)
-                  WHERE {scope}) f""",
+                  FROM ({rule}) s(person_id, period_start, period_end, evidence)
+                  WHERE {scope}) f""", reference_date=Fragment(REFERENCE_DATE),
+                         rule=Fragment(r.sql), scope=scope),
                     {"code": r.code, "label": r.label, "severity": r.severity,
                      "rule": r.rule, "reference_date": reference_date})
     return int(con.sql("SELECT count(*) FROM flags").fetchall()[0][0])

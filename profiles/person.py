@@ -89,20 +89,20 @@ def person_sql(scope: Fragment = _EVERYONE) -> str:
     concern and record count (`<source>_records`) filled in, for the persons in `scope`
     (`profiles.scope`)."""
     sources = list(registry())
-    trust = " ".join(f"WHEN {Constant(s.name).sql()} THEN {int(s.identity_trust)}"
-                     for s in sources)
-    reasons = [f"SELECT person_id, reason FROM ({s.concern_sql})"
+    trust = " ".join(fill("WHEN {name} THEN {trust}", name=Constant(s.name),
+                          trust=Fragment(str(int(s.identity_trust)))) for s in sources)
+    reasons = [fill("SELECT person_id, reason FROM ({concern})", concern=Fragment(s.concern_sql))
                for s in sources if s.concern_sql]
     counts = [Identifier(f"{s.name}_records") for s in sources]
     return fill(
         _TEMPLATE,
-        TRUST=Fragment(f"CASE s.source {trust} ELSE 99 END"),
+        TRUST=Fragment(fill("CASE s.source {trust} ELSE 99 END", trust=Fragment(trust))),
         CONCERN=Fragment("\n        UNION ALL\n        ".join(reasons) if reasons else
                          "SELECT NULL AS person_id, NULL AS reason WHERE FALSE"),
         COUNTS=Fragment(",\n           ".join(
-            f"count(*) FILTER (source = {Constant(s.name).sql()}) AS {c}"
+            fill("count(*) FILTER (source = {name}) AS {c}", name=Constant(s.name), c=c)
             for s, c in zip(sources, counts, strict=True))),
-        AGG_COUNTS=Fragment(", ".join(f"agg.{c}" for c in counts)),
+        AGG_COUNTS=Fragment(", ".join(fill("agg.{c}", c=c) for c in counts)),
         PRIORITY=Fragment(priority_sql("coalesce(fl.severities, [])", "coalesce(fl.codes, [])")),
         scope=scope)
 

@@ -31,8 +31,8 @@ ORDER BY person_id, kind, related_id
 def relations_sql() -> str:
     """The statement that builds `relations` from every registered source that declares
     relations (`Source.relations_sql`), column by column by name."""
-    parts = [f"SELECT person_id, related_id, kind, source, evidence FROM ({s.relations_sql})"
-             for s in registry() if s.relations_sql]
+    parts = [fill("SELECT person_id, related_id, kind, source, evidence FROM ({relations})",
+                  relations=Fragment(s.relations_sql)) for s in registry() if s.relations_sql]
     pairs = ("\n    UNION ALL\n    ".join(parts) if parts else
              "SELECT NULL AS person_id, NULL AS related_id, NULL AS kind, NULL AS source, "
              "[]::VARCHAR[] AS evidence WHERE FALSE")

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import duckdb
 
-from stores.sql import Fragment, Identifier
+from stores.sql import Fragment, Identifier, fill
 
 SCOPE_TABLE = "profile_scope"
 
@@ -23,7 +23,8 @@ def scope_condition(con: duckdb.DuckDBPyConnection, persons: Iterable[str] | Non
     in scope; for given `persons`, (re)creates `profile_scope` on `con` first."""
     if persons is None:
         return Fragment("TRUE")
-    con.execute(f"""CREATE OR REPLACE TEMP TABLE {SCOPE_TABLE} AS
+    con.execute(fill("""CREATE OR REPLACE TEMP TABLE {scope} AS
                     SELECT DISTINCT unnest(CAST($persons AS VARCHAR[])) AS person_id""",
-                {"persons": sorted(set(persons))})
-    return Fragment(f"{Identifier(column)} IN (SELECT person_id FROM {SCOPE_TABLE})")
+                     scope=Identifier(SCOPE_TABLE)), {"persons": sorted(set(persons))})
+    return Fragment(fill("{column} IN (SELECT person_id FROM {scope})",
+                         column=Identifier(column), scope=Identifier(SCOPE_TABLE)))

@@ -66,6 +66,7 @@ from sources.arrests import (
 )
 from sources.police import TIMEZONE
 from stores.publications import current_publication
+from stores.sql import Fragment, Identifier, fill
 
 
 @dataclass
@@ -364,8 +365,9 @@ def _published_identity(warehouse: Path, unique_id: str) -> dict[str, str]:
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        cursor = con.execute(f"SELECT {', '.join(columns)} FROM std_persons "
-                             "WHERE unique_id = ?", [unique_id])
+        cursor = con.execute(fill("SELECT {columns} FROM std_persons WHERE unique_id = ?",
+                                  columns=Fragment(", ".join(Identifier(c).sql()
+                                                             for c in columns))), [unique_id])
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
     finally:
@@ -394,10 +396,11 @@ def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
     try:
         con.register("_ids", pd.DataFrame({"unique_id": sorted(
             {str(e.get("unique_id", "")) for e in entries})}))
-        cursor = con.execute(f"""
-            SELECT pr.unique_id, pr.person_id, {', '.join('s.' + c for c in columns)}
+        cursor = con.execute(fill("""
+            SELECT pr.unique_id, pr.person_id, {columns}
             FROM person_records pr JOIN std_persons s USING (unique_id)
-            WHERE pr.unique_id IN (SELECT unique_id FROM _ids)""")
+            WHERE pr.unique_id IN (SELECT unique_id FROM _ids)""", columns=Fragment(
+            ", ".join(Identifier(f"s.{c}").sql() for c in columns))))
         names = [d[0] for d in cursor.description]
         held = {r[0]: (r[1], _identity_hashes(dict(zip(names[2:], r[2:], strict=True))))
                 for r in cursor.fetchall()}

@@ -25,7 +25,7 @@ from profiles.build import build_profile
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.display import label
 from publish.sheets import DIGESTS, INDEX_ROWS, environment, render_sheet, sheet_parts
-from stores.sql import Identifier
+from stores.sql import Fragment, Identifier, fill
 
 ARRESTED = "politie: aangehouden"  # the reason in beeld an arrest gives (`person.concern_reasons`)
 
@@ -41,8 +41,9 @@ def arrest_parts(warehouse: Path, person_id: str, reference_date: str,
         load_person(con, warehouse, person_id, new)
         build_profile(con, reference_date, [person_id])
         for table in TRIAGE_TABLES:
-            con.execute(f"CREATE TABLE {Identifier(table)} AS "
-                        f"{triage_select(table, 'p.person_id = $pid')}", {"pid": person_id})
+            con.execute(fill("CREATE TABLE {table} AS {select}", table=Identifier(table),
+                             select=Fragment(triage_select(table, "p.person_id = $pid"))),
+                        {"pid": person_id})
         found = sheet_parts(con, person_id)
     finally:
         con.close()

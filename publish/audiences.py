@@ -12,26 +12,28 @@ from __future__ import annotations
 
 from publish.display import LABELS
 from sources.registry import registry
-from stores.sql import Constant, Fragment, fill
+from stores.sql import Constant, Fragment, Identifier, fill
 
 # The partner's name as the pages show it, from the one table of labels.
 # Labels are declared with each source (`sources.registry`), so they are quoted as constants.
 _PARTNER_SQL = ("CASE e.source " + " ".join(
-    f"WHEN {Constant(code).sql()} THEN {Constant(name).sql()}"
+    fill("WHEN {code} THEN {name}", code=Constant(code), name=Constant(name))
     for code, name in LABELS["partner"].items()) + " END")
 
 # What triage may read of each partner's events is declared with the partner (`Source.triage_*`,
 # least by default): care says only that a report exists, the BRP only a registration.
-_TRIAGE_EVENTS = [f"WHEN {Constant(s.name).sql()} THEN {Constant(s.triage_event).sql()}"
-                  for s in registry() if s.triage_event]
-_TRIAGE_EVENT_SQL = (f"CASE e.source {' '.join(_TRIAGE_EVENTS)} ELSE e.event_type END"
+_TRIAGE_EVENTS = [fill("WHEN {name} THEN {event}", name=Constant(s.name),
+                       event=Constant(s.triage_event)) for s in registry() if s.triage_event]
+_TRIAGE_EVENT_SQL = (fill("CASE e.source {whens} ELSE e.event_type END",
+                          whens=Fragment(" ".join(_TRIAGE_EVENTS)))
                      if _TRIAGE_EVENTS else "e.event_type")
 
 
 def _shown_for(declared: str, column: str) -> str:
     """`column` for the partners that declare `declared`, NULL for every other partner."""
     names = [Constant(s.name).sql() for s in registry() if getattr(s, declared)]
-    return f"CASE WHEN e.source IN ({', '.join(names)}) THEN {column} END" if names else "NULL"
+    return fill("CASE WHEN e.source IN ({names}) THEN {column} END",
+                names=Fragment(", ".join(names)), column=Identifier(column)) if names else "NULL"
 
 
 TRIAGE_TABLES: dict[str, dict[str, str]] = {
@@ -150,9 +152,12 @@ OF_CONCERN = "p.person_of_concern"
 def triage_select(table: str, who: str = OF_CONCERN) -> str:
     """The SELECT that builds one published triage table from the warehouse, for the persons
     `who` selects (a condition on `person p`)."""
-    cols = ", ".join(f"{expr} AS {name}" for name, expr in TRIAGE_TABLES[table].items())
+    cols = ", ".join(fill("{expr} AS {name}", expr=Fragment(expr), name=Identifier(name))
+                     for name, expr in TRIAGE_TABLES[table].items())
     distinct = "DISTINCT " if table in DISTINCT_ROWS else ""
-    return f"SELECT {distinct}{cols} {fill(TRIAGE_SOURCES[table], who=Fragment(who))}"
+    source = fill(TRIAGE_SOURCES[table], who=Fragment(who))
+    return fill("SELECT {distinct}{cols} {source}", distinct=Fragment(distinct),
+                cols=Fragment(cols), source=Fragment(source))
 
 
 # What the declared columns let a triage officer read, in the words the pages' footer uses.

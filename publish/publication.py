@@ -34,6 +34,7 @@ from publish.arrests import publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.sheets import render_sheets
 from stores.publications import current_publication
+from stores.sql import Fragment, Identifier, fill
 
 
 def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
@@ -46,10 +47,12 @@ def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
         con.execute("USE wh")
         for table in TRIAGE_TABLES:
-            con.execute(f"CREATE TABLE {target.stem}.main.{table} AS {triage_select(table)}")
-            counts[table] = int(con.sql(
-                f"SELECT count(*) FROM {target.stem}.main.{table}").fetchall()[0][0])
-        con.execute(f"USE {target.stem}")
+            names = {"db": Identifier(target.stem), "table": Identifier(table)}
+            con.execute(fill("CREATE TABLE {db}.main.{table} AS {select}",
+                             select=Fragment(triage_select(table)), **names))
+            counts[table] = int(con.sql(fill("SELECT count(*) FROM {db}.main.{table}",
+                                             **names)).fetchall()[0][0])
+        con.execute(fill("USE {db}", db=Identifier(target.stem)))
         con.execute("DETACH wh")
         con.execute("CHECKPOINT")
     finally:

@@ -30,7 +30,7 @@ from publish.display import (
     plural,
 )
 from stores.database import rows_of
-from stores.sql import Identifier
+from stores.sql import Fragment, Identifier, fill
 
 DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
 # The publication's date, for the sheets to show: a sheet is the same file in every
@@ -96,10 +96,11 @@ def sheet_parts(con: duckdb.DuckDBPyConnection, person_id: str | None = None) ->
     one dict per person (`p`, `signals`, `timeline`, `network`, `certainty`), in the index's
     order; only `person_id`'s when given. The nightly publication and an arrest read alike."""
     where, params = ("WHERE person_id = $pid", {"pid": person_id}) if person_id else ("", {})
-    persons = rows_of(con, f"SELECT * FROM triage_person {where} "
-                           f"ORDER BY {PRIORITY_RANK}, naam", params)
-    parts = {key: _grouped(rows_of(con, f"SELECT * FROM {Identifier(table)} {where} {order}",
-                                   params))
+    persons = rows_of(con, fill("SELECT * FROM triage_person {where} ORDER BY {rank}, naam",
+                                where=Fragment(where), rank=Fragment(PRIORITY_RANK)), params)
+    parts = {key: _grouped(rows_of(con, fill("SELECT * FROM {table} {where} {order}",
+                                             table=Identifier(table), where=Fragment(where),
+                                             order=Fragment(order)), params))
              for key, (table, order) in SHEET_PARTS.items()}
     return [{"p": p, "signals": parts["signals"].get(p["person_id"], []),
              "timeline": parts["timeline"].get(p["person_id"], []),

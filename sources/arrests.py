@@ -34,6 +34,7 @@ import pandas as pd
 
 from sources.common import MAX_AGE_YEARS
 from sources.police import COLUMNS, TIMEZONE
+from stores.sql import Fragment, Identifier, fill
 
 MAX_BYTES = 64 * 1024          # an arrest is ~500 bytes; a larger file is refused unread
 MAX_TEXT = 200                 # characters of any text field
@@ -321,8 +322,10 @@ def register_police_rows(con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> 
     types = {"registratie_datum": "DATE", "geboortedatum": "DATE", "huiselijk_geweld": "BOOLEAN",
              "aangehouden": "BOOLEAN"}
     con.register("_police_rows", rows[COLUMNS])
-    casts = ", ".join(f"CAST({c} AS {types.get(c, 'VARCHAR')}) AS {c}" for c in COLUMNS)
-    con.execute(f"CREATE OR REPLACE TABLE raw_police AS SELECT {casts} FROM _police_rows")
+    casts = ", ".join(fill("CAST({c} AS {t}) AS {c}", c=Identifier(c),
+                           t=Identifier(types.get(c, "VARCHAR"))) for c in COLUMNS)
+    con.execute(fill("CREATE OR REPLACE TABLE raw_police AS SELECT {casts} FROM _police_rows",
+                     casts=Fragment(casts)))
     con.unregister("_police_rows")
 
 

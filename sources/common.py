@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from stores.sql import Fragment, Identifier, fill
+
 QUARANTINE_COLUMNS = ["source", "file", "line", "record_id", "field", "reason", "raw", "kept"]
 
 # The contract's CSV extracts hold one record per physical line. A line ends at "\n" (with or
@@ -286,17 +288,18 @@ def read_csv_extract(extract: CsvExtract, delivery: Path) -> ParseResult:
                        rows_read, rows_in_file=in_file)
 
 
-def split_name_sql(given: str, prefix: str, surname: str) -> str:
+def split_name_sql(given: str, prefix: str, surname: str) -> Fragment:
     """The canonical name columns of an extract that writes a Dutch name in three fields (given
     names, voorvoegsel, surname), as SELECT items of a partner's standardisation query (the
     `foto_*` macros are `standardise.rules`'). A voorvoegsel left in the surname field ('van
     Dijk') is found there. The arguments are the extract's column names, code, not data."""
-    return f"""concat_ws(' ', {given}, {prefix}, {surname}) AS display_name,
+    return Fragment(fill("""concat_ws(' ', {given}, {prefix}, {surname}) AS display_name,
         foto_given({given}) AS given_names,
         foto_first_name({given}) AS first_name,
         foto_initials(foto_given({given})) AS initials,
         coalesce(foto_fold({prefix}), foto_tv(foto_fold({surname}))) AS tussenvoegsel,
-        foto_surname(foto_fold({surname})) AS surname"""
+        foto_surname(foto_fold({surname})) AS surname""",
+        given=Identifier(given), prefix=Identifier(prefix), surname=Identifier(surname)))
 
 
 def _first_field(line: str, delimiter: str) -> str | None:

@@ -24,6 +24,7 @@ from sources.common import (
     split_name_sql,
 )
 from sources.registry import Source
+from stores.sql import fill
 
 SOURCE = "municipal"
 FILE = "municipal_brp.csv"
@@ -91,10 +92,10 @@ RAW_TYPES = {
     "adres_id": _V, "ouder1_bsn": _V, "ouder2_bsn": _V, "partner_bsn": _V,
     "datum_inschrijving": "DATE", "source_line": "BIGINT"}
 
-STD_SQL = f"""
+STD_SQL = fill("""
     SELECT 'municipal:' || record_id AS unique_id, 'municipal' AS source, record_id,
         'ingezetene' AS role,
-        {split_name_sql("voornamen", "voorvoegsel", "geslachtsnaam")},
+        {names},
         CASE WHEN substr(geboortedatum, 5, 2) <> '00' AND substr(geboortedatum, 7, 2) <> '00'
              THEN strptime(geboortedatum, '%Y%m%d')::DATE END AS dob,
         CAST(left(geboortedatum, 4) AS INTEGER) AS dob_year,
@@ -104,7 +105,7 @@ STD_SQL = f"""
         foto_fold(straatnaam) AS street, foto_housenumber(huisnummer) AS huisnummer,
         foto_postcode(postcode) AS postcode, foto_fold(woonplaats) AS city,
         datum_inschrijving AS record_date
-    FROM raw_municipal"""
+    FROM raw_municipal""", names=split_name_sql("voornamen", "voorvoegsel", "geslachtsnaam"))
 
 # A registration at an address, grouped by dwelling.
 EVENTS_SQL = """

@@ -23,6 +23,7 @@ from sources.common import (
     split_name_sql,
 )
 from sources.registry import Source
+from stores.sql import fill
 
 SOURCE = "police"
 FILE = "police_persons.csv"
@@ -83,17 +84,17 @@ RAW_TYPES = {
     "huisnummer": _V, "postcode": _V, "woonplaats": _V, "aangehouden": "BOOLEAN",
     "source_line": "BIGINT"}
 
-STD_SQL = f"""
+STD_SQL = fill("""
     SELECT 'police:' || record_id AS unique_id, 'police' AS source, record_id,
         rol AS role,
-        {split_name_sql("voornamen", "voorvoegsel", "achternaam")},
+        {names},
         geboortedatum AS dob, year(geboortedatum) AS dob_year,
         month(geboortedatum) AS dob_month, day(geboortedatum) AS dob_day,
         foto_bsn(bsn) AS bsn, bsn IS NOT NULL AS bsn_given,
         foto_sex(geslacht) AS sex, foto_fold(straat) AS street,
         foto_housenumber(huisnummer) AS huisnummer, foto_postcode(postcode) AS postcode,
         foto_fold(woonplaats) AS city, registratie_datum AS record_date
-    FROM raw_police"""
+    FROM raw_police""", names=split_name_sql("voornamen", "voorvoegsel", "achternaam"))
 
 # A registration: role, offence, domestic violence, arrest; grouped by registration number.
 EVENTS_SQL = """

@@ -30,6 +30,7 @@ from sources.arrests import (
 from sources.common import ParseResult, QuarantineLog
 from sources.police import COLUMNS, SOURCE
 from standardise.rules import prepare, std_sql
+from stores.sql import Fragment, Identifier, fill
 
 
 def identities(rows: pd.DataFrame) -> list[dict[str, Any]]:
@@ -44,8 +45,9 @@ def identities(rows: pd.DataFrame) -> list[dict[str, Any]]:
     try:
         prepare(con)
         register_police_rows(con, frame)
-        got = con.sql(f"SELECT CAST(record_id AS INTEGER) AS n, {', '.join(columns)} "
-                      f"FROM ({std_sql('police')}) ORDER BY n")
+        got = con.sql(fill("SELECT CAST(record_id AS INTEGER) AS n, {cols} FROM ({std}) ORDER BY n",
+                           cols=Fragment(", ".join(Identifier(c).sql() for c in columns)),
+                           std=Fragment(std_sql("police"))))
         names = [d[0] for d in got.description]
         return [dict(zip(names[1:], r[1:], strict=True)) for r in got.fetchall()]
     finally:

@@ -18,7 +18,7 @@ from sources.registry import registry
 from sources.schema import CANONICAL_COLUMNS
 from standardise.names import NAME_GROUP, PHONETIC_RULES
 from stores.database import connect
-from stores.sql import Constant, fill
+from stores.sql import Constant, Fragment, Identifier, fill
 
 # Official Dutch voorvoegsels, longest first so that 'van der' wins over 'van'.
 TUSSENVOEGSELS = [
@@ -42,21 +42,19 @@ _TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
 # the same, quoted for use inside a SQL string literal of the macros (by `stores.sql.Constant`)
 _TV = Constant(_TV_RE).sql()[1:-1]
 
-def _sql_str(text: str) -> str:
-    return Constant(text).sql()
-
 
 def _phonetic_expr(arg: str) -> str:
     expr = arg
     for pattern, replacement in PHONETIC_RULES:
-        expr = f"regexp_replace({expr}, {_sql_str(pattern)}, {_sql_str(replacement)}, 'g')"
+        expr = fill("regexp_replace({expr}, {pattern}, {replacement}, 'g')", expr=Fragment(expr),
+                    pattern=Constant(pattern), replacement=Constant(replacement))
     return expr
 
 
-_NAME_MAP = "MAP {" + ", ".join(f"{_sql_str(k)}: {_sql_str(v)}"
+_NAME_MAP = "MAP {" + ", ".join(fill("{k}: {v}", k=Constant(k), v=Constant(v))
                                for k, v in sorted(NAME_GROUP.items())) + "}"
 
-MACROS = f"""
+MACROS = fill("""
 CREATE OR REPLACE MACRO foto_fold(s) AS nullif(trim(regexp_replace(regexp_replace(
     replace(replace(replace(replace(replace(replace(lower(strip_accents(s)), 'ı', 'i'),
         'ß', 'ss'), 'ø', 'o'), 'ł', 'l'), 'æ', 'ae'), 'đ', 'd'),
@@ -76,10 +74,10 @@ CREATE OR REPLACE MACRO foto_bsn(s) AS CASE
      AND foto_elfproef(foto_bsn_digits(s)) % 11 = 0
      AND foto_elfproef(foto_bsn_digits(s)) <> 0 THEN foto_bsn_digits(s) END;
 CREATE OR REPLACE MACRO foto_split_tv(s) AS regexp_extract(coalesce(s, ''),
-    '^((?:(?:{_TV})\\s+)*)(.*)$', ['tv', 'name']);
+    '^((?:(?:{tv})\\s+)*)(.*)$', ['tv', 'name']);
 CREATE OR REPLACE MACRO foto_tv(s) AS nullif(trim(foto_split_tv(s).tv), '');
 CREATE OR REPLACE MACRO foto_surname(s) AS nullif(trim(
-    regexp_replace(foto_split_tv(s).name, '-\\s*(?:(?:{_TV})\\s+)*', '-', 'g')), '');
+    regexp_replace(foto_split_tv(s).name, '-\\s*(?:(?:{tv})\\s+)*', '-', 'g')), '');
 CREATE OR REPLACE MACRO foto_given(s) AS foto_fold(replace(s, '.', ' '));
 CREATE OR REPLACE MACRO foto_first_name(raw) AS CASE
     WHEN regexp_matches(trim(raw), '^[^ .]*\\.') THEN NULL      -- 'P.', 'Th.', 'IJ.H.': initials
@@ -89,13 +87,14 @@ CREATE OR REPLACE MACRO foto_first_name(raw) AS CASE
 CREATE OR REPLACE MACRO foto_initials(g) AS nullif(array_to_string(list_transform(
     string_split(replace(g, '-', ' '), ' '), lambda t: left(t, 1)), ''), '');
 CREATE OR REPLACE MACRO foto_postcode(s) AS CASE
-    WHEN regexp_full_match(upper(replace(coalesce(s, ''), ' ', '')), '[1-9][0-9]{{3}}[A-Z]{{2}}')
+    WHEN regexp_full_match(upper(replace(coalesce(s, ''), ' ', '')), '[1-9][0-9]{3}[A-Z]{2}')
     THEN upper(replace(s, ' ', '')) END;
 CREATE OR REPLACE MACRO foto_housenumber(s) AS nullif(regexp_extract(s, '([0-9]+)', 1), '');
-CREATE OR REPLACE MACRO foto_phonetic(s) AS nullif({_phonetic_expr("replace(s, '-', '')")}, '');
-CREATE OR REPLACE MACRO foto_name_key(s) AS coalesce({_NAME_MAP}[s], s);
+CREATE OR REPLACE MACRO foto_phonetic(s) AS nullif({phonetic}, '');
+CREATE OR REPLACE MACRO foto_name_key(s) AS coalesce({name_map}[s], s);
 CREATE OR REPLACE MACRO foto_sex(s) AS CASE upper(s) WHEN 'M' THEN 'M' WHEN 'V' THEN 'V' END;
-"""
+""", tv=Fragment(_TV), phonetic=Fragment(_phonetic_expr("replace(s, '-', '')")),
+              name_map=Fragment(_NAME_MAP))
 
 _SELECT_TAIL = """
     , split_part(surname, '-', 1) AS surname_1
@@ -112,9 +111,10 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 def _wrap(inner: str) -> str:
     """Project a source's standardised columns onto the canonical schema, in order."""
-    cols = ", ".join(
-        f"CAST({c} AS {t}) AS {c}" for c, t in CANONICAL_COLUMNS.items())
-    return f"SELECT {cols} FROM (SELECT *{_SELECT_TAIL} FROM ({inner}))"
+    cols = ", ".join(fill("CAST({c} AS {t}) AS {c}", c=Identifier(c), t=Identifier(t))
+                     for c, t in CANONICAL_COLUMNS.items())
+    return fill("SELECT {cols} FROM (SELECT *{tail} FROM ({inner}))", cols=Fragment(cols),
+                tail=Fragment(_SELECT_TAIL), inner=Fragment(inner))
 
 
 # A surname key is "rare" when at most this many records carry it: only then is blocking on it
@@ -133,10 +133,10 @@ DERIVED_COLUMNS = ["rare_surname_key", "name_key", "name_key_no_dob", "given_sta
 def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -> str:
     """The union of the sources' canonical records, with derived columns for matching:
     blocking keys, and values that comparisons would otherwise compute for every pair."""
-    parts = [f"SELECT * FROM std_{s}" if tables else f"SELECT * FROM ({std_sql(s)})"
-             for s in sources]
-    return f"""SELECT *, CASE WHEN count(*) OVER (PARTITION BY surname_key)
-                            <= {RARE_SURNAME_MAX_RECORDS} THEN surname_key END
+    parts = [fill("SELECT * FROM {t}", t=Identifier(f"std_{s}")) if tables
+             else fill("SELECT * FROM ({q})", q=Fragment(std_sql(s))) for s in sources]
+    return fill("""SELECT *, CASE WHEN count(*) OVER (PARTITION BY surname_key)
+                            <= {rare_max} THEN surname_key END
                     AS rare_surname_key,
                   surname_key || ':' || left(initials, 1) AS name_key,
                   CASE WHEN dob_year IS NULL THEN surname_key || ':' || left(initials, 1) END
@@ -146,7 +146,7 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                   first_name_key || ':' || dob_year AS given_year_key,
                   CASE WHEN surname_key IS NULL THEN first_name_key || ':' || dob_year END
                     AS given_year_key_no_surname,
-                  CASE WHEN regexp_full_match(given_names, '[a-z''-]{{2,}}( [a-z''-]{{2,}})+')
+                  CASE WHEN regexp_full_match(given_names, '[a-z''-]{2,}( [a-z''-]{2,})+')
                        THEN given_names END AS full_given_names,
                   string_split(given_names, ' ') AS given_name_list,
                   CAST(dob AS VARCHAR) AS dob_text,
@@ -167,10 +167,12 @@ def std_persons_sql(sources: tuple[str, ...] | list[str], tables: bool = True) -
                        array_to_string(list_sort(string_split(surname_1, '')), '') END
                     AS surname_anagram,
                   CASE WHEN length(surname_1) >= 4 AND count(*) OVER (PARTITION BY surname_1)
-                            <= {RARE_SURNAME_MAX_RECORDS}
+                            <= {rare_max}
                        THEN array_to_string(list_sort(string_split(surname_1, '')), '') END
                     AS surname_anagram_rare
-               FROM ({' UNION ALL '.join(parts)})"""
+               FROM ({parts})""",
+                rare_max=Fragment(str(int(RARE_SURNAME_MAX_RECORDS))),
+                parts=Fragment(" UNION ALL ".join(parts)))
 
 
 # Constants that are code, baked into the source queries as quoted literals by the one template
@@ -184,7 +186,7 @@ def std_sql(source: str) -> str:
     """The query that standardises one source's raw table into canonical records: the
     partner's own query (declared with it, `sources.registry`) projected onto the canonical
     columns, with the name patterns filled in."""
-    return fill(_wrap(registry()[source].std_sql), **_NAME_PATTERNS)
+    return _wrap(fill(registry()[source].std_sql, **_NAME_PATTERNS))
 
 
 def prepare(con: duckdb.DuckDBPyConnection) -> None:

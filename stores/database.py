@@ -14,6 +14,8 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from stores.sql import Fragment, Identifier, fill
+
 
 @contextmanager
 def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -34,7 +36,8 @@ def write_table(con: duckdb.DuckDBPyConnection, name: str,
     since the store knows no source) gets them where the frame could not say."""
     con.register("_incoming", data)
     try:
-        con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _incoming')
+        con.execute(fill("CREATE OR REPLACE TABLE {t} AS SELECT * FROM _incoming",
+                         t=Identifier(name)))
     finally:
         con.unregister("_incoming")
     if declared:
@@ -60,18 +63,20 @@ def apply_declared_types(con: duckdb.DuckDBPyConnection, name: str,
     retype = {c: t for c, t in declared.items() if c in actual and actual[c] != t}
     if not retype:
         return
-    filled = con.sql("SELECT " + ", ".join(f'count("{c}")' for c in retype)
-                     + f' FROM "{name}"').fetchall()[0]
+    filled = con.sql(fill("SELECT {counts} FROM {t}", t=Identifier(name), counts=Fragment(
+        ", ".join(fill("count({c})", c=Identifier(c)) for c in retype)))).fetchall()[0]
     wrong = [c for c, n in zip(retype, filled, strict=True) if n]
     if wrong:
         raise UndeclaredType(f"table {name}: column(s) {', '.join(wrong)} hold values of "
                              f"another type than declared ({', '.join(retype[c] for c in wrong)})")
-    casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in retype.items())
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * REPLACE ({casts}) FROM "{name}"')
+    casts = ", ".join(fill("CAST({c} AS {t}) AS {c}", c=Identifier(c), t=Identifier(t))
+                      for c, t in retype.items())
+    con.execute(fill("CREATE OR REPLACE TABLE {t} AS SELECT * REPLACE ({casts}) FROM {t}",
+                     t=Identifier(name), casts=Fragment(casts)))
 
 
 def count(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    return int(con.sql(f'SELECT count(*) FROM "{name}"').fetchall()[0][0])
+    return int(con.sql(fill("SELECT count(*) FROM {t}", t=Identifier(name))).fetchall()[0][0])
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

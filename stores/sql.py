@@ -6,7 +6,8 @@ everything, though: identifiers (table and column names) are not values, and a `
 body is defined once, with no parameters to bind. For those, and only those, `fill` pastes a
 fragment into a template, and it takes just three kinds, each checked:
 
-- `Identifier`: a name that matches a strict pattern (letters, digits, underscore, one dot);
+- `Identifier`: a name that matches a strict pattern (letters, digits, underscore, one dot),
+  pasted double-quoted (`"db"."table"`), so a name that is also a keyword still reads as a name;
 - `Constant`: a constant that is code (e.g. the regex of tussenvoegsels built from a Python
   list), quoted as an SQL string literal, quotes doubled;
 - `Fragment`: SQL text written in code (a composed expression such as the priority rule).
@@ -29,6 +30,9 @@ class Identifier(str):
         if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
             raise ValueError("not an SQL identifier (letters, digits, underscore, one dot)")
         return super().__new__(cls, name)
+
+    def sql(self) -> str:
+        return ".".join(f'"{part}"' for part in str(self).split("."))
 
 
 class Constant(str):
@@ -55,6 +59,6 @@ def fill(template: str, **parts: Identifier | Constant | Fragment) -> str:
         if name not in parts:
             raise KeyError(f"no part given for placeholder {{{name}}}")
         part = parts[name]
-        return part.sql() if isinstance(part, Constant) else str(part)
+        return part.sql() if isinstance(part, Constant | Identifier) else str(part)
 
     return _PLACEHOLDER.sub(one, template)
