@@ -38,7 +38,9 @@ SURINAMESE_CHINESE_CLANS = [
     "tjon", "tjong", "tjin", "tjien", "lie", "ho", "kom", "sie", "fung", "fong", "jong", "kon",
     "man", "chin", "lim", "loe", "kwie", "fo", "lo", "kam", "sam", "tai", "tsang", "pang",
 ]
-_TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=len, reverse=True))
+# longest first (a regex alternation takes the first that fits); ties by text, so the macro
+# reads the same in every process whatever the hash seed
+_TV_RE = "|".join(sorted(set(TUSSENVOEGSELS), key=lambda tv: (-len(tv), tv)))
 # the same, quoted for use inside a SQL string literal of the macros (by `stores.sql.Constant`)
 _TV = Constant(_TV_RE).sql()[1:-1]
 
