@@ -1,6 +1,8 @@
 """Match assets, in data order, each with its own checks:
 
 - `match_pairs` scores candidate pairs with the pinned model (predict, label link/review);
+- `judgements` takes people's decisions on pairs from the home's judgement store (they outlive
+  every run) into the run's warehouse, for `person_clusters` to obey;
 - `person_clusters` turns them into persons: constraints split clusters, lone records join a
   person, explanations per pair;
 - `person_records` gives each person its stable id (one row per accepted record).
@@ -15,6 +17,7 @@ from assets.context import build_db, build_id, delivery_date
 from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths
 from assets.scrub import scrubbed
+from judgements.warehouse import load_judgements
 from matching.explain import build_explanations
 from matching.predict import model_for_size, predict_and_cluster
 from matching.run_info import record_run_info
@@ -23,7 +26,7 @@ from persons.constraints import enforce_constraints
 from persons.ids import assign_person_ids, load_previous
 from persons.records import build_person_records, store_pairs
 from standardise.rules import connect_prepared
-from stores.database import write_table
+from stores.database import connect, write_table
 
 
 @asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"},
@@ -64,7 +67,22 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                                        "oversized_blocks_skipped": skipped})
 
 
-@asset(group_name="match", deps=["match_pairs"], kinds={"duckdb"},
+@asset(group_name="match", deps=["std_persons"], kinds={"sqlite", "duckdb"},
+       partitions_def=DELIVERIES)
+@scrubbed
+def judgements(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
+    """People's decisions on record pairs, as the store holds them when this run starts
+    (`judgements.store.current`): table `judgements`, each marked active when both records are
+    in this delivery (else dormant, kept). Counts only in the metadata: the table holds
+    reviewers' names and reasons."""
+    with connect(build_db(context, paths)) as con:
+        counts = load_judgements(con, paths.home_dir)
+    context.log.info(f"{counts.judgements} judgements, {counts.active} active, "
+                     f"{counts.dormant} dormant")
+    return MaterializeResult(metadata=counts.metadata())
+
+
+@asset(group_name="match", deps=["match_pairs", "judgements"], kinds={"duckdb"},
        partitions_def=DELIVERIES)
 @scrubbed
 def person_clusters(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:

@@ -5,6 +5,9 @@ deliveries.
     foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
     foto arrest FILE.json [--home DIR]
     foto rollback [--home DIR]
+    foto judge SOURCE:RECORD_ID SOURCE:RECORD_ID (--same|--different|--unsure) --by WHO
+               --reason TEXT [--home DIR]
+    foto judge --file JUDGEMENTS.csv [--home DIR]   (columns left,right,decision,by,reason)
     (each also takes --config FILE.json)
 
 The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
@@ -37,6 +40,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 
@@ -261,8 +265,63 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_judge(args: argparse.Namespace) -> int:
+    """Store people's decisions on record pairs (`judgements`); they take effect in the next
+    run. Everything is checked first and stored in one transaction: a refusal writes nothing.
+    Prints counts and judgement ids only: never a key, a name or a reason."""
+    from judgements.evidence import published_warehouse, with_evidence
+    from judgements.intake import JudgementRefused, make_request, read_file
+    from judgements.store import append, open_store
+    from sources.registry import registry
+
+    sources = registry().names()
+    if args.file is not None:
+        if args.keys or args.decision or args.by is not None or args.reason is not None:
+            raise JudgementRefused("--file takes no keys, decision, --by or --reason: they "
+                                   "are columns of the file")
+        requests = read_file(args.file, sources)
+    else:
+        if len(args.keys) != 2:
+            raise JudgementRefused(f"expected two keys SOURCE:RECORD_ID, got {len(args.keys)}")
+        if not args.decision:
+            raise JudgementRefused("decision: give one of --same, --different, --unsure")
+        requests = [make_request(*args.keys, args.decision, args.by or "", args.reason or "",
+                                 sources)]
+    home = Path(args.home).resolve()
+    judged = with_evidence(requests, published_warehouse(home))
+    with open_store(home, create=True) as engine:
+        ids = append(engine, judged)
+    decided = {d: sum(j.decision == d for j in judged) for d in ("same", "different", "unsure")}
+    unscored = sum(j.match_probability is None for j in judged)
+    console.print(f"foto judge: {len(ids)} judgement(s) stored (id {_id_span(ids)}): "
+                  + ", ".join(f"{n} {d}" for d, n in decided.items())
+                  + f"; {unscored} pair(s) never scored by the model. They take effect in "
+                  "the next run.")
+    return 0
+
+
+def _id_span(ids: list[int]) -> str:
+    """`7`, `7-9` for a run of ids (one transaction hands them out in a row), else a list."""
+    if len(ids) > 1 and ids == list(range(ids[0], ids[-1] + 1)):
+        return f"{ids[0]}-{ids[-1]}"
+    return ", ".join(map(str, ids))
+
+
+class FotoParser(argparse.ArgumentParser):
+    """argparse, but an argument it does not know is counted, not quoted: it may be a record
+    key, a reviewer's name or a reason typed in the wrong place (`foto judge ... --by Anna de
+    Vries` without quotes)."""
+
+    def error(self, message: str) -> NoReturn:
+        if message.startswith("unrecognized arguments:"):
+            extra = len(message.removeprefix("unrecognized arguments:").split())
+            message = (f"{extra} unrecognized argument(s), not shown (quote a value with "
+                       "spaces)")
+        super().error(message)
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="foto", description=__doc__,
+    p = FotoParser(prog="foto", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--config", default=None, metavar="FILE.json",
@@ -296,6 +355,22 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--home", default=DEFAULT_HOME,
                    help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_rollback)
+    s = sub.add_parser("judge", help="store people's decisions on record pairs (they outlive "
+                                     "every run and override the model)", parents=[common])
+    s.add_argument("keys", nargs="*", metavar="SOURCE:RECORD_ID",
+                   help="the two records, e.g. police:PL-2026001234-01")
+    decision = s.add_mutually_exclusive_group()
+    for name in ("same", "different", "unsure"):
+        decision.add_argument(f"--{name}", dest="decision", action="store_const", const=name)
+    s.add_argument("--by", default=None, metavar="WHO", help="who decides")
+    s.add_argument("--reason", default=None, metavar="TEXT",
+                   help="why: free text or a case reference")
+    s.add_argument("--file", type=Path, default=None, metavar="JUDGEMENTS.csv",
+                   help="many judgements: columns left,right,decision,by,reason (all or none "
+                        "are stored)")
+    s.add_argument("--home", default=DEFAULT_HOME,
+                   help=f"folder a run writes to (default: {DEFAULT_HOME})")
+    s.set_defaults(func=cmd_judge, decision=None)
     return p
 
 

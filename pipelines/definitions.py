@@ -7,7 +7,7 @@ from dagster import Definitions, in_process_executor
 from assets.arrest import arrest_sheet
 from assets.checks import CHECKS
 from assets.ingest import RAW_ASSETS, STD_ASSETS, std_persons
-from assets.match import match_pairs, person_clusters, person_records
+from assets.match import judgements, match_pairs, person_clusters, person_records
 from assets.model import person_model
 from assets.profile import events, flags, person, relations
 from assets.publish import publication
@@ -22,7 +22,7 @@ def build_definitions(paths: FotoPaths) -> Definitions:
     one refuses to load, naming its key (`config.ConfigError`), before any run can start."""
     paths.foto_config()
     return Definitions(
-        assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, person_clusters,
+        assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, judgements, person_clusters,
                 person_records, events, relations, flags, person,
                 publication, person_model, arrest_sheet],
         asset_checks=CHECKS,

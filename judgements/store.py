@@ -1,0 +1,259 @@
+"""The judgement store: append-only, outliving every run, keyed on (source, record_id).
+
+A run's warehouse is rebuilt each night and published as a whole; a person's decision must not
+be: it is kept in its own database, `<home>/judgements.sqlite` (SQLite in WAL mode, so a
+reviewer can write while a nightly run reads), reached through SQLAlchemy Core so that a shared
+PostgreSQL can take over by URL (`FOTO_JUDGEMENTS_URL`) without a change of code.
+
+Append-only: there is no update or delete here, and the database itself refuses both (SQLite
+triggers; a PostgreSQL trigger is declared too, not yet tried on a real server). A decision is
+changed by a newer judgement on the same pair: `current` takes the highest id per pair, and
+the older ones stay, so every change can be traced. Pairs are stored ordered (left unique id <
+right unique id), so (A, B) and (B, A) are one pair.
+
+The file holds reviewers' names, their reasons and snapshots of records: it is made owner-only
+before SQLite first writes it (its -wal and -shm files take its mode).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import (
+    DDL,
+    URL,
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    func,
+    insert,
+    inspect,
+    make_url,
+    select,
+)
+
+ENV_VAR = "FOTO_JUDGEMENTS_URL"
+FILE_NAME = "judgements.sqlite"
+DECISIONS = ("same", "different", "unsure")
+BUSY_TIMEOUT_MS = 10_000   # a reviewer's write waits this long for another writer, not fails
+
+
+class UtcDateTime(TypeDecorator):
+    """A moment in UTC. SQLite keeps no time zone: it is stored as UTC and read back as UTC,
+    so the store says the same moment on SQLite and on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("judged_at must carry a time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData()
+judgement = Table(
+    "judgement", metadata,
+    # SQLite's rowid alias (INTEGER) with AUTOINCREMENT: an id is never handed out twice
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("left_source", String(64), nullable=False),
+    Column("left_record_id", String(64), nullable=False),
+    Column("right_source", String(64), nullable=False),
+    Column("right_record_id", String(64), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("judged_by", Text, nullable=False),
+    Column("judged_at", UtcDateTime, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("model_version", Text, nullable=True),
+    Column("match_probability", Float, nullable=True),
+    Column("evidence", Text, nullable=False),   # JSON: what the reviewer saw
+    CheckConstraint("decision IN ('same', 'different', 'unsure')", name="judgement_decision"),
+    CheckConstraint("length(trim(judged_by)) > 0", name="judgement_judged_by"),
+    CheckConstraint("length(trim(reason)) > 0", name="judgement_reason"),
+    CheckConstraint("match_probability IS NULL OR match_probability BETWEEN 0 AND 1",
+                    name="judgement_probability"),
+    Index("judgement_pair", "left_source", "left_record_id", "right_source",
+          "right_record_id", "id"),
+    sqlite_autoincrement=True,
+)
+
+_REFUSE = "judgements are append-only: record a newer judgement instead"
+for _when in ("UPDATE", "DELETE"):
+    event.listen(judgement, "after_create", DDL(
+        f"CREATE TRIGGER judgement_no_{_when.lower()} BEFORE {_when} ON judgement "
+        f"BEGIN SELECT RAISE(ABORT, '{_REFUSE}'); END").execute_if(dialect="sqlite"))
+event.listen(judgement, "after_create", DDL(
+    "CREATE FUNCTION judgement_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    f"$$ BEGIN RAISE EXCEPTION '{_REFUSE}'; END $$").execute_if(dialect="postgresql"))
+event.listen(judgement, "after_create", DDL(
+    "CREATE TRIGGER judgement_append_only BEFORE UPDATE OR DELETE ON judgement "
+    "FOR EACH ROW EXECUTE FUNCTION judgement_append_only()").execute_if(dialect="postgresql"))
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """A source record, as every delivery names it: never a person id (those change)."""
+
+    source: str
+    record_id: str
+
+    @property
+    def unique_id(self) -> str:
+        return f"{self.source}:{self.record_id}"
+
+
+def ordered(a: RecordKey, b: RecordKey) -> tuple[RecordKey, RecordKey]:
+    """The pair as stored: left unique id < right unique id (Splink's order, by code point)."""
+    return (a, b) if a.unique_id < b.unique_id else (b, a)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One decision to store, with what the model said at the time and what the reviewer saw."""
+
+    left: RecordKey
+    right: RecordKey
+    decision: str
+    judged_by: str
+    reason: str
+    model_version: str | None = None
+    match_probability: float | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def store_url(home: Path) -> URL:
+    """`$FOTO_JUDGEMENTS_URL` when set (a shared database), else the home's SQLite file."""
+    chosen = os.environ.get(ENV_VAR)
+    return make_url(chosen) if chosen else URL.create("sqlite", database=str(home / FILE_NAME))
+
+
+def _sqlite_file(url: URL) -> Path | None:
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(url.database)
+
+
+def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """Every SQLite connection: WAL (readers never block the writer nor it them), a busy
+    timeout (a second writer waits), foreign keys enforced."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+@contextmanager
+def open_store(home: Path, create: bool = False) -> Iterator[Engine | None]:
+    """The store's engine, disposed after use. `create`: make the file (owner-only) and the
+    table when missing, for a writer; a reader gets None when there is no SQLite file yet,
+    and never creates one."""
+    url = store_url(home)
+    path = _sqlite_file(url)
+    if path is not None:
+        if not path.exists():
+            if not create:
+                yield None
+                return
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        if create:
+            os.chmod(path, 0o600)
+    engine = create_engine(url)
+    if url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _pragmas)
+    try:
+        if create:
+            metadata.create_all(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+def append(engine: Engine, judgements: Sequence[Judgement],
+           now: datetime | None = None) -> list[int]:
+    """Store `judgements` in ONE transaction (all or none); returns their ids, in order."""
+    judged_at = now or datetime.now(UTC)
+    ids: list[int] = []
+    with engine.begin() as con:
+        for j in judgements:
+            left, right = ordered(j.left, j.right)
+            if left == right:
+                raise ValueError("a record cannot be judged against itself")
+            result = con.execute(insert(judgement).values(
+                left_source=left.source, left_record_id=left.record_id,
+                right_source=right.source, right_record_id=right.record_id,
+                decision=j.decision, judged_by=j.judged_by, judged_at=judged_at,
+                reason=j.reason, model_version=j.model_version,
+                match_probability=j.match_probability,
+                evidence=json.dumps(j.evidence, sort_keys=True, default=str)))
+            ids.append(int(result.inserted_primary_key[0]))
+    return ids
+
+
+# What `current` returns: the warehouse table's columns but `active` (which depends on a run).
+CURRENT_SCHEMA = pa.schema([
+    ("unique_id_l", pa.string()), ("unique_id_r", pa.string()),
+    ("source_l", pa.string()), ("record_id_l", pa.string()),
+    ("source_r", pa.string()), ("record_id_r", pa.string()),
+    ("decision", pa.string()), ("judgement_id", pa.int64()), ("judged_by", pa.string()),
+    ("judged_at", pa.timestamp("us", tz="UTC")), ("reason", pa.string()),
+    ("model_version", pa.string()), ("match_probability", pa.float64()),
+])
+
+
+def current(engine: Engine | None) -> pa.Table:
+    """The latest judgement per pair (highest id wins), as a table of `CURRENT_SCHEMA`; empty
+    without a store or before the first judgement."""
+    if engine is None or not inspect(engine).has_table(judgement.name):
+        return CURRENT_SCHEMA.empty_table()
+    j = judgement.c
+    pair = (j.left_source, j.left_record_id, j.right_source, j.right_record_id)
+    latest = select(func.max(j.id).label("id")).group_by(*pair).subquery()
+    query = (select(j.left_source, j.left_record_id, j.right_source, j.right_record_id,
+                    j.decision, j.id, j.judged_by, j.judged_at, j.reason, j.model_version,
+                    j.match_probability)
+             .join(latest, latest.c.id == j.id).order_by(j.id))
+    with engine.connect() as con:
+        rows = con.execute(query).all()
+    columns: dict[str, list] = {name: [] for name in CURRENT_SCHEMA.names}
+    for (ls, lr, rs, rr, decision, jid, by, at, reason, version, probability) in rows:
+        for name, value in (("unique_id_l", f"{ls}:{lr}"), ("unique_id_r", f"{rs}:{rr}"),
+                            ("source_l", ls), ("record_id_l", lr), ("source_r", rs),
+                            ("record_id_r", rr), ("decision", decision),
+                            ("judgement_id", jid), ("judged_by", by), ("judged_at", at),
+                            ("reason", reason), ("model_version", version),
+                            ("match_probability", probability)):
+            columns[name].append(value)
+    return pa.table(columns, schema=CURRENT_SCHEMA)
