@@ -75,21 +75,24 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return wh
 
 
+@pytest.fixture(autouse=True)
+def _umask_kept() -> Iterator[None]:
+    """`foto` makes this process's umask owner-only (`foto.home`): put back for later tests."""
+    saved = os.umask(0o022)
+    os.umask(saved)
+    yield
+    os.umask(saved)
+
+
 @pytest.fixture
-def home(tmp_path: Path, template: Path) -> Iterator[Path]:
-    """A home whose current publication holds `template`; the process umask is restored after
-    (`foto` sets it owner-only)."""
+def home(tmp_path: Path, template: Path) -> Path:
+    """A home whose current publication holds `template`."""
     home = tmp_path / "home"
     publication = home / "publications" / "20261127T020000-abcd1234"
     (publication / "triage").mkdir(parents=True)
     shutil.copy(template, publication / "warehouse.duckdb")
     (home / "published").symlink_to(publication / "triage")
-    saved = os.umask(0o022)
-    os.umask(saved)
-    try:
-        yield home
-    finally:
-        os.umask(saved)
+    return home
 
 
 def stored(home: Path) -> list[tuple]:
@@ -151,19 +154,16 @@ def test_a_decision_outside_the_set_is_refused_by_the_database(tmp_path: Path) -
 
 
 def test_the_store_is_wal_and_owner_only(tmp_path: Path) -> None:
-    saved = os.umask(0o022)   # a permissive umask: the store is owner-only all the same
-    try:
-        with open_store(tmp_path, create=True) as engine:
-            append(engine, [judgement(PETER_1, SANNE)])
-            with engine.connect() as con:
-                assert con.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-                assert con.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
-            files = [p for p in tmp_path.iterdir() if p.name.startswith(FILE_NAME)]
-            assert {p.name for p in files} >= {FILE_NAME, f"{FILE_NAME}-wal"}
-            for path in files:
-                assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
-    finally:
-        os.umask(saved)
+    os.umask(0o022)   # a permissive umask: the store is owner-only all the same
+    with open_store(tmp_path, create=True) as engine:
+        append(engine, [judgement(PETER_1, SANNE)])
+        with engine.connect() as con:
+            assert con.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert con.exec_driver_sql("PRAGMA busy_timeout").scalar() > 0
+        files = [p for p in tmp_path.iterdir() if p.name.startswith(FILE_NAME)]
+        assert {p.name for p in files} >= {FILE_NAME, f"{FILE_NAME}-wal"}
+        for path in files:
+            assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
 
 
 def test_a_reader_creates_no_store(tmp_path: Path) -> None:
@@ -402,13 +402,8 @@ def test_foto_judge_quotes_no_unrecognised_argument(
 
 def test_before_any_publication_nothing_can_be_judged(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    saved = os.umask(0o022)
-    os.umask(saved)
-    try:
-        code, out = judge(tmp_path / "empty", capsys, PETER_1, SANNE, "--same", "--by", BY,
-                          "--reason", REASON)
-    finally:
-        os.umask(saved)
+    code, out = judge(tmp_path / "empty", capsys, PETER_1, SANNE, "--same", "--by", BY,
+                      "--reason", REASON)
     assert code == 2 and "no publication in this home yet" in out
     assert not (tmp_path / "empty" / FILE_NAME).exists()
 
@@ -425,3 +420,31 @@ def test_judged_at_is_utc(tmp_path: Path) -> None:
     assert got == [moment]
     assert con.sql("SELECT judged_at = TIMESTAMPTZ '2026-11-28 09:15:00+00' FROM judgements"
                    ).fetchall() == [(True,)]
+
+
+# ---- on the sample's real publication ------------------------------------------------------
+
+@pytest.mark.e2e
+def test_a_nightly_run_holds_the_table_and_judge_reads_its_publication(
+        sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sample's nightly run wrote an empty `judgements` table with the exact columns; a
+    judgement on one of its review pairs records that run's model and probability."""
+    con = duckdb.connect(str(sample_run / "warehouse.duckdb"), read_only=True)
+    columns = con.sql("SELECT column_name, data_type FROM duckdb_columns() "
+                      "WHERE table_name = 'judgements' ORDER BY column_index").fetchall()
+    empty = con.sql("SELECT count(*) FROM judgements").fetchall()[0][0]
+    left, right, probability = con.sql(
+        "SELECT unique_id_l, unique_id_r, match_probability FROM match_pairs "
+        "WHERE decision = 'review' ORDER BY match_probability DESC, ALL LIMIT 1").fetchall()[0]
+    version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
+    con.close()
+    assert columns == list(COLUMNS.items()) and empty == 0
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
+    code, out = judge(home, capsys, right, left, "--unsure", "--by", BY, "--reason", REASON)
+    assert code == 0 and "(id 1)" in out and "0 pair(s) never scored" in out
+    assert left.split(":", 1)[1] not in out and right.split(":", 1)[1] not in out
+    row = stored(home)[0]
+    assert (f"{row[1]}:{row[2]}", f"{row[3]}:{row[4]}") == (left, right)
+    assert row[8:10] == (version, pytest.approx(probability))
+    assert json.loads(row[10])["explanation"]["explanation"]
