@@ -435,7 +435,8 @@ def test_a_nightly_run_holds_the_table_and_judge_reads_its_publication(
     empty = con.sql("SELECT count(*) FROM judgements").fetchall()[0][0]
     left, right, probability = con.sql(
         "SELECT unique_id_l, unique_id_r, match_probability FROM match_pairs "
-        "WHERE decision = 'review' ORDER BY match_probability DESC, ALL LIMIT 1").fetchall()[0]
+        "WHERE decision = 'review' "
+        "ORDER BY match_probability DESC, unique_id_l, unique_id_r LIMIT 1").fetchall()[0]
     version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
     con.close()
     assert columns == list(COLUMNS.items()) and empty == 0
