@@ -24,6 +24,7 @@ from matching.run_info import record_run_info
 from persons.attach import attach_lone_records
 from persons.constraints import enforce_constraints
 from persons.ids import assign_person_ids, load_previous
+from persons.judgements import apply_judgements
 from persons.records import build_person_records, store_pairs
 from standardise.rules import connect_prepared
 from stores.database import connect, write_table
@@ -86,26 +87,34 @@ def judgements(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeR
        partitions_def=DELIVERIES)
 @scrubbed
 def person_clusters(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-    """Persons as clusters of records: clusters split where a hard constraint forbids a pair
-    (`constraint_splits`); lone records joined to the person that, as a whole, makes them
-    probable enough (`attachments`); per-pair explanations (`pair_explanations`)."""
+    """Persons as clusters of records: reviewers' judgements applied (`persons.judgements`:
+    must-links joined, contradictions in `judgement_conflicts`); clusters split where a hard
+    constraint or a `different` judgement forbids a pair (`constraint_splits`); lone records
+    joined to the person that, as a whole, makes them probable enough (`attachments`);
+    per-pair explanations (`pair_explanations`)."""
     model = paths.match_model()
     config = paths.foto_config()
     link = config.matching.thresholds.link
     with connect_prepared(build_db(context, paths)) as con:
         records = con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]
         settings = model_for_size(model.path, records)
+        judged = apply_judgements(con, config.constraints)
         splits = enforce_constraints(con, link, config.constraints)
         attached = attach_lone_records(con, link, config.constraints)
         build_explanations(con, settings)
         undecided = con.sql("SELECT coalesce(sum(undecided), 0) FROM constraint_splits"
                             ).fetchall()[0][0]
+    context.log.info(f"{judged.active} judgements in force ({judged.must_links} must-links "
+                     f"applied, {judged.conflicts} contradicting, not applied)")
     context.log.info(f"{splits} clusters split by constraints, {undecided} records undecided "
                      f"between persons a constraint keeps apart, {attached} lone records "
                      f"joined a person")
     return MaterializeResult(metadata={"clusters_split_by_constraints": splits,
                                        "records_undecided": int(undecided),
-                                       "records_joined_by_person": attached})
+                                       "records_joined_by_person": attached,
+                                       "judgements_active": judged.active,
+                                       "judgement_must_links": judged.must_links,
+                                       "judgement_conflicts": judged.conflicts})
 
 
 @asset(group_name="match", deps=["person_clusters"], kinds={"duckdb"},

@@ -231,6 +231,11 @@ def linkage_suite(con: duckdb.DuckDBPyConnection, cfg: LinkageLimits,
         {"persons": previous.get("persons"), "linked_share": previous.get("linked_share"),
                "min_records": chain.min_records,
                "min_linked_pair_share": chain.min_linked_pair_share})
+    # `same` judgements left unapplied because they contradict another judgement or a hard
+    # constraint (`persons.judgements`): a reviewer must settle them; the run stands
+    metrics["judgement_conflicts"] = (
+        con.sql("SELECT count(*) FROM judgement_conflicts").fetchall()[0][0]
+        if table_exists(con, "judgement_conflicts") else 0)
     band = cfg.persons_vs_previous_run
     change = cfg.max_linked_share_change
     rules = [
@@ -247,6 +252,9 @@ def linkage_suite(con: duckdb.DuckDBPyConnection, cfg: LinkageLimits,
              why="share of records in a person with other records, against the last run"),
         Rule("review_pairs_per_record", high=cfg.max_review_pairs_per_record, warn=True,
              why="pairs waiting for a human reviewer"),
+        Rule("judgement_conflicts", high=0, warn=True,
+             why="reviewers' judgements that contradict each other or a hard constraint, not "
+                 "applied (`judgement_conflicts`): a reviewer settles them"),
     ]
     return validate("person_records", metrics, rules)
 

@@ -15,7 +15,8 @@ The evidence against a person is not its single best pair: a record must agree w
 person as a whole. It is the median of the record's pair probabilities over all the person's
 records, a record that was not scored at or above the review threshold counting as below it;
 so at least half of the person's records must be in the review band or above. A person holding
-a record that may never be one person with it (`persons.constraints`) is no candidate. The
+a record that may never be one person with it (`persons.constraints`), or that a reviewer
+judged `different` from it (`persons.judgements`), is no candidate. The
 probability that the record is person E is E's posterior odds over one plus the sum of all
 candidates' odds (the one: the record is someone not seen yet); it joins E when that reaches
 the link threshold. Only records that no pair linked are considered: a link is never undone.
@@ -32,7 +33,16 @@ import duckdb
 
 from config import Constraints
 from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params
+from persons.judged import ensure_judged_pairs
 from stores.sql import Fragment, Identifier, fill
+
+# Pairs a reviewer judged `different` (`persons.judgements`), both ways round: `attachment_sql`'s
+# `apart`.
+APART_VIEW_SQL = """
+    CREATE OR REPLACE TEMP VIEW _apart AS
+    SELECT unique_id_l AS a, unique_id_r AS b FROM judged_pairs WHERE decision = 'different'
+    UNION ALL
+    SELECT unique_id_r, unique_id_l FROM judged_pairs WHERE decision = 'different'"""
 
 # Evidence exactly 1 would give infinite odds; a pair below the link threshold never has it,
 # but a pair refused by a constraint can.
@@ -58,7 +68,12 @@ ATTACHMENT_SQL = """
         FROM evidence v JOIN {new_records} a ON a.unique_id = v.unique_id
         JOIN {members} m ON m.cluster_id = v.cluster_id
         JOIN {records} b ON b.unique_id = m.unique_id
-        WHERE ({forbidden_pair}) IS NOT NULL),
+        WHERE ({forbidden_pair}) IS NOT NULL
+        UNION
+        -- judged `different` by a reviewer (`persons.judgements`): as strict as a hard rule
+        SELECT v.unique_id, v.cluster_id
+        FROM evidence v JOIN {members} m ON m.cluster_id = v.cluster_id
+        JOIN {apart} j ON j.a = v.unique_id AND j.b = m.unique_id),
     allowed AS (SELECT * FROM evidence ANTI JOIN forbidden USING (unique_id, cluster_id)),
     odds AS (
         SELECT *, k / (SELECT k_bar FROM mean_size)
@@ -76,20 +91,21 @@ ATTACHMENT_SQL = """
     ORDER BY unique_id"""
 
 
-def attachment_sql(edges: str, members: str, new_records: str, records: str) -> str:
+def attachment_sql(edges: str, members: str, new_records: str, records: str,
+                   apart: str) -> str:
     """SELECT of the person each lone record joins, if any; run it with `{"link": threshold}`
     and `constraint_params(...)`.
 
     `edges` (a, b, p): scored pairs from a lone record a to a record b of another person;
     `members` (unique_id, cluster_id): the persons, every record once; `new_records` and
-    `records`: the standardised rows of the lone records and of the persons' records (table
-    names, checked as identifiers).
+    `records`: the standardised rows of the lone records and of the persons' records; `apart`
+    (a, b): pairs judged `different`, both ways round (table names, checked as identifiers).
     Columns: unique_id, cluster_id, records_in_person, pairs_scored, evidence_probability,
     person_probability, strongest_pair_with.
     """
     return fill(ATTACHMENT_SQL, edges=Identifier(edges), members=Identifier(members),
                 new_records=Identifier(new_records), records=Identifier(records),
-                forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL),
+                apart=Identifier(apart), forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL),
                 max_evidence=Fragment(repr(_MAX_EVIDENCE)))
 
 
@@ -112,8 +128,10 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float,
                   UNION ALL
                   SELECT unique_id_r, unique_id_l, match_probability FROM match_pairs)
         SELECT e.* FROM edges e JOIN lone ON lone.unique_id = e.a""")
+    ensure_judged_pairs(con)
+    con.execute(APART_VIEW_SQL)
     con.execute(fill("CREATE OR REPLACE TABLE attachments AS {select}", select=Fragment(
-        attachment_sql("_lone_edges", "clusters", "std_persons", "std_persons"))),
+        attachment_sql("_lone_edges", "clusters", "std_persons", "std_persons", "_apart"))),
                 {"link": link} | constraint_params(constraints))
     con.execute("DROP VIEW _lone_edges")
     con.execute(fill("""
@@ -122,8 +140,11 @@ def attach_lone_records(con: duckdb.DuckDBPyConnection, link: float,
                 ON y.cluster_id = x.cluster_id AND y.unique_id <> x.unique_id
             JOIN std_persons a ON a.unique_id = x.unique_id
             JOIN std_persons b ON b.unique_id = y.unique_id
-            WHERE ({forbidden_pair}) IS NOT NULL)""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
+            WHERE ({forbidden_pair}) IS NOT NULL
+               OR EXISTS (SELECT 1 FROM _apart j WHERE j.a = a.unique_id AND j.b = b.unique_id))""",
+                     forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
                 constraint_params(constraints))
+    con.execute("DROP VIEW _apart")
     con.execute("""UPDATE clusters SET cluster_id = t.cluster_id FROM attachments t
                    WHERE clusters.unique_id = t.unique_id""")
     # Pairs hold the lower record id on the left (Splink's order); equality joins only, which

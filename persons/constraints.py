@@ -14,7 +14,9 @@
 Splink clusters by connected components, so a chain A - B - C can join two people through one
 ambiguous record. A cluster holding a forbidden pair is rebuilt from its own links, strongest
 first, refusing any link that would bring a forbidden pair together: it splits at its weakest
-links. Every split is recorded in `constraint_splits`.
+links. Every split is recorded in `constraint_splits`. A reviewer's judgements
+(`persons.judgements`) count too: a `different` is a forbidden pair, a `same` the strongest
+link, never refused.
 
 A record whose refused link is about as strong as the link that kept it ('Dirk van der Zee' in
 a care report, no birth date, at the address where a father and a son of that name live) would
@@ -40,6 +42,7 @@ import duckdb
 import pandas as pd
 
 from config import Constraints
+from persons.judged import ensure_judged_pairs
 from stores.sql import Fragment, fill
 
 # Why records `a` and `b` may never be one person (NULL: they may), over `std_persons` columns;
@@ -69,6 +72,12 @@ WITH r AS (
 SELECT a.cluster_id, a.unique_id AS l, b.unique_id AS r, {forbidden_pair} AS rule
 FROM r a JOIN r b ON a.cluster_id = b.cluster_id AND a.unique_id < b.unique_id
 WHERE rule IS NOT NULL
+UNION ALL
+-- a reviewer's `different` (`persons.judgements`) counts as two valid BSNs
+SELECT cl.cluster_id, j.unique_id_l, j.unique_id_r, 'judged different'
+FROM judged_pairs j JOIN clusters cl ON cl.unique_id = j.unique_id_l
+JOIN clusters cr ON cr.unique_id = j.unique_id_r AND cr.cluster_id = cl.cluster_id
+WHERE j.decision = 'different'
 """, forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL))
 
 
@@ -140,6 +149,7 @@ def enforce_constraints(con: duckdb.DuckDBPyConnection, link: float,
     """Split every cluster that holds a forbidden pair, setting its undecided records apart
     (`link`: the link threshold; `constraints`: the configuration's); returns how many
     clusters were split."""
+    ensure_judged_pairs(con)
     con.execute("""CREATE OR REPLACE TABLE constraint_splits (cluster_id VARCHAR,
         records BIGINT, persons_after BIGINT, undecided BIGINT, rules VARCHAR[])""")
     con.execute(fill("CREATE OR REPLACE TEMP TABLE _cannot AS {cannot}",
@@ -155,6 +165,13 @@ def enforce_constraints(con: duckdb.DuckDBPyConnection, link: float,
         FROM match_pairs p JOIN clusters c ON c.unique_id = p.unique_id_l
         JOIN clusters c2 ON c2.unique_id = p.unique_id_r AND c2.cluster_id = c.cluster_id
         WHERE p.decision = 'link' AND c.cluster_id IN (SELECT cluster_id FROM _cannot)
+        UNION ALL
+        -- a reviewer's `same` (`persons.judgements`) is the strongest link: never split
+        SELECT c.cluster_id, j.unique_id_l, j.unique_id_r, 'Infinity'::DOUBLE
+        FROM judged_pairs j JOIN clusters c ON c.unique_id = j.unique_id_l
+        JOIN clusters c2 ON c2.unique_id = j.unique_id_r AND c2.cluster_id = c.cluster_id
+        WHERE j.decision = 'same' AND j.applied
+          AND c.cluster_id IN (SELECT cluster_id FROM _cannot)
         """).fetchall())
     con.execute("DROP TABLE _cannot")
     min_margin = decisive_margin(link)

@@ -7,9 +7,11 @@ is narrowed in one scan to the records that share any blocking key with it, and 
 the master's size, term frequencies taken from the whole master). The best link at or above
 the link threshold gives the person, or failing that the person the record as a whole most
 probably belongs to (`persons.attach`); hard constraints still hold: a record never joins a
-person holding another valid BSN, a twin or a parent of one name. A record that fits two
-persons who may not be one about equally is undecided, as in a nightly run
-(`persons.constraints`): it joins neither unless one of them, as a whole, is clearly likelier.
+person holding another valid BSN, a twin or a parent of one name, nor a person holding a
+record a reviewer judged `different` from it (the published `judgements`,
+`persons.judgements`). A record that fits two persons who may not be one about equally is
+undecided, as in a nightly run (`persons.constraints`): it joins neither unless one of them,
+as a whole, is clearly likelier.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from matching.predict import model_for_size
 from matching.thresholds import Thresholds
 from persons.attach import attachment_sql
 from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params, decisive_margin
+from persons.judged import has_table
 from persons.records import PERSON_RECORDS_COLUMNS
 from standardise.rules import prepare, std_persons_sql, std_sql
 from stores.sql import Fragment, Identifier, fill
@@ -157,6 +160,7 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
     person the record as a whole most probably belongs to (`persons.attach`), as a nightly
     run would decide it."""
     con.register("scored", scored)
+    _judged_apart(con)
     # the id comes from an arrest file: bound as a parameter, never pasted into SQL text
     con.execute("""
         CREATE TEMP TABLE edges AS
@@ -175,11 +179,14 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
             SELECT DISTINCT q.person_id FROM wh.person_records q
             JOIN wh.std_persons b USING (unique_id), n a
             WHERE q.person_id IN (SELECT person_id FROM linked)
-              AND ({forbidden_pair}) IS NOT NULL)
+              AND ({forbidden_pair}) IS NOT NULL
+            UNION
+            SELECT q.person_id FROM judged_apart j
+            JOIN wh.person_records q ON q.unique_id = j.b WHERE j.a = $uid)
         SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
         FROM linked l LEFT JOIN forbidden f USING (person_id)
         ORDER BY l.p DESC, l.b""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
-        {"link": thresholds.link} | constraint_params(constraints)).fetchall()
+        {"link": thresholds.link, "uid": unique_id} | constraint_params(constraints)).fetchall()
     refused = sum(1 for r in rows if r[4])
     allowed = [r for r in rows if not r[4]]
     undecided = 0
@@ -191,7 +198,8 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                     scored.num_rows, refused)
         undecided = 1 + len(rivals)
-    attached = con.execute(attachment_sql("edges", "members", "n", "wh.std_persons"),
+    attached = con.execute(attachment_sql("edges", "members", "n", "wh.std_persons",
+                                          "judged_apart"),
                            {"link": thresholds.link} | constraint_params(constraints)
                            ).fetchall()
     if attached:
@@ -213,7 +221,26 @@ def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str
             SELECT count(*) FROM wh.person_records qa JOIN wh.std_persons a USING (unique_id),
                  wh.person_records qb JOIN wh.std_persons b USING (unique_id)
             WHERE qa.person_id = $pid AND qb.person_id IN (SELECT person_id FROM _rivals)
-              AND ({forbidden_pair}) IS NOT NULL""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
+              AND (({forbidden_pair}) IS NOT NULL OR EXISTS (
+                  SELECT 1 FROM judged_apart j WHERE j.a = a.unique_id AND j.b = b.unique_id))
+            """, forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
             {"pid": person_id} | constraint_params(constraints)).fetchall()[0][0] > 0
     finally:
         con.unregister("_rivals")
+
+
+def _judged_apart(con: duckdb.DuckDBPyConnection) -> None:
+    """`judged_apart` (a, b): the pairs a reviewer judged `different` in the published
+    warehouse's `judgements` (`persons.judgements`), both ways round; empty if it has none.
+
+    Every row counts, `active` or not: the new record is not in the published run, so a
+    judgement naming it (it was published once, by an earlier arrest) lies dormant there, and
+    still no arrest may join it to a person holding the record it was judged different from.
+    """
+    con.execute("CREATE TEMP TABLE judged_apart (a VARCHAR, b VARCHAR)")
+    if has_table(con, "judgements", "wh"):
+        con.execute("""
+            INSERT INTO judged_apart
+            SELECT unique_id_l, unique_id_r FROM wh.judgements WHERE decision = 'different'
+            UNION
+            SELECT unique_id_r, unique_id_l FROM wh.judgements WHERE decision = 'different'""")

@@ -10,11 +10,12 @@ import duckdb
 
 from matching.thresholds import Thresholds
 from persons.ids import LOOKUP_VIEW_SQL
+from persons.judged import ensure_judged_pairs
 
 # What `person_records` holds (PERSON_RECORDS_SQL); the arrest path reads a publication by it.
 PERSON_RECORDS_COLUMNS = ("person_id", "source", "record_id", "unique_id", "role",
                           "records_in_person", "links", "strongest_link_to", "link_probability",
-                          "link_weight", "linked_by", "model_version")
+                          "link_weight", "linked_by", "judgement_id", "model_version")
 
 PERSON_RECORDS_SQL = """
 CREATE OR REPLACE TABLE person_records AS
@@ -36,41 +37,61 @@ best AS (
            max(match_probability) AS link_probability,
            first(match_weight ORDER BY match_probability DESC, other) AS link_weight,
            count(*) AS links
-    FROM linked GROUP BY uid)
+    FROM linked GROUP BY uid),
+-- a reviewer's `same` in force (`persons.judgements`): the newest names the judgement
+judged AS (
+    SELECT j.unique_id_l AS uid, j.unique_id_r AS other, j.judgement_id
+    FROM judged_pairs j JOIN clusters cl ON cl.unique_id = j.unique_id_l
+    JOIN clusters cr ON cr.unique_id = j.unique_id_r AND cr.cluster_id = cl.cluster_id
+    WHERE j.decision = 'same' AND j.applied),
+must AS (
+    SELECT uid, max(judgement_id) AS judgement_id,
+           first(other ORDER BY judgement_id DESC) AS judged_with
+    FROM (SELECT * FROM judged UNION ALL SELECT other, uid, judgement_id FROM judged)
+    GROUP BY uid)
 SELECT ids.person_id, s.source, s.record_id, s.unique_id, s.role,
        ids.records_in_person, coalesce(best.links, 0) AS links,
-       best.strongest_link_to,
+       coalesce(best.strongest_link_to, must.judged_with) AS strongest_link_to,
        -- a record that joined the person as a whole (`attachments`; its pairs with the person
        -- are `attach` pairs, so `best` is its strongest): the probability that it is this person
        coalesce(a.person_probability, best.link_probability) AS link_probability,
        best.link_weight,
-       CASE WHEN a.unique_id IS NOT NULL THEN 'person' WHEN best.links > 0 THEN 'pair' END
-           AS linked_by,
+       -- a reviewer's judgement outranks the model's evidence
+       CASE WHEN must.uid IS NOT NULL THEN 'judgement' WHEN a.unique_id IS NOT NULL THEN 'person'
+            WHEN best.links > 0 THEN 'pair' END AS linked_by,
+       must.judgement_id,
        $model_version AS model_version
 FROM std_persons s
 JOIN clusters c USING (unique_id)
 JOIN ids USING (cluster_id)
 LEFT JOIN best ON best.uid = s.unique_id
 LEFT JOIN attachments a ON a.unique_id = s.unique_id
+LEFT JOIN must ON must.uid = s.unique_id
 ORDER BY ids.person_id, s.source, s.record_id
 """
 
 
 # The pairs a reviewer judges, with the person each record is in now: a reviewer decides
-# whether two persons are one, and needs their ids to open both.
+# whether two persons are one, and needs their ids to open both. A pair a reviewer decided
+# (`same` in force, or `different`: `persons.judgements`) has left the queue; one judged
+# `unsure` stays, `seen`.
 REVIEW_VIEW_SQL = """
 CREATE OR REPLACE VIEW review_pairs AS
-SELECT m.*, l.person_id AS person_id_l, r.person_id AS person_id_r
+SELECT m.*, l.person_id AS person_id_l, r.person_id AS person_id_r,
+       coalesce(j.decision = 'unsure', false) AS seen
 FROM match_pairs m
 LEFT JOIN person_records l ON l.unique_id = m.unique_id_l
 LEFT JOIN person_records r ON r.unique_id = m.unique_id_r
+LEFT JOIN judged_pairs j ON j.unique_id_l = m.unique_id_l AND j.unique_id_r = m.unique_id_r
 WHERE m.decision IN ('review', 'undecided')
+  AND NOT coalesce(j.decision = 'different' OR (j.decision = 'same' AND j.applied), false)
 """
 
 
 def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     """Label scored pairs link / review; `review_pairs` is the view a reviewer works from
-    (with the pairs of records a constraint left undecided, `persons.constraints`)."""
+    (with the pairs of records a constraint left undecided, `persons.constraints`; `seen`
+    only once the run's judgements are read, `build_person_records`)."""
     con.execute("""
         CREATE OR REPLACE TABLE match_pairs AS
         SELECT CASE WHEN match_probability >= $link THEN 'link' ELSE 'review' END
@@ -80,7 +101,7 @@ def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     con.execute("DROP TABLE IF EXISTS scored_pairs")
     con.execute("""
         CREATE OR REPLACE VIEW review_pairs AS
-        SELECT * FROM match_pairs WHERE decision IN ('review', 'undecided')""")
+        SELECT *, false AS seen FROM match_pairs WHERE decision IN ('review', 'undecided')""")
 
 
 def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> None:
@@ -88,6 +109,7 @@ def build_person_records(con: duckdb.DuckDBPyConnection, model_version: str) -> 
 
     Needs `person_ids` (see `persons.ids.assign_person_ids`).
     """
+    ensure_judged_pairs(con)
     con.execute(PERSON_RECORDS_SQL, {"model_version": model_version})
     con.execute(LOOKUP_VIEW_SQL)
     con.execute(REVIEW_VIEW_SQL)

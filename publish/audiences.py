@@ -99,8 +99,10 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
         "komt_overeen": "w.agreed",
         "komt_deels_overeen": "w.partly_agreed",
         "wijkt_af": "w.disagreed",
-        # 'persoon': that record joined the person as a whole (`persons.attach`), not by a pair
-        "gekoppeld_als": "CASE w.linked_by WHEN 'person' THEN 'persoon' ELSE 'paar' END",
+        # 'persoon': that record joined the person as a whole (`persons.attach`), not by a pair;
+        # 'beoordeling': a reviewer judged it the same person (`persons.judgements`)
+        "gekoppeld_als": "CASE w.linked_by WHEN 'person' THEN 'persoon' "
+                         "WHEN 'judgement' THEN 'beoordeling' ELSE 'paar' END",
         # other persons with a record that fits this person and another about equally
         # (`persons.constraints`: undecided, waiting for a reviewer); a count, no names
         "onbesliste_personen": "coalesce(w.undecided_persons, 0)",

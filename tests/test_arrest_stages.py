@@ -108,7 +108,7 @@ def _warehouse(path: Path, rows: list[tuple], extra: pd.DataFrame | None = None,
                    CASE WHEN unique_id <> first_uid THEN 0.99 END AS link_probability,
                    CAST(NULL AS DOUBLE) AS link_weight,
                    CASE WHEN unique_id <> first_uid THEN 'pair' END AS linked_by,
-                   'v' AS model_version
+                   CAST(NULL AS BIGINT) AS judgement_id, 'v' AS model_version
             FROM r ORDER BY ALL""")
         columns = [d[0] for d in con.sql("SELECT * FROM person_records").description]
         assert tuple(columns) == PERSON_RECORDS_COLUMNS   # the published table's, in order
