@@ -334,7 +334,7 @@ def test_judgements_on_the_samples_persons(sample_run: Path, tmp_path: Path) -> 
     _judge(con, 2, one, other, "same")
     _persons_stage(con, tmp_path / "b")
     after = dict(con.sql("SELECT unique_id, person_id FROM person_records").fetchall())
-    assert[left] != after[right] and after[one] == after[other]
+    assert after[left] != after[right] and after[one] == after[other]
     assert con.sql("SELECT count(*) FROM person_records WHERE linked_by = 'judgement'"
                    ).fetchall()[0][0] >= 2
     assert con.sql("SELECT count(*) FROM judgement_conflicts").fetchall() == [(0,)]
