@@ -15,18 +15,12 @@ from __future__ import annotations
 
 import duckdb
 
+from judgements.warehouse import COLUMNS
 from stores.database import table_exists
 
 # The warehouse table `judgements` as the store writes it (docs/warehouse.md): the interface
-# between the judgement store and the persons stage.
-JUDGEMENT_COLUMNS: dict[str, str] = {
-    "unique_id_l": "VARCHAR", "unique_id_r": "VARCHAR",
-    "source_l": "VARCHAR", "record_id_l": "VARCHAR",
-    "source_r": "VARCHAR", "record_id_r": "VARCHAR",
-    "decision": "VARCHAR", "judgement_id": "BIGINT", "judged_by": "VARCHAR",
-    "judged_at": "TIMESTAMP WITH TIME ZONE", "reason": "VARCHAR", "model_version": "VARCHAR",
-    "match_probability": "DOUBLE", "active": "BOOLEAN",
-}
+# between the judgement store and the persons stage, declared once, by the store.
+JUDGEMENT_COLUMNS: dict[str, str] = COLUMNS
 
 JUDGED_PAIRS_DDL = """(unique_id_l VARCHAR, unique_id_r VARCHAR, decision VARCHAR,
                        judgement_id BIGINT, applied BOOLEAN)"""
