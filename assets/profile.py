@@ -1,5 +1,6 @@
 """Profile assets: the timeline (`events`), the network (`relations`), the signals (`flags`)
-and `person`, one row per person with its priority: the photo's centre."""
+and `person`, one row per person with its priority: the photo's centre; with it, the
+`review_queue` (what a reviewer decides first needs to know who is of concern)."""
 
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
@@ -11,6 +12,7 @@ from profiles.events import build_events
 from profiles.flags import build_flags
 from profiles.person import build_person
 from profiles.relations import build_relations
+from profiles.review_queue import build_review_queue
 from standardise.rules import connect_prepared
 
 
@@ -51,10 +53,13 @@ def flags(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult
        partitions_def=DELIVERIES)
 @scrubbed
 def person(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-    """One row per person: preferred identity, sources, counts, concern and priority."""
+    """One row per person: preferred identity, sources, counts, concern and priority; then
+    the review queue, ordered by who is of concern (`profiles.review_queue`)."""
     with connect_prepared(build_db(context, paths)) as con:
         persons = build_person(con)
         by_priority = dict(con.sql("SELECT priority, count(*) FROM person "
                                    "WHERE person_of_concern GROUP BY priority").fetchall())
+        queue = build_review_queue(con)
     return MaterializeResult(metadata={"persons": persons,
-                                       **{f"priority_{k}": v for k, v in by_priority.items()}})
+                                       **{f"priority_{k}": v for k, v in by_priority.items()},
+                                       **{f"review_queue_{k}": v for k, v in queue.items()}})
