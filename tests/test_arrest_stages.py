@@ -16,6 +16,7 @@ from config import load_config
 from matching.models import bundled_model
 from persons.ids import assign_person_ids, load_previous, mint_person_id, mint_sql
 from persons.incremental import match_one, standardise_police_rows
+from persons.judged import JUDGEMENT_COLUMNS, ensure_judged_pairs
 from persons.records import PERSON_RECORDS_COLUMNS
 from profiles.arrest_profile import NewRecord
 from profiles.build import build_profile
@@ -120,6 +121,9 @@ def _warehouse(path: Path, rows: list[tuple], extra: pd.DataFrame | None = None,
         con.execute("""CREATE TABLE id_history (old_id VARCHAR, new_id VARCHAR, change VARCHAR,
                        records_moved BIGINT, run_id VARCHAR, delivery VARCHAR,
                        recorded_at TIMESTAMPTZ)""")
+        ensure_judged_pairs(con)      # no judgements: the tables a run always writes
+        con.execute("CREATE TABLE judgements (" + ", ".join(
+            f"{c} {t}" for c, t in JUDGEMENT_COLUMNS.items()) + ")")
         build_relations(con)
         build_profile(con, REF)
     finally:
