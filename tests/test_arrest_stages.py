@@ -5,6 +5,7 @@ builder for all persons or some, and an arrest standardised, matched and profile
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -302,3 +303,31 @@ def test_an_arrests_profile_is_the_nightly_profile_of_its_records(
     if person:
         assert parts["network"] == [{"person_id": "FA", "relatie": "slachtoffer", "aantal": 1}]
         assert parts["certainty"]["records"] == 3
+
+
+def test_an_arrest_reads_the_judgements_as_the_nightly_sheet_does(published: Path,
+                                                                  tmp_path: Path) -> None:
+    """A link a reviewer confirmed, and a person a reviewer judged apart from one it was
+    undecided with, read the same on the arrest's sheet as on the nightly one (issue 15);
+    the reviewer's name and reason reach neither."""
+    warehouse = tmp_path / "judged.duckdb"
+    shutil.copy(published, warehouse)
+    fa1, fa2, fc = ("police:PL-2026000101-01", "police:PL-2026000102-01",
+                    "police:PL-2025000200-01")
+    con = duckdb.connect(str(warehouse))
+    con.execute("INSERT INTO match_pairs (unique_id_l, unique_id_r, decision) "
+                "VALUES ($a, $c, 'undecided')", {"a": fa2, "c": fc})
+    con.execute("INSERT INTO judged_pairs VALUES ($a, $b, 'same', 11, true), "
+                "($a, $c, 'different', 12, true)", {"a": fa1, "b": fa2, "c": fc})
+    con.execute("""INSERT INTO judgements BY NAME
+                   SELECT unique_id_l, unique_id_r, decision, judgement_id,
+                          'Fatima Reviewer' AS judged_by, 'Dossier 2026-77' AS reason,
+                          TIMESTAMPTZ '2026-11-27 10:00:00+00' AS judged_at, true AS active
+                   FROM judged_pairs""")
+    con.close()
+    parts = arrest_parts(warehouse, "FA", REF)
+    assert parts == _nightly_parts(warehouse, "FA")
+    certainty = parts["certainty"]
+    assert (certainty["bevestigde_koppelingen"], certainty["laatst_bevestigd"],
+            certainty["onbesliste_personen"]) == (1, date(2026, 11, 27), 0)
+    assert "Fatima" not in str(parts) and "Dossier" not in str(parts)
