@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from persons.judged import ensure_judged_pairs, has_table
 from sources.registry import registry
 from stores.sql import Fragment, Identifier, fill
 
@@ -68,10 +69,26 @@ def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
                        WHERE decision = 'undecided'
                          AND unique_id_l IN (SELECT unique_id FROM person_records)
                          AND unique_id_r IN (SELECT unique_id FROM person_records)""")
+        _copy_judged(con)
         if new is not None:
             _add(con, person_id, new)
     finally:
         con.execute("DETACH wh")
+
+
+def _copy_judged(con: duckdb.DuckDBPyConnection) -> None:
+    """The judgements the triage tables read of the copied records (`publish.audiences`):
+    `judged_pairs` between them, and of `judgements` only the id and the moment, never who
+    judged or why. Empty for a publication built before judgements existed."""
+    ensure_judged_pairs(con)
+    con.execute("CREATE TABLE judgements (judgement_id BIGINT, judged_at TIMESTAMPTZ)")
+    if not (has_table(con, "judged_pairs", "wh") and has_table(con, "judgements", "wh")):
+        return
+    con.execute("""INSERT INTO judged_pairs BY NAME SELECT * FROM wh.judged_pairs
+                   WHERE unique_id_l IN (SELECT unique_id FROM person_records)
+                     AND unique_id_r IN (SELECT unique_id FROM person_records)""")
+    con.execute("""INSERT INTO judgements SELECT judgement_id, judged_at FROM wh.judgements
+                   WHERE judgement_id IN (SELECT judgement_id FROM judged_pairs)""")
 
 
 def _copy_raw(con: duckdb.DuckDBPyConnection, source: str, table: str,

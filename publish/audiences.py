@@ -10,7 +10,7 @@ declaration (`DISCLOSED`, `disclosure`).
 
 from __future__ import annotations
 
-from publish.display import LABELS
+from publish.display import LABELS, TIMEZONE
 from sources.registry import registry
 from stores.sql import Constant, Fragment, Identifier, fill
 
@@ -104,10 +104,63 @@ TRIAGE_TABLES: dict[str, dict[str, str]] = {
         "gekoppeld_als": "CASE w.linked_by WHEN 'person' THEN 'persoon' "
                          "WHEN 'judgement' THEN 'beoordeling' ELSE 'paar' END",
         # other persons with a record that fits this person and another about equally
-        # (`persons.constraints`: undecided, waiting for a reviewer); a count, no names
+        # (`persons.constraints`: undecided, waiting for a reviewer); a count, no names.
+        # Not those a reviewer decided (`persons.judgements`: judged different, or joined)
         "onbesliste_personen": "coalesce(w.undecided_persons, 0)",
+        # of those, how many a reviewer looked at and left undecided (judged `unsure`)
+        "onbesliste_personen_bekeken": "coalesce(w.undecided_seen, 0)",
+        # THAT and WHEN a reviewer confirmed links of this person (applied `same` judgements),
+        # the day of the latest in the triage point's time zone; never who, never why: the
+        # reviewer's name and reason stay in the warehouse (`judgements`)
+        "bevestigde_koppelingen": "coalesce(w.confirmed_links, 0)",
+        "laatst_bevestigd": "w.last_confirmed",
     },
 }
+
+# How sure the matching is, per person: the weakest link, the persons it is undecided with
+# (`match_pairs` 'undecided') unless a reviewer judged the two persons different (a judgement on
+# any record of each: the persons are then apart, `persons.attach`), and the links a reviewer
+# confirmed (`judged_pairs`: applied `same`) with the day of the latest (`judgements.judged_at`).
+_ZEKERHEID = fill("""FROM (
+        SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
+               pr.linked_by, e.agreed, e.partly_agreed, e.disagreed, u.undecided_persons,
+               u.undecided_seen, c.confirmed_links, c.last_confirmed,
+               row_number() OVER (PARTITION BY pr.person_id
+                                  ORDER BY pr.link_probability, pr.unique_id) AS rk
+        FROM person_records pr JOIN person p USING (person_id)
+        LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
+          ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)
+         AND e.unique_id_r = greatest(pr.unique_id, pr.strongest_link_to)
+        LEFT JOIN (
+            SELECT a.person_id, count(DISTINCT b.person_id) AS undecided_persons,
+                   count(DISTINCT b.person_id) FILTER (j.decision = 'unsure') AS undecided_seen
+            FROM (SELECT unique_id_l AS x, unique_id_r AS y FROM match_pairs
+                  WHERE decision = 'undecided'
+                  UNION ALL SELECT unique_id_r, unique_id_l FROM match_pairs
+                  WHERE decision = 'undecided') m
+            JOIN person_records a ON a.unique_id = m.x
+            JOIN person_records b ON b.unique_id = m.y AND b.person_id <> a.person_id
+            LEFT JOIN judged_pairs j
+              ON j.unique_id_l = least(m.x, m.y) AND j.unique_id_r = greatest(m.x, m.y)
+            WHERE NOT EXISTS (
+                SELECT 1 FROM judged_pairs d
+                JOIN person_records dl ON dl.unique_id = d.unique_id_l
+                JOIN person_records dr ON dr.unique_id = d.unique_id_r
+                WHERE d.decision = 'different'
+                  AND ((dl.person_id = a.person_id AND dr.person_id = b.person_id)
+                       OR (dl.person_id = b.person_id AND dr.person_id = a.person_id)))
+            GROUP BY a.person_id) u ON u.person_id = pr.person_id
+        LEFT JOIN (
+            SELECT l.person_id, count(*) AS confirmed_links,
+                   CAST(max(timezone({zone}, k.judged_at)) AS DATE) AS last_confirmed
+            FROM judged_pairs j
+            JOIN person_records l ON l.unique_id = j.unique_id_l
+            JOIN person_records r ON r.unique_id = j.unique_id_r AND r.person_id = l.person_id
+            LEFT JOIN judgements k ON k.judgement_id = j.judgement_id
+            WHERE j.decision = 'same' AND j.applied
+            GROUP BY l.person_id) c ON c.person_id = pr.person_id
+        WHERE {who}) w WHERE w.rk = 1 ORDER BY w.person_id""",
+                  zone=Constant(TIMEZONE.key), who=Fragment("{who}"))
 
 # Which rows each published table holds: persons of concern only, never anyone else.
 TRIAGE_SOURCES: dict[str, str] = {
@@ -119,25 +172,7 @@ TRIAGE_SOURCES: dict[str, str] = {
     "triage_netwerk": "FROM relations r JOIN person p USING (person_id) "
                       "WHERE {who} GROUP BY r.person_id, r.kind "
                       "ORDER BY r.person_id, r.kind",
-    "triage_zekerheid": """FROM (
-        SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
-               pr.linked_by, e.agreed, e.partly_agreed, e.disagreed, u.undecided_persons,
-               row_number() OVER (PARTITION BY pr.person_id
-                                  ORDER BY pr.link_probability, pr.unique_id) AS rk
-        FROM person_records pr JOIN person p USING (person_id)
-        LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
-          ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)
-         AND e.unique_id_r = greatest(pr.unique_id, pr.strongest_link_to)
-        LEFT JOIN (
-            SELECT a.person_id, count(DISTINCT b.person_id) AS undecided_persons
-            FROM (SELECT unique_id_l AS x, unique_id_r AS y FROM match_pairs
-                  WHERE decision = 'undecided'
-                  UNION ALL SELECT unique_id_r, unique_id_l FROM match_pairs
-                  WHERE decision = 'undecided') m
-            JOIN person_records a ON a.unique_id = m.x
-            JOIN person_records b ON b.unique_id = m.y AND b.person_id <> a.person_id
-            GROUP BY a.person_id) u ON u.person_id = pr.person_id
-        WHERE {who}) w WHERE w.rk = 1 ORDER BY w.person_id""",
+    "triage_zekerheid": _ZEKERHEID,
     "triage_person": "FROM person p WHERE {who} ORDER BY naam, person_id",
     "triage_signaal": "FROM flags f JOIN person p ON p.person_id = f.person_id "
                       "WHERE {who} ORDER BY f.person_id, signaal",
@@ -189,8 +224,10 @@ DISCLOSED: list[tuple[str, tuple[str, ...], str]] = [
      "het netwerk als aantallen per soort relatie, zonder namen"),
     ("triage_zekerheid", ("person_id", "records", "zwakste_koppeling_kans", "komt_overeen",
                           "komt_deels_overeen", "wijkt_af", "gekoppeld_als",
-                          "onbesliste_personen"),
+                          "onbesliste_personen", "onbesliste_personen_bekeken"),
      "hoe zeker het is dat de registraties bij één persoon horen"),
+    ("triage_zekerheid", ("bevestigde_koppelingen", "laatst_bevestigd"),
+     "of en wanneer een reviewer koppelingen bevestigde (niet wie, en niet waarom)"),
 ]
 
 

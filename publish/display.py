@@ -141,6 +141,21 @@ def dutch_date(value: object) -> str:
     return when.strftime("%d-%m-%Y")
 
 
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")
+
+
+def dutch_long_date(value: object) -> str:
+    """A day written out, as it reads inside a sentence: '3 december 2026' (a moment is taken
+    in Amsterdam time). A value that is no date is shown as it came rather than hidden."""
+    when = _as_datetime(value)
+    if when is None:
+        return "" if value in (None, "") else str(value)
+    if isinstance(when, datetime) and when.tzinfo is not None:
+        when = when.astimezone(TIMEZONE)
+    return f"{when.day} {MONTHS[when.month - 1]} {when.year}"
+
+
 def dutch_datetime(value: object) -> str:
     """A moment as 'dd-mm-jjjj hh:mm', in Amsterdam time (stamps are stored in UTC)."""
     when = _as_datetime(value)

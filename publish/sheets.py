@@ -24,6 +24,7 @@ from publish.display import (
     concern_sentences,
     dutch_date,
     dutch_datetime,
+    dutch_long_date,
     fold,
     label,
     person_name,
@@ -53,6 +54,7 @@ def environment() -> Environment:
         env.filters[kind] = lambda code, kind=kind: label(kind, code)
     env.filters["percent"] = percent
     env.filters["datum"] = dutch_date
+    env.filters["lange_datum"] = dutch_long_date
     env.filters["tijdstip"] = dutch_datetime
     env.filters["naam"] = person_name
     env.filters["fold"] = fold

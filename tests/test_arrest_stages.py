@@ -5,6 +5,7 @@ builder for all persons or some, and an arrest standardised, matched and profile
 from __future__ import annotations
 
 import hashlib
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from config import load_config
 from matching.models import bundled_model
 from persons.ids import assign_person_ids, load_previous, mint_person_id, mint_sql
 from persons.incremental import match_one, standardise_police_rows
+from persons.judged import JUDGEMENT_COLUMNS, ensure_judged_pairs
 from persons.records import PERSON_RECORDS_COLUMNS
 from profiles.arrest_profile import NewRecord
 from profiles.build import build_profile
@@ -120,6 +122,9 @@ def _warehouse(path: Path, rows: list[tuple], extra: pd.DataFrame | None = None,
         con.execute("""CREATE TABLE id_history (old_id VARCHAR, new_id VARCHAR, change VARCHAR,
                        records_moved BIGINT, run_id VARCHAR, delivery VARCHAR,
                        recorded_at TIMESTAMPTZ)""")
+        ensure_judged_pairs(con)      # no judgements: the tables a run always writes
+        con.execute("CREATE TABLE judgements (" + ", ".join(
+            f"{c} {t}" for c, t in JUDGEMENT_COLUMNS.items()) + ")")
         build_relations(con)
         build_profile(con, REF)
     finally:
@@ -298,3 +303,31 @@ def test_an_arrests_profile_is_the_nightly_profile_of_its_records(
     if person:
         assert parts["network"] == [{"person_id": "FA", "relatie": "slachtoffer", "aantal": 1}]
         assert parts["certainty"]["records"] == 3
+
+
+def test_an_arrest_reads_the_judgements_as_the_nightly_sheet_does(published: Path,
+                                                                  tmp_path: Path) -> None:
+    """A link a reviewer confirmed, and a person a reviewer judged apart from one it was
+    undecided with, read the same on the arrest's sheet as on the nightly one (issue 15);
+    the reviewer's name and reason reach neither."""
+    warehouse = tmp_path / "judged.duckdb"
+    shutil.copy(published, warehouse)
+    fa1, fa2, fc = ("police:PL-2026000101-01", "police:PL-2026000102-01",
+                    "police:PL-2025000200-01")
+    con = duckdb.connect(str(warehouse))
+    con.execute("INSERT INTO match_pairs (unique_id_l, unique_id_r, decision) "
+                "VALUES ($a, $c, 'undecided')", {"a": fa2, "c": fc})
+    con.execute("INSERT INTO judged_pairs VALUES ($a, $b, 'same', 11, true), "
+                "($a, $c, 'different', 12, true)", {"a": fa1, "b": fa2, "c": fc})
+    con.execute("""INSERT INTO judgements BY NAME
+                   SELECT unique_id_l, unique_id_r, decision, judgement_id,
+                          'Fatima Reviewer' AS judged_by, 'Dossier 2026-77' AS reason,
+                          TIMESTAMPTZ '2026-11-27 10:00:00+00' AS judged_at, true AS active
+                   FROM judged_pairs""")
+    con.close()
+    parts = arrest_parts(warehouse, "FA", REF)
+    assert parts == _nightly_parts(warehouse, "FA")
+    certainty = parts["certainty"]
+    assert (certainty["bevestigde_koppelingen"], certainty["laatst_bevestigd"],
+            certainty["onbesliste_personen"]) == (1, date(2026, 11, 27), 0)
+    assert "Fatima" not in str(parts) and "Dossier" not in str(parts)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -14,8 +14,16 @@ import pytest
 
 from expectations.report import format_number, format_threshold, metric_kind
 from profiles.flags import HIGH_TOGETHER, PRIORITY_SQL, RULES, priority_explanation
-from publish.audiences import DISCLOSED, TRIAGE_TABLES, disclosure
-from publish.display import LABELS, concern_sentences, fold, label, person_name, plural
+from publish.audiences import DISCLOSED, TRIAGE_SOURCES, TRIAGE_TABLES, disclosure
+from publish.display import (
+    LABELS,
+    concern_sentences,
+    dutch_long_date,
+    fold,
+    label,
+    person_name,
+    plural,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -71,6 +79,15 @@ def test_counts_agree_with_their_noun(n: int | None, shown: str) -> None:
     assert plural(n, "registratie", "registraties") == shown
 
 
+@pytest.mark.parametrize(("value", "shown"), [
+    (date(2026, 12, 3), "3 december 2026"), ("2026-03-01", "1 maart 2026"),
+    (datetime(2026, 12, 2, 23, 30, tzinfo=UTC), "3 december 2026"),   # Amsterdam's day
+    (None, ""), ("geen datum", "geen datum"),
+])
+def test_a_day_in_a_sentence_is_written_out(value: object, shown: str) -> None:
+    assert dutch_long_date(value) == shown
+
+
 @pytest.mark.parametrize(("text", "folded"), [
     ("Çetin", "cetin"), ("ÇETİN", "cetin"), ("Yılmaz", "yilmaz"), ("Wójcik", "wojcik"),
     ("Øster", "oster"), ("Łukasz", "lukasz"), ("Groß", "gross"), ("Zoë", "zoe"),
@@ -93,6 +110,21 @@ def test_every_declared_column_is_disclosed_once_and_only_declared_ones() -> Non
             if column == "person_id" and table != "triage_person":
                 continue
             assert described.get((table, column)) == 1, f"{table}.{column}"
+
+
+def test_triage_may_read_that_and_when_a_reviewer_judged_never_who_or_why() -> None:
+    """The warehouse's `judgements` holds the reviewer's name and reason; no declared column
+    nor the rows it is read from may name them (the triage point sees that a link was confirmed
+    and on which day)."""
+    import publish.audiences as audiences
+
+    never = re.compile(r"\b(judged_by|reason|evidence)\b")
+    for table, columns in TRIAGE_TABLES.items():
+        for name, expression in columns.items():
+            assert not never.search(expression), f"{table}.{name}"
+        assert not never.search(TRIAGE_SOURCES[table]), table
+    assert {"bevestigde_koppelingen", "laatst_bevestigd"} <= set(TRIAGE_TABLES["triage_zekerheid"])
+    assert "judged_at" in audiences._ZEKERHEID     # when: the day, from the store's moment
 
 
 def test_the_footer_follows_the_declaration(monkeypatch: pytest.MonkeyPatch) -> None:

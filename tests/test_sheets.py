@@ -391,3 +391,112 @@ def test_a_registration_read_twice_is_one_line_of_the_published_timeline(
         t(person_id, source, record_id, event_date, event_type, role, description, status)""")
     rows = con.sql(triage_select("triage_tijdlijn")).fetchall()
     assert len(rows) == 3
+
+
+# --- what reviewers decided (issue 15) ---------------------------------------------------
+
+REVIEWER, WHY = "Fatima Reviewer", "Dossier 2026-77: zelfde moeder"
+
+
+def _judged_sheet(tmp_path: Path, judged: list[tuple]) -> tuple[str, dict, Path]:
+    """F1's sheet and certainty row, and the triage database, published from a small warehouse:
+    F1 holds police:1 and care:2 (a model link, 97%) and municipal:3 (joined to care:2 by a
+    reviewer's `same`, judgement 7, late on 2 December UTC: 3 December in Amsterdam); police:9
+    (F2) fits F1 and another person about equally (`undecided`). `judged`: more rows of
+    `judged_pairs` (l, r, decision, judgement_id, applied), each judged on 1 December."""
+    from publish.audiences import triage_select
+    from publish.sheets import sheet_parts
+
+    db = _triage_db(tmp_path / "t.duckdb", "Peter de Vries")
+    con = duckdb.connect()
+    con.execute("""CREATE TABLE person AS SELECT * FROM (VALUES ('F1', true), ('F2', true))
+                   t(person_id, person_of_concern)""")
+    con.execute("""CREATE TABLE person_records AS SELECT * FROM (VALUES
+        ('F1', 'police:1', 3, 'care:2', 0.97, 'pair'),
+        ('F1', 'care:2', 3, 'police:1', 0.97, 'judgement'),
+        ('F1', 'municipal:3', 3, 'care:2', NULL, 'judgement'),
+        ('F2', 'police:9', 1, NULL, NULL, NULL))
+        t(person_id, unique_id, records_in_person, strongest_link_to, link_probability,
+          linked_by)""")
+    con.execute("""CREATE TABLE link_explanation AS SELECT 'care:2' AS unique_id_l,
+                   'police:1' AS unique_id_r, ['surname', 'dob'] AS agreed,
+                   ['given_name'] AS partly_agreed, ['address'] AS disagreed""")
+    con.execute("""CREATE TABLE match_pairs AS SELECT * FROM (VALUES
+        ('care:2', 'police:1', 'link'), ('police:1', 'police:9', 'undecided'))
+        t(unique_id_l, unique_id_r, decision)""")
+    con.execute("""CREATE TABLE judged_pairs AS SELECT * FROM (VALUES
+        ('care:2', 'municipal:3', 'same', 7, true))
+        t(unique_id_l, unique_id_r, decision, judgement_id, applied)""")
+    for row in judged:
+        con.execute("INSERT INTO judged_pairs VALUES (?, ?, ?, ?, ?)", list(row))
+    con.execute("""CREATE TABLE judgements AS
+        SELECT j.*, $by AS judged_by, $why AS reason,
+               CASE WHEN judgement_id = 7 THEN TIMESTAMPTZ '2026-12-02 23:30:00+00'
+                    ELSE TIMESTAMPTZ '2026-12-01 10:00:00+00' END AS judged_at
+        FROM judged_pairs j""", {"by": REVIEWER, "why": WHY})
+    con.execute("ATTACH ? AS t", [str(db)])
+    con.execute("CREATE OR REPLACE TABLE t.main.triage_zekerheid AS "
+                + triage_select("triage_zekerheid"))
+    con.close()
+    render_sheets(db, tmp_path / "out", "20261203T120000")
+    con = duckdb.connect(str(db), read_only=True)
+    certainty = sheet_parts(con, "F1")[0]["certainty"]
+    con.close()
+    return (tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8"), certainty, db
+
+
+def test_a_link_a_reviewer_confirmed_is_said_with_its_day_never_who_or_why(
+        tmp_path: Path) -> None:
+    html, certainty, db = _judged_sheet(tmp_path, [])
+    assert certainty["bevestigde_koppelingen"] == 1
+    assert certainty["laatst_bevestigd"] == date(2026, 12, 3)   # Amsterdam's day, not UTC's
+    assert ("Eén koppeling in deze foto is bevestigd door een reviewer op 3 december 2026."
+            in _text(html))
+    con = duckdb.connect(str(db), read_only=True)
+    published = " ".join(str(row) for (table,) in con.sql(
+        "SELECT table_name FROM duckdb_tables()").fetchall()
+        for row in con.sql(f"SELECT * FROM {table}").fetchall())
+    con.close()
+    for secret in (REVIEWER, "Fatima", WHY, "Dossier", "moeder"):
+        assert secret not in html and secret not in published, secret
+
+
+def test_the_latest_of_several_confirmed_links_is_named(tmp_path: Path) -> None:
+    html, certainty, _ = _judged_sheet(tmp_path, [("municipal:3", "police:1", "same", 5, True),
+                                                   ("care:2", "police:9", "same", 6, False)])
+    assert certainty["bevestigde_koppelingen"] == 2   # not the one left unapplied (a conflict)
+    assert ("2 koppelingen in deze foto zijn bevestigd door een reviewer, de laatste op "
+            "3 december 2026." in _text(html))
+
+
+@pytest.mark.parametrize(("judged", "undecided", "seen"), [
+    ([], 1, 0),
+    # a reviewer judged a record of each person different: decided, whichever records
+    ([("municipal:3", "police:9", "different", 8, True)], 0, 0),
+    # a reviewer was unsure: still undecided, and the sheet says a reviewer looked
+    ([("police:1", "police:9", "unsure", 8, True)], 1, 1),
+])
+def test_a_medewerker_decides_only_what_no_reviewer_decided(
+        tmp_path: Path, judged: list[tuple], undecided: int, seen: int) -> None:
+    html, certainty, _ = _judged_sheet(tmp_path, judged)
+    assert certainty["onbesliste_personen"] == undecided
+    assert certainty["onbesliste_personen_bekeken"] == seen
+    text = _text(html)
+    assert ("Een medewerker beoordeelt dat" in text) == bool(undecided)
+    assert ("Een reviewer heeft ernaar gekeken en twijfelde ook." in text) == bool(seen)
+
+
+def test_records_only_a_reviewer_joined_are_not_one_record(tmp_path: Path) -> None:
+    html = _sheet_with_certainty(tmp_path, "Peter de Vries",
+                                 "1 AS bevestigde_koppelingen, DATE '2026-12-03' AS "
+                                 "laatst_bevestigd")
+    assert "bevestigd door een reviewer op 3 december 2026" in html
+    db = tmp_path / "t.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE triage_zekerheid SET zwakste_koppeling_kans = NULL")
+    con.close()
+    shutil.rmtree(tmp_path / "out")
+    render_sheets(db, tmp_path / "out", "20261127T000000")
+    text = _text((tmp_path / "out" / "sheets" / "F1.html").read_text(encoding="utf-8"))
+    assert "Het model koppelde ze niet; een reviewer wel." in text
+    assert "Eén registratie" not in text
