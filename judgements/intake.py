@@ -7,15 +7,22 @@ terminal and to logs.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from judgements.store import DECISIONS, RecordKey, ordered
-from sources.arrests import is_safe_id
 from sources.registry import NAME
 
 CSV_COLUMNS = ("left", "right", "decision", "by", "reason")
+
+# A record id as the deliveries write them: letters, digits, `._-` and `/`, which the justice
+# extract's parket numbers hold (`10/527605-26`). Not `sources.arrests.is_safe_id`: that is a
+# file name's rule, and would leave every justice record unjudgeable. A key never becomes a
+# path or SQL text (bound parameters only) and must name a published record; `..` is refused
+# all the same, no delivery's id holds it.
+RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}")
 
 
 class JudgementRefused(ValueError):
@@ -52,10 +59,11 @@ def where(field: str, line: int | None) -> str:
 
 
 def parse_key(text: str, sources: Collection[str], place: str) -> RecordKey:
-    """`SOURCE:RECORD_ID` with SOURCE a registered source and RECORD_ID a plain id (letters,
-    digits, `._-`, as every other id foto takes in)."""
+    """`SOURCE:RECORD_ID` with SOURCE a registered source and RECORD_ID a plain id
+    (`RECORD_ID`)."""
     source, colon, record_id = (text or "").strip().partition(":")
-    if not colon or not NAME.fullmatch(source) or not is_safe_id(record_id):
+    if not colon or not NAME.fullmatch(source) or not RECORD_ID.fullmatch(record_id) \
+            or ".." in record_id:
         raise JudgementRefused(f"{place}: malformed key (expected SOURCE:RECORD_ID, e.g. "
                                "police:PL-2026001234-01)")
     if source not in sources:

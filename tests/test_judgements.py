@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from assets.match import judgements as judgements_asset
 from assets.resources import FotoPaths
 from foto.cli import main
+from judgements.intake import JudgementRefused, parse_key
 from judgements.store import (
     ENV_VAR,
     FILE_NAME,
@@ -306,6 +307,21 @@ REFUSED = {
     "empty --by": ([PETER_1, SANNE, "--same", "--by", "  "], "--by: empty"),
     "empty --reason": ([PETER_1, SANNE, "--same", "--reason", ""], "--reason: empty"),
 }
+
+
+@pytest.mark.parametrize("key", ["justice:10/527605-26", "care:VT-2026-996064-2",
+                                 "municipal:8526798565", "police:PL-2026001234-01"])
+def test_every_sources_record_ids_make_a_key(key: str) -> None:
+    """A justice record's parket number holds a `/`: a file name's rule would refuse it."""
+    assert parse_key(key, {"care", "justice", "municipal", "police"}, "left key") == \
+        RecordKey(*key.split(":", 1))
+
+
+@pytest.mark.parametrize("key", ["justice:../x", "justice:/10/1", "police:PL 1", "police:",
+                                 "police:PL-1\n2", "police:" + "9" * 129])
+def test_a_key_that_is_no_plain_id_is_refused(key: str) -> None:
+    with pytest.raises(JudgementRefused, match="malformed key"):
+        parse_key(key, {"justice", "police"}, "left key")
 
 
 @pytest.mark.parametrize("case", list(REFUSED))
