@@ -182,7 +182,8 @@ def _identity(warehouse: Path, unique_id: str) -> dict:
              "huisnummer", "postcode", "woonplaats")
     identity = dict(zip(names, row, strict=True))
     identity["voorvoegsel"] = identity["voorvoegsel"] or ""
-    identity["huisnummer"] = str(identity["huisnummer"])
+    if identity["huisnummer"] is not None:
+        identity["huisnummer"] = str(identity["huisnummer"])
     return identity
 
 
