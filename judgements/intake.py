@@ -7,15 +7,21 @@ terminal and to logs.
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from judgements.store import DECISIONS, RecordKey, ordered
-from sources.arrests import is_safe_id
 from sources.registry import NAME
 
 CSV_COLUMNS = ("left", "right", "decision", "by", "reason")
+
+# A record id as the partners write them: letters, digits and `._-` (`sources.arrests.SAFE_ID`)
+# and `/`, which the justice extract's parketnummers hold (`10/472038-24`). A key is a value
+# here (a bound parameter, never a path or SQL text), so the slash is harmless; `..` is still
+# refused, and the first character is a letter or digit.
+RECORD_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,63}")
 
 
 class JudgementRefused(ValueError):
@@ -53,9 +59,10 @@ def where(field: str, line: int | None) -> str:
 
 def parse_key(text: str, sources: Collection[str], place: str) -> RecordKey:
     """`SOURCE:RECORD_ID` with SOURCE a registered source and RECORD_ID a plain id (letters,
-    digits, `._-`, as every other id foto takes in)."""
+    digits, `._-/`, `RECORD_ID`)."""
     source, colon, record_id = (text or "").strip().partition(":")
-    if not colon or not NAME.fullmatch(source) or not is_safe_id(record_id):
+    if not colon or not NAME.fullmatch(source) or not RECORD_ID.fullmatch(record_id) \
+            or ".." in record_id:
         raise JudgementRefused(f"{place}: malformed key (expected SOURCE:RECORD_ID, e.g. "
                                "police:PL-2026001234-01)")
     if source not in sources:
