@@ -126,16 +126,18 @@ def report_reviewer(result: dict) -> None:
     queued = rows["queue"][0]["queue_items"]
     print(f"  simulated reviewer (reads the truth; `foto judge --file`, then `foto run` on the "
           f"same delivery), {queued} items in the first queue:")
-    print(f"    {'N':>6} {'order':8}{'decided':>8}{'same':>6}{'diff':>6}{'precision':>11}"
-          f"{'recall':>9}{'f1':>9}")
-    print(f"    {0:>6} {'-':8}{0:>8}{0:>6}{0:>6}{ours['precision']:>11.4f}"
+    print("    (against: decisions other than the persons then: `same` on two persons, "
+          "`different` within one)")
+    print(f"    {'N':>6} {'order':8}{'decided':>8}{'same':>6}{'diff':>6}{'against':>8}"
+          f"{'precision':>11}{'recall':>9}{'f1':>9}")
+    print(f"    {0:>6} {'-':8}{0:>8}{0:>6}{0:>6}{0:>8}{ours['precision']:>11.4f}"
           f"{ours['recall']:>9.4f}{ours['f1']:>9.4f}")
     for i in range(len(rows["queue"])):
         for order in ORDERS:
             r = rows[order][i]
             print(f"    {r['n']:>6} {order:8}{r['decided']:>8}{r['same']:>6}"
-                  f"{r['different']:>6}{r['precision']:>11.4f}{r['recall']:>9.4f}"
-                  f"{r['f1']:>9.4f}")
+                  f"{r['different']:>6}{r['against_persons']:>8}{r['precision']:>11.4f}"
+                  f"{r['recall']:>9.4f}{r['f1']:>9.4f}")
 
 
 def main() -> int:

@@ -44,11 +44,14 @@ REASON = "eval: generator truth"
 
 @dataclass(frozen=True)
 class Item:
-    """One review-queue item: its kind and its pair of unique ids ('<source>:<record_id>')."""
+    """One review-queue item: its kind, its pair of unique ids ('<source>:<record_id>') and
+    the persons the two records are in now (None: not known)."""
 
     kind: str
     left: str
     right: str
+    person_left: str | None = None
+    person_right: str | None = None
 
     @property
     def pair(self) -> tuple[str, str]:
@@ -60,8 +63,8 @@ def read_queue(warehouse: Path) -> list[Item]:
     """The published `review_queue`, in rank order."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        rows = con.sql("SELECT kind, unique_id_l, unique_id_r FROM review_queue "
-                       "ORDER BY rank").fetchall()
+        rows = con.sql("SELECT kind, unique_id_l, unique_id_r, person_id_l, person_id_r "
+                       "FROM review_queue ORDER BY rank").fetchall()
     finally:
         con.close()
     return [Item(*row) for row in rows]
@@ -104,6 +107,19 @@ def decide(items: Iterable[Item], truth: dict[str, str]) -> list[tuple[str, str,
     return decisions
 
 
+def changes(items: Iterable[Item], decisions: Sequence[tuple[str, str, str]]) -> int:
+    """How many decisions say other than the persons do now: `same` on two persons, or
+    `different` within one. Only these can change `person_records`; `same` on a pair already
+    in one person confirms it and changes no figure."""
+    persons = {(i.left, i.right): (i.person_left, i.person_right) for i in items}
+    count = 0
+    for left, right, decision in decisions:
+        pl, pr = persons[(left, right)]
+        if pl is not None and pr is not None and (decision == "same") != (pl == pr):
+            count += 1
+    return count
+
+
 def write_judgements(path: Path, decisions: Sequence[tuple[str, str, str]]) -> None:
     """The CSV `foto judge --file` reads (columns left,right,decision,by,reason)."""
     with path.open("w", newline="", encoding="utf-8") as handle:
@@ -127,7 +143,7 @@ def simulate(home: Path, inbox: Path, truth: Path, steps: Sequence[int], order: 
     keys = read_truth(truth)
     rng = random.Random(seed) if order == "random" else None
     judged: set[tuple[str, str]] = set()
-    rows, done, said = [], 0, {"same": 0, "different": 0}
+    rows, done, said = [], 0, {"same": 0, "different": 0, "against_persons": 0}
     for step in sorted(steps):
         t0 = time.perf_counter()
         queue = read_queue(home / "warehouse.duckdb")
@@ -144,6 +160,7 @@ def simulate(home: Path, inbox: Path, truth: Path, steps: Sequence[int], order: 
         done += len(items)
         for *_, decision in decisions:
             said[decision] += 1
+        said["against_persons"] += changes(items, decisions)
         figures = score(home / "warehouse.duckdb")
         rows.append({"n": step, "decided": done, **said, "queue_items": len(queue),
                      "queue_items_judged_before": already,

@@ -12,7 +12,15 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from benchmarks.reviewer import Item, decide, pick, read_queue, read_truth, write_judgements
+from benchmarks.reviewer import (
+    Item,
+    changes,
+    decide,
+    pick,
+    read_queue,
+    read_truth,
+    write_judgements,
+)
 from judgements.intake import read_file
 
 TRUTH = pa.table({"source": ["police", "justice", "care", "police"],
@@ -60,9 +68,20 @@ def test_the_decisions_are_a_file_foto_judge_accepts(tmp_path: Path) -> None:
 def test_the_queue_is_read_in_rank_order(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     con.execute("CREATE TABLE review_queue (rank BIGINT, kind VARCHAR, unique_id_l VARCHAR, "
-                "unique_id_r VARCHAR)")
-    con.execute("INSERT INTO review_queue VALUES (2, 'pair', 'care:C1', 'police:P1'), "
-                "(1, 'conflict', 'justice:J1', 'police:P1')")
+                "unique_id_r VARCHAR, person_id_l VARCHAR, person_id_r VARCHAR)")
+    con.execute("INSERT INTO review_queue VALUES (2, 'pair', 'care:C1', 'police:P1', 'a', 'b'),"
+                " (1, 'conflict', 'justice:J1', 'police:P1', 'c', 'c')")
     con.close()
-    assert read_queue(tmp_path / "w.duckdb") == [Item("conflict", "justice:J1", "police:P1"),
-                                                 Item("pair", "care:C1", "police:P1")]
+    assert read_queue(tmp_path / "w.duckdb") == [
+        Item("conflict", "justice:J1", "police:P1", "c", "c"),
+        Item("pair", "care:C1", "police:P1", "a", "b")]
+
+
+def test_only_decisions_against_the_persons_count_as_changes() -> None:
+    items = [Item("pair", "justice:J1", "police:P1", "p1", "p1"),   # same, one person: no
+             Item("pair", "care:C1", "police:P1", "p2", "p1"),      # different, two: no
+             Item("pair", "police:P2", "care:C1", "p3", "p2"),      # same, two persons: yes
+             Item("pair", "care:C1", "police:P3", "p2", "p2")]      # different, one: yes
+    decisions = [("justice:J1", "police:P1", "same"), ("care:C1", "police:P1", "different"),
+                 ("police:P2", "care:C1", "same"), ("care:C1", "police:P3", "different")]
+    assert changes(items, decisions) == 2
