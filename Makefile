@@ -44,8 +44,8 @@ dev: $(BIN)/foto ## open the Dagster UI on the same home (http://127.0.0.1:3000)
 train: $(BIN)/foto ## train a new model version on the sample into var/models/
 	$(BIN)/foto train --inbox $(INBOX) --home $(HOME_DIR)
 
-eval: $(BIN)/foto ## quality at 10,000 and 100,000 persons, foto next to a plain Splink baseline
-	$(BIN)/python benchmarks/eval.py --persons 10000 100000 --seed 7
+eval: $(BIN)/foto ## quality at 10,000 and 100,000 persons: foto next to a plain Splink baseline; a simulated reviewer on the review queue
+	$(BIN)/python benchmarks/eval.py --persons 10000 100000 --seed 7 --reviewer 100 300 1000
 
 bench: $(BIN)/foto ## time and memory: whole runs, matching stages, profile and sheets (100k, 1M)
 	$(BIN)/python benchmarks/bench_run.py --persons 100000

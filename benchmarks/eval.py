@@ -1,13 +1,17 @@
 """`make eval`: fresh deliveries (seeds other than the sample's), one `foto run` each, and the
 quality of its persons next to a plain Splink baseline on the same standardised records.
 
-    python benchmarks/eval.py --persons 10000 100000 --seed 7
+    python benchmarks/eval.py --persons 10000 100000 --seed 7 --reviewer 100 300 1000
+
+With `--reviewer`, a simulated reviewer (`benchmarks/reviewer.py`) then decides the first
+items of the review queue, and as many in a random order, rerunning foto after each step.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +31,7 @@ from benchmarks.metrics import (  # noqa: E402
     loosest_true_person,
     quality,
 )
+from benchmarks.reviewer import ORDERS, simulate  # noqa: E402
 from config import load_config  # noqa: E402
 from matching.thresholds import load_thresholds  # noqa: E402
 
@@ -35,7 +40,7 @@ ROWS = [("precision", "{:.4f}"), ("recall", "{:.4f}"), ("f1", "{:.4f}"),
         ("persons_split", "{:.4f}"), ("found_persons", "{}"), ("predicted_pairs", "{}")]
 
 
-def evaluate(persons: int, seed: int, work: Path) -> dict:
+def evaluate(persons: int, seed: int, work: Path, reviewer: list[int]) -> dict:
     """Generate, run foto, score foto and the baseline; returns all figures."""
     t0 = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "data/sample/generate.py"), "--persons",
@@ -64,8 +69,22 @@ def evaluate(persons: int, seed: int, work: Path) -> dict:
     assignment = c.sql("SELECT source, record_id, cluster_id AS person_id FROM r "
                        "JOIN cl USING (unique_id)").to_arrow_table()
     base = quality(assignment, truth)
-    return {"persons": persons, "seed": seed, "foto": ours, "baseline": base,
-            "seconds": {"generate": t1 - t0, "foto_run": t2 - t1, "baseline": t3 - t2}}
+    result = {"persons": persons, "seed": seed, "foto": ours, "baseline": base,
+              "seconds": {"generate": t1 - t0, "foto_run": t2 - t1, "baseline": t3 - t2}}
+    if reviewer:
+        result["reviewer"] = review(work, seed, reviewer)
+    return result
+
+
+def review(work: Path, seed: int, steps: list[int]) -> dict:
+    """The simulated reviewer in queue order (in the eval's home) and in random order (in a
+    copy of it made before any judgement), each from the published run just scored."""
+    home, truth = work / "home", work / "data/truth.parquet"
+    shutil.copytree(home, work / "home-random", symlinks=True)
+    homes = {"queue": home, "random": work / "home-random"}
+    return {order: simulate(homes[order], work / "data/inbox", truth, steps, order, seed,
+                            lambda warehouse: linkage_metrics(warehouse, truth))
+            for order in ORDERS}
 
 
 def report(result: dict) -> None:
@@ -97,6 +116,28 @@ def report(result: dict) -> None:
     for b in ours["calibration"]:
         print(f"    {b['band']:.1f}-{b['band'] + 0.1:.1f}: {b['pairs']:>6}, "
               f"{b['mean_probability']:.3f}, {b['true_share']:.3f}")
+    if "reviewer" in result:
+        report_reviewer(result)
+
+
+def report_reviewer(result: dict) -> None:
+    """N = 0 (no judgement) and each step, in queue order and in random order."""
+    ours, rows = result["foto"], result["reviewer"]
+    queued = rows["queue"][0]["queue_items"]
+    print(f"  simulated reviewer (reads the truth; `foto judge --file`, then `foto run` on the "
+          f"same delivery), {queued} items in the first queue:")
+    print("    (against: decisions other than the persons then: `same` on two persons, "
+          "`different` within one)")
+    print(f"    {'N':>6} {'order':8}{'decided':>8}{'same':>6}{'diff':>6}{'against':>8}"
+          f"{'precision':>11}{'recall':>9}{'f1':>9}")
+    print(f"    {0:>6} {'-':8}{0:>8}{0:>6}{0:>6}{0:>8}{ours['precision']:>11.4f}"
+          f"{ours['recall']:>9.4f}{ours['f1']:>9.4f}")
+    for i in range(len(rows["queue"])):
+        for order in ORDERS:
+            r = rows[order][i]
+            print(f"    {r['n']:>6} {order:8}{r['decided']:>8}{r['same']:>6}"
+                  f"{r['different']:>6}{r['against_persons']:>8}{r['precision']:>11.4f}"
+                  f"{r['recall']:>9.4f}{r['f1']:>9.4f}")
 
 
 def main() -> int:
@@ -104,11 +145,14 @@ def main() -> int:
     p.add_argument("--persons", type=int, nargs="+", default=[10000, 100000])
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--keep", type=Path, help="work folder to keep (default: temporary)")
+    p.add_argument("--reviewer", type=int, nargs="*", default=[], metavar="N",
+                   help="a simulated reviewer decides the first N items of the review queue "
+                        "(cumulative, e.g. 100 300 1000), and as many in random order")
     args = p.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="foto-eval-"))
     results = []
     for n in args.persons:
-        result = evaluate(n, args.seed, work / str(n))
+        result = evaluate(n, args.seed, work / str(n), args.reviewer)
         report(result)
         results.append(result)
     (work / "eval.json").write_text(json.dumps(results, indent=2, default=float))

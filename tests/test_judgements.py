@@ -465,3 +465,16 @@ def test_a_nightly_run_holds_the_table_and_judge_reads_its_publication(
     assert (f"{row[1]}:{row[2]}", f"{row[3]}:{row[4]}") == (left, right)
     assert row[8:10] == (version, pytest.approx(probability))
     assert json.loads(row[10])["explanation"]["explanation"]
+
+
+def test_a_justice_parketnummer_is_a_key_and_a_path_is_not() -> None:
+    """Every justice record id is a parketnummer with a slash (`10/472038-24`): refusing it
+    refused every justice record (found by the simulated reviewer of `make eval`)."""
+    from judgements.intake import JudgementRefused, parse_key
+
+    sources = {"police", "justice"}
+    assert parse_key("justice:10/472038-24", sources, "left").unique_id == \
+        "justice:10/472038-24"
+    for bad in ("justice:/etc/passwd", "justice:10/../x", "justice:10/47 2038", "justice:"):
+        with pytest.raises(JudgementRefused, match="malformed key"):
+            parse_key(bad, sources, "left")
