@@ -103,7 +103,11 @@ scored AS (
     LEFT JOIN arrested al ON al.unique_id = i.unique_id_l
     LEFT JOIN arrested ar ON ar.unique_id = i.unique_id_r)
 SELECT row_number() OVER (ORDER BY
-           kind = 'conflict' DESC, (concern OR arrested) DESC, records_affected DESC,
+           kind = 'conflict' DESC, (concern OR arrested) DESC,
+           -- a pair across two persons is a link the model may have missed (in the review band
+           -- most such pairs are one person); a pair inside one person was linked through
+           -- others and is nearly always right: deciding it seldom changes anything
+           person_id_l IS DISTINCT FROM person_id_r DESC, records_affected DESC,
            abs(match_probability - 0.5) ASC NULLS LAST, unique_id_l, unique_id_r NULLS FIRST)
            AS rank,
        kind, unique_id_l, unique_id_r, person_id_l, person_id_r, match_probability, concern,

@@ -37,8 +37,8 @@ PAIRS = [
     ("d1", "e1", "review", 0.50),     # 1 + 2, a coin toss
     ("c1", "f1", "review", 0.25),     # 1 + 2, 0.25 from a coin toss ...
     ("d1", "f2", "review", 0.75),     # ... and so is this: the unique ids decide
-    ("b1", "b2", "review", 0.10),     # within one person: a split changes its 3 records
-    ("c1", "e2", "review", 0.90),     # 1 + 2, 0.4 from a coin toss, after b1-b2 by id
+    ("b1", "b2", "review", 0.10),     # within one person (3 records): after every pair across two
+    ("c1", "e2", "review", 0.90),     # 1 + 2, 0.4 from a coin toss
     ("b3", "c1", "review", 0.40),     # judged different: out
     ("a3", "e1", "review", 0.45),     # judged same, applied: out
 ]
@@ -57,8 +57,8 @@ EXPECTED = [
     ("pair", "d1", "e1"),
     ("pair", "c1", "f1"),
     ("pair", "d1", "f2"),
-    ("pair", "b1", "b2"),
     ("pair", "c1", "e2"),
+    ("pair", "b1", "b2"),
 ]
 
 
