@@ -31,9 +31,9 @@ from matching.predict import model_for_size
 from matching.thresholds import Thresholds
 from persons.attach import attachment_sql
 from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params, decisive_margin
-from persons.judged import has_table
 from persons.records import PERSON_RECORDS_COLUMNS
 from standardise.rules import prepare, std_persons_sql, std_sql
+from stores.database import table_exists
 from stores.sql import Fragment, Identifier, fill
 
 # Columns whose term frequencies the model uses (settings.py, tf_adjustment_column).
@@ -238,7 +238,7 @@ def _judged_apart(con: duckdb.DuckDBPyConnection) -> None:
     still no arrest may join it to a person holding the record it was judged different from.
     """
     con.execute("CREATE TEMP TABLE judged_apart (a VARCHAR, b VARCHAR)")
-    if has_table(con, "judgements", "wh"):
+    if table_exists(con, "judgements", "wh"):
         con.execute("""
             INSERT INTO judged_apart
             SELECT unique_id_l, unique_id_r FROM wh.judgements WHERE decision = 'different'

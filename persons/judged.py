@@ -26,16 +26,6 @@ JUDGED_PAIRS_DDL = """(unique_id_l VARCHAR, unique_id_r VARCHAR, decision VARCHA
                        judgement_id BIGINT, applied BOOLEAN)"""
 
 
-def has_table(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
-    """Whether table (or view) `name` exists, in `database` (an attached one) or any."""
-    return con.execute("""
-        SELECT count(*) FROM (
-            SELECT database_name, table_name AS name FROM duckdb_tables()
-            UNION ALL SELECT database_name, view_name FROM duckdb_views() WHERE NOT internal)
-        WHERE name = $name AND ($db IS NULL OR database_name = $db)""",
-        {"name": name, "db": database}).fetchall()[0][0] > 0
-
-
 def load_judged_pairs(con: duckdb.DuckDBPyConnection) -> int:
     """(Re)build `judged_pairs` from `judgements`: active rows whose two records are both in
     `std_persons` (a record that left the deliveries leaves its judgements dormant, never

@@ -22,8 +22,9 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
-from persons.judged import ensure_judged_pairs, has_table
+from persons.judged import ensure_judged_pairs
 from sources.registry import registry
+from stores.database import table_exists
 from stores.sql import Fragment, Identifier, fill
 
 
@@ -82,7 +83,7 @@ def _copy_judged(con: duckdb.DuckDBPyConnection) -> None:
     judged or why. Empty for a publication built before judgements existed."""
     ensure_judged_pairs(con)
     con.execute("CREATE TABLE judgements (judgement_id BIGINT, judged_at TIMESTAMPTZ)")
-    if not (has_table(con, "judged_pairs", "wh") and has_table(con, "judgements", "wh")):
+    if not (table_exists(con, "judged_pairs", "wh") and table_exists(con, "judgements", "wh")):
         return
     con.execute("""INSERT INTO judged_pairs BY NAME SELECT * FROM wh.judged_pairs
                    WHERE unique_id_l IN (SELECT unique_id FROM person_records)

@@ -79,8 +79,11 @@ def count(con: duckdb.DuckDBPyConnection, name: str) -> int:
     return int(con.sql(fill("SELECT count(*) FROM {t}", t=Identifier(name))).fetchall()[0][0])
 
 
-def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
-    rows = con.sql("SELECT 1 FROM duckdb_tables() WHERE table_name = ?", params=[name])
+def table_exists(con: duckdb.DuckDBPyConnection, name: str, database: str | None = None) -> bool:
+    """Whether table `name` exists: in any database of `con`, or in `database` (an attached
+    one, e.g. a published warehouse that may predate the table)."""
+    rows = con.execute("SELECT 1 FROM duckdb_tables() WHERE table_name = $name "
+                       "AND ($db IS NULL OR database_name = $db)", {"name": name, "db": database})
     return bool(rows.fetchall())
 
 
