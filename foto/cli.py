@@ -8,6 +8,7 @@ deliveries.
     foto judge SOURCE:RECORD_ID SOURCE:RECORD_ID (--same|--different|--unsure) --by WHO
                --reason TEXT [--home DIR]
     foto judge --file JUDGEMENTS.csv [--home DIR]   (columns left,right,decision,by,reason)
+    foto review [--home DIR] [--port N] [--by NAME]   (the review page on 127.0.0.1)
     (each also takes --config FILE.json)
 
 The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
@@ -300,6 +301,33 @@ def cmd_judge(args: argparse.Namespace) -> int:
     return 0
 
 
+REVIEW_PORT = 8471   # `foto serve` takes 8470 (shared/contracts/SOURCES.md)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    """Serve the review page on 127.0.0.1 until interrupted; prints its address with this
+    start's token, once. uvicorn's access log is off (addresses hold record ids, and nothing
+    of the page is logged)."""
+    import uvicorn
+
+    from stores.publications import current_publication
+    from web.app import Access
+    from web.review import create_review_app
+
+    home = Path(args.home).resolve()
+    publication = current_publication(home)
+    if publication is None or not (publication / "warehouse.duckdb").exists():
+        console.print("foto review: no publication in this home yet: run `foto run` first")
+        return 2
+    access = Access()
+    app = create_review_app(home, reviewer=args.by, access=access)
+    console.print(f"foto review: open {access.url(args.port)} (for this start only; "
+                  "Ctrl+C ends it). Decisions take effect in the next run.")
+    uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning",
+                server_header=False, date_header=False)
+    return 0
+
+
 def _id_span(ids: list[int]) -> str:
     """`7`, `7-9` for a run of ids (one transaction hands them out in a row), else a list."""
     if len(ids) > 1 and ids == list(range(ids[0], ids[-1] + 1)):
@@ -371,6 +399,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--home", default=DEFAULT_HOME,
                    help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_judge, decision=None)
+    s = sub.add_parser("review", help="the review queue as a page on 127.0.0.1, to decide "
+                                      "pairs by button or key", parents=[common])
+    s.add_argument("--home", default=DEFAULT_HOME,
+                   help=f"folder a run writes to (default: {DEFAULT_HOME})")
+    s.add_argument("--port", type=int, default=REVIEW_PORT,
+                   help=f"port on 127.0.0.1 (default: {REVIEW_PORT})")
+    s.add_argument("--by", default=None, metavar="NAME",
+                   help="who decides (default: the page asks for a name)")
+    s.set_defaults(func=cmd_review)
     return p
 
 
