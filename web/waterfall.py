@@ -3,14 +3,14 @@
 How the model came to its probability: the prior match weight, each comparison's weight (and
 its term-frequency adjustment), and the final score. The chart is Splink's own
 (`WaterfallChart`, its Vega-Lite spec), fed with the pair's row of `match_pairs` and the model
-that scored it (named in `run_info`), and rendered to SVG here by vl-convert: no JavaScript
+that scored it (named in `run_info`, its prior scaled to the run's records as scoring did,
+`matching.predict.model_for_size`), and rendered to SVG here by vl-convert: no JavaScript
 library and no CDN in the browser. Splink's `remove_sensitive_data` is on: the chart carries
 weights and level labels, never the compared values.
 """
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -33,11 +33,14 @@ def model_file(home: Path, version: str | None) -> Path | None:
 
 
 @lru_cache(maxsize=4)
-def _settings(path: Path, mtime: float) -> Any:
-    """Splink's settings object of a model file (cached: a page asks for it per item)."""
+def _settings(path: Path, mtime: float, records: int) -> Any:
+    """Splink's settings object of a model file as a run of `records` records scored with it
+    (cached: a page asks for it per item)."""
     from splink.internals.settings_creator import SettingsCreator
 
-    model = json.loads(path.read_text(encoding="utf-8"))
+    from matching.predict import model_for_size
+
+    model = model_for_size(path, records)
     return SettingsCreator.from_path_or_dict(model).get_settings("duckdb")
 
 
@@ -54,7 +57,8 @@ def waterfall_data(con: duckdb.DuckDBPyConnection, home: Path, left: str,
     path = model_file(home, version)
     if not rows or path is None:
         return None
-    settings = _settings(path, path.stat().st_mtime)
+    records = con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]
+    settings = _settings(path, path.stat().st_mtime, records)
     return records_to_waterfall_data(rows, settings, hide_details=True)
 
 
