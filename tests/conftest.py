@@ -8,6 +8,7 @@ marked `e2e`, so a new slow test cannot slip into the fast suite unnoticed.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -115,4 +116,13 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("home")
     code = foto("run", "--inbox", str(SAMPLE / "inbox"), "--home", str(home))
     assert code == 0, "the nightly run on the sample did not publish"
+    return home
+
+
+@pytest.fixture
+def sample_home(sample_run: Path, tmp_path: Path) -> Path:
+    """A copy of the sample run's published home, for a test that writes to it (judgements,
+    arrests): the session's home stays as the run left it."""
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
     return home

@@ -70,10 +70,8 @@ def _person_holding(warehouse: Path, record_id: str) -> str | None:
 
 
 @pytest.fixture
-def home(sample_run: Path, tmp_path: Path) -> Path:
-    home = tmp_path / "home"
-    shutil.copytree(sample_run, home, symlinks=True)
-    return home
+def home(sample_home: Path) -> Path:
+    return sample_home
 
 
 def test_sensor_requests_one_run_per_new_arrest_file(tmp_path: Path) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -154,11 +153,9 @@ def test_foto_review_without_a_publication_exits_2(
 # ---- on the sample's real publication ------------------------------------------------------
 
 @pytest.fixture
-def home(sample_run: Path, tmp_path: Path) -> Path:
-    """A copy of the sample's published home: judgements written here stay here."""
-    copy = tmp_path / "home"
-    shutil.copytree(sample_run, copy, symlinks=True)
-    return copy
+def home(sample_home: Path) -> Path:
+    """A copy of the sample's published home (conftest): judgements written here stay here."""
+    return sample_home
 
 
 def _warehouse(home: Path) -> Path:
