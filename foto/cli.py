@@ -25,6 +25,8 @@ Defaults (relative to the current folder): --inbox data/sample/inbox, --home var
 $FOTO_CONFIG, else the committed config/foto.json (thresholds, gate limits, keep-counts). The
 configuration is checked before anything is written: a wrong value ends the command with one
 line naming its key and exit status 2.
+`foto review` serves until interrupted (exit 0); 2 without a publication or with its port in
+use.
 Exit status: 0 the run succeeded (for `run`: and published; for `train`: and wrote a model);
 1 the quality gate held it, or `arrest` refused the file (the failed expectations are printed;
 --accept SUITE.METRIC releases a checked, genuine change and is recorded as waived); 2 the run
@@ -319,6 +321,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     if publication is None or not (publication / "warehouse.duckdb").exists():
         console.print("foto review: no publication in this home yet: run `foto run` first")
         return 2
+    if not _port_free(args.port):
+        console.print(f"foto review: port {args.port} on 127.0.0.1 is in use: give another "
+                      "with --port")
+        return 2
     access = Access()
     app = create_review_app(home, reviewer=args.by, access=access)
     console.print(f"foto review: open {access.url(args.port)} (for this start only; "
@@ -326,6 +332,18 @@ def cmd_review(args: argparse.Namespace) -> int:
     uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning",
                 server_header=False, date_header=False)
     return 0
+
+
+def _port_free(port: int) -> bool:
+    """Whether 127.0.0.1:`port` can be bound now (uvicorn would otherwise fail after start)."""
+    import socket
+
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _id_span(ids: list[int]) -> str:

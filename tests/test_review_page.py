@@ -314,6 +314,11 @@ def test_a_decision_is_stored_with_evidence_and_says_what_it_changes(home: Path)
     assert answer.json()["effect"] == "marked seen, stays in the queue: no person changes"
     with open_store(home) as engine:
         assert current(engine).to_pylist()[0]["judged_by"] == "Fixed Reviewer"
+    # the queue and the item show the decision before any run takes it up
+    client = _signed_in(fixed, access)
+    assert "unsure #2" in client.get("/").text
+    assert "Judged <b>unsure</b> (judgement 2) by Fixed Reviewer" in client.get(
+        _item_url(left, right)).text
 
 
 @pytest.mark.e2e
@@ -324,9 +329,13 @@ def test_html_in_a_name_stays_inert(home: Path) -> None:
                     "surname = '\"><img src=x onerror=alert(2)>' WHERE unique_id = ?", [left])
     access = Access()
     client = _signed_in(create_review_app(home, access=access), access)
+    assert client.post("/judgement", headers={CSRF_HEADER: access.csrf}, json={
+        "left": left, "right": right, "decision": "unsure", "reason": "<script>alert(3)</script>",
+        "by": "<b>Reviewer</b>"}).status_code == 200
     text = client.get(_item_url(left, right)).text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert" not in text
     assert "<img src=x" not in text and "&lt;img src=x onerror=alert(2)&gt;" in text
+    assert "&lt;script&gt;alert(3)" in text and "&lt;b&gt;Reviewer&lt;/b&gt;" in text
 
 
 # ---- the real server in a real browser ---------------------------------------------------
@@ -364,6 +373,18 @@ def server(home: Path) -> Iterator[tuple[str, subprocess.Popen]]:
 
 
 @pytest.mark.e2e
+def test_foto_review_refuses_a_port_in_use(
+        home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["review", "--home", str(home), "--port", str(port)]) == 2
+    out = capsys.readouterr().out
+    assert f"port {port} on 127.0.0.1 is in use" in out and "token=" not in out
+
+
+@pytest.mark.e2e
 def test_a_reviewer_decides_an_item_by_keyboard_in_chromium(
         home: Path, server: tuple[str, subprocess.Popen], tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -393,6 +414,12 @@ def test_a_reviewer_decides_an_item_by_keyboard_in_chromium(
         expect(page.locator("#outcome")).to_contain_text("Stored as judgement 1 (different)")
         expect(page.locator("#outcome")).to_contain_text("takes effect in the next run")
         shot = page.screenshot(full_page=True)
+        first = page.url
+        page.keyboard.press("j")   # on to the next item, then back to the queue
+        page.wait_for_function("u => location.href !== u", arg=first)
+        expect(page.locator("h1")).to_contain_text("Item 2")
+        page.goto(url.split("?", 1)[0])
+        expect(page.locator("tr[data-href]").first).to_contain_text("different #1")
         browser.close()
     (tmp_path / "review.png").write_bytes(shot)
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":

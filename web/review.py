@@ -36,6 +36,7 @@ from sources.registry import registry
 from stores.database import connect
 from web import effect, pair_view, waterfall
 from web.app import Access, guard
+from web.judged import latest_judgements
 from web.worker import AfterJudgement, Worker
 
 NEXT_RUN = "takes effect in the next run"
@@ -85,7 +86,8 @@ def review_router(home: Path, worker: Worker | None = None) -> APIRouter:
     def queue_page(request: Request) -> HTMLResponse:
         with connect(_warehouse(home), read_only=True) as con:
             items = pair_view.queue(con)
-        return _page(request, "queue.html", items=items, url=item_url)
+        return _page(request, "queue.html", items=items, url=item_url,
+                     judged=latest_judgements(home))
 
     @router.get("/rank/{rank}")
     def by_rank(rank: int) -> RedirectResponse:
@@ -107,7 +109,9 @@ def review_router(home: Path, worker: Worker | None = None) -> APIRouter:
         if found is None:
             raise HTTPException(404, "no such item")
         chart = Markup(waterfall.waterfall_svg(data)) if data else None
-        return _page(request, "item.html", item=found, chart=chart, url=item_url)
+        judged = latest_judgements(home).get((found["left"], found["right"]))
+        return _page(request, "item.html", item=found, chart=chart, url=item_url,
+                     judged=judged)
 
     @router.post("/judgement")
     def judge(request: Request, body: Decision) -> JSONResponse:
