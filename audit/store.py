@@ -214,11 +214,13 @@ def prune(engine: Engine, cutoff: datetime, who: str, role: str,
         else:
             first_kept, anchor = 1, GENESIS
         removed = max(0, first_kept - first) if first is not None else 0
+        # the prune entry first: it chains on the newest entry, which the delete may remove
+        entry = append_in(con, who, role, "prune", now=now, detail={
+            "removed": removed, "first_kept_id": first_kept, "anchor": anchor,
+            "cutoff": cutoff.astimezone(UTC).date().isoformat()})
         if removed:
             con.execute(insert(audit_prune).values(
                 at=(now or datetime.now(UTC)), first_kept_id=first_kept, anchor_hash=anchor,
                 removed=removed))
             con.execute(delete(audit_entry).where(c.id < first_kept))
-        return append_in(con, who, role, "prune", now=now, detail={
-            "removed": removed, "first_kept_id": first_kept, "anchor": anchor,
-            "cutoff": cutoff.astimezone(UTC).date().isoformat()})
+        return entry

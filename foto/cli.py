@@ -54,6 +54,7 @@ from assets.resources import (
 )
 from assets.scrub import error_key, safe_text
 from config import ConfigError, config_path, load_config
+from foto.admin import add_parsers
 from foto.home import secure_home
 from foto.summary import RunOutcome, print_summary, read_outcome
 
@@ -371,6 +372,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--home", default=DEFAULT_HOME,
                    help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_judge, decision=None)
+    add_parsers(sub, common, DEFAULT_HOME)
     return p
 
 
