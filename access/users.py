@@ -66,7 +66,10 @@ _UNKNOWN_HASH = _hasher.hash("no account has this password")
 
 
 class AccessRefused(Exception):
-    """A user could not be added or changed (the message names the rule, never a password)."""
+    """A user could not be added or changed (the message names the rule and a checked account
+    name, never a password): shown as it is."""
+
+    safe_message = True
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,10 @@ OPEN_BITS = 0o077
 
 
 class HomeOpenedUp(Exception):
-    """The home (or a folder in it) can be read or entered by other accounts."""
+    """The home (or a folder in it) can be read or entered by other accounts; the message names
+    a folder foto made and is shown as it is."""
+
+    safe_message = True
 
 
 def opened_up(home: Path) -> list[str]:
