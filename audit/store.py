@@ -14,6 +14,7 @@ free text, so a name or a reason cannot be put into the log by mistake.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
@@ -106,6 +107,14 @@ def canonical_detail(detail: dict[str, Any] | None) -> str:
             raise ValueError(f"audit detail {key!r}: only numbers, booleans and ids "
                              "(no free text) may be logged")
     return json.dumps(detail, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+
+
+def as_id(value: str) -> str:
+    """An id from outside foto (a file name, an arrest id) as the log may hold it: itself when
+    it is a plain token, else `sha256:` and the start of its hash."""
+    if TOKEN.match(value):
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
 
 
 def _plain(value: Any) -> bool:

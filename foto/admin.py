@@ -19,7 +19,15 @@ from pathlib import Path
 from rich.console import Console
 
 from access.users import AccessRefused, add_user, disable_user
-from audit.log import export, person_entries, prune_home, verify_export, verify_home
+from audit.log import (
+    export,
+    person_entries,
+    prune_home,
+    record,
+    verify_export,
+    verify_home,
+)
+from audit.store import as_id
 from config import load_config
 
 console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
@@ -65,7 +73,10 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_person(args: argparse.Namespace) -> int:
     """Who did what about a person, when and why (a data subject's request)."""
-    seen = person_entries(Path(args.home).resolve(), args.person_id)
+    home = Path(args.home).resolve()
+    seen = person_entries(home, as_id(args.person_id))
+    record(home, "access_report", person_id=as_id(args.person_id),
+           detail={"entries": len(seen)})
     if not seen:
         console.print(f"no entries about {args.person_id}")
         return 0
@@ -84,12 +95,16 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
     home = Path(args.home).resolve()
     if args.out is None:
         count = export(home, start, end, sys.stdout, args.format or "jsonl")
+        record(home, "export", detail={"from": start.isoformat(), "to": end.isoformat(),
+                                       "entries": count})
     else:
         fmt = args.format or ("csv" if args.out.suffix == ".csv" else "jsonl")
         fd = os.open(args.out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
         os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             count = export(home, start, end, out, fmt)
+        record(home, "export", detail={"from": start.isoformat(), "to": end.isoformat(),
+                                       "entries": count})
         console.print(f"{count} entries of {start} to {end} written to {args.out} "
                       f"(verify with: foto audit verify --file {args.out})")
     return 0

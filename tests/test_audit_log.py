@@ -153,7 +153,11 @@ def test_an_export_round_trips_and_verifies(tmp_path: Path, suffix: str) -> None
                  str(today), "--home", str(home), "--out", str(out)]) == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     check = verify_export(out)
-    assert check.whole and check.entries == 6 and check.head_hash == verify_home(home).head_hash
+    with store.open_log(home) as engine:
+        sixth = [e for e in store.entries(engine) if e.id in (6, 7)]
+    assert check.whole and check.entries == 6 and check.head_hash == sixth[0].hash
+    assert sixth[1].action == "export"                       # the export is logged itself
+    assert json.loads(sixth[1].detail)["entries"] == 6 and verify_home(home).whole
     if suffix == ".jsonl":
         lines = out.read_text().splitlines()
         row = json.loads(lines[2])
