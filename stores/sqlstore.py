@@ -29,6 +29,8 @@ from sqlalchemy import (
     make_url,
 )
 
+from stores.sql import Constant, Fragment, Identifier, fill
+
 BUSY_TIMEOUT_MS = 10_000   # a second writer waits this long for the first, not fails
 
 
@@ -122,24 +124,36 @@ def open_store(home: Path, env_var: str, file_name: str, metadata: MetaData,
         engine.dispose()
 
 
+_SQLITE_REFUSE = ("CREATE TRIGGER {trigger} BEFORE {change} ON {table} {when}"
+                  "BEGIN SELECT RAISE(ABORT, {message}); END")
+_PG_FUNCTION = ("CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN {allow}RAISE EXCEPTION {message}; END $$")
+_PG_TRIGGER = ("CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} "
+               "FOR EACH ROW EXECUTE FUNCTION {function}()")
+
+
 def refuse_changes(table: Table, message: str, delete_allowed_when: str | None = None) -> None:
     """Make `table` append-only in the database itself: UPDATE and DELETE raise `message`
     (SQLite triggers; a PostgreSQL trigger is declared too, not yet tried on a real server).
-    `delete_allowed_when`: an SQL condition on OLD under which a DELETE is let through (the
-    audit log's logged prune); it is the same text on both databases."""
-    name = table.name
-    event.listen(table, "after_create", DDL(
-        f"CREATE TRIGGER {name}_no_update BEFORE UPDATE ON {name} "
-        f"BEGIN SELECT RAISE(ABORT, '{message}'); END").execute_if(dialect="sqlite"))
-    when = f"WHEN NOT ({delete_allowed_when}) " if delete_allowed_when else ""
-    event.listen(table, "after_create", DDL(
-        f"CREATE TRIGGER {name}_no_delete BEFORE DELETE ON {name} {when}"
-        f"BEGIN SELECT RAISE(ABORT, '{message}'); END").execute_if(dialect="sqlite"))
-    allow = (f"IF TG_OP = 'DELETE' AND ({delete_allowed_when}) THEN RETURN OLD; END IF; "
-             if delete_allowed_when else "")
-    event.listen(table, "after_create", DDL(
-        f"CREATE FUNCTION {name}_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-        f"$$ BEGIN {allow}RAISE EXCEPTION '{message}'; END $$").execute_if(dialect="postgresql"))
-    event.listen(table, "after_create", DDL(
-        f"CREATE TRIGGER {name}_append_only BEFORE UPDATE OR DELETE ON {name} "
-        f"FOR EACH ROW EXECUTE FUNCTION {name}_append_only()").execute_if(dialect="postgresql"))
+    `delete_allowed_when`: an SQL condition on OLD, written in code, under which a DELETE is
+    let through (the audit log's logged prune); the same text serves both databases."""
+    name, said = table.name, Constant(message)
+    condition = Fragment(delete_allowed_when or "")
+    when = Fragment(fill("WHEN NOT ({condition}) ", condition=condition)
+                    if delete_allowed_when else "")
+    for change, trigger, guard in (("UPDATE", "no_update", Fragment("")),
+                                   ("DELETE", "no_delete", when)):
+        _on_create(table, "sqlite", fill(
+            _SQLITE_REFUSE, trigger=Identifier(f"{name}_{trigger}"), change=Fragment(change),
+            table=Identifier(name), when=guard, message=said))
+    allow = Fragment(fill("IF TG_OP = 'DELETE' AND ({condition}) THEN RETURN OLD; END IF; ",
+                          condition=condition) if delete_allowed_when else "")
+    function = Identifier(f"{name}_append_only")
+    _on_create(table, "postgresql", fill(_PG_FUNCTION, function=function, allow=allow,
+                                         message=said))
+    _on_create(table, "postgresql", fill(_PG_TRIGGER, trigger=function,
+                                         table=Identifier(name), function=function))
+
+
+def _on_create(table: Table, dialect: str, statement: str) -> None:
+    event.listen(table, "after_create", DDL(statement).execute_if(dialect=dialect))
