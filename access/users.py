@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -61,8 +62,13 @@ account = Table(
 )
 
 _hasher = PasswordHasher()
-# Verified against when the name is unknown: the same work as a real account's check.
-_UNKNOWN_HASH = _hasher.hash("no account has this password")
+
+
+@cache
+def _unknown_hash() -> str:
+    """Verified against when the name is unknown: the same work as a real account's check
+    (made on first need, not at import: every `foto` command imports this module)."""
+    return _hasher.hash("no account has this password")
 
 
 class AccessRefused(Exception):
@@ -139,7 +145,7 @@ def verify_login(home: Path, name: str, password: str, rules: Access,
         row = con.execute(select(account).where(account.c.name == name)).first() \
             if NAME.match(name) else None
         if row is None:
-            _verify(_UNKNOWN_HASH, password)
+            _verify(_unknown_hash(), password)
             outcome, user = "unknown_user", None
         elif row.disabled_at is not None:
             _verify(row.password_hash, password)
