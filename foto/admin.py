@@ -18,6 +18,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from access.roles import ROLES
 from access.users import AccessRefused, add_user, disable_user
 from audit.log import (
     export,
@@ -121,45 +122,38 @@ def cmd_audit_prune(args: argparse.Namespace) -> int:
 def add_parsers(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
                 default_home: str) -> None:
     """`foto user ...` and `foto audit ...` on the command line's parser."""
-    home = {"default": default_home, "help": f"the home (default: {default_home})"}
-    user = sub.add_parser("user", help="manage the accounts that may log in", parents=[common])
-    users = user.add_subparsers(dest="user_command", required=True)
-    s = users.add_parser("add", help="add an account; the password is read from standard input",
-                         parents=[common])
-    s.add_argument("name")
-    s.add_argument("--role", required=True, choices=["triage", "analyst", "privacy"])
-    s.add_argument("--home", **home)
-    s.set_defaults(func=cmd_user_add)
-    s = users.add_parser("disable", help="disable an account (it stays, for the audit log)",
-                         parents=[common])
-    s.add_argument("name")
-    s.add_argument("--home", **home)
-    s.set_defaults(func=cmd_user_disable)
+    def command(group: argparse._SubParsersAction, name: str, text: str, func,
+                *positional: str) -> argparse.ArgumentParser:
+        s = group.add_parser(name, help=text, description=text, parents=[common])
+        for arg in positional:
+            s.add_argument(arg)
+        s.add_argument("--home", default=default_home,
+                       help=f"the home (default: {default_home})")
+        s.set_defaults(func=func)
+        return s
 
-    audit = sub.add_parser("audit", help="check and read the audit log", parents=[common])
-    audits = audit.add_subparsers(dest="audit_command", required=True)
-    s = audits.add_parser("verify", help="recompute the hash chain; exit 0 only when whole",
-                          parents=[common])
-    s.add_argument("--home", **home)
-    s.add_argument("--file", type=Path, default=None,
-                   help="check an export (JSON lines or .csv) instead of the home's log")
-    s.set_defaults(func=cmd_audit_verify)
-    s = audits.add_parser("person", help="who viewed this person, when and why",
-                          parents=[common])
-    s.add_argument("person_id")
-    s.add_argument("--home", **home)
-    s.set_defaults(func=cmd_audit_person)
-    s = audits.add_parser("export", help="write a period's entries with their hashes",
-                          parents=[common])
+    users = sub.add_parser("user", help="manage the accounts that may log in",
+                           parents=[common]).add_subparsers(dest="user_command", required=True)
+    command(users, "add", "add an account; the password is read from standard input",
+            cmd_user_add, "name").add_argument("--role", required=True, choices=list(ROLES))
+    command(users, "disable", "disable an account (it stays, for the audit log)",
+            cmd_user_disable, "name")
+
+    audits = sub.add_parser("audit", help="check and read the audit log",
+                            parents=[common]).add_subparsers(dest="audit_command",
+                                                             required=True)
+    command(audits, "verify", "recompute the hash chain; exit 0 only when whole",
+            cmd_audit_verify).add_argument(
+        "--file", type=Path, default=None,
+        help="check an export (JSON lines or .csv) instead of the home's log")
+    command(audits, "person", "who viewed this person, when and why", cmd_audit_person,
+            "person_id")
+    s = command(audits, "export", "write a period's entries with their hashes",
+                cmd_audit_export)
     s.add_argument("--from", dest="from_", required=True, metavar="YYYY-MM-DD")
     s.add_argument("--to", required=True, metavar="YYYY-MM-DD")
     s.add_argument("--out", type=Path, default=None,
                    help="file to write (.csv: CSV, else JSON lines; default: standard output)")
     s.add_argument("--format", choices=["jsonl", "csv"], default=None)
-    s.add_argument("--home", **home)
-    s.set_defaults(func=cmd_audit_export)
-    s = audits.add_parser("prune", help="remove entries older than the configured term "
-                                        "(audit.keep_years), as a logged action",
-                          parents=[common])
-    s.add_argument("--home", **home)
-    s.set_defaults(func=cmd_audit_prune)
+    command(audits, "prune", "remove entries older than the configured term "
+                             "(audit.keep_years), as a logged action", cmd_audit_prune)
