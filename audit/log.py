@@ -72,14 +72,14 @@ def verify_home(home: Path) -> ChainCheck:
 def _first_prev(engine: Any) -> str:
     """What the oldest kept entry must follow: GENESIS when it is entry 1, else the anchor the
     newest prune recorded for it (a mismatch is then reported at that entry)."""
-    first = next(store.entries(engine), None)
-    if first is None or first.id == 1:
+    first = store.oldest_id(engine)
+    if first is None or first == 1:
         return GENESIS
     pruned = store.last_prune(engine)
     if pruned is None:
         return GENESIS
     said = json.loads(pruned.detail)
-    return said.get("anchor", GENESIS) if said.get("first_kept_id") == first.id else GENESIS
+    return said.get("anchor", GENESIS) if said.get("first_kept_id") == first else GENESIS
 
 
 def person_entries(home: Path, person_id: str) -> list[Entry]:

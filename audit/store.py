@@ -202,6 +202,12 @@ def last_prune(engine: Engine) -> Entry | None:
     return _entry(row) if row else None
 
 
+def oldest_id(engine: Engine) -> int | None:
+    """The id of the oldest entry kept (None for an empty log)."""
+    with engine.connect() as con:
+        return con.execute(select(func.min(audit_entry.c.id))).scalar()
+
+
 def prune(engine: Engine, cutoff: datetime, who: str, role: str,
           now: datetime | None = None) -> Entry:
     """Remove the entries before the first one written at or after `cutoff`, in one transaction
