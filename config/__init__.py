@@ -13,7 +13,9 @@ from config.load import (
     load_thresholds_file,
 )
 from config.schema import (
+    Access,
     Arrests,
+    AuditLog,
     Blocking,
     Constraints,
     FotoConfig,
@@ -27,7 +29,7 @@ from config.schema import (
     Training,
 )
 
-__all__ = ["DEFAULT_PATH", "ENV_VAR", "Arrests", "Blocking", "ConfigError", "Constraints",
-           "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits", "RawLimits", "Retention",
-           "StdLimits", "Thresholds", "Training", "config_path", "load_config",
+__all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
+           "Constraints", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits", "RawLimits",
+           "Retention", "StdLimits", "Thresholds", "Training", "config_path", "load_config",
            "load_thresholds_file"]

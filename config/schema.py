@@ -206,6 +206,24 @@ class Arrests(Section):
     recent_days: PositiveInt
 
 
+# -- who may see whom (issue 16) --------------------------------------------------------------
+
+class AuditLog(Section):
+    """`keep_years`: how long the audit log keeps an entry before `foto audit prune` may remove
+    it (the logs of consultations are kept for checks of lawfulness: 5 years by default)."""
+
+    keep_years: Annotated[int, Field(ge=1, le=100)]
+
+
+class Access(Section):
+    """Logins: `max_failed_logins` failures in a row lock an account for `lockout_minutes`;
+    a password has at least `min_password_length` characters."""
+
+    max_failed_logins: Annotated[int, Field(ge=1, le=100)]
+    lockout_minutes: PositiveInt
+    min_password_length: Annotated[int, Field(ge=8, le=128)]
+
+
 class FotoConfig(Section):
     """The whole configuration (config/foto.json), loaded and checked once at start."""
 
@@ -214,3 +232,5 @@ class FotoConfig(Section):
     constraints: Constraints
     retention: Retention
     arrests: Arrests
+    audit: AuditLog
+    access: Access

@@ -57,6 +57,7 @@ from assets.resources import (
 )
 from assets.scrub import error_key, safe_text
 from config import ConfigError, config_path, load_config
+from foto.admin import add_parsers
 from foto.home import secure_home
 from foto.summary import RunOutcome, print_summary, read_outcome
 
@@ -188,6 +189,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     for date in dates:
         run_paths = paths.model_copy(update={"date": date})
         outcome = run_job("nightly", run_paths)
+        audit_run(run_paths, outcome)
         print_summary(console, outcome, run_paths)
         code = outcome.exit_code(require_publication=True)
         if code:
@@ -217,9 +219,23 @@ def deliveries_to_run(paths: FotoPaths, explicit: bool) -> list[str] | str:
     return [*between, paths.date]
 
 
+def audit_run(paths: FotoPaths, outcome: RunOutcome) -> None:
+    """Record a run's outcome in the audit log: its id, job, delivery, status and, when it
+    published, the publication it made (the publication itself is recorded at its swap)."""
+    from audit.log import record
+    from stores.publications import current_publication
+
+    published = current_publication(paths.home_dir) if outcome.status == "published" else None
+    record(paths.home_dir, "run", publication=published.name if published else None,
+           detail={"run_id": outcome.run_id, "job": outcome.job or None,
+                   "delivery": paths.date or None, "status": outcome.status,
+                   "failed_checks": len(outcome.failed_checks)})
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     paths = _paths(args)
     outcome = run_job("train_model", paths)
+    audit_run(paths, outcome)
     print_summary(console, outcome, paths)
     return outcome.exit_code(require_publication=False)
 
@@ -272,9 +288,10 @@ def cmd_judge(args: argparse.Namespace) -> int:
     """Store people's decisions on record pairs (`judgements`); they take effect in the next
     run. Everything is checked first and stored in one transaction: a refusal writes nothing.
     Prints counts and judgement ids only: never a key, a name or a reason."""
+    from audit.log import record
     from judgements.evidence import published_warehouse, with_evidence
     from judgements.intake import JudgementRefused, make_request, read_file
-    from judgements.store import append, open_store
+    from judgements.store import DECISIONS, append, open_store
     from sources.registry import registry
 
     sources = registry().names()
@@ -294,6 +311,9 @@ def cmd_judge(args: argparse.Namespace) -> int:
     judged = with_evidence(requests, published_warehouse(home))
     with open_store(home, create=True) as engine:
         ids = append(engine, judged)
+    decisions = [j.decision for j in judged]
+    record(home, "judgement", detail={"judgement_ids": ids, "count": len(ids),
+                                      **{d: decisions.count(d) for d in DECISIONS}})
     decided = {d: sum(j.decision == d for j in judged) for d in ("same", "different", "unsure")}
     unscored = sum(j.match_probability is None for j in judged)
     console.print(f"foto judge: {len(ids)} judgement(s) stored (id {_id_span(ids)}): "
@@ -426,6 +446,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--by", default=None, metavar="NAME",
                    help="who decides (default: the page asks for a name)")
     s.set_defaults(func=cmd_review)
+    add_parsers(sub, common, DEFAULT_HOME)
     return p
 
 

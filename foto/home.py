@@ -10,8 +10,9 @@ other modes) is tightened once, at the start of the next command; symlinks are n
 from __future__ import annotations
 
 import os
-import stat
 from pathlib import Path
+
+from stores.home_modes import tighten_tree
 
 OWNER_ONLY_UMASK = 0o077
 
@@ -21,18 +22,4 @@ def secure_home(home: Path) -> int:
     process creates files owner-only. Returns how many existing entries were tightened."""
     os.umask(OWNER_ONLY_UMASK)
     home.mkdir(mode=0o700, parents=True, exist_ok=True)
-    tightened = 0
-    for path in (home, *_entries(home)):
-        mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode) or not stat.S_IMODE(mode) & 0o077:
-            continue
-        os.chmod(path, stat.S_IMODE(mode) & 0o700, follow_symlinks=False)
-        tightened += 1
-    return tightened
-
-
-def _entries(home: Path):
-    """Every file and folder below `home`, without following symlinked folders."""
-    for root, dirs, files in os.walk(home, followlinks=False):
-        for name in (*dirs, *files):
-            yield Path(root) / name
+    return tighten_tree(home)

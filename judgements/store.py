@@ -18,7 +18,6 @@ before SQLite first writes it (its -wal and -shm files take its mode).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,12 +27,10 @@ from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import (
-    DDL,
     URL,
     BigInteger,
     CheckConstraint,
     Column,
-    DateTime,
     Engine,
     Float,
     Index,
@@ -42,42 +39,18 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    TypeDecorator,
-    create_engine,
-    event,
     func,
     insert,
     inspect,
-    make_url,
     select,
 )
+
+from stores import sqlstore
+from stores.sqlstore import UtcDateTime, refuse_changes
 
 ENV_VAR = "FOTO_JUDGEMENTS_URL"
 FILE_NAME = "judgements.sqlite"
 DECISIONS = ("same", "different", "unsure")
-BUSY_TIMEOUT_MS = 10_000   # a reviewer's write waits this long for another writer, not fails
-
-
-class UtcDateTime(TypeDecorator):
-    """A moment in UTC. SQLite keeps no time zone: it is stored as UTC and read back as UTC,
-    so the store says the same moment on SQLite and on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("judged_at must carry a time zone")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
 
 metadata = MetaData()
 judgement = Table(
@@ -106,17 +79,7 @@ judgement = Table(
     sqlite_autoincrement=True,
 )
 
-_REFUSE = "judgements are append-only: record a newer judgement instead"
-for _when in ("UPDATE", "DELETE"):
-    event.listen(judgement, "after_create", DDL(
-        f"CREATE TRIGGER judgement_no_{_when.lower()} BEFORE {_when} ON judgement "
-        f"BEGIN SELECT RAISE(ABORT, '{_REFUSE}'); END").execute_if(dialect="sqlite"))
-event.listen(judgement, "after_create", DDL(
-    "CREATE FUNCTION judgement_append_only() RETURNS trigger LANGUAGE plpgsql AS "
-    f"$$ BEGIN RAISE EXCEPTION '{_REFUSE}'; END $$").execute_if(dialect="postgresql"))
-event.listen(judgement, "after_create", DDL(
-    "CREATE TRIGGER judgement_append_only BEFORE UPDATE OR DELETE ON judgement "
-    "FOR EACH ROW EXECUTE FUNCTION judgement_append_only()").execute_if(dialect="postgresql"))
+refuse_changes(judgement, "judgements are append-only: record a newer judgement instead")
 
 
 @dataclass(frozen=True)
@@ -152,26 +115,7 @@ class Judgement:
 
 def store_url(home: Path) -> URL:
     """`$FOTO_JUDGEMENTS_URL` when set (a shared database), else the home's SQLite file."""
-    chosen = os.environ.get(ENV_VAR)
-    return make_url(chosen) if chosen else URL.create("sqlite", database=str(home / FILE_NAME))
-
-
-def _sqlite_file(url: URL) -> Path | None:
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return None
-    return Path(url.database)
-
-
-def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-    """Every SQLite connection: WAL (readers never block the writer nor it them), a busy
-    timeout (a second writer waits), foreign keys enforced."""
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
+    return sqlstore.store_url(home, ENV_VAR, FILE_NAME)
 
 
 @contextmanager
@@ -179,26 +123,8 @@ def open_store(home: Path, create: bool = False) -> Iterator[Engine | None]:
     """The store's engine, disposed after use. `create`: make the file (owner-only) and the
     table when missing, for a writer; a reader gets None when there is no SQLite file yet,
     and never creates one."""
-    url = store_url(home)
-    path = _sqlite_file(url)
-    if path is not None:
-        if not path.exists():
-            if not create:
-                yield None
-                return
-            path.parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        if create:
-            os.chmod(path, 0o600)
-    engine = create_engine(url)
-    if url.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _pragmas)
-    try:
-        if create:
-            metadata.create_all(engine)
+    with sqlstore.open_store(home, ENV_VAR, FILE_NAME, metadata, create=create) as engine:
         yield engine
-    finally:
-        engine.dispose()
 
 
 def append(engine: Engine, judgements: Sequence[Judgement],

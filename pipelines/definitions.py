@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dagster import Definitions, in_process_executor
 
 from assets.arrest import arrest_sheet
@@ -34,4 +36,7 @@ def build_definitions(paths: FotoPaths) -> Definitions:
     )
 
 
+# The daemon and the UI load this module, not `foto`: what their runs write under the home is
+# owner-only too, whatever umask they were started with (foto.home.OWNER_ONLY_UMASK).
+os.umask(0o077)
 defs = build_definitions(FotoPaths.from_env())

@@ -33,6 +33,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from audit.log import record
+from audit.store import as_id
 from config import FotoConfig
 from expectations.gate import GateResult, Rule, validate
 from matching.models import ModelRef
@@ -105,7 +107,17 @@ HELD = "arrests.json"   # per publication: {arrest_id: content hash} of the arre
 
 def process_arrest(file: Path, home: Path, model: ModelRef,
                    config: FotoConfig) -> ArrestOutcome:
-    """Publish one arrest (see the module's docstring)."""
+    """Publish one arrest (see the module's docstring) and record what became of it in the
+    audit log: the command line and the daemon's sensor both come through here."""
+    outcome = _process_arrest(file, home, model, config)
+    record(home, "arrest", person_id=outcome.person_id, publication=outcome.publication,
+           detail={"arrest_id": as_id(outcome.arrest_id), "status": outcome.status,
+                   "new_person": outcome.new_person})
+    return outcome
+
+
+def _process_arrest(file: Path, home: Path, model: ModelRef,
+                    config: FotoConfig) -> ArrestOutcome:
     clock = _Clock()
     try:
         arrest = read_arrest(file, at_the_door=True)

@@ -28,11 +28,13 @@ from typing import Any
 
 import duckdb
 
+from audit.log import record
 from config import Retention
 from expectations.report import prune_reports
 from publish.arrests import publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.sheets import render_sheets
+from stores.home_modes import refuse_opened_up, tighten_tree
 from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
 
@@ -66,7 +68,11 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
     prune what the home keeps beyond the configuration's `retention`.
 
     The swap holds the home's publish lock, and `before_swap(staged)` runs inside it: an
-    arrest published while this run was building is carried into the new publication."""
+    arrest published while this run was building is carried into the new publication.
+    A home whose folders were opened to other accounts is refused, before the build and again
+    before the swap (`stores.home_modes`); what this run staged is made owner-only whatever
+    the umask it was written under. The publication is recorded in the audit log."""
+    refuse_opened_up(home)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     build = run_dir / "warehouse.duckdb"
     staged = run_dir / "publication"
@@ -90,10 +96,15 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
     with publish_lock(home):
         if before_swap is not None:
             before_swap(staged)
+        tighten_tree(staged)
+        refuse_opened_up(home)
         os.replace(staged, final)
         crash_point("moved")
         point_to(home, final)
         crash_point("pointed")
+        record(home, "publication", publication=final.name, detail={
+            "run_id": run_id, "delivery": manifest.get("delivery"),
+            "persons": manifest.get("persons"), "sheets": manifest.get("sheets")})
     prune(home, retention.keep_publications)
     prune_runs(home, retention.keep_blocked_runs, retention.max_blocked_run_age_days)
     prune_reports(home, retention.keep_reports)
@@ -143,6 +154,8 @@ def rollback(home: Path, before_point: Callable[[Path], Any] | None = None
         if before_point is not None:
             before_point(earlier[-1])
         point_to(home, earlier[-1])
+        record(home, "rollback", publication=earlier[-1].name,
+               detail={"from": current.name})
     return current, earlier[-1]
 
 

@@ -216,8 +216,8 @@ def test_foto_run_with_a_stricter_gate_is_held(tmp_path: Path) -> None:
 
 # -- no threshold as a literal in the stages ------------------------------------------------
 
-STAGES = ("stores", "sources", "standardise", "matching", "persons", "profiles",
-          "expectations", "publish", "assets", "pipelines", "foto")
+STAGES = ("stores", "audit", "access", "sources", "standardise", "matching", "persons",
+          "profiles", "expectations", "publish", "assets", "pipelines", "foto")
 
 # Files whose number literals in comparisons are definitions, not policy: each with why.
 DEFINITIONS = {

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("stores", "sources", "standardise", "matching", "persons", "profiles",
           "expectations", "publish", "assets")
 # Every package that may hold SQL, for the f-string scan (the stages, the Dagster layer, the CLI).
-SQL_PACKAGES = (*STAGES, "pipelines", "foto", "config")
+SQL_PACKAGES = (*STAGES, "judgements", "audit", "access", "pipelines", "foto", "config")
 
 HOSTILE = ["x'); DROP TABLE clusters; --", "O'Brien", "back\\slash\\", "ünï©ødé 名前 🙂",
            "$run_id", "?", "{tv_re}", "'' OR 1=1 --"]
