@@ -25,6 +25,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from audit.log import verify_home
+from audit.store import entries, open_log
 from foto.cli import main
 from judgements.store import current, open_store
 from stores.publications import current_publication
@@ -305,6 +307,11 @@ def test_a_decision_is_stored_with_evidence_and_says_what_it_changes(home: Path)
     assert evidence["left"]["unique_id"] == left and evidence["right"]["unique_id"] == right
     assert evidence["publication"] == current_publication(home).name
     assert _published_files(home) == before   # nothing of the page under published/
+    with open_log(home) as log:
+        logged = [e for e in entries(log) if e.action == "judgement"]
+    assert [json.loads(e.detail)["judgement_ids"] for e in logged] == [[said["id"]]]
+    assert all(REASON not in repr(e) and REVIEWER not in repr(e) for e in logged)
+    assert verify_home(home).whole
     # without a follow-up, the answer says when it takes effect; `--by` fixes who decides
     fixed = create_review_app(home, access=access, reviewer="Fixed Reviewer")
     answer = _signed_in(fixed, access).post(

@@ -29,6 +29,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 from pydantic import BaseModel
 
+from audit.log import record
 from judgements.evidence import published_warehouse, with_evidence
 from judgements.intake import JudgementRefused, make_request, parse_key
 from judgements.store import append, open_store
@@ -128,6 +129,9 @@ def review_router(home: Path, worker: Worker | None = None) -> APIRouter:
                                      asked.decision)
         with open_store(home, create=True) as engine:
             ids = append(engine, judged)
+        # the audit log keeps that a judgement was taken, by ids only: never the reason
+        record(home, "judgement", detail={"judgement_ids": ids, "count": len(ids),
+                                          asked.decision: 1})
         job = worker.submit(ids) if worker else None
         return JSONResponse({"id": ids[0], "decision": asked.decision, "effect": change,
                              "job": job, "status": "queued" if job else NEXT_RUN})
