@@ -6,8 +6,10 @@ deliveries.
     foto arrest FILE.json [--home DIR]
     foto rollback [--home DIR]
     foto judge SOURCE:RECORD_ID SOURCE:RECORD_ID (--same|--different|--unsure) --by WHO
-               --reason TEXT [--home DIR]
-    foto judge --file JUDGEMENTS.csv [--home DIR]   (columns left,right,decision,by,reason)
+               --reason TEXT [--later] [--home DIR]
+    foto judge --file JUDGEMENTS.csv [--later] [--home DIR]
+               (columns left,right,decision,by,reason; `judge` re-publishes the persons the
+               judgements touch at once, unless --later)
     (each also takes --config FILE.json)
 
 The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
@@ -266,9 +268,10 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    """Store people's decisions on record pairs (`judgements`); they take effect in the next
-    run. Everything is checked first and stored in one transaction: a refusal writes nothing.
-    Prints counts and judgement ids only: never a key, a name or a reason."""
+    """Store people's decisions on record pairs (`judgements`), then re-publish the persons
+    they touch (job `on_judgement`) unless `--later`: the next nightly run gives the same
+    persons. Everything is checked first and stored in one transaction: a refusal writes
+    nothing. Prints counts, judgement and person ids only: never a key, a name or a reason."""
     from judgements.evidence import published_warehouse, with_evidence
     from judgements.intake import JudgementRefused, make_request, read_file
     from judgements.store import append, open_store
@@ -293,11 +296,52 @@ def cmd_judge(args: argparse.Namespace) -> int:
         ids = append(engine, judged)
     decided = {d: sum(j.decision == d for j in judged) for d in ("same", "different", "unsure")}
     unscored = sum(j.match_probability is None for j in judged)
-    console.print(f"foto judge: {len(ids)} judgement(s) stored (id {_id_span(ids)}): "
-                  + ", ".join(f"{n} {d}" for d, n in decided.items())
-                  + f"; {unscored} pair(s) never scored by the model. They take effect in "
-                  "the next run.")
-    return 0
+    stored = (f"foto judge: {len(ids)} judgement(s) stored (id {_id_span(ids)}): "
+              + ", ".join(f"{n} {d}" for d, n in decided.items())
+              + f"; {unscored} pair(s) never scored by the model")
+    if args.later:
+        console.print(f"{stored}. They take effect at the next `foto judge` or run.")
+        return 0
+    code, said = republish(home, _config_file(args))
+    console.print(f"{stored}; {said}")
+    return code
+
+
+def republish(home: Path, config_file: str | None = None) -> tuple[int, str]:
+    """Re-publish the persons the stored judgements touch (job `on_judgement` on `home`'s
+    Dagster instance): (exit status, one line saying what it did: counts, person ids and
+    seconds, never a key, a name or a reason). `foto judge` calls it after storing; so may
+    any other door to the store (the review page), with the configuration file it runs with.
+    Exit status 0 also when nothing needed publishing; 1 when the gate held it (the judgement
+    stays stored: the next run applies it); 2 when the run failed."""
+    import time
+
+    paths = FotoPaths(home=str(home), date="", config=config_file or str(config_path(None)))
+    started = time.perf_counter()
+    outcome = run_job("on_judgement", paths, tags={"foto/judgement": "republish"})
+    seconds = time.perf_counter() - started
+    d = outcome.details
+    status = d.get("status")
+    if status == "published":
+        shown = str(d.get("person_ids") or "")
+        reformed = int(d.get("persons_reformed") or 0)
+        ids = f" ({shown}{', ...' if reformed > shown.count(',') + 1 else ''})" \
+            if shown else ""
+        return 0, (f"re-published: {reformed} person(s) re-formed{ids}, "
+                   f"{d.get('sheets_rendered', 0)} sheet(s) in {seconds:.1f} s "
+                   f"(publication {d.get('publication')})")
+    if status == "current":
+        return 0, "nothing to re-publish: the current publication holds every judgement"
+    if status in ("no_publication", "stale_publication"):
+        return 0, f"not re-published now ({str(status).replace('_', ' ')}): the next run " \
+                  "applies them"
+    if status == "blocked":
+        return 1, ("not re-published: the gate held the re-formed persons (see the quality "
+                   "report); the judgements stay stored")
+    for error in outcome.errors:
+        console.print(error)
+    return 2, (f"not re-published: run {outcome.run_id} FAILED "
+               f"({', '.join(outcome.failed_steps) or '?'}); the judgements stay stored")
 
 
 def _id_span(ids: list[int]) -> str:
@@ -368,6 +412,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--file", type=Path, default=None, metavar="JUDGEMENTS.csv",
                    help="many judgements: columns left,right,decision,by,reason (all or none "
                         "are stored)")
+    s.add_argument("--later", action="store_true",
+                   help="store only (bulk scripts): the next `foto judge` or run applies them")
     s.add_argument("--home", default=DEFAULT_HOME,
                    help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_judge, decision=None)
