@@ -316,11 +316,17 @@ def republish(home: Path, config_file: str | None = None) -> tuple[int, str]:
     stays stored: the next run applies it); 2 when the run failed."""
     import time
 
+    from publish.judgement_flow import nothing_to_do
+
     paths = FotoPaths(home=str(home), date="", config=config_file or str(config_path(None)))
     started = time.perf_counter()
-    outcome = run_job("on_judgement", paths, tags={"foto/judgement": "republish"})
+    idle = nothing_to_do(home, paths.match_model(), paths.foto_config())
+    if idle is None:
+        outcome = run_job("on_judgement", paths, tags={"foto/judgement": "republish"})
+        d = outcome.details
+    else:   # no job for nothing (no publication, nothing new, one that cannot be re-formed)
+        outcome, d = RunOutcome(run_id="", status="succeeded"), idle.metadata()
     seconds = time.perf_counter() - started
-    d = outcome.details
     status = d.get("status")
     if status == "published":
         shown = str(d.get("person_ids") or "")

@@ -115,6 +115,30 @@ def held_judgement(warehouse: Path) -> int:
         con.close()
 
 
+def nothing_to_do(home: Path, model: ModelRef, config: FotoConfig,
+                  outcome: JudgementOutcome | None = None) -> JudgementOutcome | None:
+    """Why no judgement run is needed or possible now (no publication; it holds the newest
+    judgement; it cannot be re-formed here), as an outcome; None when one is. Cheap: a caller
+    (`foto judge`) asks before it starts a job."""
+    outcome = outcome or JudgementOutcome("current")
+    base = current_publication(home)
+    if base is None:
+        outcome.status = "no_publication"
+        outcome.message = "nothing is published yet: the nightly run applies the judgement"
+        return outcome
+    outcome.newest_judgement = held_judgement(base / "warehouse.duckdb")
+    if newest_judgement(home) <= outcome.newest_judgement:
+        outcome.status, outcome.publication = "current", base.name
+        outcome.message = "the current publication holds every judgement"
+        return outcome
+    why = _cannot_reform(base / "warehouse.duckdb", model, config)
+    if why:
+        outcome.status = "stale_publication"
+        outcome.message = f"{why}: the next nightly run applies the judgement"
+        return outcome
+    return None
+
+
 def republish_judgements(home: Path, model: ModelRef, config: FotoConfig,
                          attempts: int = 3) -> JudgementOutcome:
     """Re-form and re-publish the persons as the store's judgements say, unless the current
@@ -124,20 +148,7 @@ def republish_judgements(home: Path, model: ModelRef, config: FotoConfig,
     for attempt in range(1, attempts + 1):
         outcome.attempts = attempt
         base = current_publication(home)
-        if base is None:
-            outcome.status = "no_publication"
-            outcome.message = "nothing is published yet: the nightly run applies the judgement"
-            return outcome
-        newest = newest_judgement(home)
-        outcome.newest_judgement = held_judgement(base / "warehouse.duckdb")
-        if newest <= outcome.newest_judgement:
-            outcome.status, outcome.publication = "current", base.name
-            outcome.message = "the current publication holds every judgement"
-            return outcome
-        why = _cannot_reform(base / "warehouse.duckdb", model, config)
-        if why:
-            outcome.status = "stale_publication"
-            outcome.message = f"{why}: the next nightly run applies the judgement"
+        if nothing_to_do(home, model, config, outcome) is not None or base is None:
             return outcome
         try:
             return _reform(home, base, model, config, outcome, clock)
