@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-RECORDS_PER_PERSON = 1.46
+from benchmarks.bench_arrest import RECORDS_PER_PERSON, pct, save_rows  # noqa: E402
+from benchmarks.bench_run import _records  # noqa: E402
 
 
 def prepare(records: int, work: Path) -> tuple[Path, float]:
@@ -107,11 +108,6 @@ def breakdown(home: Path, pairs: list[tuple[str, str, str]]) -> dict[str, float]
     return {k: statistics.median(v) for k, v in steps.items()}
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--records", type=int, nargs="+", default=[10000, 100000])
@@ -141,22 +137,8 @@ def main() -> int:
     for r in rows:
         print(f"{r['records']:>9}{r['judgements']:>8}{r['first_s']:>9.2f}{r['p50_s']:>8.2f}"
               f"{r['p95_s']:>8.2f}{r['nightly_s']:>10.1f}")
-    print("\nwhere the time goes without Dagster (median s): " + "; ".join(
-        f"{r['records']}: " + ", ".join(f"{k} {v:.2f}" for k, v in r["steps"].items())
-        for r in rows))
-    (work / "bench_judgement.json").write_text(json.dumps(rows, indent=2))
-    print(f"details: {work / 'bench_judgement.json'}")
+    save_rows(rows, work / "bench_judgement.json", "where the time goes without Dagster")
     return 0
-
-
-def _records(home: Path) -> int:
-    import duckdb
-
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    try:
-        return int(con.sql("SELECT count(*) FROM person_records").fetchall()[0][0])
-    finally:
-        con.close()
 
 
 if __name__ == "__main__":

@@ -74,13 +74,19 @@ def _event_log(home: Path) -> str:
                     for run in instance.get_runs() for e in instance.all_logs(run.run_id))
 
 
+def _home(sample_run: Path, tmp_path: Path) -> tuple[Path, Path, tuple[str, str], tuple[str, str]]:
+    """A copy of the sample's published home: (home, its publication, a false link, a missed
+    link)."""
+    home = tmp_path / "home"
+    shutil.copytree(sample_run, home, symlinks=True)
+    false_link, missed_link = _pairs(home / "warehouse.duckdb")
+    return home, current_publication(home), false_link, missed_link
+
+
 @pytest.mark.e2e
 def test_a_judgement_is_published_at_once_and_the_next_run_gives_the_same(
         sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(sample_run, home, symlinks=True)
-    nightly = current_publication(home)
-    (a, b), (c, d) = _pairs(home / "warehouse.duckdb")
+    home, nightly, (a, b), (c, d) = _home(sample_run, tmp_path)
     secrets = {BY, REASON, "Wilma", "Zaak 2026"} | \
         _record_values(home / "warehouse.duckdb", [a, b, c, d])
     capsys.readouterr()
@@ -128,9 +134,8 @@ def test_a_judgement_is_published_at_once_and_the_next_run_gives_the_same(
 @pytest.mark.e2e
 def test_a_different_survives_its_republication_an_arrest_and_the_arrest_survives_the_next(
         sample_run: Path, tmp_path: Path) -> None:
-    home, inbox = tmp_path / "home", tmp_path / "inbox"
-    shutil.copytree(sample_run, home, symlinks=True)
-    (a, b), (c, d) = _pairs(home / "warehouse.duckdb")
+    home, _, (a, b), (c, d) = _home(sample_run, tmp_path)
+    inbox = tmp_path / "inbox"
     warehouse = home / "warehouse.duckdb"
     assert foto("judge", a, b, "--different", "--by", BY, "--reason", REASON,
                 "--home", str(home)) == 0
@@ -164,10 +169,7 @@ def test_a_publication_made_current_meanwhile_is_never_undone(
         sample_run: Path, tmp_path: Path) -> None:
     """A judgement run that built on one publication while another became current (here a
     rollback, made while the run waits for the publish lock) starts again on the new one."""
-    home = tmp_path / "home"
-    shutil.copytree(sample_run, home, symlinks=True)
-    nightly = current_publication(home)
-    (a, b), (c, d) = _pairs(home / "warehouse.duckdb")
+    home, nightly, (a, b), (c, d) = _home(sample_run, tmp_path)
     assert foto("judge", a, b, "--different", "--by", BY, "--reason", REASON,
                 "--home", str(home)) == 0
     first = current_publication(home)
@@ -211,10 +213,7 @@ def test_no_job_without_a_publication_or_anything_new(tmp_path: Path,
 @pytest.mark.e2e
 def test_later_stores_only_and_the_next_judge_publishes_it(
         sample_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    home = tmp_path / "home"
-    shutil.copytree(sample_run, home, symlinks=True)
-    nightly = current_publication(home)
-    (a, b), (c, d) = _pairs(home / "warehouse.duckdb")
+    home, nightly, (a, b), (c, d) = _home(sample_run, tmp_path)
     capsys.readouterr()
     assert foto("judge", a, b, "--different", "--by", BY, "--reason", REASON, "--later",
                 "--home", str(home)) == 0
