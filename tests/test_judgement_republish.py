@@ -31,7 +31,9 @@ from publish.publication import point_to
 from stores.publications import current_publication
 from tests.conftest import SAMPLE, foto
 from tests.test_arrest import _write
+from tests.test_arrest_stages import PUBLISHED, _warehouse
 from tests.test_judge_then_run import _pairs, _persons
+from tests.test_judgements import PETER_1, SANNE
 from tests.test_judgements_persist import _identity
 
 BY = "Wilma Beoordelaar"
@@ -198,16 +200,35 @@ def test_a_publication_made_current_meanwhile_is_never_undone(
     assert now[a][0] != now[b][0] and now[c][0] == now[d][0]
 
 
-def test_no_job_without_a_publication_or_anything_new(tmp_path: Path,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
-    """`foto judge` asks before it starts a job: no publication, or nothing the current one
-    lacks, or one it cannot re-form (another model) -- stored, applied by the next run."""
+def test_no_job_without_a_publication_or_one_it_can_re_form(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`foto judge` asks before it starts a job: without a publication, or with one built by
+    an earlier version of foto (no `model_clusters`) or another model, the judgement is
+    stored and the next nightly run applies it; no job runs, and the line says so."""
     home = tmp_path / "home"
     home.mkdir()
     model, config = current_model(home / "models"), load_config()
     assert nothing_to_do(home, model, config).status == "no_publication"
     assert republish_judgements(home, model, config).status == "no_publication"
     assert not (home / FILE_NAME).exists()
+
+    publication = home / "publications" / "20261127T020000-abcd1234"
+    (publication / "triage").mkdir(parents=True)
+    wh = _warehouse(publication / "warehouse.duckdb", PUBLISHED)
+    con = duckdb.connect(str(wh))
+    con.execute("CREATE TABLE run_info AS SELECT $v AS model_version, 't1' AS "
+                "thresholds_version, 0.9 AS link_threshold, 0.5 AS review_threshold",
+                {"v": model.version})
+    con.close()
+    (home / "published").symlink_to(publication / "triage")
+    capsys.readouterr()
+    assert main(["judge", PETER_1, SANNE, "--different", "--by", BY, "--reason", REASON,
+                 "--home", str(home)]) == 0
+    out = capsys.readouterr().out
+    assert "not re-published now (stale publication): the next run applies them" in out
+    assert nothing_to_do(home, model, config).status == "stale_publication"
+    assert not (home / "runs").exists() and not (home / "dagster").exists()
+    assert not [s for s in (BY, REASON, PETER_1, SANNE) if s in out]
 
 
 @pytest.mark.e2e
