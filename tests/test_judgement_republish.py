@@ -200,6 +200,34 @@ def test_a_publication_made_current_meanwhile_is_never_undone(
     assert now[a][0] != now[b][0] and now[c][0] == now[d][0]
 
 
+@pytest.mark.e2e
+def test_a_judgement_stored_while_a_nightly_run_builds_is_in_what_it_publishes(
+        sample_run: Path, tmp_path: Path) -> None:
+    """The nightly run reads the store when it starts: a judgement stored later (here while
+    the run waits for the publish lock, its photo built) is re-formed on the nightly's own
+    publication right after its swap, so the run never undoes it."""
+    home, nightly, (a, b), _ = _home(sample_run, tmp_path)
+    done: dict = {}
+    with publish_lock(home):
+        run = threading.Thread(target=lambda: done.update(code=foto(
+            "run", "--inbox", str(SAMPLE / "inbox"), "--home", str(home))))
+        run.start()
+        deadline = time.monotonic() + 600
+        while not list((home / "runs").glob("*/publication/warehouse.duckdb")):
+            assert run.is_alive() and time.monotonic() < deadline
+            time.sleep(0.2)
+        assert foto("judge", a, b, "--different", "--by", BY, "--reason", REASON, "--later",
+                    "--home", str(home)) == 0
+    run.join(timeout=600)
+    assert done["code"] == 0
+    final = current_publication(home)
+    manifest = json.loads((final / "triage" / "manifest.json").read_text())
+    assert manifest["newest_judgement"] == 1
+    assert manifest["reformed_from"] not in (nightly.name, final.name)   # the nightly's own
+    now = _persons(home / "warehouse.duckdb", a, b)
+    assert now[a][0] != now[b][0]
+
+
 def test_no_job_without_a_publication_or_one_it_can_re_form(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`foto judge` asks before it starts a job: without a publication, or with one built by
