@@ -71,8 +71,9 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
 def judgements(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """People's decisions on record pairs, as the store holds them when this run starts
     (`judgements.store.current`): table `judgements`, each marked active when both records are
-    in this delivery (else dormant, kept). Counts only in the metadata: the table holds
-    reviewers' names and reasons."""
+    in this delivery (else dormant, kept); those stored later are taken up after the swap
+    (`assets.publish`). Counts only in the metadata: the table holds reviewers' names and
+    reasons."""
     with connect(build_db(context, paths)) as con:
         counts = load_judgements(con, paths.home_dir)
     context.log.info(f"{counts.judgements} judgements, {counts.active} active, "
