@@ -21,29 +21,16 @@ from assets.resources import FotoPaths
 from assets.scrub import scrubbed
 from expectations import suites
 from expectations.baseline import previous_accepted, previous_manifest
-from expectations.gate import GateResult
-from expectations.report import report_path, write_report
+from expectations.report import record_gate, report_path, write_report
 from sources.registry import registry
 from standardise.rules import connect_prepared
-
-
-def record(con, result: GateResult) -> None:
-    """Keep the outcome in the build database (numbers and names of metrics only)."""
-    con.execute("""CREATE TABLE IF NOT EXISTS gate_results (suite VARCHAR, metric VARCHAR,
-        observed VARCHAR, threshold VARCHAR, passed BOOLEAN, status VARCHAR, why VARCHAR,
-        checked_at TIMESTAMP DEFAULT current_timestamp)""")
-    con.execute("DELETE FROM gate_results WHERE suite = ?", [result.suite])
-    for o in result.outcomes:
-        con.execute("INSERT INTO gate_results VALUES (?, ?, ?, ?, ?, ?, ?, DEFAULT)",
-                    [result.suite, o.rule.metric, None if o.observed is None else str(o.observed),
-                     o.rule.threshold, o.passed, o.status, o.rule.why])
 
 
 def _run(context: AssetCheckExecutionContext, paths: FotoPaths, suite) -> AssetCheckResult:
     db = build_db(context, paths)
     with connect_prepared(db) as con:
         result = suite(con).waive(paths.accepted())
-        record(con, result)
+        record_gate(con, result)
         report = write_report(con, report_path(paths.home_dir, build_id(context)),
                               build_id(context), delivery_date(context, paths))
     if not result.passed:

@@ -18,14 +18,10 @@ from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths
 from assets.scrub import scrubbed
 from judgements.warehouse import load_judgements
-from matching.explain import build_explanations
 from matching.predict import model_for_size, predict_and_cluster
 from matching.run_info import record_run_info
-from persons.attach import attach_lone_records
-from persons.constraints import enforce_constraints
-from persons.ids import assign_person_ids, load_previous
-from persons.judgements import apply_judgements
-from persons.records import build_person_records, store_pairs
+from persons.records import store_pairs
+from persons.stage import form_persons, keep_model_clusters, name_persons
 from standardise.rules import connect_prepared
 from stores.database import connect, write_table
 
@@ -48,6 +44,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     with connect_prepared(db) as con:
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
+        keep_model_clusters(con)
         write_table(con, "identity_duplicates", result.duplicates)
         store_pairs(con, thresholds)
         record_run_info(con, model, thresholds)
@@ -74,8 +71,9 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
 def judgements(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
     """People's decisions on record pairs, as the store holds them when this run starts
     (`judgements.store.current`): table `judgements`, each marked active when both records are
-    in this delivery (else dormant, kept). Counts only in the metadata: the table holds
-    reviewers' names and reasons."""
+    in this delivery (else dormant, kept); those stored later are taken up after the swap
+    (`assets.publish`). Counts only in the metadata: the table holds reviewers' names and
+    reasons."""
     with connect(build_db(context, paths)) as con:
         counts = load_judgements(con, paths.home_dir)
     context.log.info(f"{counts.judgements} judgements, {counts.active} active, "
@@ -97,13 +95,10 @@ def person_clusters(context: AssetExecutionContext, paths: FotoPaths) -> Materia
     link = config.matching.thresholds.link
     with connect_prepared(build_db(context, paths)) as con:
         records = con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]
-        settings = model_for_size(model.path, records)
-        judged = apply_judgements(con, config.constraints)
-        splits = enforce_constraints(con, link, config.constraints)
-        attached = attach_lone_records(con, link, config.constraints)
-        build_explanations(con, settings)
-        undecided = con.sql("SELECT coalesce(sum(undecided), 0) FROM constraint_splits"
-                            ).fetchall()[0][0]
+        formed = form_persons(con, model_for_size(model.path, records), link,
+                              config.constraints)
+    judged, splits, undecided, attached = (formed.judged, formed.splits, formed.undecided,
+                                           formed.attached)
     context.log.info(f"{judged.active} judgements in force ({judged.must_links} must-links "
                      f"applied, {judged.conflicts} contradicting, not applied)")
     context.log.info(f"{splits} clusters split by constraints, {undecided} records undecided "
@@ -125,11 +120,9 @@ def person_records(context: AssetExecutionContext, paths: FotoPaths) -> Material
     Person ids are inherited from the previous publication by record overlap; merges and
     splits go to `id_history`."""
     with connect_prepared(build_db(context, paths)) as con:
-        version = con.sql("SELECT model_version FROM run_info").fetchall()[0][0]
-        had_previous = load_previous(con, paths.home_dir / "warehouse.duckdb")
         run_id = build_id(context)
-        assign_person_ids(con, run_id, delivery_date(context, paths))
-        build_person_records(con, version)
+        had_previous = name_persons(con, paths.home_dir / "warehouse.duckdb", run_id,
+                                    delivery_date(context, paths))
         records, persons, linked = con.sql(
             "SELECT count(*), count(DISTINCT person_id), count(*) FILTER (records_in_person > 1)"
             " FROM person_records").fetchall()[0]

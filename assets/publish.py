@@ -13,6 +13,7 @@ from assets.scrub import scrubbed
 from expectations.report import report_path
 from matching.models import current_model
 from publish.arrest_flow import overlay_arrests
+from publish.judgement_flow import republish_judgements
 from publish.publication import publish
 from stores.database import connect
 
@@ -44,7 +45,14 @@ def publication(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                         paths.home_dir, staged, model, config, delivery,
                         feed=Path(paths.inbox).resolve() / "arrests"))
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
+    # A judgement stored after this run read the store (`judgements`) is not in `final`:
+    # re-formed on it now, so a nightly swap never undoes a judgement's re-publication.
+    later = republish_judgements(paths.home_dir, paths.match_model(), config)
+    if later.status != "current":
+        context.log.info(f"judgements stored during the run: {later.status}, "
+                         f"{later.persons_reformed} persons re-formed")
     return MaterializeResult(metadata={"publication": final.name, "persons": persons,
                                        "sheets": written["sheets"],
                                        "sheets_rendered": written["rendered"],
-                                       "sheets_reused": written["reused"]})
+                                       "sheets_reused": written["reused"],
+                                       "judgements_caught_up": later.status})

@@ -145,12 +145,17 @@ def main() -> int:
               f"{r['p95_s']:>8.2f}{r.get('daemon_p50_s', float('nan')):>11.2f}"
               f"{r.get('daemon_p95_s', float('nan')):>11.2f}{r['nightly_s']:>10.1f}"
               f"{r['nightly_s'] / r['p50_s']:>12.0f}")
-    print("\nwhere the job's time goes (median s): " + "; ".join(
+    save_rows(rows, work / "bench_arrest.json", "where the job's time goes")
+    return 0
+
+
+def save_rows(rows: list[dict], target: Path, steps_title: str) -> None:
+    """Print each size's median seconds per step, and write every row to `target`."""
+    print(f"\n{steps_title} (median s): " + "; ".join(
         f"{r['records']}: " + ", ".join(f"{k} {v:.3f}" for k, v in r["steps"].items())
         for r in rows))
-    (work / "bench_arrest.json").write_text(json.dumps(rows, indent=2))
-    print(f"details: {work / 'bench_arrest.json'}")
-    return 0
+    target.write_text(json.dumps(rows, indent=2))
+    print(f"details: {target}")
 
 
 if __name__ == "__main__":

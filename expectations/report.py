@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from expectations.gate import GateResult
 from stores.database import rows_of, table_exists
 from stores.sql import Constant, Fragment, Identifier, fill
 
@@ -123,6 +124,19 @@ def format_threshold(threshold: str | None, metric: str) -> str:
 
 def _rows(con: duckdb.DuckDBPyConnection, table: str, sql: str) -> list[dict]:
     return rows_of(con, sql) if table_exists(con, table) else []
+
+
+def record_gate(con: duckdb.DuckDBPyConnection, result: GateResult) -> None:
+    """Keep a suite's outcome in the build database's `gate_results` (numbers and names of
+    metrics only), replacing that suite's earlier rows: what `write_report` reports."""
+    con.execute("""CREATE TABLE IF NOT EXISTS gate_results (suite VARCHAR, metric VARCHAR,
+        observed VARCHAR, threshold VARCHAR, passed BOOLEAN, status VARCHAR, why VARCHAR,
+        checked_at TIMESTAMP DEFAULT current_timestamp)""")
+    con.execute("DELETE FROM gate_results WHERE suite = ?", [result.suite])
+    for o in result.outcomes:
+        con.execute("INSERT INTO gate_results VALUES (?, ?, ?, ?, ?, ?, ?, DEFAULT)",
+                    [result.suite, o.rule.metric, None if o.observed is None else str(o.observed),
+                     o.rule.threshold, o.passed, o.status, o.rule.why])
 
 
 def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,

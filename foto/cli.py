@@ -6,8 +6,10 @@ deliveries.
     foto arrest FILE.json [--home DIR]
     foto rollback [--home DIR]
     foto judge SOURCE:RECORD_ID SOURCE:RECORD_ID (--same|--different|--unsure) --by WHO
-               --reason TEXT [--home DIR]
-    foto judge --file JUDGEMENTS.csv [--home DIR]   (columns left,right,decision,by,reason)
+               --reason TEXT [--later] [--home DIR]
+    foto judge --file JUDGEMENTS.csv [--later] [--home DIR]
+               (columns left,right,decision,by,reason; `judge` re-publishes the persons the
+               judgements touch at once, unless --later)
     foto review [--home DIR] [--port N] [--by NAME]   (the review page on 127.0.0.1)
     (each also takes --config FILE.json)
 
@@ -285,9 +287,10 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_judge(args: argparse.Namespace) -> int:
-    """Store people's decisions on record pairs (`judgements`); they take effect in the next
-    run. Everything is checked first and stored in one transaction: a refusal writes nothing.
-    Prints counts and judgement ids only: never a key, a name or a reason."""
+    """Store people's decisions on record pairs (`judgements`), then re-publish the persons
+    they touch (job `on_judgement`) unless `--later`: the next nightly run gives the same
+    persons. Everything is checked first and stored in one transaction: a refusal writes
+    nothing. Prints counts, judgement and person ids only: never a key, a name or a reason."""
     from audit.log import record
     from judgements.evidence import published_warehouse, with_evidence
     from judgements.intake import JudgementRefused, make_request, read_file
@@ -316,11 +319,58 @@ def cmd_judge(args: argparse.Namespace) -> int:
                                       **{d: decisions.count(d) for d in DECISIONS}})
     decided = {d: sum(j.decision == d for j in judged) for d in ("same", "different", "unsure")}
     unscored = sum(j.match_probability is None for j in judged)
-    console.print(f"foto judge: {len(ids)} judgement(s) stored (id {_id_span(ids)}): "
-                  + ", ".join(f"{n} {d}" for d, n in decided.items())
-                  + f"; {unscored} pair(s) never scored by the model. They take effect in "
-                  "the next run.")
-    return 0
+    stored = (f"foto judge: {len(ids)} judgement(s) stored (id {_id_span(ids)}): "
+              + ", ".join(f"{n} {d}" for d, n in decided.items())
+              + f"; {unscored} pair(s) never scored by the model")
+    if args.later:
+        console.print(f"{stored}. They take effect at the next `foto judge` or run.")
+        return 0
+    code, said = republish(home, _config_file(args))
+    console.print(f"{stored}; {said}")
+    return code
+
+
+def republish(home: Path, config_file: str | None = None) -> tuple[int, str]:
+    """Re-publish the persons the stored judgements touch (job `on_judgement` on `home`'s
+    Dagster instance): (exit status, one line saying what it did: counts, person ids and
+    seconds, never a key, a name or a reason). `foto judge` calls it after storing; so may
+    any other door to the store (the review page), with the configuration file it runs with.
+    Exit status 0 also when nothing needed publishing; 1 when the gate held it (the judgement
+    stays stored: the next run applies it); 2 when the run failed."""
+    import time
+
+    from publish.judgement_flow import nothing_to_do
+
+    paths = FotoPaths(home=str(home), date="", config=config_file or str(config_path(None)))
+    started = time.perf_counter()
+    idle = nothing_to_do(home, paths.match_model(), paths.foto_config())
+    if idle is None:
+        outcome = run_job("on_judgement", paths, tags={"foto/judgement": "republish"})
+        d = outcome.details
+    else:   # no job for nothing (no publication, nothing new, one that cannot be re-formed)
+        outcome, d = RunOutcome(run_id="", status="succeeded"), idle.metadata()
+    seconds = time.perf_counter() - started
+    status = d.get("status")
+    if status == "published":
+        shown = str(d.get("person_ids") or "")
+        reformed = int(d.get("persons_reformed") or 0)
+        ids = f" ({shown}{', ...' if reformed > shown.count(',') + 1 else ''})" \
+            if shown else ""
+        return 0, (f"re-published: {reformed} person(s) re-formed{ids}, "
+                   f"{d.get('sheets_rendered', 0)} sheet(s) in {seconds:.1f} s "
+                   f"(publication {d.get('publication')})")
+    if status == "current":
+        return 0, "nothing to re-publish: the current publication holds every judgement"
+    if status in ("no_publication", "stale_publication"):
+        return 0, f"not re-published now ({str(status).replace('_', ' ')}): the next run " \
+                  "applies them"
+    if status == "blocked":
+        return 1, ("not re-published: the gate held the re-formed persons (see the quality "
+                   "report); the judgements stay stored")
+    for error in outcome.errors:
+        console.print(error)
+    return 2, (f"not re-published: run {outcome.run_id} FAILED "
+               f"({', '.join(outcome.failed_steps) or '?'}); the judgements stay stored")
 
 
 REVIEW_PORT = 8471   # `foto serve` takes 8470 (shared/contracts/SOURCES.md)
@@ -346,9 +396,11 @@ def cmd_review(args: argparse.Namespace) -> int:
                       "with --port")
         return 2
     access = Access()
-    app = create_review_app(home, reviewer=args.by, access=access)
+    config_file = _config_file(args)
+    app = create_review_app(home, reviewer=args.by, access=access,
+                            after_judgement=lambda _ids: republish(home, config_file)[1])
     console.print(f"foto review: open {access.url(args.port)} (for this start only; "
-                  "Ctrl+C ends it). Decisions take effect in the next run.")
+                  "Ctrl+C ends it). Each decision re-publishes the persons it touches.")
     uvicorn.run(app, host="127.0.0.1", port=args.port, access_log=False, log_level="warning",
                 server_header=False, date_header=False)
     return 0
@@ -434,6 +486,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--file", type=Path, default=None, metavar="JUDGEMENTS.csv",
                    help="many judgements: columns left,right,decision,by,reason (all or none "
                         "are stored)")
+    s.add_argument("--later", action="store_true",
+                   help="store only (bulk scripts): the next `foto judge` or run applies them")
     s.add_argument("--home", default=DEFAULT_HOME,
                    help=f"folder a run writes to (default: {DEFAULT_HOME})")
     s.set_defaults(func=cmd_judge, decision=None)

@@ -84,10 +84,12 @@ def read_outcome(paths: FotoPaths, run_id: str, result: Any) -> RunOutcome:
 
 
 def _read_step_details(result: Any, outcome: RunOutcome) -> None:
-    """The arrest step's metadata, or the message of a step that failed on purpose."""
-    if "arrest_sheet" in {n.name for n in result.job_def.nodes}:
-        for m in result.asset_materializations_for_node("arrest_sheet"):
-            outcome.details = {k: v.value for k, v in m.metadata.items()}
+    """The arrest or judgement step's metadata, or the message of a step that failed on purpose."""
+    nodes = {n.name for n in result.job_def.nodes}
+    for node in ("arrest_sheet", "judged_publication"):
+        if node in nodes:
+            for m in result.asset_materializations_for_node(node):
+                outcome.details = {k: v.value for k, v in m.metadata.items()}
     for event in result.all_events:
         if event.event_type_value == "STEP_FAILURE":
             data = event.step_failure_data

@@ -1,6 +1,7 @@
 """The warehouse table `judgements`: the store's current state, written into each run's
 warehouse before the persons stage reads it, so that a run decides on one fixed set of
-judgements (a reviewer may write meanwhile: the next run takes that up) and analysts see it.
+judgements and analysts see it. A reviewer may write meanwhile: the run then re-forms its
+publication with those right after its swap (`publish.judgement_flow`), as `foto judge` does.
 
 A judgement whose records are not both in this run's `std_persons` is kept but marked
 `active = false` (dormant): a record may leave the deliveries and come back, and its

@@ -11,6 +11,7 @@ import duckdb
 from matching.thresholds import Thresholds
 from persons.ids import LOOKUP_VIEW_SQL
 from persons.judged import ensure_judged_pairs
+from stores.sql import Identifier, fill
 
 # What `person_records` holds (PERSON_RECORDS_SQL); the arrest path reads a publication by it.
 PERSON_RECORDS_COLUMNS = ("person_id", "source", "record_id", "unique_id", "role",
@@ -88,16 +89,25 @@ WHERE m.decision IN ('review', 'undecided')
 """
 
 
+LABEL_SQL = """
+CREATE OR REPLACE TABLE match_pairs AS
+SELECT CASE WHEN match_probability >= $link THEN 'link' ELSE 'review' END AS decision,
+       COLUMNS('^(unique_id_[lr]|match_weight|match_probability|gamma_.*|mw_.*)$')
+FROM {pairs} ORDER BY match_probability DESC"""
+
+
+def label_pairs(con: duckdb.DuckDBPyConnection, pairs: str, link: float) -> None:
+    """(Re)write `match_pairs` from the scored pairs in `pairs` (a table name), labelled link
+    or review by the `link` threshold alone: the labels before the persons stage changes some
+    (`undecided`, `attach`). `pairs` may be `match_pairs` itself (`persons.stage`)."""
+    con.execute(fill(LABEL_SQL, pairs=Identifier(pairs)), {"link": link})
+
+
 def store_pairs(con: duckdb.DuckDBPyConnection, thresholds: Thresholds) -> None:
     """Label scored pairs link / review; `review_pairs` is the view a reviewer works from
     (with the pairs of records a constraint left undecided, `persons.constraints`; `seen`
     only once the run's judgements are read, `build_person_records`)."""
-    con.execute("""
-        CREATE OR REPLACE TABLE match_pairs AS
-        SELECT CASE WHEN match_probability >= $link THEN 'link' ELSE 'review' END
-                   AS decision,
-               COLUMNS('^(unique_id_[lr]|match_weight|match_probability|gamma_.*|mw_.*)$')
-        FROM scored_pairs ORDER BY match_probability DESC""", {"link": thresholds.link})
+    label_pairs(con, "scored_pairs", thresholds.link)
     con.execute("DROP TABLE IF EXISTS scored_pairs")
     con.execute("""
         CREATE OR REPLACE VIEW review_pairs AS

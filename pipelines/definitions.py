@@ -9,12 +9,13 @@ from dagster import Definitions, in_process_executor
 from assets.arrest import arrest_sheet
 from assets.checks import CHECKS
 from assets.ingest import RAW_ASSETS, STD_ASSETS, std_persons
+from assets.judgement import judged_publication
 from assets.match import judgements, match_pairs, person_clusters, person_records
 from assets.model import person_model
 from assets.profile import events, flags, person, relations
 from assets.publish import publication
 from assets.resources import FotoPaths
-from pipelines.jobs import nightly, on_arrest, train_model
+from pipelines.jobs import nightly, on_arrest, on_judgement, train_model
 from pipelines.schedules import nightly_schedule
 from pipelines.sensors import arrest_sensor
 
@@ -26,9 +27,9 @@ def build_definitions(paths: FotoPaths) -> Definitions:
     return Definitions(
         assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, judgements, person_clusters,
                 person_records, events, relations, flags, person,
-                publication, person_model, arrest_sheet],
+                publication, person_model, arrest_sheet, judged_publication],
         asset_checks=CHECKS,
-        jobs=[nightly, train_model, on_arrest],
+        jobs=[nightly, train_model, on_arrest, on_judgement],
         sensors=[arrest_sensor],
         schedules=[nightly_schedule],
         resources={"paths": paths},

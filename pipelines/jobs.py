@@ -1,5 +1,6 @@
-"""Jobs: `nightly` (ingest, match, profile, gate, publish), `train_model` (ingest, train) and
-`on_arrest` (one arrested person, incrementally).
+"""Jobs: `nightly` (ingest, match, profile, gate, publish), `train_model` (ingest, train),
+`on_arrest` (one arrested person, incrementally) and `on_judgement` (the persons people's
+judgements touch, re-formed and re-published).
 
 Both run their steps in one process, one after another: the steps share the run's build
 database, and DuckDB allows one writer per file.
@@ -12,9 +13,10 @@ from dagster import AssetSelection, define_asset_job, in_process_executor
 INGEST = AssetSelection.groups("ingest")
 MODEL = AssetSelection.assets("person_model")
 ARREST = AssetSelection.assets("arrest_sheet")
+JUDGEMENT = AssetSelection.assets("judged_publication")
 
 nightly = define_asset_job(
-    "nightly", selection=AssetSelection.all() - MODEL - ARREST,
+    "nightly", selection=AssetSelection.all() - MODEL - ARREST - JUDGEMENT,
     executor_def=in_process_executor,
     description="Ingest the day's delivery, match with the pinned model, build profiles, "
                 "gate, publish.")
@@ -27,3 +29,8 @@ on_arrest = define_asset_job(
     "on_arrest", selection=ARREST, executor_def=in_process_executor,
     description="Match one arrested person against the current photo and publish their "
                 "sheet, marked 'aangehouden op'.")
+
+on_judgement = define_asset_job(
+    "on_judgement", selection=JUDGEMENT, executor_def=in_process_executor,
+    description="Re-form the persons the stored judgements touch, through the nightly run's "
+                "own stages, and re-publish them (gate checked, under the publish lock).")

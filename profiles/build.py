@@ -17,6 +17,8 @@ import duckdb
 from profiles.events import build_events
 from profiles.flags import build_flags
 from profiles.person import build_person
+from profiles.relations import build_relations
+from profiles.review_queue import build_review_queue
 
 
 def build_profile(con: duckdb.DuckDBPyConnection, reference_date: str,
@@ -27,3 +29,14 @@ def build_profile(con: duckdb.DuckDBPyConnection, reference_date: str,
     return {"events": build_events(con, scope),
             "flags": build_flags(con, reference_date, scope),
             "persons": build_person(con, scope)}
+
+
+def build_everyone(con: duckdb.DuckDBPyConnection, reference_date: str) -> dict[str, int]:
+    """Every person's profile as the nightly run's profile assets build it (`relations`, then
+    `build_profile` for everyone, then the `review_queue`, which needs who is of concern): for
+    a re-forming of persons outside the nightly run (`publish.judgement_flow`)."""
+    relations = build_relations(con)
+    built = build_profile(con, reference_date)
+    queue = build_review_queue(con)
+    return built | {"relations": relations,
+                    "review_queue": sum(queue.values())}

@@ -16,15 +16,21 @@ def test_nightly_never_trains_and_gates_before_publishing() -> None:
     assert "person_model" not in nightly
     assert {"raw_police", "std_persons", "match_pairs", "person_clusters", "person_records",
             "person", "publication", "person_records_person_records_sound"} <= nightly
-    assert "arrest_sheet" not in nightly
+    assert "arrest_sheet" not in nightly and "judged_publication" not in nightly
     specs = defs.resolve_asset_graph().asset_check_keys
-    assert len(specs) == 8   # four raw, std, linkage, profile, and the arrest sheet's
+    assert len(specs) == 9   # four raw, std, linkage, profile, the arrest sheet's, the judged
+                             # publication's
     train = {n.name for n in defs.resolve_job_def("train_model").nodes}
     assert "person_model" in train and "publication" not in train
 
 
 def test_on_arrest_job_holds_only_the_arrest_step() -> None:
     assert {n.name for n in defs.resolve_job_def("on_arrest").nodes} == {"arrest_sheet"}
+
+
+def test_on_judgement_job_holds_only_the_judgement_step() -> None:
+    assert {n.name for n in defs.resolve_job_def("on_judgement").nodes} == {
+        "judged_publication"}
 
 
 def test_nightly_schedule_runs_at_two_in_amsterdam() -> None:

@@ -31,7 +31,7 @@ from foto.cli import main
 from judgements.store import current, open_store
 from stores.publications import current_publication
 from web.app import COOKIE, CSRF_HEADER, Access, guard
-from web.review import create_review_app
+from web.review import create_review_app, item_url
 from web.waterfall import model_file, waterfall_data
 from web.worker import Worker
 
@@ -113,27 +113,38 @@ def test_an_error_in_a_route_is_told_by_type_never_by_its_text() -> None:
 
 
 def test_follow_ups_run_one_at_a_time_and_a_failure_is_told_by_type() -> None:
-    running, overlaps, done = [], [], threading.Event()
+    """One follow-up at a time; one that starts covers the decisions queued before it (they
+    are told so and never run), except after a failure, when the next queued job runs."""
+    running, overlaps, calls = [], [], []
+    started, release = threading.Event(), threading.Event()
 
     def after(ids: list[int]) -> str:
         running.append(1)
         overlaps.append(len(running))
-        time.sleep(0.05)
+        calls.append(ids)
+        started.set()
+        release.wait(5)
+        time.sleep(0.02)
         running.pop()
-        if ids == [3]:
-            done.set()
+        if ids == [2]:
             raise RuntimeError("Pieter Jansen")
         return f"re-published judgement {ids[0]}"
 
     worker = Worker(after)
-    jobs = [worker.submit([n]) for n in (1, 2, 3)]
-    assert done.wait(5)
+    jobs = [worker.submit([1])]
+    assert started.wait(5)                                  # job 1 runs; 2, 3, 4 queue behind it
+    jobs += [worker.submit([n]) for n in (2, 3, 4)]
+    release.set()
     worker.shutdown()
     assert max(overlaps) == 1
+    assert calls == [[1], [2], [3]]
     assert worker.state(jobs[0]) == {"state": "done", "message": "re-published judgement 1"}
-    failed = worker.state(jobs[2])
+    failed = worker.state(jobs[1])
     assert failed["state"] == "failed" and "RuntimeError" in failed["message"]
     assert "Jansen" not in failed["message"] and worker.state("nope") is None
+    assert worker.state(jobs[2]) == {"state": "done", "message": "re-published judgement 3"}
+    included = worker.state(jobs[3])
+    assert included["state"] == "done" and included["message"].startswith("included")
 
 
 def test_a_model_version_names_a_model_file_or_none(tmp_path: Path) -> None:
@@ -419,14 +430,18 @@ def test_a_reviewer_decides_an_item_by_keyboard_in_chromium(
         page.keyboard.press("Escape")
         page.keyboard.press("d")
         expect(page.locator("#outcome")).to_contain_text("Stored as judgement 1 (different)")
-        expect(page.locator("#outcome")).to_contain_text("takes effect in the next run")
+        # the server re-publishes the persons it touches (job on_judgement), and says so
+        expect(page.locator("#outcome .status[data-state=done]")).to_contain_text(
+            "re-published", timeout=180_000)
         shot = page.screenshot(full_page=True)
         first = page.url
         page.keyboard.press("j")   # on to the next item, then back to the queue
         page.wait_for_function("u => location.href !== u", arg=first)
         expect(page.locator("h1")).to_contain_text("Item 2")
         page.goto(url.split("?", 1)[0])
-        expect(page.locator("tr[data-href]").first).to_contain_text("different #1")
+        expect(page.locator("tr[data-href]").first).to_be_visible()
+        judged_row = item_url({"unique_id_l": left, "unique_id_r": right})
+        assert page.locator(f'tr[data-href="{judged_row}"]').count() == 0   # decided: gone
         browser.close()
     (tmp_path / "review.png").write_bytes(shot)
     if os.environ.get("UPDATE_SCREENSHOTS") == "1":
@@ -435,6 +450,11 @@ def test_a_reviewer_decides_an_item_by_keyboard_in_chromium(
         stored = current(engine).to_pylist()
     assert [(s["unique_id_l"], s["unique_id_r"], s["decision"], s["judged_by"], s["reason"])
             for s in stored] == [(left, right, "different", REVIEWER, REASON)]
+    with duckdb.connect(str(_warehouse(home)), read_only=True) as con:   # the new publication
+        held = con.execute("SELECT judgement_id, decision FROM judgements").fetchall()
+        queued = con.execute("SELECT count(*) FROM review_queue WHERE unique_id_l = ? AND "
+                             "unique_id_r = ?", [left, right]).fetchall()[0][0]
+    assert held == [(1, "different")] and queued == 0
     process.terminate()
     output = process.communicate(timeout=10)[0]
     for secret in (REVIEWER, REASON, *names, left.split(":", 1)[1]):

@@ -2,6 +2,10 @@
 in the background, one job at a time, so the reviewer goes on while it runs and two
 re-publications never race. The page polls a job's state by its id.
 
+A follow-up re-forms from the whole judgement store, so a job that starts covers every judgement
+stored before it: the jobs queued behind it meanwhile are told they were included and never run
+(a reviewer deciding every ten seconds causes one re-publication at a time, not a backlog).
+
 A job's message is the follow-up's own (counts and ids); a failure is told by its type only,
 its text may quote a record. The judgement is stored before any job starts, so a failed job
 loses nothing: the next run takes the judgement up.
@@ -27,10 +31,15 @@ class Worker:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="after-judgement")
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, dict[str, str]] = OrderedDict()
+        self._queued: dict[str, int] = {}   # job -> its submission number, while queued
+        self._submitted = 0
 
     def submit(self, ids: list[int]) -> str:
         """Queue a follow-up for the judgements `ids`; returns the job id to poll."""
         job = uuid.uuid4().hex
+        with self._lock:
+            self._submitted += 1
+            self._queued[job] = self._submitted
         self._set(job, "queued", "waiting for the previous decision's update")
         self._pool.submit(self._run, job, list(ids))
         return job
@@ -48,6 +57,10 @@ class Worker:
                 self._jobs.popitem(last=False)
 
     def _run(self, job: str, ids: list[int]) -> None:
+        with self._lock:
+            if self._queued.pop(job, None) is None:
+                return                           # an earlier job's update included it
+            covered = list(self._queued)   # stored before this update starts
         self._set(job, "running", "updating the persons this decision touches")
         try:
             message = self._after(ids)
@@ -56,6 +69,10 @@ class Worker:
                                      "judgement is stored and the next run takes it up")
             return
         self._set(job, "done", message or "done")
+        with self._lock:
+            included = [j for j in covered if self._queued.pop(j, None) is not None]
+        for other in included:
+            self._set(other, "done", f"included in an update started after it: {message or 'done'}")
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
