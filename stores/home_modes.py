@@ -33,8 +33,8 @@ def opened_up(home: Path) -> list[str]:
     for root, dirs, _files in os.walk(home, followlinks=False):
         for name in dirs:
             path = Path(root) / name
-            mode = path.lstat().st_mode
-            if not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & OPEN_BITS:
+            mode = _mode(path)
+            if mode is not None and not stat.S_ISLNK(mode) and stat.S_IMODE(mode) & OPEN_BITS:
                 found.append(str(path.relative_to(home)))
     return found
 
@@ -56,12 +56,26 @@ def tighten_tree(root: Path) -> int:
     under; symlinks are never followed nor changed. Returns how many entries were changed."""
     tightened = 0
     for path in (root, *_below(root)):
-        mode = path.lstat().st_mode
-        if stat.S_ISLNK(mode) or not stat.S_IMODE(mode) & OPEN_BITS:
+        mode = _mode(path)
+        if mode is None or stat.S_ISLNK(mode) or not stat.S_IMODE(mode) & OPEN_BITS:
             continue
-        os.chmod(path, stat.S_IMODE(mode) & 0o700, follow_symlinks=False)
+        try:
+            os.chmod(path, stat.S_IMODE(mode) & 0o700, follow_symlinks=False)
+        except FileNotFoundError:
+            continue   # removed since it was listed (see `_mode`)
         tightened += 1
     return tightened
+
+
+def _mode(path: Path) -> int | None:
+    """The entry's mode, or None when it is gone: another foto process (a nightly run pruning
+    its run folder, DuckDB dropping its write-ahead log) may remove an entry between the walk
+    listing it and this look at it. A vanished entry holds nothing to protect or to report,
+    and must not fail the command walking the home (`foto arrest`, `foto judge`)."""
+    try:
+        return path.lstat().st_mode
+    except FileNotFoundError:
+        return None
 
 
 def _below(root: Path):

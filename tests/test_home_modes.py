@@ -12,6 +12,7 @@ import pytest
 from audit.log import verify_home
 from config import load_config
 from publish.publication import publish
+from stores import home_modes
 from stores.home_modes import HomeOpenedUp, opened_up, refuse_opened_up, tighten_tree
 from stores.keys import home_key
 
@@ -96,3 +97,31 @@ def test_a_key_is_made_once_owner_only_and_kept(tmp_path: Path) -> None:
     assert home_key(tmp_path, "search_hash") != key
     with pytest.raises(ValueError):
         home_key(tmp_path, "../escape")
+
+
+def test_an_entry_removed_while_the_home_is_walked_is_passed_over(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A nightly run removes files (its run folder, DuckDB's write-ahead log) while another
+    command walks the home: an entry listed and then gone is passed over, never a failure
+    (it made `foto judge` and `foto arrest` stop with FileNotFoundError during a nightly)."""
+    home = tmp_path / "home"
+    (home / "runs").mkdir(parents=True)
+    home.chmod(0o700)
+    (home / "runs").chmod(0o700)
+    kept = home / "runs" / "kept.duckdb"
+    kept.write_bytes(b"x")
+    kept.chmod(0o644)
+    listed_then_gone = home / "runs" / "gone.duckdb.wal"
+    real_walk = home_modes.os.walk
+
+    def walk_seeing_a_removed_entry(top, **kwargs):
+        for root, dirs, files in real_walk(top, **kwargs):
+            if Path(root) == home / "runs":
+                yield root, [*dirs, "gone-folder"], [*files, listed_then_gone.name]
+            else:
+                yield root, dirs, files
+
+    monkeypatch.setattr(home_modes.os, "walk", walk_seeing_a_removed_entry)
+    assert home_modes.tighten_tree(home) == 1
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert home_modes.opened_up(home) == []
