@@ -17,15 +17,34 @@ Items:
 A pair judged `different`, or `same` and applied, has left `review_pairs` and so the queue; a
 pair judged `unsure` stays, `seen`. A pair that is a conflict is listed once, as the conflict.
 
-Order (each a tie-break of the one before; the last makes the order total and stable):
+Order (each a tie-break of the one before; the last makes the order total and stable). What
+a decision is worth is what it changes in the persons, counted in record pairs (the unit of the
+pairwise precision and recall `make eval` reports): only a `same` across two persons or a
+`different` within one changes anything, and a reviewer's hour is best spent where that is
+likely and large.
 1. conflicts first;
-2. items touching a person of concern (`person.person_of_concern`) or a record of an arrest
+2. a question not asked before (`repeat` false) before one that repeats it: one judgement
+   decides whether two persons are one, so of the pairs between the same two persons only the
+   likeliest is asked first; two persons a reviewer already judged a pair of and that are still
+   two (`different`, or a `same` left unapplied) are asked no more; and an undecided record's
+   pairs into the persons it might be ask one question (which person?), so its pair with the
+   most expected pairs comes first. The repeats follow every first question, in the same order;
+3. items touching a person of concern (`person.person_of_concern`) or a record of an arrest
    (`raw_police.aangehouden`: the delivery's police extract, with the on-arrest feed folded
    in by `standardise.arrest_feed`): a wrong link there changes what the triage point sees;
-3. how much a decision changes: the records of the persons the pair would join (or, within one
-   person, split), larger first;
-4. uncertainty: closest to a coin toss (|match_probability - 0.5|) first, unscored last;
-5. the unique ids of the pair.
+4. pairs across two persons before pairs inside one: a pair inside one person was joined
+   through links stronger than itself, and is nearly always right;
+5. the record pairs a decision is expected to change (`expected_pairs`), most first. Across two
+   persons of a and b records a `same` adds a * b pairs, and the chance that they are one person
+   is their average linkage: the mean probability over all a * b record pairs, a pair not in
+   the review band counting as 0 (two large persons that were one would have scored a link
+   somewhere). Together: the sum of the probabilities of their pairs in the queue. So a likely
+   pair joining two large persons comes before a coin toss joining two records, but one weak
+   pair between two large persons does not come first for their size alone (`make eval` found
+   such pairs nearly always two people). Within one person a `different` splits off at least
+   one record: (1 - p) * (n - 1);
+6. uncertainty: closest to a coin toss (|match_probability - 0.5|) first, unscored last;
+7. the unique ids of the pair.
 
 The reason column is a code and a Dutch phrase, never a record value: the queue may be read
 by anyone who reads the warehouse, and the reviewer opens the records themselves.
