@@ -260,9 +260,11 @@ def test_the_sample_warehouse_holds_the_queue(sample_run: Path) -> None:
         assert extra == 0
         kinds = dict(con.sql("SELECT kind, count(*) FROM review_queue GROUP BY kind").fetchall())
         assert kinds.get("pair", 0) > 0 and kinds.get("undecided_record", 0) > 0
-        # the first tier is read from `person`: concern before non-concern throughout
-        tiers = [c for (c,) in con.sql("SELECT kind = 'conflict' OR concern OR arrested "
-                                        "FROM review_queue ORDER BY rank").fetchall()]
+        # first questions before repeats; within each, concern (read from `person`) or an
+        # arrest before the rest
+        tiers = con.sql("SELECT kind = 'conflict' OR NOT repeat, kind = 'conflict' OR concern "
+                        "OR arrested FROM review_queue ORDER BY rank").fetchall()
         assert tiers == sorted(tiers, reverse=True)
+        assert {first for first, _ in tiers} == {True, False}
     finally:
         con.close()
