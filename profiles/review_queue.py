@@ -25,10 +25,11 @@ likely and large.
 1. conflicts first;
 2. a question not asked before (`repeat` false) before one that repeats it: one judgement
    decides whether two persons are one, so of the pairs between the same two persons only the
-   likeliest is asked first; two persons a reviewer already judged a pair of and that are still
-   two (`different`, or a `same` left unapplied) are asked no more; and an undecided record's
-   pairs into the persons it might be ask one question (which person?), so its pair with the
-   most expected pairs comes first. The repeats follow every first question, in the same order;
+   likeliest (not judged `unsure`) is asked first; two persons a reviewer already judged a pair
+   of and that are still two (`different`, or a `same` left unapplied) are asked no more. The
+   repeats follow every first question, in the same order. An undecided record's pairs into two
+   persons are two questions, not one: it fits both about equally, so the first answer is
+   `different` about as often as `same`, and then the other pair is the one that places it;
 3. items touching a person of concern (`person.person_of_concern`) or a record of an arrest
    (`raw_police.aangehouden`: the delivery's police extract, with the on-arrest feed folded
    in by `standardise.arrest_feed`): a wrong link there changes what the triage point sees;
@@ -154,50 +155,28 @@ measured AS (
                 THEN (1 - coalesce(match_probability, 0.5)) * (records_l - 1)
                 ELSE sum(coalesce(match_probability, 0)) OVER persons END AS expected_pairs,
            -- one item per two persons first: a judgement on one pair decides them all, so
-           -- the others (and every pair of two persons already settled) only repeat it
+           -- the others (and every pair of two persons already settled) only repeat it. The
+           -- first is the likeliest pair a reviewer has not been unsure about.
            kind <> 'conflict' AND (
                row_number() OVER (PARTITION BY persons_a, persons_b
-                                  ORDER BY match_probability DESC NULLS LAST,
+                                  ORDER BY seen, match_probability DESC NULLS LAST,
                                            unique_id_l, unique_id_r NULLS FIRST) > 1
                OR EXISTS (SELECT 1 FROM settled t WHERE t.persons_a = s.persons_a
                                                     AND t.persons_b = s.persons_b))
-               AS same_persons
+               AS repeat
     FROM scored s
-    WINDOW persons AS (PARTITION BY persons_a, persons_b)),
--- an undecided record stands alone with pairs into two or more persons, which a constraint
--- keeps apart: each pair asks which person it is, and once one is answered `same` the others
--- change nothing. One per record first: its pair with the most expected pairs (a pair of two
--- records alone is first if it is the first of either).
-alone AS (
-    SELECT unique_id_l, unique_id_r, unique_id_l AS record, expected_pairs, match_probability
-    FROM measured WHERE kind = 'undecided_record' AND records_l = 1
-    UNION ALL
-    SELECT unique_id_l, unique_id_r, unique_id_r, expected_pairs, match_probability
-    FROM measured WHERE kind = 'undecided_record' AND records_r = 1),
-same_record AS (
-    SELECT unique_id_l, unique_id_r, min(n) > 1 AS same_record
-    FROM (SELECT *, row_number() OVER (PARTITION BY record
-                                       ORDER BY expected_pairs DESC,
-                                                match_probability DESC NULLS LAST,
-                                                unique_id_l, unique_id_r) AS n
-          FROM alone)
-    GROUP BY unique_id_l, unique_id_r),
-flagged AS (
-    SELECT m.*, m.same_persons OR coalesce(r.same_record, false) AS repeat
-    FROM measured m
-    LEFT JOIN same_record r ON r.unique_id_l = m.unique_id_l
-                           AND r.unique_id_r = m.unique_id_r AND m.kind = 'undecided_record')
+    WINDOW persons AS (PARTITION BY persons_a, persons_b))
 SELECT row_number() OVER (ORDER BY
            kind = 'conflict' DESC, repeat ASC, (concern OR arrested) DESC,
-           -- a pair across two persons is a link the model may have missed (in the review band
-           -- most such pairs are one person); a pair inside one person was linked through
-           -- others and is nearly always right: deciding it seldom changes anything
+           -- a pair inside one person was joined through links stronger than itself and is
+           -- nearly always right (99% in `make eval`'s review band, against a third to a half
+           -- of the pairs across two persons): deciding it seldom changes anything
            inside ASC, expected_pairs DESC,
            abs(match_probability - 0.5) ASC NULLS LAST, unique_id_l, unique_id_r NULLS FIRST)
            AS rank,
        kind, unique_id_l, unique_id_r, person_id_l, person_id_r, match_probability, concern,
        arrested, records_affected, seen, reason, expected_pairs, repeat
-FROM flagged
+FROM measured
 ORDER BY rank
 """
 

@@ -178,9 +178,18 @@ def test_two_persons_judged_apart_once_are_a_repeat() -> None:
     assert _order(pairs) == [("a1", "b1"), ("s1", "s2"), ("a3", "b3")]
     judged = [("a3", "b3", "different", 1, True)]
     assert _order(pairs, judged=judged) == [("s1", "s2"), ("a1", "b1")]
-    # an `unsure` settles nothing: the pair stays (seen) and A and B are asked as before
-    judged = [("a3", "b3", "unsure", 1, True)]
-    assert _order(pairs, judged=judged) == [("a1", "b1"), ("s1", "s2"), ("a3", "b3")]
+    # an `unsure` settles nothing: the pair stays (seen) and A and B are asked again, by a
+    # pair the reviewer has not been unsure about, though it is less likely
+    judged = [("a1", "b1", "unsure", 1, True)]
+    assert _order(pairs, judged=judged) == [("a3", "b3"), ("s1", "s2"), ("a1", "b1")]
+
+
+def test_an_undecided_records_pairs_into_two_persons_are_two_questions() -> None:
+    # s1 fits A and B about equally: the first answer is `different` as often as `same`, and
+    # then the other pair places it; its second pair into A repeats the first
+    pairs = [("a1", "s1", "undecided", 0.85), ("b1", "s1", "undecided", 0.80),
+             ("a2", "s1", "undecided", 0.60), ("s2", "s3", "review", 0.60)]
+    assert _order(pairs) == [("a1", "s1"), ("b1", "s1"), ("s2", "s3"), ("a2", "s1")]
 
 
 def test_each_item_says_why_and_how_much() -> None:
