@@ -4,7 +4,8 @@ quality of its persons next to a plain Splink baseline on the same standardised 
     python benchmarks/eval.py --persons 10000 100000 --seed 7 --reviewer 100 300 1000
 
 With `--reviewer`, a simulated reviewer (`benchmarks/reviewer.py`) then decides the first
-items of the review queue, and as many in a random order, rerunning foto after each step.
+items of the review queue, and as many in each of `--shuffles` (3) seeded random orders,
+rerunning foto after each step.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from benchmarks.metrics import (  # noqa: E402
     loosest_true_person,
     quality,
 )
-from benchmarks.reviewer import ORDERS, simulate  # noqa: E402
+from benchmarks.reviewer import simulate  # noqa: E402
 from config import load_config  # noqa: E402
 from matching.thresholds import load_thresholds  # noqa: E402
 
@@ -40,7 +41,8 @@ ROWS = [("precision", "{:.4f}"), ("recall", "{:.4f}"), ("f1", "{:.4f}"),
         ("persons_split", "{:.4f}"), ("found_persons", "{}"), ("predicted_pairs", "{}")]
 
 
-def evaluate(persons: int, seed: int, work: Path, reviewer: list[int]) -> dict:
+def evaluate(persons: int, seed: int, work: Path, reviewer: list[int],
+             shuffles: int = 3) -> dict:
     """Generate, run foto, score foto and the baseline; returns all figures."""
     t0 = time.perf_counter()
     subprocess.run([sys.executable, str(ROOT / "data/sample/generate.py"), "--persons",
@@ -72,19 +74,24 @@ def evaluate(persons: int, seed: int, work: Path, reviewer: list[int]) -> dict:
     result = {"persons": persons, "seed": seed, "foto": ours, "baseline": base,
               "seconds": {"generate": t1 - t0, "foto_run": t2 - t1, "baseline": t3 - t2}}
     if reviewer:
-        result["reviewer"] = review(work, seed, reviewer)
+        result["reviewer"] = review(work, seed, reviewer, shuffles)
     return result
 
 
-def review(work: Path, seed: int, steps: list[int]) -> dict:
-    """The simulated reviewer in queue order (in the eval's home) and in random order (in a
-    copy of it made before any judgement), each from the published run just scored."""
+def review(work: Path, seed: int, steps: list[int], shuffles: int) -> dict:
+    """The simulated reviewer in queue order (in the eval's home) and in `shuffles` random
+    orders (seeds `seed`, `seed + 1`, ...; each in its own copy of the home, made before any
+    judgement), all from the published run just scored. One shuffle is one draw: a queue that
+    beats it may have been lucky, so the report gives every draw and their mean."""
     home, truth = work / "home", work / "data/truth.parquet"
-    shutil.copytree(home, work / "home-random", symlinks=True)
-    homes = {"queue": home, "random": work / "home-random"}
-    return {order: simulate(homes[order], work / "data/inbox", truth, steps, order, seed,
-                            lambda warehouse: linkage_metrics(warehouse, truth))
-            for order in ORDERS}
+    homes = {"queue": (home, seed)}
+    for i in range(shuffles):
+        homes[f"random{i + 1}"] = (work / f"home-random{i + 1}", seed + i)
+        shutil.copytree(home, homes[f"random{i + 1}"][0], symlinks=True)
+    return {name: simulate(path, work / "data/inbox", truth, steps,
+                           "queue" if name == "queue" else "random", rng_seed,
+                           lambda warehouse: linkage_metrics(warehouse, truth))
+            for name, (path, rng_seed) in homes.items()}
 
 
 def report(result: dict) -> None:
@@ -121,23 +128,36 @@ def report(result: dict) -> None:
 
 
 def report_reviewer(result: dict) -> None:
-    """N = 0 (no judgement) and each step, in queue order and in random order."""
+    """N = 0 (no judgement) and each step: the queue order, each random order, and the mean of
+    the random orders (with their lowest and highest F1)."""
     ours, rows = result["foto"], result["reviewer"]
+    shuffles = [name for name in rows if name != "queue"]
     queued = rows["queue"][0]["queue_items"]
     print(f"  simulated reviewer (reads the truth; `foto judge --file`, then `foto run` on the "
           f"same delivery), {queued} items in the first queue:")
     print("    (against: decisions other than the persons then: `same` on two persons, "
           "`different` within one)")
-    print(f"    {'N':>6} {'order':8}{'decided':>8}{'same':>6}{'diff':>6}{'against':>8}"
+    print(f"    {'N':>6} {'order':12}{'decided':>8}{'same':>6}{'diff':>6}{'against':>8}"
           f"{'precision':>11}{'recall':>9}{'f1':>9}")
-    print(f"    {0:>6} {'-':8}{0:>8}{0:>6}{0:>6}{0:>8}{ours['precision']:>11.4f}"
+    print(f"    {0:>6} {'-':12}{0:>8}{0:>6}{0:>6}{0:>8}{ours['precision']:>11.4f}"
           f"{ours['recall']:>9.4f}{ours['f1']:>9.4f}")
     for i in range(len(rows["queue"])):
-        for order in ORDERS:
-            r = rows[order][i]
-            print(f"    {r['n']:>6} {order:8}{r['decided']:>8}{r['same']:>6}"
+        for name in ("queue", *shuffles):
+            r = rows[name][i]
+            print(f"    {r['n']:>6} {name:12}{r['decided']:>8}{r['same']:>6}"
                   f"{r['different']:>6}{r['against_persons']:>8}{r['precision']:>11.4f}"
                   f"{r['recall']:>9.4f}{r['f1']:>9.4f}")
+        if shuffles:
+            drawn = [rows[name][i] for name in shuffles]
+            mean = {k: sum(r[k] for r in drawn) / len(drawn)
+                    for k in ("decided", "same", "different", "against_persons", "precision",
+                              "recall", "f1")}
+            f1s = [r["f1"] for r in drawn]
+            print(f"    {drawn[0]['n']:>6} {'random mean':12}{mean['decided']:>8.0f}"
+                  f"{mean['same']:>6.0f}{mean['different']:>6.0f}"
+                  f"{mean['against_persons']:>8.0f}{mean['precision']:>11.4f}"
+                  f"{mean['recall']:>9.4f}{mean['f1']:>9.4f}  (f1 {min(f1s):.4f}-{max(f1s):.4f};"
+                  f" queue {rows['queue'][i]['f1'] - mean['f1']:+.4f})")
 
 
 def main() -> int:
@@ -148,11 +168,13 @@ def main() -> int:
     p.add_argument("--reviewer", type=int, nargs="*", default=[], metavar="N",
                    help="a simulated reviewer decides the first N items of the review queue "
                         "(cumulative, e.g. 100 300 1000), and as many in random order")
+    p.add_argument("--shuffles", type=int, default=3, metavar="K",
+                   help="random orders to compare the queue with (seeds SEED, SEED+1, ...)")
     args = p.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="foto-eval-"))
     results = []
     for n in args.persons:
-        result = evaluate(n, args.seed, work / str(n), args.reviewer)
+        result = evaluate(n, args.seed, work / str(n), args.reviewer, args.shuffles)
         report(result)
         results.append(result)
     (work / "eval.json").write_text(json.dumps(results, indent=2, default=float))

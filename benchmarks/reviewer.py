@@ -15,8 +15,10 @@ would show now. Deciding from the first queue instead would measure an order the
 never shows after the first decisions.
 
 The random baseline reads the same queue at each step (the same candidate items), shuffles it
-with a seeded generator and decides the first items of the shuffle: the one difference from
-the queue order is the order. It runs in its own copy of the home (its own judgement store).
+with a seeded generator from a fixed order (by pair, so that the draw does not change when the
+queue's order does) and decides the first items of the shuffle: the one difference from the
+queue order is the order. It runs in its own copy of the home (its own judgement store);
+`eval.py` runs several seeds, since one shuffle is one draw.
 
 An item whose pair the reviewer has already judged is skipped: a `conflict` item is one of
 this reviewer's own `same` judgements, left unapplied because it meets a hard constraint
@@ -37,7 +39,6 @@ from pathlib import Path
 import duckdb
 
 FOTO = str(Path(sys.executable).parent / "foto")
-ORDERS = ("queue", "random")
 REVIEWER = "simulated reviewer (eval)"
 REASON = "eval: generator truth"
 
@@ -91,6 +92,9 @@ def pick(queue: Sequence[Item], judged: set[tuple[str, str]], count: int,
             seen.add(item.pair)
             fresh.append(item)
     if rng is not None:
+        # shuffled from one fixed order (by pair): the draw must not depend on the order
+        # under test, or every change to the queue's order would redraw the baseline
+        fresh.sort(key=lambda item: item.pair)
         rng.shuffle(fresh)
     return fresh[:count]
 

@@ -17,15 +17,35 @@ Items:
 A pair judged `different`, or `same` and applied, has left `review_pairs` and so the queue; a
 pair judged `unsure` stays, `seen`. A pair that is a conflict is listed once, as the conflict.
 
-Order (each a tie-break of the one before; the last makes the order total and stable):
+Order (each a tie-break of the one before; the last makes the order total and stable). What
+a decision is worth is what it changes in the persons, counted in record pairs (the unit of the
+pairwise precision and recall `make eval` reports): only a `same` across two persons or a
+`different` within one changes anything, and a reviewer's hour is best spent where that is
+likely and large.
 1. conflicts first;
-2. items touching a person of concern (`person.person_of_concern`) or a record of an arrest
+2. a question not asked before (`repeat` false) before one that repeats it: one judgement
+   decides whether two persons are one, so of the pairs between the same two persons only the
+   likeliest (not judged `unsure`) is asked first; two persons a reviewer already judged a pair
+   of and that are still two (`different`, or a `same` left unapplied) are asked no more. The
+   repeats follow every first question, in the same order. An undecided record's pairs into two
+   persons are two questions, not one: it fits both about equally, so the first answer is
+   `different` about as often as `same`, and then the other pair is the one that places it;
+3. items touching a person of concern (`person.person_of_concern`) or a record of an arrest
    (`raw_police.aangehouden`: the delivery's police extract, with the on-arrest feed folded
    in by `standardise.arrest_feed`): a wrong link there changes what the triage point sees;
-3. how much a decision changes: the records of the persons the pair would join (or, within one
-   person, split), larger first;
-4. uncertainty: closest to a coin toss (|match_probability - 0.5|) first, unscored last;
-5. the unique ids of the pair.
+4. pairs across two persons before pairs inside one: a pair inside one person was joined
+   through links stronger than itself, and is nearly always right;
+5. the record pairs a decision is expected to change (`expected_pairs`), most first. Across two
+   persons of a and b records a `same` adds a * b pairs, and the chance that they are one person
+   is their average linkage: the mean probability over all a * b record pairs, a pair not in
+   the review band counting as 0 (two large persons that were one would have scored a link
+   somewhere). Together: the sum of the probabilities of their pairs in the queue. So a likely
+   pair joining two large persons comes before a coin toss joining two records, but one weak
+   pair between two large persons does not come first for their size alone (`make eval` found
+   such pairs nearly always two people). Within one person a `different` splits off at least
+   one record: (1 - p) * (n - 1);
+6. uncertainty: closest to a coin toss (|match_probability - 0.5|) first, unscored last;
+7. the unique ids of the pair.
 
 The reason column is a code and a Dutch phrase, never a record value: the queue may be read
 by anyone who reads the warehouse, and the reviewer opens the records themselves.
@@ -47,7 +67,8 @@ REASONS = {
 QUEUE_DDL = """CREATE OR REPLACE TABLE review_queue (
     rank BIGINT, kind VARCHAR, unique_id_l VARCHAR, unique_id_r VARCHAR, person_id_l VARCHAR,
     person_id_r VARCHAR, match_probability DOUBLE, concern BOOLEAN, arrested BOOLEAN,
-    records_affected BIGINT, seen BOOLEAN, reason VARCHAR)"""
+    records_affected BIGINT, seen BOOLEAN, reason VARCHAR, expected_pairs DOUBLE,
+    repeat BOOLEAN)"""
 
 _CONFLICTS_SQL = """
     SELECT 'conflict' AS kind, c.unique_id_l, c.unique_id_r, m.match_probability,
@@ -66,6 +87,11 @@ _NO_CONFLICTS_SQL = """
     SELECT NULL::VARCHAR AS kind, NULL::VARCHAR AS unique_id_l, NULL::VARCHAR AS unique_id_r,
            NULL::DOUBLE AS match_probability, NULL::BOOLEAN AS seen, NULL::VARCHAR AS reason
     WHERE false"""
+
+# The pairs a reviewer has settled (`persons.judged`): `unsure` settles nothing.
+_JUDGED_SQL = ("SELECT unique_id_l, unique_id_r FROM judged_pairs "
+               "WHERE decision IN ('same', 'different')")
+_NO_JUDGED_SQL = "SELECT NULL::VARCHAR AS unique_id_l, NULL::VARCHAR AS unique_id_r WHERE false"
 
 QUEUE_SQL = """
 INSERT INTO review_queue
@@ -88,11 +114,14 @@ scored AS (
            coalesce(ql.person_of_concern, false) OR coalesce(qr.person_of_concern, false)
                AS concern,
            (al.unique_id IS NOT NULL OR ar.unique_id IS NOT NULL) AS arrested,
-           -- joining two persons changes both; within one person a decision splits it
-           coalesce(sl.records, 0) + CASE WHEN pl.person_id IS NOT DISTINCT FROM pr.person_id
-                                          THEN 0 ELSE coalesce(sr.records, 0) END
-               AS records_affected,
-           coalesce(i.seen, false) AS seen, i.reason
+           pl.person_id IS NOT DISTINCT FROM pr.person_id AS inside,
+           coalesce(sl.records, 1) AS records_l, coalesce(sr.records, 1) AS records_r,
+           coalesce(i.seen, false) AS seen, i.reason,
+           -- the two persons, unordered (a record in no person stands for itself)
+           least(coalesce(pl.person_id, i.unique_id_l), coalesce(pr.person_id, i.unique_id_r))
+               AS persons_a,
+           greatest(coalesce(pl.person_id, i.unique_id_l),
+                    coalesce(pr.person_id, i.unique_id_r)) AS persons_b
     FROM items i
     LEFT JOIN person_records pl ON pl.unique_id = i.unique_id_l
     LEFT JOIN person_records pr ON pr.unique_id = i.unique_id_r
@@ -101,18 +130,53 @@ scored AS (
     LEFT JOIN sizes sl ON sl.person_id = pl.person_id
     LEFT JOIN sizes sr ON sr.person_id = pr.person_id
     LEFT JOIN arrested al ON al.unique_id = i.unique_id_l
-    LEFT JOIN arrested ar ON ar.unique_id = i.unique_id_r)
+    LEFT JOIN arrested ar ON ar.unique_id = i.unique_id_r),
+-- two persons that are still two after a reviewer judged a pair of their records (`different`,
+-- or a `same` left unapplied): another pair of theirs asks the same question again
+settled AS (
+    SELECT DISTINCT least(pl.person_id, pr.person_id) AS persons_a,
+                    greatest(pl.person_id, pr.person_id) AS persons_b
+    FROM ({judged}) j
+    JOIN person_records pl ON pl.unique_id = j.unique_id_l
+    JOIN person_records pr ON pr.unique_id = j.unique_id_r
+    WHERE pl.person_id <> pr.person_id),
+measured AS (
+    SELECT s.*,
+           -- joining two persons changes both; within one person a decision splits it
+           records_l + CASE WHEN inside THEN 0 ELSE records_r END AS records_affected,
+           -- what a decision is expected to change, in the record pairs the pairwise figures
+           -- count. Across two persons of a and b records, a `same` adds a * b pairs; the
+           -- chance they are one person is the mean probability over all a * b record pairs
+           -- (average linkage; pairs not in the review band count as 0: two large persons that
+           -- are one would have scored a link somewhere). Together: the sum of the pairs'
+           -- probabilities. Within one person a `different` splits off at least one record:
+           -- (1 - p) * (n - 1).
+           CASE WHEN inside
+                THEN (1 - coalesce(match_probability, 0.5)) * (records_l - 1)
+                ELSE sum(coalesce(match_probability, 0)) OVER persons END AS expected_pairs,
+           -- one item per two persons first: a judgement on one pair decides them all, so
+           -- the others (and every pair of two persons already settled) only repeat it. The
+           -- first is the likeliest pair a reviewer has not been unsure about.
+           kind <> 'conflict' AND (
+               row_number() OVER (PARTITION BY persons_a, persons_b
+                                  ORDER BY seen, match_probability DESC NULLS LAST,
+                                           unique_id_l, unique_id_r NULLS FIRST) > 1
+               OR EXISTS (SELECT 1 FROM settled t WHERE t.persons_a = s.persons_a
+                                                    AND t.persons_b = s.persons_b))
+               AS repeat
+    FROM scored s
+    WINDOW persons AS (PARTITION BY persons_a, persons_b))
 SELECT row_number() OVER (ORDER BY
-           kind = 'conflict' DESC, (concern OR arrested) DESC,
-           -- a pair across two persons is a link the model may have missed (in the review band
-           -- most such pairs are one person); a pair inside one person was linked through
-           -- others and is nearly always right: deciding it seldom changes anything
-           person_id_l IS DISTINCT FROM person_id_r DESC, records_affected DESC,
+           kind = 'conflict' DESC, repeat ASC, (concern OR arrested) DESC,
+           -- a pair inside one person was joined through links stronger than itself and is
+           -- nearly always right (99% in `make eval`'s review band, against a third to a half
+           -- of the pairs across two persons): deciding it seldom changes anything
+           inside ASC, expected_pairs DESC,
            abs(match_probability - 0.5) ASC NULLS LAST, unique_id_l, unique_id_r NULLS FIRST)
            AS rank,
        kind, unique_id_l, unique_id_r, person_id_l, person_id_r, match_probability, concern,
-       arrested, records_affected, seen, reason
-FROM scored
+       arrested, records_affected, seen, reason, expected_pairs, repeat
+FROM measured
 ORDER BY rank
 """
 
@@ -126,7 +190,9 @@ def build_review_queue(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     con.execute(QUEUE_DDL)
     conflicts = _CONFLICTS_SQL if table_exists(con, "judgement_conflicts") else _NO_CONFLICTS_SQL
     arrests = _ARRESTS_SQL if table_exists(con, "raw_police") else _NO_ARRESTS_SQL
-    con.execute(fill(QUEUE_SQL, conflicts=Fragment(conflicts), arrests=Fragment(arrests)),
+    judged = _JUDGED_SQL if table_exists(con, "judged_pairs") else _NO_JUDGED_SQL
+    con.execute(fill(QUEUE_SQL, conflicts=Fragment(conflicts), arrests=Fragment(arrests),
+                     judged=Fragment(judged)),
                 {"pair": REASONS["pair"], "undecided": REASONS["undecided_record"]})
     counts = dict(con.sql("SELECT kind, count(*) FROM review_queue GROUP BY kind").fetchall())
     return {kind: int(counts.get(kind, 0)) for kind in ("conflict", "pair", "undecided_record")}

@@ -85,3 +85,10 @@ def test_only_decisions_against_the_persons_count_as_changes() -> None:
     decisions = [("justice:J1", "police:P1", "same"), ("care:C1", "police:P1", "different"),
                  ("police:P2", "care:C1", "same"), ("care:C1", "police:P3", "different")]
     assert changes(items, decisions) == 2
+
+
+def test_the_random_draw_does_not_depend_on_the_queue_order() -> None:
+    # the baseline must stay put while the order under test changes
+    queue = [Item("pair", f"police:P{i:03}", f"care:C{i:03}") for i in range(200)]
+    assert pick(queue, set(), 50, random.Random(7)) == pick(
+        queue[::-1], set(), 50, random.Random(7))
