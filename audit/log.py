@@ -88,6 +88,12 @@ def person_entries(home: Path, person_id: str) -> list[Entry]:
         return [] if engine is None else list(store.entries(engine, person_id=person_id))
 
 
+def newest_entries(home: Path, limit: int, before_id: int | None = None) -> list[Entry]:
+    """One page of the log, newest first (`foto serve`'s audit page)."""
+    with store.open_log(home) as engine:
+        return [] if engine is None else store.newest(engine, limit, before_id)
+
+
 def period(start: date, end: date) -> tuple[datetime, datetime]:
     """[start 00:00 UTC, the day after end 00:00 UTC): both dates inclusive."""
     if end < start:

@@ -194,6 +194,16 @@ def entries(engine: Engine, since: datetime | None = None, before: datetime | No
             yield _entry(row)
 
 
+def newest(engine: Engine, limit: int, before_id: int | None = None) -> list[Entry]:
+    """At most `limit` entries, newest first, older than entry `before_id` when given: one
+    page of the log as the privacy officer reads it, without loading the whole log."""
+    query = select(*_columns()).order_by(audit_entry.c.id.desc()).limit(limit)
+    if before_id is not None:
+        query = query.where(audit_entry.c.id < before_id)
+    with engine.connect() as con:
+        return [_entry(row) for row in con.execute(query)]
+
+
 def last_prune(engine: Engine) -> Entry | None:
     """The newest `prune` entry: its detail names the first kept entry and its anchor."""
     with engine.connect() as con:

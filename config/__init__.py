@@ -24,6 +24,7 @@ from config.schema import (
     ProfileLimits,
     RawLimits,
     Retention,
+    Serve,
     StdLimits,
     Thresholds,
     Training,
@@ -31,5 +32,5 @@ from config.schema import (
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
            "Constraints", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits", "RawLimits",
-           "Retention", "StdLimits", "Thresholds", "Training", "config_path", "load_config",
-           "load_thresholds_file"]
+           "Retention", "Serve", "StdLimits", "Thresholds", "Training", "config_path",
+           "load_config", "load_thresholds_file"]

@@ -224,6 +224,17 @@ class Access(Section):
     min_password_length: Annotated[int, Field(ge=8, le=128)]
 
 
+class Serve(Section):
+    """`foto serve`'s sessions: one ends after `session_idle_minutes` without a request and at
+    the latest `session_max_hours` after its login (a shared screen is not left open for a
+    day); `secure_cookie` marks the cookie Secure (on when served over https behind a proxy,
+    off for plain http on 127.0.0.1, where a browser would not send it back)."""
+
+    session_idle_minutes: Annotated[int, Field(ge=1, le=24 * 60)]
+    session_max_hours: Annotated[int, Field(ge=1, le=24)]
+    secure_cookie: bool
+
+
 class FotoConfig(Section):
     """The whole configuration (config/foto.json), loaded and checked once at start."""
 
@@ -234,3 +245,4 @@ class FotoConfig(Section):
     arrests: Arrests
     audit: AuditLog
     access: Access
+    serve: Serve

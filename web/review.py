@@ -56,10 +56,10 @@ class Decision(BaseModel):
     by: str = ""
 
 
-def _page(request: Request, name: str, **context: Any) -> HTMLResponse:
+def _page(request: Request, name: str, base: str, **context: Any) -> HTMLResponse:
     reviewer = getattr(request.state, "reviewer", None)
     return HTMLResponse(templates.get_template(name).render(
-        csrf=getattr(request.state, "csrf", ""), reviewer=reviewer, **context))
+        csrf=getattr(request.state, "csrf", ""), reviewer=reviewer, base=base, **context))
 
 
 def _warehouse(home: Path) -> Path:
@@ -78,16 +78,20 @@ def _uid(text: str, sources: frozenset[str], side: str) -> str:
         raise HTTPException(404, "no such item") from None
 
 
-def review_router(home: Path, worker: Worker | None = None) -> APIRouter:
-    """The review page's routes for the home's current publication."""
+def review_router(home: Path, worker: Worker | None = None, base: str = "") -> APIRouter:
+    """The review page's routes for the home's current publication; `base` is the prefix the
+    router is included under (`/review` in `foto serve`), for the page's own links."""
     router = APIRouter()
     sources = frozenset(registry().names())
+
+    def url(entry: dict[str, Any]) -> str:
+        return base + item_url(entry)
 
     @router.get("/", response_class=HTMLResponse)
     def queue_page(request: Request) -> HTMLResponse:
         with connect(_warehouse(home), read_only=True) as con:
             items = pair_view.queue(con)
-        return _page(request, "queue.html", items=items, url=item_url,
+        return _page(request, "queue.html", base, items=items, url=url,
                      judged=latest_judgements(home))
 
     @router.get("/rank/{rank}")
@@ -96,7 +100,7 @@ def review_router(home: Path, worker: Worker | None = None) -> APIRouter:
             entry = pair_view.queue_item(con, rank)
         if entry is None:
             raise HTTPException(404, "no such item")
-        return RedirectResponse(item_url(entry), status_code=303)
+        return RedirectResponse(url(entry), status_code=303)
 
     @router.get("/item", response_class=HTMLResponse)
     def item_page(request: Request, left: str = "", right: str = "") -> HTMLResponse:
@@ -111,7 +115,7 @@ def review_router(home: Path, worker: Worker | None = None) -> APIRouter:
             raise HTTPException(404, "no such item")
         chart = Markup(waterfall.waterfall_svg(data)) if data else None
         judged = latest_judgements(home).get((found["left"], found["right"]))
-        return _page(request, "item.html", item=found, chart=chart, url=item_url,
+        return _page(request, "item.html", base, item=found, chart=chart, url=url,
                      judged=judged)
 
     @router.post("/judgement")

@@ -4,6 +4,7 @@
   "use strict";
   const body = document.body;
   const csrf = document.querySelector('meta[name="csrf-token"]').content;
+  const base = document.querySelector('meta[name="base"]').content;
   const nameField = document.getElementById("reviewer");
   const reason = document.getElementById("reason");
   const outcome = document.getElementById("outcome");
@@ -28,7 +29,7 @@
   }
 
   async function poll(job, line) {
-    const answer = await fetch("/status/" + encodeURIComponent(job), { credentials: "same-origin" });
+    const answer = await fetch(base + "/status/" + encodeURIComponent(job), { credentials: "same-origin" });
     if (!answer.ok) { line.textContent = "update status unknown"; return; }
     const state = await answer.json();
     line.textContent = "Update: " + state.message;
@@ -45,7 +46,7 @@
     const by = nameField ? nameField.value.trim() : "";
     if (nameField && !by) { say("Give your name first.", "warn"); nameField.focus(); return; }
     say("storing…");
-    const answer = await fetch("/judgement", {
+    const answer = await fetch(base + "/judgement", {
       method: "POST", credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
       body: JSON.stringify({ left: body.dataset.left, right: body.dataset.right, decision: decision,
