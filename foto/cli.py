@@ -11,6 +11,7 @@ deliveries.
                (columns left,right,decision,by,reason; `judge` re-publishes the persons the
                judgements touch at once, unless --later)
     foto review [--home DIR] [--port N] [--by NAME]   (the review page on 127.0.0.1)
+    foto serve [--home DIR] [--host 127.0.0.1] [--port 8470]   (the triage photo behind a login)
     (each also takes --config FILE.json)
 
 The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
@@ -406,13 +407,43 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
-def _port_free(port: int) -> bool:
-    """Whether 127.0.0.1:`port` can be bound now (uvicorn would otherwise fail after start)."""
+SERVE_PORT = 8470
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve the triage photo behind a login until interrupted (users: `foto user add`).
+    uvicorn's access log is off and its own lines are warnings only: an address holds a
+    person id, and nothing of a page is logged (the audit log records who looked)."""
+    import uvicorn
+
+    from stores.publications import current_publication
+    from web.serve import create_serve_app
+
+    home = Path(args.home).resolve()
+    if current_publication(home) is None:
+        console.print("foto serve: no publication in this home yet: run `foto run` first")
+        return 2
+    if not _port_free(args.port, args.host):
+        console.print(f"foto serve: port {args.port} on {args.host} is in use: give another "
+                      "with --port")
+        return 2
+    config_file = _config_file(args)
+    config = load_config(config_file)
+    app = create_serve_app(home, config.access, config.serve,
+                           after_judgement=lambda _ids: republish(home, config_file)[1])
+    console.print(f"foto serve: open http://{args.host}:{args.port}/login (Ctrl+C ends it)")
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning",
+                server_header=False, date_header=False)
+    return 0
+
+
+def _port_free(port: int, host: str = "127.0.0.1") -> bool:
+    """Whether `host`:`port` can be bound now (uvicorn would otherwise fail after start)."""
     import socket
 
     with socket.socket() as probe:
         try:
-            probe.bind(("127.0.0.1", port))
+            probe.bind((host, port))
         except OSError:
             return False
     return True
@@ -500,6 +531,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--by", default=None, metavar="NAME",
                    help="who decides (default: the page asks for a name)")
     s.set_defaults(func=cmd_review)
+    s = sub.add_parser("serve", help="the triage photo behind a login (users: `foto user add`)",
+                       parents=[common])
+    s.add_argument("--home", default=DEFAULT_HOME,
+                   help=f"folder a run writes to (default: {DEFAULT_HOME})")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: "
+                                                       "127.0.0.1)")
+    s.add_argument("--port", type=int, default=SERVE_PORT,
+                   help=f"port (default: {SERVE_PORT})")
+    s.set_defaults(func=cmd_serve)
     add_parsers(sub, common, DEFAULT_HOME)
     return p
 

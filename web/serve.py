@@ -24,7 +24,8 @@ import hashlib
 import re
 import secrets
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,7 @@ from web import purpose
 from web.app import HEADERS
 from web.review import review_router
 from web.sessions import Session, Sessions, pre_login_token, same
+from web.worker import AfterJudgement, Worker
 
 SESSION_COOKIE = "foto_session"
 PRE_COOKIE = "foto_login"
@@ -137,15 +139,24 @@ def _cookie(response: Response, name: str, value: str, secure: bool, path: str =
                         max_age=max_age)
 
 
-def create_serve_app(home: Path, access: Access, serve: Serve) -> FastAPI:
+def create_serve_app(home: Path, access: Access, serve: Serve,
+                     after_judgement: AfterJudgement | None = None) -> FastAPI:
     """The app `foto serve` runs for `home`: logins checked by `access` rules, sessions by
-    `serve`'s."""
+    `serve`'s; `after_judgement` as for the review page (`web.review.create_review_app`)."""
     home = Path(home)
+    worker = Worker(after_judgement) if after_judgement else None
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if worker:
+            worker.shutdown()   # a running update finishes before the server ends
+
     sessions = Sessions(timedelta(minutes=serve.session_idle_minutes),
                         timedelta(hours=serve.session_max_hours))
     key = home_key(home, "session")
     secure = serve.secure_cookie
-    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.sessions = sessions
 
     def login_page(failed: bool = False, status: int = 200) -> Response:
@@ -266,7 +277,7 @@ def create_serve_app(home: Path, access: Access, serve: Serve) -> FastAPI:
                        heading=f"Inzagerapport van persoon {person_id}", entries=entries,
                        older=None)
 
-    app.include_router(review_router(home, base=REVIEW), prefix=REVIEW)
+    app.include_router(review_router(home, worker, base=REVIEW), prefix=REVIEW)
     app.mount(REVIEW + "/static", StaticFiles(packages=[("web", "static")]), name="static")
 
     @app.middleware("http")
