@@ -1,0 +1,419 @@
+"""`foto serve` tested as an attacker would (issue 16): every route behind a login and its
+role, CSRF, session fixation and expiry, paths outside the publication, lockout, purpose
+before person, and every look in the audit log.
+
+The fast tests serve a small publication made here (a real `triage.duckdb`, real files, the
+real app through TestClient): what is under test is the server, not the renderer. The e2e
+tests run `foto serve` itself on the sample's published home, on a free port."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import duckdb
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from access import roles
+from access.users import add_user
+from audit.log import person_entries, verify_home
+from audit.store import entries, open_log
+from config import load_config
+from foto.cli import main
+from stores.publications import current_publication
+from tests.test_audit_log import _tamper
+from web.serve import PERMISSIONS, REVIEW, SESSION_COOKIE, create_serve_app, permission
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct horse battery staple"
+USERS = {"triage": "tina", "analyst": "anton", "privacy": "pim"}
+PERSON = "F0123456789AB"
+OTHER = "F00000000000A"
+PUBLICATION = "20261201T010000-abcd1234"
+NAME = "Jansen-Visser"
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """A home with one publication of two persons and a user of every role."""
+    home = tmp_path / "home"
+    triage = home / "publications" / PUBLICATION / "triage"
+    (triage / "sheets").mkdir(parents=True)
+    with duckdb.connect(str(triage / "triage.duckdb")) as con:
+        con.execute("CREATE TABLE triage_person (person_id VARCHAR, naam VARCHAR)")
+        con.execute("INSERT INTO triage_person VALUES ($a, $n), ($b, 'Bakker')",
+                    {"a": PERSON, "b": OTHER, "n": NAME})
+    (triage / "index.html").write_text(
+        f'<html><body><a href="sheets/{PERSON}.html">{NAME}</a>'
+        "<script>var zoek = 1;</script></body></html>", encoding="utf-8")
+    for pid, name in ((PERSON, NAME), (OTHER, "Bakker")):
+        (triage / "sheets" / f"{pid}.html").write_text(
+            f'<html><body><h1>{name}</h1><script src="../publication.js"></script>'
+            "</body></html>", encoding="utf-8")
+    (triage / "publication.js").write_text("/* publication */", encoding="utf-8")
+    (home / "published").symlink_to(Path("publications") / PUBLICATION / "triage")
+    rules = load_config().access
+    for role, name in USERS.items():
+        add_user(home, name, role, PASSWORD, rules)
+    return home
+
+
+def _app(home: Path):
+    config = load_config()
+    return create_serve_app(home, config.access, config.serve)
+
+
+def _csrf(text: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', text)
+    assert found, "no csrf_token in the form"
+    return found.group(1)
+
+
+def _login(client: TestClient, role: str, password: str = PASSWORD):
+    token = _csrf(client.get("/login").text)
+    return client.post("/login", data={"username": USERS[role], "password": password,
+                                       "csrf_token": token}, follow_redirects=False)
+
+
+def _client(home: Path, role: str | None = None) -> TestClient:
+    client = TestClient(_app(home), base_url="http://127.0.0.1")
+    if role:
+        assert _login(client, role).status_code == 303
+    return client
+
+
+def _routes(app, prefix: str = "") -> list[tuple[str, str]]:
+    """(method, path) of every route the app has, into included routers (FastAPI keeps those
+    as one entry) and a mount as a file of it; a route of another kind fails the test."""
+    found = []
+    for route in getattr(app, "routes", app):
+        if isinstance(route, APIRoute):
+            found += [(m, prefix + route.path) for m in sorted(route.methods) if m != "HEAD"]
+        elif isinstance(route, Mount):
+            found.append(("GET", prefix + route.path + "/review.css"))
+        elif hasattr(route, "original_router"):
+            found += _routes(route.original_router.routes,
+                             prefix + route.include_context.prefix)
+        else:
+            pytest.fail(f"a route of an unknown kind: {type(route).__name__}")
+    return found
+
+
+def _address(path: str) -> str:
+    return (path.replace("{person_id}", PERSON).replace("{name}", f"{PERSON}.html")
+            .replace("{rank}", "1").replace("{job}", "x"))
+
+
+def test_every_route_declares_what_it_needs(tmp_path: Path) -> None:
+    """A route added without an entry in PERMISSIONS (or outside /review) fails here."""
+    for _method, path in _routes(_app(tmp_path)):
+        permission(path)   # KeyError for an undeclared route
+
+
+def test_no_route_without_a_login(home: Path) -> None:
+    client = _client(home)
+    client.cookies.set(SESSION_COOKIE, "made-up-session-id")
+    routes = _routes(client.app)
+    assert len(routes) >= len(PERMISSIONS) + 3   # the review page's routes are among them
+    for method, path in routes:
+        if PERMISSIONS.get(path, "") is None:
+            continue
+        answer = client.request(method, _address(path), follow_redirects=False)
+        assert answer.status_code in (401, 303), (method, path)
+        if answer.status_code == 303:
+            assert answer.headers["location"] == "/login"
+        assert NAME not in answer.text
+
+
+@pytest.mark.parametrize("role", sorted(roles.ROLES))
+def test_each_role_is_refused_where_it_must_be(home: Path, role: str) -> None:
+    client = _client(home, role)
+    for method, path in _routes(client.app):
+        needed = permission(path)
+        if not needed or method != "GET":
+            continue
+        answer = client.get(_address(path), follow_redirects=False)
+        if roles.may(role, needed):
+            assert answer.status_code != 403, (role, path)
+        else:
+            assert answer.status_code == 403, (role, path)
+            assert NAME not in answer.text
+    if not roles.may(role, roles.REVIEW):
+        assert client.post(f"{REVIEW}/judgement", json={}).status_code == 403
+
+
+def test_the_login_form_needs_its_csrf_token(home: Path) -> None:
+    client = _client(home)
+    token = _csrf(client.get("/login").text)
+    data = {"username": USERS["triage"], "password": PASSWORD}
+    for bad in ({}, {"csrf_token": "0" * 64}, {"csrf_token": token + "x"}):
+        answer = client.post("/login", data=data | bad, follow_redirects=False)
+        assert answer.status_code == 403 and SESSION_COOKIE not in answer.headers.get(
+            "set-cookie", "")
+    other = _client(home)   # a token from another browser's form does not fit this cookie
+    other.get("/login")
+    assert other.post("/login", data=data | {"csrf_token": token},
+                      follow_redirects=False).status_code == 403
+    answer = client.post("/login", data=data | {"csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303 and "HttpOnly" in answer.headers["set-cookie"]
+    assert "samesite=strict" in answer.headers["set-cookie"].lower()
+
+
+def test_a_change_needs_the_sessions_csrf_token(home: Path) -> None:
+    client = _client(home, "triage")
+    assert client.post("/logout", data={}).status_code == 403
+    assert client.post("/logout", data={"csrf_token": "wrong"}).status_code == 403
+    assert client.get("/", follow_redirects=False).status_code == 200   # still logged in
+    token = _csrf(client.get(f"/personen/{PERSON}").text)
+    answer = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_a_cookie_from_before_login_is_never_promoted(home: Path) -> None:
+    client = _client(home)
+    client.cookies.set(SESSION_COOKIE, "planted-by-an-attacker")
+    answer = _login(client, "triage")
+    sid = answer.cookies.get(SESSION_COOKIE)
+    assert sid and sid != "planted-by-an-attacker"
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, sid)
+    attacker = _client(home)
+    attacker.cookies.set(SESSION_COOKIE, "planted-by-an-attacker")
+    assert attacker.get("/", follow_redirects=False).status_code == 303
+    again = _login(client, "triage")   # a second login: a new id again, the old one ended
+    assert again.cookies.get(SESSION_COOKIE) not in (None, sid)
+    stale = _client(home)
+    stale.cookies.set(SESSION_COOKIE, sid)
+    assert stale.get("/", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("aged", ["idle", "absolute"])
+def test_an_expired_session_is_refused(home: Path, aged: str) -> None:
+    client = _client(home, "triage")
+    sessions = client.app.state.sessions
+    session = sessions.get(client.cookies.get(SESSION_COOKIE))
+    if aged == "idle":
+        session.seen -= sessions.idle + timedelta(seconds=1)
+    else:
+        session.started -= sessions.absolute + timedelta(seconds=1)
+        session.seen = datetime.now(UTC)
+    assert client.get("/", follow_redirects=False).headers["location"] == "/login"
+    session.seen = session.started = datetime.now(UTC)   # gone for good, not merely late
+    assert client.get("/", follow_redirects=False).status_code == 303
+
+
+@pytest.mark.parametrize("address", [
+    f"/personen/{OTHER[:-1]}B", "/personen/..%2F..%2Fetc%2Fpasswd", "/personen/../../etc/passwd",
+    "/personen/%2e%2e%2ftriage.duckdb", "/sheets/..%2Fmanifest.json", "/sheets/x.html",
+    f"/personen/{PERSON}%00", "/personen/f0123456789ab", "/static/../../keys/session.key",
+    "/triage.duckdb", "/published/index.html"])
+def test_unknown_persons_and_paths_outside_are_a_plain_404(home: Path, address: str) -> None:
+    answer = _client(home, "triage").get(address + "?doel=casusoverleg")
+    assert answer.status_code == 404
+    assert str(home) not in answer.text and "/" not in answer.text.replace("</", "")
+    assert "duckdb" not in answer.text and "Error" not in answer.text
+
+
+def test_a_sheet_asks_the_purpose_once_per_person_and_every_view_is_logged(
+        home: Path) -> None:
+    client = _client(home, "triage")
+    asked = client.get(f"/personen/{PERSON}")
+    assert asked.status_code == 200 and NAME not in asked.text and "casusoverleg" in asked.text
+    for free_text in ("Jan de Vries", "<b>x</b>", "casus", ""):
+        refused = client.get(f"/personen/{PERSON}", params={"doel": free_text})
+        assert refused.status_code == 400 and NAME not in refused.text
+        assert "<b>x</b>" not in refused.text
+    assert NAME in client.get(f"/personen/{PERSON}", params={"doel": "ZVH-2026-0042"}).text
+    assert NAME in client.get(f"/personen/{PERSON}").text   # not asked again
+    assert NAME not in client.get(f"/sheets/{OTHER}.html").text   # another person: asked
+    views = [e for e in person_entries(home, PERSON) if e.action == "view"]
+    assert [(e.who, e.role, e.purpose, e.publication) for e in views] == \
+        [("tina", "triage", "ZVH-2026-0042", PUBLICATION)] * 2
+    assert not [e for e in person_entries(home, OTHER) if e.action == "view"]
+    assert verify_home(home).whole
+
+
+def test_the_index_and_a_search_are_logged_the_search_only_as_a_keyed_hash(
+        home: Path) -> None:
+    client = _client(home, "triage")
+    page = client.get("/")
+    assert NAME in page.text and "'sha256-" in page.headers["content-security-policy"]
+    client.get("/", params={"zoek": "Jansen"})
+    with open_log(home) as engine:
+        logged = [e for e in entries(engine) if e.action in ("index", "search")]
+    assert [e.action for e in logged] == ["index", "search"]
+    assert all(e.publication == PUBLICATION for e in logged)
+    assert "jansen" not in logged[1].detail.lower() and "search_hash" in logged[1].detail
+
+
+def test_privacy_sees_who_viewed_whom_when_and_why_and_no_sheet(home: Path) -> None:
+    _client(home, "triage").get(f"/personen/{PERSON}", params={"doel": "aanhouding"})
+    privacy = _client(home, "privacy")
+    report = privacy.get(f"/audit/person/{PERSON}")
+    assert report.status_code == 200
+    assert "tina" in report.text and "aanhouding" in report.text and PUBLICATION in report.text
+    assert NAME not in report.text
+    assert privacy.get(f"/personen/{PERSON}?doel=aanhouding").status_code == 403
+    log = privacy.get("/audit")
+    assert "login" in log.text and "view" in log.text and NAME not in log.text
+
+
+def test_repeated_failures_lock_the_account(home: Path) -> None:
+    client = _client(home)
+    for _ in range(load_config().access.max_failed_logins):
+        assert _login(client, "triage", "wrong password!").status_code == 401
+    assert _login(client, "triage").status_code == 401   # the right password, locked
+    with open_log(home) as engine:
+        failed = [e for e in entries(engine) if e.action == "login_failed"]
+    assert '"locked"' in failed[-1].detail
+
+
+def test_html_typed_anywhere_stays_inert(home: Path) -> None:
+    client = _client(home)
+    token = _csrf(client.get("/login").text)
+    answer = client.post("/login", data={"username": "<script>alert(1)</script>",
+                                         "password": "<img src=x>", "csrf_token": token})
+    assert "<script>alert" not in answer.text and "<img src=x" not in answer.text
+    privacy = _client(home, "privacy")
+    assert "<script>alert" not in privacy.get("/audit").text
+    assert privacy.get("/audit/person", params={"id": "<script>"}).status_code == 404
+
+
+def test_every_answer_has_the_security_headers(home: Path) -> None:
+    client = _client(home, "triage")
+    for address in ("/login", "/", f"/personen/{PERSON}", "/nope"):
+        headers = client.get(address, follow_redirects=False).headers
+        assert headers["cache-control"] == "no-store"
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "default-src 'none'" in headers["content-security-policy"]
+
+
+def test_serve_reads_the_new_publication_after_a_swap(home: Path) -> None:
+    client = _client(home, "triage")
+    assert NAME in client.get("/").text
+    newer = home / "publications" / "20261202T010000-ef567890" / "triage"
+    newer.parent.mkdir()
+    shutil.copytree(current_publication(home) / "triage", newer)
+    (newer / "index.html").write_text("<html>the newer index</html>", encoding="utf-8")
+    (home / "published").unlink()
+    (home / "published").symlink_to(Path("publications") / newer.parent.name / "triage")
+    assert "the newer index" in client.get("/").text
+    client.get(f"/personen/{PERSON}", params={"doel": "casusoverleg"})
+    assert person_entries(home, PERSON)[-1].publication == newer.parent.name
+
+
+def test_foto_serve_without_a_publication_exits_2(tmp_path: Path) -> None:
+    assert main(["serve", "--home", str(tmp_path / "empty")]) == 2
+
+
+# ---- the real server ---------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def served(sample_home: Path) -> Iterator[tuple[Path, str, subprocess.Popen]]:
+    """`foto serve` on a copy of the sample's published home, with a user of every role."""
+    rules = load_config().access
+    for role, name in USERS.items():
+        add_user(sample_home, name, role, PASSWORD, rules)
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "foto.cli", "serve", "--home", str(sample_home), "--port",
+         str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True)
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    try:
+        yield sample_home, f"http://127.0.0.1:{port}", process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _browser() -> urllib.request.OpenerDirector:
+    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()),
+                                       _NoRedirect())
+
+
+def _open(opener, url: str, data: dict | None = None) -> tuple[int, str]:
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    try:
+        with opener.open(url, data=body, timeout=30) as answer:
+            return answer.status, answer.read().decode("utf-8")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8", "replace")
+
+
+def _real_login(opener, base: str, role: str) -> int:
+    _, form = _open(opener, base + "/login")
+    return _open(opener, base + "/login", {"username": USERS[role], "password": PASSWORD,
+                                          "csrf_token": _csrf(form)})[0]
+
+
+@pytest.mark.e2e
+def test_the_real_server_serves_a_sheet_logs_the_view_and_logs_no_personal_data(
+        served: tuple[Path, str, subprocess.Popen]) -> None:
+    home, base, process = served
+    triage = current_publication(home) / "triage"
+    with duckdb.connect(str(triage / "triage.duckdb"), read_only=True) as con:
+        person_id, name = con.execute(
+            "SELECT person_id, naam FROM triage_person ORDER BY person_id LIMIT 1").fetchone()
+    anonymous = _browser()
+    assert _open(anonymous, f"{base}/personen/{person_id}?doel=casusoverleg")[0] == 303
+    browser = _browser()
+    assert _real_login(browser, base, "triage") == 303
+    status, index = _open(browser, base + "/")
+    assert status == 200 and person_id in index
+    status, page = _open(browser, f"{base}/personen/{person_id}")
+    assert status == 200 and name not in page and "casusoverleg" in page
+    status, page = _open(browser, f"{base}/personen/{person_id}?doel=casusoverleg")
+    assert status == 200 and name.split()[-1] in page
+    status, page = _open(browser, f"{base}/personen/..%2F..%2Fkeys%2Fsession.key")
+    assert status == 404 and str(home) not in page
+    assert _open(browser, f"{base}/audit")[0] == 403
+    privacy = _browser()
+    assert _real_login(privacy, base, "privacy") == 303
+    status, report = _open(privacy, f"{base}/audit/person/{person_id}")
+    assert status == 200 and "tina" in report and "casusoverleg" in report
+    process.terminate()
+    said = process.communicate(timeout=10)[0]
+    with duckdb.connect(str(triage / "triage.duckdb"), read_only=True) as con:
+        names = [n for (n,) in con.execute("SELECT naam FROM triage_person").fetchall() if n]
+    assert not [n for n in names if n in said]
+    assert not re.search(r"\b\d{9}\b", said)   # no BSN-shaped number
+    assert person_id not in said   # uvicorn's access log is off
+    assert main(["audit", "verify", "--home", str(home)]) == 0
+    view = [e for e in person_entries(home, person_id) if e.action == "view"][-1]
+    _tamper(home, "UPDATE audit_entry SET purpose = 'aanhouding' WHERE id = ?", (view.id,))
+    assert main(["audit", "verify", "--home", str(home)]) != 0
