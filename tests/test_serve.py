@@ -417,3 +417,54 @@ def test_the_real_server_serves_a_sheet_logs_the_view_and_logs_no_personal_data(
     view = [e for e in person_entries(home, person_id) if e.action == "view"][-1]
     _tamper(home, "UPDATE audit_entry SET purpose = 'aanhouding' WHERE id = ?", (view.id,))
     assert main(["audit", "verify", "--home", str(home)]) != 0
+
+
+@pytest.mark.e2e
+def test_triage_opens_a_person_with_a_purpose_and_privacy_sees_it_in_chromium(
+        served: tuple[Path, str, subprocess.Popen], tmp_path: Path) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    home, base, _process = served
+    shots = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        for role in ("triage", "privacy"):
+            page = browser.new_context(viewport={"width": 1100, "height": 800}).new_page()
+            errors: list[str] = []
+            page.on("console", lambda m, errors=errors: m.type == "error" and errors.append(
+                m.text))
+            page.goto(base + "/")
+            page.wait_for_url("**/login")
+            if role == "triage":
+                shots["login.png"] = page.screenshot(full_page=True)
+            page.fill("input[name=username]", USERS[role])
+            page.fill("input[name=password]", PASSWORD)
+            page.click("form[action='/login'] button")
+            if role == "triage":
+                page.wait_for_url(base + "/")
+                page.locator("a[href^='sheets/']").first.click()
+                page.wait_for_url("**/personen/*")
+                person_id = page.url.rsplit("/", 1)[1]
+                expect(page.locator("h1")).to_contain_text("Waarom")
+                page.select_option("select[name=doel]", "ZSM-beoordeling")
+                page.locator("form:has(select) button").click()
+                page.wait_for_url("**doel=ZSM-beoordeling")
+                expect(page.locator(".foto-publicatie").first).not_to_contain_text(
+                    "zie de index")   # publication.js ran under the policy
+                # nothing refused by the page's CSP (a 404 for /favicon.ico is no matter)
+                assert not [e for e in errors if "Refused" in e or "Security Policy" in e]
+            else:
+                page.wait_for_url("**/audit")
+                page.fill("input[name=id]", person_id)
+                page.locator("form[action='/audit/person'] button").click()
+                page.wait_for_url(f"**/audit/person/{person_id}")
+                row = page.locator("#entries tbody tr").filter(has_text="ZSM-beoordeling")
+                expect(row).to_contain_text(USERS["triage"])
+                shots["access_report.png"] = page.screenshot(full_page=True)
+        browser.close()
+    for name, shot in shots.items():
+        (tmp_path / name).write_bytes(shot)
+        if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+            (ROOT / "docs" / "img" / name).write_bytes(shot)
+    assert [e.purpose for e in person_entries(home, person_id) if e.action == "view"] == \
+        ["ZSM-beoordeling"]

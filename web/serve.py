@@ -54,6 +54,7 @@ PRE_COOKIE = "foto_login"
 CSRF_HEADER = "x-csrf-token"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 PERSON_ID = re.compile(r"^F[0-9A-F]{12}$")
+NONCE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 AUDIT_PAGE = 100
 REVIEW = "/review"
 
@@ -159,16 +160,20 @@ def create_serve_app(home: Path, access: Access, serve: Serve,
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.sessions = sessions
 
-    def login_page(failed: bool = False, status: int = 200) -> Response:
-        nonce = secrets.token_urlsafe(32)
+    def login_page(request: Request, failed: bool = False, status: int = 200) -> Response:
+        # the browser's nonce is kept while it has one: a second load of /login (a favicon
+        # redirected here, another tab) must not void the form already shown
+        nonce = request.cookies.get(PRE_COOKIE, "")
+        if not NONCE.match(nonce):
+            nonce = secrets.token_urlsafe(32)
         response = _render("serve_login.html", None, status, failed=failed,
                            csrf_token=pre_login_token(key, nonce))
         _cookie(response, PRE_COOKIE, nonce, secure, path="/login")
         return response
 
     @app.get("/login")
-    def login_form() -> Response:
-        return login_page()
+    def login_form(request: Request) -> Response:
+        return login_page(request)
 
     @app.post("/login")
     async def login(request: Request) -> Response:
@@ -181,7 +186,7 @@ def create_serve_app(home: Path, access: Access, serve: Serve,
         user = verify_login(home, field.get("username", ""), field.get("password", ""),
                             access)
         if user is None:
-            return login_page(failed=True, status=401)
+            return login_page(request, failed=True, status=401)
         sessions.end(request.cookies.get(SESSION_COOKIE))
         session = sessions.start(user.name, user.role)
         response = RedirectResponse(
