@@ -468,3 +468,30 @@ def test_triage_opens_a_person_with_a_purpose_and_privacy_sees_it_in_chromium(
             (ROOT / "docs" / "img" / name).write_bytes(shot)
     assert [e.purpose for e in person_entries(home, person_id) if e.action == "view"] == \
         ["ZSM-beoordeling"]
+
+
+@pytest.mark.e2e
+def test_html_in_a_name_stays_inert_in_the_served_pages(sample_home: Path) -> None:
+    """A name holding markup, rendered by the publisher as a nightly run would, is served as
+    text on the index and on the sheet."""
+    from publish.sheets import render_sheets
+
+    triage = current_publication(sample_home) / "triage"
+    with duckdb.connect(str(triage / "triage.duckdb")) as con:
+        person_id = con.execute("SELECT min(person_id) FROM triage_person").fetchone()[0]
+        con.execute("UPDATE triage_person SET naam = '<script>alert(1)</script>', "
+                    "woonplaats = '\"><img src=x onerror=alert(2)>' WHERE person_id = $p",
+                    {"p": person_id})
+    for page in [triage / "index.html", *(triage / "sheets").glob("*.html")]:
+        page.unlink()   # hard links into the previous publication: written anew, not through
+    render_sheets(triage / "triage.duckdb", triage, "2026-12-01T01:00:00+00:00")
+    rules = load_config().access
+    add_user(sample_home, USERS["analyst"], "analyst", PASSWORD, rules)
+    client = _client(sample_home, "analyst")
+    for text in (client.get("/").text,
+                 client.get(f"/personen/{person_id}", params={"doel": "casusoverleg"}).text):
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert" not in text
+        assert "<img src=x" not in text
+    queue = client.get(f"{REVIEW}/")   # the analyst's review page, its links under /review
+    assert queue.status_code == 200 and f'href="{REVIEW}/static/review.css"' in queue.text
+    assert 'href="/item?' not in queue.text
