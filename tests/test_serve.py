@@ -255,11 +255,16 @@ def test_the_index_and_a_search_are_logged_the_search_only_as_a_keyed_hash(
     page = client.get("/")
     assert NAME in page.text and "'sha256-" in page.headers["content-security-policy"]
     client.get("/", params={"zoek": "Jansen"})
+    token = re.search(r'src="/zoek.js" data-csrf="([^"]+)"', page.text).group(1)
+    assert client.post("/zoek", json={"q": "Jansen"}).status_code == 403   # no CSRF header
+    assert client.post("/zoek", json={"q": "Jansen "},
+                       headers={"X-CSRF-Token": token}).status_code == 204
     with open_log(home) as engine:
         logged = [e for e in entries(engine) if e.action in ("index", "search")]
-    assert [e.action for e in logged] == ["index", "search"]
+    assert [e.action for e in logged] == ["index", "search", "search"]
     assert all(e.publication == PUBLICATION for e in logged)
-    assert "jansen" not in logged[1].detail.lower() and "search_hash" in logged[1].detail
+    assert all("jansen" not in e.detail.lower() for e in logged)
+    assert logged[1].detail == logged[2].detail and "search_hash" in logged[1].detail
 
 
 def test_privacy_sees_who_viewed_whom_when_and_why_and_no_sheet(home: Path) -> None:
@@ -442,6 +447,10 @@ def test_triage_opens_a_person_with_a_purpose_and_privacy_sees_it_in_chromium(
             page.click("form[action='/login'] button")
             if role == "triage":
                 page.wait_for_url(base + "/")
+                page.fill("#zoek", "geen-zo-naam")   # the page's own search runs under the CSP
+                page.locator("#zoek").press("Tab")   # and the server logs that one was made
+                expect(page.locator("#personen tbody tr").first).to_be_hidden()
+                page.fill("#zoek", "")
                 page.locator("a[href^='sheets/']").first.click()
                 page.wait_for_url("**/personen/*")
                 person_id = page.url.rsplit("/", 1)[1]
@@ -468,6 +477,10 @@ def test_triage_opens_a_person_with_a_purpose_and_privacy_sees_it_in_chromium(
             (ROOT / "docs" / "img" / name).write_bytes(shot)
     assert [e.purpose for e in person_entries(home, person_id) if e.action == "view"] == \
         ["ZSM-beoordeling"]
+    with open_log(home) as engine:
+        searches = [e for e in entries(engine) if e.action == "search"]
+    assert [e.who for e in searches] == [USERS["triage"]]
+    assert "geen-zo-naam" not in searches[0].detail
 
 
 @pytest.mark.e2e

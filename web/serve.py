@@ -56,6 +56,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 PERSON_ID = re.compile(r"^F[0-9A-F]{12}$")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 AUDIT_PAGE = 100
+MAX_SEARCH = 200
+ZOEK_JS = Path(__file__).parent / "static" / "zoek.js"
 REVIEW = "/review"
 
 # What each route needs (None: open without a session). The review page's routes are
@@ -64,6 +66,8 @@ PERMISSIONS: dict[str, str | None] = {
     "/login": None,
     "/logout": "",   # any session
     "/": roles.INDEX,
+    "/zoek": roles.INDEX,
+    "/zoek.js": roles.INDEX,
     "/index.html": roles.INDEX,
     "/publication.js": roles.INDEX,
     "/sheets/{name}": roles.SHEETS,
@@ -216,7 +220,30 @@ def create_serve_app(home: Path, access: Access, serve: Serve,
                    publication=publication, detail={"search_hash": search_hash(home, zoek)})
         else:
             record(home, "index", who=session.user, role=session.role, publication=publication)
-        return _published((triage / "index.html").read_bytes())
+        page = (triage / "index.html").read_bytes()
+        logger = (f'<script src="/zoek.js" data-csrf="{session.csrf}" defer></script>'
+                  "</body>").encode()
+        return _published(page.replace(b"</body>", logger, 1))
+
+    @app.post("/zoek")
+    async def search(request: Request) -> Response:
+        """A search made in the index page (its script, `zoek.js`): logged as a keyed hash."""
+        session = _need(request, roles.INDEX)
+        try:
+            text = (await request.json()).get("q", "")
+        except (ValueError, AttributeError):
+            text = ""
+        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SEARCH:
+            raise HTTPException(400, "a search is 1 to 200 characters")
+        _, publication = _triage(home)
+        record(home, "search", who=session.user, role=session.role, publication=publication,
+               detail={"search_hash": search_hash(home, text)})
+        return Response(status_code=204)
+
+    @app.get("/zoek.js")
+    def search_js(request: Request) -> Response:
+        _need(request, roles.INDEX)
+        return Response(ZOEK_JS.read_bytes(), media_type="text/javascript")
 
     @app.get("/index.html")
     def index_file(request: Request) -> Response:
