@@ -37,6 +37,7 @@ from config import load_config
 from foto.cli import main
 from stores.publications import current_publication
 from tests.test_audit_log import _tamper
+from tests.test_review_page import _first_item
 from web.serve import PERMISSIONS, REVIEW, SESSION_COOKIE, create_serve_app, permission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -508,3 +509,12 @@ def test_html_in_a_name_stays_inert_in_the_served_pages(sample_home: Path) -> No
     queue = client.get(f"{REVIEW}/")   # the analyst's review page, its links under /review
     assert queue.status_code == 200 and f'href="{REVIEW}/static/review.css"' in queue.text
     assert 'href="/item?' not in queue.text
+    left, right = _first_item(sample_home)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', queue.text).group(1)
+    decided = {"left": left, "right": right, "decision": "unsure", "reason": "ZVH-2026-1"}
+    assert client.post(f"{REVIEW}/judgement", json=decided).status_code == 403   # no token
+    answer = client.post(f"{REVIEW}/judgement", json=decided, headers={"X-CSRF-Token": token})
+    assert answer.status_code == 200
+    with open_log(sample_home) as engine:
+        judged = [e for e in entries(engine) if e.action == "judgement"]
+    assert [(e.who, e.role) for e in judged] == [(USERS["analyst"], "analyst")]

@@ -133,9 +133,13 @@ def review_router(home: Path, worker: Worker | None = None, base: str = "") -> A
                                      asked.decision)
         with open_store(home, create=True) as engine:
             ids = append(engine, judged)
-        # the audit log keeps that a judgement was taken, by ids only: never the reason
-        record(home, "judgement", detail={"judgement_ids": ids, "count": len(ids),
-                                          asked.decision: 1})
+        # the audit log keeps that a judgement was taken, by ids only: never the reason; by
+        # the logged-in user under `foto serve`, else (`foto review`) under the service account
+        # (the page's name field is free text: it is in the judgement, not in the log)
+        session = getattr(request.state, "session", None)
+        record(home, "judgement", who=getattr(session, "user", None),
+               role=getattr(session, "role", None),
+               detail={"judgement_ids": ids, "count": len(ids), asked.decision: 1})
         job = worker.submit(ids) if worker else None
         return JSONResponse({"id": ids[0], "decision": asked.decision, "effect": change,
                              "job": job, "status": "queued" if job else NEXT_RUN})
