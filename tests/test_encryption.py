@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from config import DEFAULT_PATH, Encryption, FotoConfig, load_config
 from publish.publication import publish, rollback
 from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
+from stores.keys import home_key, rotate_key
 from stores.volume import VolumeEncryption, encryption_of, fscrypt_policy, mount_of, mounts
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -255,6 +256,21 @@ def test_publish_and_rollback_refuse_an_unencrypted_home(tmp_path: Path) -> None
     with pytest.raises(HomeNotEncrypted):
         rollback(home, encryption=VOLUME)
     assert os.readlink(home / "published") == "publications/b/triage"
+
+
+# -- foto's own keys ------------------------------------------------------------------------------
+
+def test_the_session_key_rotates_and_the_search_hash_key_does_not(tmp_path: Path) -> None:
+    old = home_key(tmp_path, "session")
+    new = rotate_key(tmp_path, "session")
+    assert new != old and len(new) == 32 and home_key(tmp_path, "session") == new
+    path = tmp_path / "keys" / "session.key"
+    assert path.read_bytes() == new and (path.stat().st_mode & 0o777) == 0o600
+    assert sorted(p.name for p in path.parent.iterdir()) == ["session.key"]
+    search = home_key(tmp_path, "search_hash")
+    with pytest.raises(ValueError, match="not rotated"):
+        rotate_key(tmp_path, "search_hash")
+    assert home_key(tmp_path, "search_hash") == search
 
 
 # -- end to end ------------------------------------------------------------------------------
