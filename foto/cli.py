@@ -29,7 +29,9 @@ $FOTO_CONFIG, else the committed config/foto.json (thresholds, gate limits, keep
 configuration is checked before anything is written: a wrong value ends the command with one
 line naming its key and exit status 2.
 `foto review` serves until interrupted (exit 0); 2 without a publication or with its port in
-use.
+use. With `encryption.at_rest = "volume"` in the configuration, a home not seen on an encrypted
+volume is refused before anything is written (docs/encryption.md): `run`, `train`, `arrest`,
+`judge`, `rollback` exit 1, `serve` and `review` 2.
 Exit status: 0 the run succeeded (for `run`: and published; for `train`: and wrote a model);
 1 the quality gate held it, or `arrest` refused the file (the failed expectations are printed;
 --accept SUITE.METRIC releases a checked, genuine change and is recorded as waived); 2 the run
