@@ -254,3 +254,23 @@ def _fold_js() -> str:
 
 
 FOLD_JS = _fold_js()
+
+
+# The fields the index search looks in, as `triage_person` names them.
+SEARCH_FIELDS = ("naam", "person_id", "woonplaats", "geboortejaar", "geboortedatum")
+
+
+def search_text(naam: str | None, person_id: str | None, woonplaats: str | None,
+                geboortejaar: object, geboortedatum: object) -> str:
+    """What the index search looks in for one person, folded: the name as delivered and as
+    shown, the person id, the woonplaats, the birth year and the birth date as shown
+    (dd-mm-jjjj). Every word searched must occur in it. The published index carries it per row
+    for its own script; `foto serve` searches the same text in `triage.duckdb`."""
+    parts = (naam, person_name(naam), person_id, woonplaats, geboortejaar,
+             dutch_date(geboortedatum))
+    return " ".join(fold(v) for v in parts if v)
+
+
+def search_words(query: str) -> list[str]:
+    """A search as the words that must each occur in `search_text` (folded as it is)."""
+    return fold(query).split()
