@@ -9,6 +9,7 @@ tests run `foto serve` itself on the sample's published home, on a free port."""
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
@@ -532,15 +533,19 @@ def test_the_real_server_serves_a_sheet_logs_the_view_and_logs_no_personal_data(
         served: tuple[Path, str, subprocess.Popen]) -> None:
     home, base, process = served
     triage = current_publication(home) / "triage"
-    with duckdb.connect(str(triage / "triage.duckdb"), read_only=True) as con:
-        person_id, name = con.execute(
-            "SELECT person_id, naam FROM triage_person ORDER BY person_id LIMIT 1").fetchone()
     anonymous = _browser()
-    assert _open(anonymous, f"{base}/personen/{person_id}?doel=casusoverleg")[0] == 303
+    assert _open(anonymous, f"{base}/?pagina=2")[0] == 303
     browser = _browser()
     assert _real_login(browser, base, "triage") == 303
-    status, index = _open(browser, base + "/")
-    assert status == 200 and person_id in index
+    status, index = _open(browser, base + "/?pagina=2")
+    assert status == 200
+    person_id = re.search(r'href="sheets/(F[0-9A-F]{12})\.html"', index).group(1)
+    with duckdb.connect(str(triage / "triage.duckdb"), read_only=True) as con:
+        name, born = con.execute("SELECT naam, geboortedatum FROM triage_person "
+                                 "WHERE person_id = $p", {"p": person_id}).fetchone()
+    assert _open(anonymous, f"{base}/personen/{person_id}?doel=casusoverleg")[0] == 303
+    status, found = _open(browser, f"{base}/?zoek={born:%d-%m-%Y}")
+    assert status == 200 and person_id in found
     status, page = _open(browser, f"{base}/personen/{person_id}")
     assert status == 200 and name not in page and "casusoverleg" in page
     status, page = _open(browser, f"{base}/personen/{person_id}?doel=casusoverleg")
@@ -588,10 +593,14 @@ def test_triage_opens_a_person_with_a_purpose_and_privacy_sees_it_in_chromium(
             page.click("form[action='/login'] button")
             if role == "triage":
                 page.wait_for_url(base + "/")
-                page.fill("#zoek", "geen-zo-naam")   # the page's own search runs under the CSP
-                page.locator("#zoek").press("Tab")   # and the server logs that one was made
-                expect(page.locator("#personen tbody tr").first).to_be_hidden()
-                page.fill("#zoek", "")
+                page.fill("#zoek", "geen-zo-naam")   # searched in the server, logged hashed
+                page.locator("#zoek").press("Enter")
+                page.wait_for_url("**zoek=geen-zo-naam*")
+                expect(page.locator("#personen tbody tr")).to_have_count(0)
+                page.get_by_role("link", name="alle personen").click()
+                page.wait_for_url(base + "/")
+                page.locator("a[rel=next]").click()   # the index's second page
+                page.wait_for_url("**pagina=2")
                 page.locator("a[href^='sheets/']").first.click()
                 page.wait_for_url("**/personen/*")
                 person_id = page.url.rsplit("/", 1)[1]
@@ -642,7 +651,7 @@ def test_html_in_a_name_stays_inert_in_the_served_pages(sample_home: Path) -> No
     rules = load_config().access
     add_user(sample_home, USERS["analyst"], "analyst", PASSWORD, rules)
     client = _client(sample_home, "analyst")
-    for text in (client.get("/").text,
+    for text in (client.get("/", params={"zoek": person_id}).text,
                  client.get(f"/personen/{person_id}", params={"doel": "casusoverleg"}).text):
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text and "<script>alert" not in text
         assert "<img src=x" not in text
@@ -658,3 +667,25 @@ def test_html_in_a_name_stays_inert_in_the_served_pages(sample_home: Path) -> No
     with open_log(sample_home) as engine:
         judged = [e for e in entries(engine) if e.action == "judgement"]
     assert [(e.who, e.role) for e in judged] == [(USERS["analyst"], "analyst")]
+
+
+@pytest.mark.e2e
+def test_an_analysts_review_item_view_is_logged_and_in_the_access_report(
+        sample_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rules = load_config().access
+    for role in ("analyst", "privacy"):
+        add_user(sample_home, USERS[role], role, PASSWORD, rules)
+    left, right = _first_item(sample_home)
+    analyst = _client(sample_home, "analyst")
+    item = analyst.get(f"{REVIEW}/item", params={"left": left, "right": right})
+    assert item.status_code == 200
+    with open_log(sample_home) as engine:
+        views = [e for e in entries(engine) if e.action == "review_view"]
+    assert views and {(e.who, e.role) for e in views} == {(USERS["analyst"], "analyst")}
+    assert all(sorted(json.loads(e.detail)["records"]) == sorted([left, right]) for e in views)
+    person_id = views[0].person_id
+    report = _client(sample_home, "privacy").get(f"/audit/person/{person_id}")
+    assert "review_view" in report.text and USERS["analyst"] in report.text
+    capsys.readouterr()
+    assert main(["audit", "person", person_id, "--home", str(sample_home)]) == 0
+    assert "review_view" in capsys.readouterr().out
