@@ -228,9 +228,9 @@ def _capital(word: str) -> str:
 # --- search ------------------------------------------------------------------------------
 
 # Letters that Unicode does not decompose into a base letter and a mark.
-_FOLD_MAP = {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+FOLD_MAP = {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
              "þ": "th", "ð": "d", "ŀ": "l", "ħ": "h"}
-_FOLD = str.maketrans(_FOLD_MAP)
+_FOLD = str.maketrans(FOLD_MAP)
 
 
 def fold(text: object) -> str:
@@ -245,8 +245,8 @@ def fold(text: object) -> str:
 
 def _fold_js() -> str:
     """`fold` in the browser's JavaScript, from the same table: NFKD strips the marks."""
-    table = ", ".join(f'"\\u{ord(k):04x}": "{v}"' for k, v in sorted(_FOLD_MAP.items()))
-    chars = "".join(f"\\u{ord(k):04x}" for k in sorted(_FOLD_MAP))
+    table = ", ".join(f'"\\u{ord(k):04x}": "{v}"' for k, v in sorted(FOLD_MAP.items()))
+    chars = "".join(f"\\u{ord(k):04x}" for k in sorted(FOLD_MAP))
     return ("function fold(s) { var m = {" + table + "}; "
             "s = String(s).toLowerCase().replace(/[" + chars + "]/g, "
             "function (c) { return m[c]; }); "

@@ -313,6 +313,10 @@ def test_the_index_is_paged_in_the_published_order(home: Path) -> None:
     with open_log(home) as engine:
         seen = [e.detail for e in entries(engine) if e.action == "index"]
     assert seen == ['{"page":1}', '{"page":2}', '{"page":3}', '{"page":1}']
+    found = client.get("/", params={"zoek": "persoon", "pagina": 3})
+    assert len(_listed(found)) == 20 and "120 personen gevonden" in found.text
+    assert 'href="/?zoek=persoon&amp;pagina=2"' in found.text
+    assert client.get("/", params={"zoek": "persoon", "pagina": 4}).status_code == 404
 
 
 def _listed(answer) -> list[str]:
@@ -380,6 +384,27 @@ def test_the_servers_search_finds_what_the_published_pages_search_finds(home: Pa
         assert sorted(found) == expected, query
 
 
+def test_duckdb_folds_every_letter_it_is_given_as_fold_does() -> None:
+    """The letters the server folds in SQL (`SQL_FOLDED`), each and in random strings, fold
+    to what `publish.display.fold` makes of them, in either case; any other letter goes
+    through `fold` itself."""
+    import random
+
+    from publish.display import fold
+    from web.index_page import SQL_FOLDED, sql_fold
+
+    letters = sorted(SQL_FOLDED)
+    rng = random.Random(16)
+    texts = letters + [c.upper() for c in letters] + [
+        "".join(rng.choice(letters) for _ in range(rng.randint(1, 16))) for _ in range(5000)]
+    with duckdb.connect() as con:
+        folded = con.execute(f"SELECT t, {sql_fold('t')} FROM unnest($texts) AS u(t)",
+                             {"texts": texts}).fetchall()
+    assert [t for t, f in folded if f != fold(t)] == []
+    assert [c for c in letters if fold(c.upper()) != fold(c)] == []   # the name as shown
+    assert {"Ĳ", "ǆ", "ſ", "²"}.isdisjoint(SQL_FOLDED)   # DuckDB would keep these
+
+
 def _listed_or_none(answer) -> list[str]:
     return [] if answer.status_code == 404 else _listed(answer)
 
@@ -392,6 +417,27 @@ def test_the_served_index_stays_small_however_many_persons(home: Path) -> None:
     large = client.get("/")
     assert len(_listed(large)) == 50
     assert len(large.content) < small * 1.1 and len(large.content) < 60_000
+
+
+def test_the_index_shows_the_arrests_the_publication_holds_on_its_first_page(
+        home: Path) -> None:
+    """As the published index: the arrests the publication holds (`arrests.json`) above the
+    persons, newest first; another published arrest it does not hold is not shown."""
+    _add_persons(_triage_db(home), _many(60))
+    done = home / "arrests" / "done"
+    done.mkdir(parents=True)
+    for n, name in ((1, "Aangehouden <b>Een</b>"), (2, "Niet-Gehouden Twee")):
+        (done / f"A{n}.json").write_text(json.dumps({
+            "arrest_id": f"A{n}", "arrested_at": f"2026-11-30T0{n}:00:00+00:00",
+            "arrested_local": f"30-11-2026 0{n}:00", "person_id": PERSON, "naam": name,
+            "feit": "mishandeling", "huiselijk_geweld": True, "new_person": False,
+            "content_sha256": f"h{n}"}), encoding="utf-8")
+    (current_publication(home) / "arrests.json").write_text('{"A1": "h1"}', encoding="utf-8")
+    client = _client(home, "triage")
+    first = client.get("/").text
+    assert 'id="aangehouden"' in first and "Aangehouden &lt;b&gt;Een&lt;/b&gt;" in first
+    assert "(huiselijk geweld)" in first and "Niet-Gehouden" not in first
+    assert 'id="aangehouden"' not in client.get("/", params={"pagina": 2}).text
 
 
 def test_markup_in_a_name_or_a_search_stays_inert_in_the_index(home: Path) -> None:

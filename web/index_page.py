@@ -10,9 +10,9 @@ arrests as the published page (its templates, `serve_index.html` overriding the 
 The search keeps the published page's meaning: every word typed, folded (no case, no
 diacritics), must occur in the person's `publish.display.search_text`. It runs in SQL with the
 words as one bound list and `contains` (a plain substring test: `%`, `_`, quotes and
-backslashes are only characters); no SQL text depends on what was typed. A row of plain ASCII
-is folded by DuckDB's `lower` (the same as `fold` for ASCII), any other through
-`search_text` itself, registered on the connection, so both sides fold alike.
+backslashes are only characters); no SQL text depends on what was typed. A row is folded by
+DuckDB where its functions fold exactly as `fold` (`SQL_FOLDED`), else through `search_text`
+itself, registered on the connection, so both sides fold alike.
 """
 
 from __future__ import annotations
@@ -29,33 +29,71 @@ import duckdb
 from jinja2 import ChoiceLoader, Environment, PackageLoader
 
 from publish.arrest_flow import index_arrests
-from publish.display import search_text, search_words
+from publish.display import FOLD_MAP, search_text, search_words
 from publish.sheets import PRIORITY_RANK, environment
 from stores.database import connect, rows_of
-from stores.sql import Fragment, fill
+from stores.sql import Constant, Fragment, Identifier, fill
 
 PAGE_SIZE = 50
 SEARCH_UDF = "foto_search_text"
 
-# The search text of a row, in SQL: DuckDB's own for a row in plain ASCII (where `fold` is
-# `lower` and the name as shown differs only in case), `search_text` for any other.
+# The search text of a row, in SQL, where DuckDB folds it exactly as `fold`: a row in plain
+# ASCII by `lower`; a row of `SQL_FOLDED` letters (the Latin letters with their diacritics, in
+# any case, composed or not) by `lower`, the letters Unicode does not decompose
+# (`FOLD_MAP`) and `strip_accents`; any other row through `search_text` itself, registered on
+# the connection (a Python call per row: slower, so kept to the rows that need it).
+# tests/test_serve.py checks every letter of `SQL_FOLDED` against `fold`.
+_LATIN = ((0x20, 0x7E), (0xA1, 0x24F), (0x300, 0x36F), (0x1E00, 0x1EFF))
+# what strip_accents keeps and NFKD does not: compatibility forms (ĳ, ǆ, ſ, ², ½, ...), and
+# U+0345 (a mark whose capital is a letter) and U+034F (a mark `fold` keeps)
+_NOT_FOLDED = frozenset("¨ª¯²³´µ¸¹º¼½¾ĲĳŉſǄǅǆǇǈǉǊǋǌǱǲǳẚẛ\u0345\u034f")
+SQL_FOLDED = frozenset(chr(c) for low, high in _LATIN for c in range(low, high + 1)) \
+    - _NOT_FOLDED
+
+
+def _char_class(chars: frozenset[str]) -> str:
+    """An RE2 character class of `chars`, as ranges of code points."""
+    points, ranges = sorted(map(ord, chars)), []
+    for point in points:
+        if ranges and point == ranges[-1][1] + 1:
+            ranges[-1][1] = point
+        else:
+            ranges.append([point, point])
+    return "[" + "".join(f"\\x{{{a:x}}}-\\x{{{b:x}}}" for a, b in ranges) + "]*"
+
+
+def sql_fold(expression: str) -> str:
+    """`fold` of a text `expression` in SQL, exact for text of `SQL_FOLDED` letters."""
+    def letters(text: str) -> str:
+        for letter, plain in FOLD_MAP.items():
+            text = fill("replace({text}, {letter}, {plain})", text=Fragment(text),
+                        letter=Constant(letter), plain=Constant(plain))
+        return text
+    return letters(f"strip_accents({letters(f'lower({expression})')})")
+
+
 _YEAR = "TRY_CAST(geboortejaar AS BIGINT)"
 _DAY = "TRY_CAST(geboortedatum AS DATE)"
 _PLAIN = (f"concat_ws(' ', naam, person_id, woonplaats, CAST(nullif({_YEAR}, 0) AS VARCHAR), "
           f"strftime({_DAY}, '%d-%m-%Y'))")
-_HAYSTACK = (f"CASE WHEN strlen({_PLAIN}) = length({_PLAIN}) THEN lower({_PLAIN}) "
-             f"ELSE {SEARCH_UDF}(naam, person_id, woonplaats, {_YEAR}, {_DAY}) END")
+_HAYSTACK = fill("CASE WHEN strlen(plain) = length(plain) THEN lower(plain) "
+                 "WHEN regexp_full_match(plain, {latin}) THEN {folded} "
+                 "ELSE {udf}(naam, person_id, woonplaats, {year}, {day}) END",
+                 latin=Constant(_char_class(SQL_FOLDED)), folded=Fragment(sql_fold("plain")),
+                 udf=Identifier(SEARCH_UDF), year=Fragment(_YEAR), day=Fragment(_DAY))
 _ORDER = Fragment(fill("ORDER BY {rank}, naam, person_id", rank=Fragment(PRIORITY_RANK)))
-_FOUND = fill("FROM (SELECT *, {hay} AS zoek FROM triage_person) "
+_FOUND = fill("FROM (SELECT * EXCLUDE (plain), {hay} AS zoek FROM "
+              "(SELECT *, {plain} AS plain FROM triage_person)) "
               "WHERE list_bool_and(list_transform($words::VARCHAR[], "
-              "lambda w: contains(zoek, w)))", hay=Fragment(_HAYSTACK))
-# The two queries of a page: all persons, or those the words find. Nothing typed is in them.
+              "lambda w: contains(zoek, w)))", hay=Fragment(_HAYSTACK),
+              plain=Fragment(_PLAIN))
+# The queries of a page: all persons, or those the words find (with their count). Nothing
+# typed is in them: the words are one bound list.
 COUNT_ALL = "SELECT count(*) FROM triage_person"
-COUNT_FOUND = fill("SELECT count(*) {found}", found=Fragment(_FOUND))
 PAGE_ALL = fill("SELECT * FROM triage_person {order} LIMIT $limit OFFSET $offset",
                 order=_ORDER)
-PAGE_FOUND = fill("SELECT * EXCLUDE (zoek) {found} {order} LIMIT $limit OFFSET $offset",
-                  found=Fragment(_FOUND), order=_ORDER)
+PAGE_FOUND = fill("SELECT * EXCLUDE (zoek), count(*) OVER () AS _found {found} {order} "
+                  "LIMIT $limit OFFSET $offset", found=Fragment(_FOUND), order=_ORDER)
 
 
 @dataclass(frozen=True)
@@ -83,17 +121,22 @@ def index_page(triage_db: Path, page: int, query: str = "") -> IndexPage:
     """Page `page` (from 1) of the persons in `triage_db` that `query` finds (all without
     one); `NoSuchPage` past the last page. Page 1 of nothing found is an empty page."""
     words = search_words(query)
-    searched = {"words": words} if words else {}
+    if page < 1:
+        raise NoSuchPage(page)
+    window = {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE}
     with connect(triage_db, read_only=True) as con:
+        total = con.execute(COUNT_ALL).fetchall()[0][0]
         if words:
             _prepared(con)
-        total = con.execute(COUNT_ALL).fetchall()[0][0]
-        found = con.execute(COUNT_FOUND, searched).fetchall()[0][0] if words else total
-        pages = max(1, math.ceil(found / PAGE_SIZE))
-        if not 1 <= page <= pages:
-            raise NoSuchPage(page)
-        persons = rows_of(con, PAGE_FOUND if words else PAGE_ALL,
-                          searched | {"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
+            persons = rows_of(con, PAGE_FOUND, window | {"words": words})
+            found = persons[0].pop("_found") if persons else 0
+            for person in persons[1:]:
+                del person["_found"]
+        else:
+            persons, found = rows_of(con, PAGE_ALL, window), total
+    pages = max(1, math.ceil(found / PAGE_SIZE))
+    if page > pages:
+        raise NoSuchPage(page)
     return IndexPage(persons, total, found, page, pages)
 
 
