@@ -229,7 +229,7 @@ def _capital(word: str) -> str:
 
 # Letters that Unicode does not decompose into a base letter and a mark.
 FOLD_MAP = {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
-             "þ": "th", "ð": "d", "ŀ": "l", "ħ": "h"}
+            "þ": "th", "ð": "d", "ŀ": "l", "ħ": "h"}
 _FOLD = str.maketrans(FOLD_MAP)
 
 
@@ -254,10 +254,6 @@ def _fold_js() -> str:
 
 
 FOLD_JS = _fold_js()
-
-
-# The fields the index search looks in, as `triage_person` names them.
-SEARCH_FIELDS = ("naam", "person_id", "woonplaats", "geboortejaar", "geboortedatum")
 
 
 def search_text(naam: str | None, person_id: str | None, woonplaats: str | None,
