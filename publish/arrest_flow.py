@@ -511,3 +511,9 @@ class _Clock:
         now = time.perf_counter()
         outcome.seconds[name] = round(now - self._last, 4)
         self._last = now
+
+
+def index_arrests(home: Path, publication: Path) -> list[dict[str, Any]]:
+    """The arrests the index of `publication` shows, newest first: those it holds (as
+    `write_index` was given them), for `foto serve`, which renders the index itself."""
+    return _entries(home, _held(publication))
