@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 from dagster import DagsterInstance
@@ -13,19 +12,29 @@ FALLBACK_CONFIG = "telemetry:\n  enabled: false\n"
 
 
 def prepare_dagster_home(home: Path) -> Path:
-    """Create `<home>/dagster` with the project's dagster.yaml and point DAGSTER_HOME at it."""
+    """Create `<home>/dagster` with the project's dagster.yaml and point DAGSTER_HOME at it
+    (for the UI and daemon `make dev` starts). The file is replaced atomically and only when it
+    changed: a sensor or UI reading it at that moment never sees it half written."""
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
     target = dagster_home / "dagster.yaml"
-    if REPO_CONFIG.exists():
-        shutil.copyfile(REPO_CONFIG, target)
-    else:
-        target.write_text(FALLBACK_CONFIG, encoding="utf-8")
+    wanted = (REPO_CONFIG.read_text(encoding="utf-8") if REPO_CONFIG.exists()
+              else FALLBACK_CONFIG)
+    try:
+        current = target.read_text(encoding="utf-8")
+    except OSError:
+        current = None
+    if current != wanted:
+        partial = target.with_name(f".dagster.yaml.{os.getpid()}.tmp")
+        partial.write_text(wanted, encoding="utf-8")
+        os.replace(partial, target)
     os.environ["DAGSTER_HOME"] = str(dagster_home)
     return dagster_home
 
 
 def instance_for(home: Path) -> DagsterInstance:
-    """The persistent instance of this home: runs show in `make dev`'s UI."""
-    prepare_dagster_home(home)
-    return DagsterInstance.get()
+    """The persistent instance of this home: runs show in `make dev`'s UI. Opened from the
+    home's folder itself, not through the process-wide DAGSTER_HOME, so two homes used in one
+    process (a test run, the review page's background re-publication) never pick up each
+    other's instance."""
+    return DagsterInstance.from_config(str(prepare_dagster_home(home)))
