@@ -16,6 +16,7 @@ from assets.context import build_db, delivery_dir
 from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths, scan_inbox
 from assets.scrub import scrubbed
+from config import load_config
 from sources.common import (
     QUARANTINE_COLUMNS,
     ParseResult,
@@ -23,6 +24,7 @@ from sources.common import (
     message,
 )
 from sources.registry import registry
+from sources.retention import Terms, expire, resolve_terms
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
@@ -44,13 +46,21 @@ def source_folder(source: str, delivery: Path) -> Path:
     return earlier[-1] if earlier else delivery
 
 
-def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+def _read(source: str, delivery: Path, terms: Terms | None = None
+          ) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
     """Read one source (from `source_folder`); returns the result and extra tables it brings
-    (care's reports). Birth dates are checked against this run's delivery date."""
-    result, extra = registry()[source].read(source_folder(source, delivery))
+    (care's reports). Birth dates are checked against this run's delivery date, and records
+    past their use term on that date (`terms`; None: the committed configuration's) are taken
+    out here, at the door, so that nothing downstream ever sees them (`sources.retention`):
+    the delivery date, not the wall clock, so that a rerun of a delivery gives the same."""
+    declared = registry()[source]
+    result, extra = declared.read(source_folder(source, delivery))
     if source == ARREST_SOURCE:
         result = _with_arrests(result, delivery)
-    return check_birth_plausible(result, delivery.name), extra
+    result = check_birth_plausible(result, delivery.name)
+    if terms is None:
+        terms = resolve_terms(load_config(), list(registry()))[source]
+    return expire(result, extra, declared.table, terms, delivery.name)
 
 
 def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
@@ -108,16 +118,17 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
         con.unregister("_q")
     con.execute("""CREATE TABLE IF NOT EXISTS ingest_counts (source VARCHAR PRIMARY KEY,
         file VARCHAR, read BIGINT, accepted BIGINT, quarantined BIGINT, withheld BIGINT,
-        file_error VARCHAR, delivery VARCHAR, values_nulled BIGINT, rows_in_file BIGINT)""")
-    for column in ("values_nulled", "rows_in_file"):
+        file_error VARCHAR, delivery VARCHAR, values_nulled BIGINT, rows_in_file BIGINT,
+        expired BIGINT)""")
+    for column in ("values_nulled", "rows_in_file", "expired"):
         con.execute(fill("ALTER TABLE ingest_counts ADD COLUMN IF NOT EXISTS {column} BIGINT",
                          column=Identifier(column)))
     con.execute("""INSERT OR REPLACE INTO ingest_counts (source, file, read, accepted,
-        quarantined, withheld, file_error, delivery, values_nulled, rows_in_file)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
+        quarantined, withheld, file_error, delivery, values_nulled, rows_in_file, expired)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
         source, result.file, result.rows_read, result.rows_accepted, result.rows_quarantined,
         sum(result.withheld.values()), result.file_error, delivery_used, result.values_nulled,
-        result.rows_in_file])
+        result.rows_in_file, result.expired])
 
 
 def raw_asset(source: str) -> AssetsDefinition:
@@ -131,7 +142,8 @@ def raw_asset(source: str) -> AssetsDefinition:
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         delivery = delivery_dir(context, paths)
         used = source_folder(source, delivery).name
-        result, extra = _read(source, delivery)
+        terms = resolve_terms(paths.foto_config(), list(registry()))[source]
+        result, extra = _read(source, delivery, terms)
         with connect_prepared(build_db(context, paths)) as con:
             store_ingest(con, result, extra, used)
         if used != delivery.name:
