@@ -142,7 +142,7 @@ def raw_asset(source: str) -> AssetsDefinition:
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         delivery = delivery_dir(context, paths)
         used = source_folder(source, delivery).name
-        terms = resolve_terms(paths.foto_config(), list(registry()))[source]
+        terms = paths.retention_terms()[source]
         result, extra = _read(source, delivery, terms)
         with connect_prepared(build_db(context, paths)) as con:
             store_ingest(con, result, extra, used)

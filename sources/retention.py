@@ -30,6 +30,8 @@ import pandas as pd
 from config import ConfigError, FotoConfig
 from sources.common import ParseResult
 
+TIMEZONE = "Europe/Amsterdam"   # a partner's moment is a local day
+
 
 @dataclass(frozen=True)
 class Term:
@@ -81,7 +83,7 @@ class Terms:
     def use_until(self, since: pd.Series, kinds: pd.Series) -> pd.Series:
         """Per record, the first day it may no longer be used (NaT: no term or no date)."""
         out = pd.Series(pd.NaT, index=since.index, dtype="datetime64[ns]")
-        days = pd.to_datetime(since, errors="coerce", utc=True).dt.tz_convert(None).dt.normalize()
+        days = local_days(since)
         kind_values = kinds.astype("object").where(kinds.notna(), None)
         for kind in list(dict.fromkeys(kind_values.tolist())):
             years = self.rule.term_of(kind).use_years
@@ -90,6 +92,14 @@ class Terms:
             mask = (kind_values == kind) if kind is not None else kind_values.isna()
             out[mask] = days[mask] + pd.DateOffset(years=years)
         return out
+
+
+def local_days(values: pd.Series) -> pd.Series:
+    """Dates as days: a date as it is, a moment (care's receipt time, kept in UTC) as its day
+    in the Netherlands, the day the partner wrote down."""
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert(TIMEZONE).dt.tz_localize(None).dt.normalize()
+    return pd.to_datetime(values, errors="coerce").dt.normalize()
 
 
 def resolve_terms(config: FotoConfig, sources: list) -> dict[str, Terms]:
