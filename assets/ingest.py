@@ -24,7 +24,7 @@ from sources.common import (
     message,
 )
 from sources.registry import registry
-from sources.retention import Terms, expire, resolve_terms
+from sources.retention import TERM_COLUMNS, Terms, expire, resolve_terms, term_dates
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
@@ -92,11 +92,21 @@ def typed_table(frame: pd.DataFrame, source: str) -> pa.Table:
 
 
 def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
-                 delivery_used: str = "") -> None:
+                 delivery_used: str = "", terms: Terms | None = None) -> None:
     """Write accepted rows, quarantined rows and the counts of one source, with the delivery
-    its file came from."""
+    its file came from, and each accepted record's retention dates (`record_terms`)."""
     source = result.source
     declared = registry()[source]
+    if terms is not None:
+        con.execute(fill("CREATE TABLE IF NOT EXISTS record_terms ({columns})",
+                         columns=Fragment(", ".join(f"{Identifier(c).sql()} {t}"
+                                                    for c, t in TERM_COLUMNS.items()))))
+        con.execute("DELETE FROM record_terms WHERE source = ?", [source])
+        dates = term_dates(result, extra, declared.table, terms)
+        if len(dates):
+            con.register("_terms", dates)
+            con.execute("INSERT INTO record_terms BY NAME SELECT * FROM _terms")
+            con.unregister("_terms")
     accepted = result.accepted.drop(columns=["_raw"], errors="ignore")
     if accepted.empty:
         accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in declared.columns})
@@ -145,7 +155,7 @@ def raw_asset(source: str) -> AssetsDefinition:
         terms = paths.retention_terms()[source]
         result, extra = _read(source, delivery, terms)
         with connect_prepared(build_db(context, paths)) as con:
-            store_ingest(con, result, extra, used)
+            store_ingest(con, result, extra, used, terms)
         if used != delivery.name:
             context.log.warning(f"{registry()[source].file} is missing from delivery "
                                 f"{delivery.name}: using the one of {used}")

@@ -82,11 +82,18 @@ class Terms:
 
     def use_until(self, since: pd.Series, kinds: pd.Series) -> pd.Series:
         """Per record, the first day it may no longer be used (NaT: no term or no date)."""
+        return self._until(since, kinds, "use_years")
+
+    def destroy_by(self, since: pd.Series, kinds: pd.Series) -> pd.Series:
+        """Per record, the day from which no kept file may hold it (NaT: no term or date)."""
+        return self._until(since, kinds, "destroy_years")
+
+    def _until(self, since: pd.Series, kinds: pd.Series, which: str) -> pd.Series:
         out = pd.Series(pd.NaT, index=since.index, dtype="datetime64[ns]")
         days = local_days(since)
         kind_values = kinds.astype("object").where(kinds.notna(), None)
         for kind in list(dict.fromkeys(kind_values.tolist())):
-            years = self.rule.term_of(kind).use_years
+            years = getattr(self.rule.term_of(kind), which)
             if years is None:
                 continue
             mask = (kind_values == kind) if kind is not None else kind_values.isna()
@@ -147,18 +154,45 @@ def _column(rule_ref: tuple[str, str], raw_table: str, frame: pd.DataFrame,
     return pd.Series(lookup.reindex(index).to_numpy(), index=frame.index)
 
 
+def _since_and_kind(frame: pd.DataFrame, extra: dict[str, pd.DataFrame], raw_table: str,
+                    terms: Terms) -> tuple[pd.Series, pd.Series]:
+    rule = terms.rule
+    since = _column(rule.since, raw_table, frame, extra)
+    kinds = _column(rule.kind, raw_table, frame, extra) if rule.kind else \
+        pd.Series(None, index=frame.index, dtype="object")
+    return since, kinds
+
+
 def expired_mask(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
                  terms: Terms, reference: str | date) -> pd.Series:
     """Per accepted row: past its use term on `reference`."""
     frame = result.accepted
     if frame.empty:
         return pd.Series(False, index=frame.index, dtype=bool)
-    rule = terms.rule
-    since = _column(rule.since, raw_table, frame, extra)
-    kinds = _column(rule.kind, raw_table, frame, extra) if rule.kind else \
-        pd.Series(None, index=frame.index, dtype="object")
-    until = terms.use_until(since, kinds)
+    until = terms.use_until(*_since_and_kind(frame, extra, raw_table, terms))
     return (until <= pd.Timestamp(reference)).fillna(False).astype(bool)
+
+
+TERM_COLUMNS = {"source": "VARCHAR", "record_id": "VARCHAR", "use_until": "DATE",
+                "destroy_by": "DATE"}
+
+
+def term_dates(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
+               terms: Terms) -> pd.DataFrame:
+    """Per accepted record, the day its use term ends and the day it must be gone from every
+    kept file (null: no such term, or no date): ids and dates only, stored beside the records
+    (`record_terms`) so that a later step (an arrest between two nightly runs, the pruning of
+    kept copies) applies the same terms without the partner's file."""
+    frame = result.accepted
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in TERM_COLUMNS})
+    since, kinds = _since_and_kind(frame, extra, raw_table, terms)
+    out = pd.DataFrame({"source": result.source, "record_id": frame["record_id"].to_numpy()})
+    for column, until in (("use_until", terms.use_until(since, kinds)),
+                          ("destroy_by", terms.destroy_by(since, kinds))):
+        out[column] = pd.Series(until.dt.date.to_numpy(), dtype="object").where(
+            until.notna().to_numpy(), None)
+    return out
 
 
 def expire(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
