@@ -99,3 +99,37 @@ def test_an_expired_record_that_held_two_persons_together_leaves_two(tmp_path: P
     assert BRIDGE not in after
     assert after[RESIDENT] != after[OTHER]
     assert after[RESIDENT] == before[RESIDENT]
+
+
+def test_an_arrest_sheet_leaves_out_linked_records_past_their_term(sample_run: Path) -> None:
+    """The arrest path applies the same terms to the records it takes from the publication:
+    on an arrest's day, a published record of the person past its use term since the nightly
+    run (`record_terms`) is on no sheet, in no count. A day 3 years after the delivery stands
+    in for an arrest long after the last nightly run."""
+    from publish.arrest_sheets import arrest_parts
+
+    warehouse = sample_run / "warehouse.duckdb"
+    later = "2029-06-01"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        person, old, kept = con.execute("""
+            SELECT pr.person_id,
+                   count(*) FILTER (t.use_until <= CAST($day AS DATE)),
+                   count(*) FILTER (t.use_until IS NULL OR t.use_until > CAST($day AS DATE))
+            FROM person_records pr JOIN record_terms t USING (source, record_id)
+            GROUP BY pr.person_id
+            HAVING count(*) FILTER (t.use_until <= CAST($day AS DATE) AND pr.source = 'police')
+                   > 0
+               AND count(*) FILTER (t.use_until IS NULL OR t.use_until > CAST($day AS DATE)) > 0
+            ORDER BY pr.person_id LIMIT 1""", {"day": later}).fetchone()
+    finally:
+        con.close()
+    now = arrest_parts(warehouse, person, DELIVERY.name)
+    then = arrest_parts(warehouse, person, later)
+    assert now is not None and then is not None
+    assert now["p"]["aantal_registraties"] == old + kept
+    assert then["p"]["aantal_registraties"] == kept
+    cutoff = date(2024, 6, 1)   # police records of before it are past 5 years in 2029-06
+    assert any(str(r.get("datum"))[:10] < cutoff.isoformat() for r in now["timeline"])
+    assert not any(str(r.get("datum"))[:10] < cutoff.isoformat() and
+                   r.get("partner") == "Politie" for r in then["timeline"])
