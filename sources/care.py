@@ -379,8 +379,8 @@ RELATIONS_SQL = """
 
 # From the report's receipt (docs/retention.md): a care signal is used 3 years, and gone after
 # 20 (Veilig Thuis's own file term, as the WGBO's: our copy never outlives the partner's file).
-RETENTION = RetentionRule(since=("care_reports", "ontvangen_op"), term=Term(3, 20),
-                          kind=("care_reports", "type"), kind_values=frozenset(TYPES))
+RETENTION = RetentionRule(since="care_reports.ontvangen_op", term=Term(3, 20),
+                          kind="care_reports.type", kind_values=frozenset(TYPES))
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="jsonl", reader=read, raw_types=RAW_TYPES,

@@ -191,8 +191,7 @@ CONCERN_SQL = """
 # years, gone after 20 (the Wjsg's base term for a crime's data: our copy never outlives the
 # register); a dismissal or acquittal is no sign of risk: in use 3 years, gone after 4.
 RETENTION = RetentionRule(
-    since=("raw_justice", "status_datum"), term=Term(5, 20),
-    kind=("raw_justice", "zaak_status"),
+    since="status_datum", term=Term(5, 20), kind="zaak_status",
     kinds={"sepot": Term(3, 4), "vrijspraak": Term(3, 4)}, kind_values=frozenset(STATUSES))
 
 PARTNER = Source(

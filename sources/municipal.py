@@ -155,7 +155,7 @@ RELATIONS_SQL = """
 # The BRP extract holds current registrations only (a full snapshot of today's residents): one
 # is used as long as the BRP delivers it, whatever its date; one no longer delivered leaves the
 # photo with the next run (docs/retention.md). No term by date.
-RETENTION = RetentionRule(since=("raw_municipal", "datum_inschrijving"), term=Term(None, None))
+RETENTION = RetentionRule(since="datum_inschrijving", term=Term(None, None))
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_municipal, raw_types=RAW_TYPES,

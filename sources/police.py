@@ -135,7 +135,7 @@ RELATIONS_SQL = """
     FROM police a JOIN police b ON a.reg = b.reg AND a.person_id <> b.person_id"""
 
 # Wpg: out of daily use 5 years after the registration, destroyed after 10 (docs/retention.md).
-RETENTION = RetentionRule(since=("raw_police", "registratie_datum"), term=Term(5, 10))
+RETENTION = RetentionRule(since="registratie_datum", term=Term(5, 10))
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,

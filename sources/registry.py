@@ -123,11 +123,10 @@ class Source:
             raise ValueError(f"source {self.name}: the raw table needs record_id and source_line")
         if not self.label.strip() or not self.retention_class.strip():
             raise ValueError(f"source {self.name}: a label and a retention class are required")
-        tables = {self.table, *self.tables}
-        for ref in (self.retention.since, self.retention.kind):
-            if ref is not None and ref[0] not in tables:
-                raise ValueError(f"source {self.name}: retention reads {ref[0]}, which the "
-                                 "source does not declare")
+        unknown = sorted(self.retention.tables() - set(self.tables))
+        if unknown:
+            raise ValueError(f"source {self.name}: retention reads {unknown[0]}, which the "
+                             "source does not declare")
 
     @property
     def table(self) -> str:

@@ -52,15 +52,16 @@ class Term:
 
 @dataclass(frozen=True)
 class RetentionRule:
-    """A partner's declared retention: `since` is (table, column) of the date the terms run
-    from, the raw table (`raw_<name>`) or one of the partner's further tables; `kind` the
-    (table, column) naming the kind of event, when terms differ by kind; `term` the default,
+    """A partner's declared retention: `since` is the column of the date the terms run from,
+    of the raw table (`"registratie_datum"`) or, as `"table.column"`, of one of the partner's
+    further tables (`"care_reports.ontvangen_op"`); `kind` the column naming the kind of event
+    (written alike), when terms differ by kind; `term` the default,
     `kinds` the terms of the kinds that differ from it, `kind_values` every kind the contract
     knows (the configuration may give terms to any of them)."""
 
-    since: tuple[str, str]
+    since: str
     term: Term
-    kind: tuple[str, str] | None = None
+    kind: str | None = None
     kinds: Mapping[str, Term] = field(default_factory=dict)
     kind_values: frozenset[str] = frozenset()
 
@@ -72,6 +73,17 @@ class RetentionRule:
 
     def term_of(self, kind: str | None) -> Term:
         return self.kinds.get(kind, self.term) if kind is not None else self.term
+
+    def tables(self) -> set[str]:
+        """The further tables the rule reads (none: only the raw table)."""
+        return {ref.partition(".")[0] for ref in (self.since, self.kind)
+                if ref is not None and "." in ref}
+
+
+def _ref(ref: str, raw_table: str) -> tuple[str, str]:
+    """(table, column) of a rule's `column` or `table.column`."""
+    table, dot, column = ref.partition(".")
+    return (table, column) if dot else (raw_table, ref)
 
 
 @dataclass(frozen=True)
@@ -137,11 +149,11 @@ def resolve_terms(config: FotoConfig, sources: list) -> dict[str, Terms]:
     return out
 
 
-def _column(rule_ref: tuple[str, str], raw_table: str, frame: pd.DataFrame,
+def _column(rule_ref: str, raw_table: str, frame: pd.DataFrame,
             extra: dict[str, pd.DataFrame]) -> pd.Series:
     """The values of (table, column) per accepted row: the row's own, or those of the further
     table's row it shares key columns with."""
-    table, column = rule_ref
+    table, column = _ref(rule_ref, raw_table)
     if table == raw_table:
         return frame[column] if column in frame else pd.Series(None, index=frame.index)
     other = extra.get(table)
@@ -203,7 +215,7 @@ def expire(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
     line), and the further table the date comes from without its rows past the term (a care
     report received too long ago, whoever its persons are)."""
     mask = expired_mask(result, extra, raw_table, terms, reference)
-    extra = _expire_table(extra, terms, reference)
+    extra = _expire_table(extra, terms, raw_table, reference)
     if not mask.any():
         return result, extra
     gone = set(result.accepted.loc[mask, "record_id"])
@@ -216,16 +228,16 @@ def expire(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
                    quarantine=quarantine, expired=result.expired + int(mask.sum())), extra
 
 
-def _expire_table(extra: dict[str, pd.DataFrame], terms: Terms, reference: str | date
-                  ) -> dict[str, pd.DataFrame]:
+def _expire_table(extra: dict[str, pd.DataFrame], terms: Terms, raw_table: str,
+                  reference: str | date) -> dict[str, pd.DataFrame]:
     """`extra` with the rows of the further table the date comes from past their term."""
     rule = terms.rule
-    table = rule.since[0]
-    if table not in extra or (rule.kind is not None and rule.kind[0] != table):
+    table, since = _ref(rule.since, raw_table)
+    kind = _ref(rule.kind, raw_table) if rule.kind is not None else None
+    if table not in extra or (kind is not None and kind[0] != table):
         return extra
     rows = extra[table]
-    kinds = rows[rule.kind[1]] if rule.kind else pd.Series(None, index=rows.index,
-                                                           dtype="object")
-    past = (terms.use_until(rows[rule.since[1]], kinds) <= pd.Timestamp(reference)
+    kinds = rows[kind[1]] if kind else pd.Series(None, index=rows.index, dtype="object")
+    past = (terms.use_until(rows[since], kinds) <= pd.Timestamp(reference)
             ).fillna(False).astype(bool)
     return {**extra, table: rows[~past].reset_index(drop=True)}

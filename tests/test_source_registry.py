@@ -86,7 +86,7 @@ PARTNER = Source(
                geboortedatum IS NOT NULL AS had_birth,
                nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_housing""",
     label="Woningcorporatie", retention_class="housing",
-    retention=RetentionRule(since=("raw_housing", "ingangsdatum"), term=Term(None, None)))
+    retention=RetentionRule(since="ingangsdatum", term=Term(None, None)))
 '''
 
 
