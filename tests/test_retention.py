@@ -259,3 +259,41 @@ def test_every_source_declares_its_terms() -> None:
         assert set(rule.kinds) <= rule.kind_values
     assert registry()["police"].retention.term == Term(5, 10)
     assert registry()["municipal"].retention.term == Term(None, None)
+
+
+# -- kept copies past the destroy term -------------------------------------------------------
+
+def _copy_with_terms(folder: Path, destroy_by: str | None) -> None:
+    """A kept copy: a warehouse whose one record must be gone by `destroy_by` (None: a copy
+    made before the terms were kept, without `record_terms`)."""
+    import duckdb
+
+    folder.mkdir(parents=True)
+    (folder / "triage").mkdir()
+    con = duckdb.connect(str(folder / "warehouse.duckdb"))
+    try:
+        if destroy_by is not None:
+            con.execute("CREATE TABLE record_terms AS SELECT 'police' AS source, "
+                        "'PL-1' AS record_id, NULL::DATE AS use_until, "
+                        "CAST($d AS DATE) AS destroy_by", {"d": destroy_by})
+    finally:
+        con.close()
+
+
+def test_kept_copies_past_the_destroy_term_are_removed_never_the_current(
+        tmp_path: Path) -> None:
+    from publish.destroy import prune_past_destroy
+    from publish.publication import point_to
+
+    home = tmp_path / "home"
+    pubs, runs = home / "publications", home / "runs"
+    _copy_with_terms(pubs / "1-old", "2026-11-27")       # due today: removed
+    _copy_with_terms(pubs / "2-kept", "2026-11-28")      # due tomorrow: kept
+    _copy_with_terms(pubs / "3-unknown", None)           # cannot be told: kept
+    _copy_with_terms(pubs / "4-current", "2020-01-01")   # the current one: never removed
+    _copy_with_terms(runs / "blocked" / "publication", "2026-01-01")
+    point_to(home, pubs / "4-current")
+    removed = prune_past_destroy(home, "2026-11-27")
+    assert sorted(removed) == ["publications/1-old", "runs/blocked"]
+    assert sorted(p.name for p in pubs.iterdir()) == ["2-kept", "3-unknown", "4-current"]
+    assert not (runs / "blocked").exists()
