@@ -16,6 +16,7 @@ from assets.context import build_db, delivery_dir
 from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths, scan_inbox
 from assets.scrub import scrubbed
+from config import load_config
 from sources.common import (
     QUARANTINE_COLUMNS,
     ParseResult,
@@ -23,6 +24,7 @@ from sources.common import (
     message,
 )
 from sources.registry import registry
+from sources.retention import TERM_COLUMNS, Terms, expire, resolve_terms, term_dates
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
@@ -44,13 +46,21 @@ def source_folder(source: str, delivery: Path) -> Path:
     return earlier[-1] if earlier else delivery
 
 
-def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+def _read(source: str, delivery: Path, terms: Terms | None = None
+          ) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
     """Read one source (from `source_folder`); returns the result and extra tables it brings
-    (care's reports). Birth dates are checked against this run's delivery date."""
-    result, extra = registry()[source].read(source_folder(source, delivery))
+    (care's reports). Birth dates are checked against this run's delivery date, and records
+    past their use term on that date (`terms`; None: the committed configuration's) are taken
+    out here, at the door, so that nothing downstream ever sees them (`sources.retention`):
+    the delivery date, not the wall clock, so that a rerun of a delivery gives the same."""
+    declared = registry()[source]
+    result, extra = declared.read(source_folder(source, delivery))
     if source == ARREST_SOURCE:
         result = _with_arrests(result, delivery)
-    return check_birth_plausible(result, delivery.name), extra
+    result = check_birth_plausible(result, delivery.name)
+    if terms is None:
+        terms = resolve_terms(load_config(), list(registry()))[source]
+    return expire(result, extra, declared.table, terms, delivery.name)
 
 
 def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
@@ -82,11 +92,21 @@ def typed_table(frame: pd.DataFrame, source: str) -> pa.Table:
 
 
 def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
-                 delivery_used: str = "") -> None:
+                 delivery_used: str = "", terms: Terms | None = None) -> None:
     """Write accepted rows, quarantined rows and the counts of one source, with the delivery
-    its file came from."""
+    its file came from, and each accepted record's retention dates (`record_terms`)."""
     source = result.source
     declared = registry()[source]
+    if terms is not None:
+        con.execute(fill("CREATE TABLE IF NOT EXISTS record_terms ({columns})",
+                         columns=Fragment(", ".join(f"{Identifier(c).sql()} {t}"
+                                                    for c, t in TERM_COLUMNS.items()))))
+        con.execute("DELETE FROM record_terms WHERE source = ?", [source])
+        dates = term_dates(result, extra, declared.table, terms)
+        if len(dates):
+            con.register("_terms", dates)
+            con.execute("INSERT INTO record_terms BY NAME SELECT * FROM _terms")
+            con.unregister("_terms")
     accepted = result.accepted.drop(columns=["_raw"], errors="ignore")
     if accepted.empty:
         accepted = pd.DataFrame({c: pd.Series(dtype="object") for c in declared.columns})
@@ -108,16 +128,17 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
         con.unregister("_q")
     con.execute("""CREATE TABLE IF NOT EXISTS ingest_counts (source VARCHAR PRIMARY KEY,
         file VARCHAR, read BIGINT, accepted BIGINT, quarantined BIGINT, withheld BIGINT,
-        file_error VARCHAR, delivery VARCHAR, values_nulled BIGINT, rows_in_file BIGINT)""")
-    for column in ("values_nulled", "rows_in_file"):
+        file_error VARCHAR, delivery VARCHAR, values_nulled BIGINT, rows_in_file BIGINT,
+        expired BIGINT)""")
+    for column in ("values_nulled", "rows_in_file", "expired"):
         con.execute(fill("ALTER TABLE ingest_counts ADD COLUMN IF NOT EXISTS {column} BIGINT",
                          column=Identifier(column)))
     con.execute("""INSERT OR REPLACE INTO ingest_counts (source, file, read, accepted,
-        quarantined, withheld, file_error, delivery, values_nulled, rows_in_file)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
+        quarantined, withheld, file_error, delivery, values_nulled, rows_in_file, expired)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""", [
         source, result.file, result.rows_read, result.rows_accepted, result.rows_quarantined,
         sum(result.withheld.values()), result.file_error, delivery_used, result.values_nulled,
-        result.rows_in_file])
+        result.rows_in_file, result.expired])
 
 
 def raw_asset(source: str) -> AssetsDefinition:
@@ -131,9 +152,10 @@ def raw_asset(source: str) -> AssetsDefinition:
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         delivery = delivery_dir(context, paths)
         used = source_folder(source, delivery).name
-        result, extra = _read(source, delivery)
+        terms = paths.retention_terms()[source]
+        result, extra = _read(source, delivery, terms)
         with connect_prepared(build_db(context, paths)) as con:
-            store_ingest(con, result, extra, used)
+            store_ingest(con, result, extra, used, terms)
         if used != delivery.name:
             context.log.warning(f"{registry()[source].file} is missing from delivery "
                                 f"{delivery.name}: using the one of {used}")

@@ -11,12 +11,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date as calendar_date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource
 
 from config import ENV_VAR as CONFIG_ENV_VAR
 from config import FotoConfig, Thresholds, load_config, load_thresholds_file
 from matching.models import ModelRef, current_model
+
+if TYPE_CHECKING:
+    from sources.retention import Terms
 
 DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # Entries of the inbox that are not deliveries and are meant to be there: no warning.
@@ -90,6 +94,15 @@ class FotoPaths(ConfigurableResource):
         matching = loaded.matching.model_copy(
             update={"thresholds": load_thresholds_file(self.thresholds)})
         return loaded.model_copy(update={"matching": matching})
+
+    def retention_terms(self) -> dict[str, Terms]:
+        """Each source's retention terms: its declaration with the configuration's changes
+        (`sources.retention.resolve_terms`; a source or kind not declared raises
+        `ConfigError`, as a misspelt key does)."""
+        from sources.registry import registry
+        from sources.retention import resolve_terms
+
+        return resolve_terms(self.foto_config(), list(registry()))
 
     def match_thresholds(self) -> Thresholds:
         """The link and review thresholds: the injected file, else the configuration's."""

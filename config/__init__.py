@@ -26,12 +26,14 @@ from config.schema import (
     RawLimits,
     Retention,
     Serve,
+    SourceTerms,
     StdLimits,
+    Term,
     Thresholds,
     Training,
 )
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
            "Constraints", "Encryption", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits",
-           "RawLimits", "Retention", "Serve", "StdLimits", "Thresholds", "Training", "config_path",
-           "load_config", "load_thresholds_file"]
+           "RawLimits", "Retention", "Serve", "SourceTerms", "StdLimits", "Term", "Thresholds",
+           "Training", "config_path", "load_config", "load_thresholds_file"]

@@ -190,14 +190,45 @@ class Constraints(Section):
 
 # -- keep-counts ------------------------------------------------------------------------------
 
+class Term(Section):
+    """A retention term in whole years from the record's date (sources.retention):
+    `use_years` in the photo, `destroy_years` in every kept file; null: no such term. A record
+    taken out of use must also be destroyed some time: a use term needs a destroy term at
+    least as long."""
+
+    use_years: PositiveInt | None
+    destroy_years: PositiveInt | None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Term:
+        if self.use_years is not None and self.destroy_years is None:
+            raise ValueError("a use term needs a destroy term (got destroy_years null)")
+        if self.use_years is not None and self.destroy_years is not None \
+                and self.use_years > self.destroy_years:
+            raise ValueError(f"need use_years <= destroy_years (got use {self.use_years}, "
+                             f"destroy {self.destroy_years})")
+        return self
+
+
+class SourceTerms(Term):
+    """A source's terms, replacing those its declaration gives (`sources/<name>.py`), and per
+    kind of event the terms that differ; sources and kinds are checked against the registry
+    at start (`sources.retention.resolve_terms`)."""
+
+    kinds: dict[str, Term] = Field(default_factory=dict)
+
+
 class Retention(Section):
     """What the home keeps: publications (rollback can go back that far), build folders of
-    blocked runs (and for how many days at most), quality reports."""
+    blocked runs (and for how many days at most), quality reports; `terms`: changes to the
+    retention terms the sources declare (by source name; none: the declared defaults,
+    docs/retention.md)."""
 
     keep_publications: Annotated[int, Field(ge=2)]
     keep_blocked_runs: Count
     max_blocked_run_age_days: PositiveFloat
     keep_reports: PositiveInt
+    terms: dict[str, SourceTerms] = Field(default_factory=dict)
 
 
 class Arrests(Section):

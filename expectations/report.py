@@ -146,7 +146,7 @@ def write_report(con: duckdb.DuckDBPyConnection, target: Path, run_id: str,
         SELECT suite, metric, observed, threshold, status, why FROM gate_results
         ORDER BY suite, metric""")
     sources = _rows(con, "ingest_counts", """
-        SELECT source, file, delivery, read, accepted, quarantined, withheld,
+        SELECT source, file, delivery, read, accepted, quarantined, withheld, expired,
                values_nulled, rows_in_file, file_error
         FROM ingest_counts ORDER BY source""")
     reasons = _rows(con, "quarantine", """

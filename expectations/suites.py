@@ -45,7 +45,8 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
         SELECT CASE WHEN file_error IS NULL THEN 1 ELSE 0 END AS file_accepted,
                accepted AS rows_accepted,
                CASE WHEN read = 0 THEN 0 ELSE quarantined / read END AS quarantine_share,
-               read - accepted - quarantined - withheld AS rows_unaccounted_for,
+               read - accepted - quarantined - withheld - coalesce(expired, 0)
+                   AS rows_unaccounted_for,
                read - coalesce(rows_in_file, -1) AS rows_read_vs_file,
                CASE WHEN read = 0 THEN 0 ELSE coalesce(values_nulled, 0) / read END
                    AS values_nulled_share,
@@ -73,7 +74,7 @@ def raw_suite(con: duckdb.DuckDBPyConnection, source: str, delivery: str,
         Rule("quarantine_share", high=cfg.max_quarantine_share,
              why="rows set aside whole (a nulled value is not a lost row)"),
         Rule("rows_unaccounted_for", low=0, high=0,
-             why="read = accepted + quarantined + withheld"),
+             why="read = accepted + quarantined + withheld + expired (past the use term)"),
         Rule("rows_read_vs_file", low=0, high=0,
              why="rows read = the file's own count (data lines, Parquet rows, care persons): "
                  "no line swallowed by the parser"),

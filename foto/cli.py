@@ -65,6 +65,8 @@ from config import ConfigError, config_path, load_config
 from foto.admin import add_parsers
 from foto.home import secure_home
 from foto.summary import RunOutcome, print_summary, read_outcome
+from sources.registry import registry
+from sources.retention import resolve_terms
 
 # Under a pipe or in a log file rich would wrap at 80 columns and break paths in two: lines are
 # never wrapped (soft_wrap), and text in brackets in a path or name is no markup.
@@ -579,7 +581,9 @@ def main(argv: list[str] | None = None) -> int:
     text only when foto wrote it, else its type and an error id) and exit status 2."""
     args = parser().parse_args(argv)
     try:
-        load_config(args.config)   # checked before the home is touched: a wrong key writes nothing
+        # checked before the home is touched: a wrong key writes nothing; the retention terms
+        # name sources and kinds, checked against the registry as the rest of the file
+        resolve_terms(load_config(args.config), list(registry()))
     except ConfigError as err:
         console.print(f"foto {args.command}: {err}")
         return 2

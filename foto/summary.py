@@ -107,8 +107,9 @@ def _read_database(outcome: RunOutcome) -> None:
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "ingest_counts" in tables:
             outcome.sources = con.sql(
-                "SELECT source, read, accepted, quarantined, withheld, file_error, delivery, "
-                "coalesce(values_nulled, 0) FROM ingest_counts ORDER BY source").fetchall()
+                "SELECT source, read, accepted, quarantined, withheld, coalesce(expired, 0), "
+                "file_error, delivery, coalesce(values_nulled, 0) FROM ingest_counts "
+                "ORDER BY source").fetchall()
         if "person_records" in tables:
             outcome.persons, outcome.linked_records = con.sql(
                 "SELECT count(DISTINCT person_id), count(*) FILTER (records_in_person > 1) "
@@ -128,11 +129,14 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
     """Print the run's summary: no personal data, only counts and metric names."""
     if outcome.sources:
         table = Table(title=f"delivery {paths.date}")
-        for col in ("source", "read", "accepted", "quarantined", "withheld", "values nulled"):
+        for col in ("source", "read", "accepted", "quarantined", "withheld", "expired",
+                    "values nulled"):
             table.add_column(col, justify="left" if col == "source" else "right")
-        for source, read, acc, quar, withheld, file_error, _used, nulled in outcome.sources:
+        for source, read, acc, quar, withheld, expired, file_error, _used, nulled in \
+                outcome.sources:
             name = source + (" (file rejected)" if file_error else "")
-            table.add_row(name, str(read), str(acc), str(quar), str(withheld), str(nulled))
+            table.add_row(name, str(read), str(acc), str(quar), str(withheld), str(expired),
+                          str(nulled))
         console.print(table)
         for source, *_, used, _nulled in outcome.sources:
             if used and used != paths.date:

@@ -23,7 +23,7 @@ from pipelines.sensors import arrest_sensor
 def build_definitions(paths: FotoPaths) -> Definitions:
     """Definitions for one inbox and home. The configuration is checked here, once: a broken
     one refuses to load, naming its key (`config.ConfigError`), before any run can start."""
-    paths.foto_config()
+    paths.retention_terms()   # the configuration, and its terms against the registry
     return Definitions(
         assets=[*RAW_ASSETS, *STD_ASSETS, std_persons, match_pairs, judgements, person_clusters,
                 person_records, events, relations, flags, person,

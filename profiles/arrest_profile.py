@@ -40,9 +40,12 @@ class NewRecord:
 
 
 def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
-                new: NewRecord | None = None) -> None:
+                new: NewRecord | None = None, as_of: str | None = None) -> None:
     """Fill the empty database `con` with what profiling and publishing `person_id` read:
-    their published records and the rows behind them, and the `new` record on them."""
+    their published records and the rows behind them, and the `new` record on them. With
+    `as_of` (the arrest's day), a published record past its use term on that day is left out,
+    with the relations it is evidence of: the nightly run took it out on its delivery's day,
+    and the days since may have brought more past their term (`record_terms`)."""
     con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
     try:
         new_uid = new.std.column("unique_id")[0].as_py() if new is not None else None
@@ -59,6 +62,8 @@ def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
                                                                     m.unique_id_r)
                        WHERE m.decision = 'undecided' AND me.person_id = $pid))
               AND unique_id IS DISTINCT FROM $uid""", {"pid": person_id, "uid": new_uid})
+        if as_of is not None:
+            _leave_out_expired(con, as_of)
         con.execute("""CREATE TABLE std_persons AS SELECT * FROM wh.std_persons
                        WHERE unique_id IN (SELECT unique_id FROM person_records)""")
         for source in registry():
@@ -75,6 +80,32 @@ def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
             _add(con, person_id, new)
     finally:
         con.execute("DETACH wh")
+
+
+def _leave_out_expired(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
+    """Take the copied records past their use term on `as_of` out of `person_records`, and
+    out of the evidence of the relations: a relation none of whose evidence is left goes too
+    (a publication made before the terms were kept, without `record_terms`, has none to take
+    out). Record ids are told apart by their source's layout, as the relations' evidence is."""
+    if not table_exists(con, "record_terms", "wh"):
+        return
+    con.execute("""CREATE TEMP TABLE _expired AS SELECT source, record_id FROM wh.record_terms
+                   WHERE use_until <= CAST($day AS DATE)""", {"day": as_of})
+    con.execute("""CREATE TEMP TABLE _expired_ids AS
+                   SELECT coalesce(list(record_id), []) AS ids FROM _expired""")
+    con.execute("""DELETE FROM relations WHERE rowid IN (
+                       SELECT r.rowid FROM relations r, _expired_ids e
+                       WHERE len(r.evidence_record_ids) > 0
+                         AND len(list_filter(r.evidence_record_ids,
+                                             lambda x: NOT list_contains(e.ids, x))) = 0)""")
+    con.execute("""UPDATE relations r SET evidence_record_ids = list_filter(
+                       r.evidence_record_ids, lambda x: NOT list_contains(e.ids, x))
+                   FROM _expired_ids e""")
+    con.execute("""DELETE FROM person_records p WHERE EXISTS (
+                       SELECT 1 FROM _expired e
+                       WHERE e.source = p.source AND e.record_id = p.record_id)""")
+    con.execute("DROP TABLE _expired")
+    con.execute("DROP TABLE _expired_ids")
 
 
 def _copy_judged(con: duckdb.DuckDBPyConnection) -> None:

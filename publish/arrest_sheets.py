@@ -38,7 +38,7 @@ def arrest_parts(warehouse: Path, person_id: str, reference_date: str,
     when neither the publication nor the arrest knows the person."""
     con = duckdb.connect()
     try:
-        load_person(con, warehouse, person_id, new)
+        load_person(con, warehouse, person_id, new, as_of=reference_date)
         build_profile(con, reference_date, [person_id])
         for table in TRIAGE_TABLES:
             con.execute(fill("CREATE TABLE {table} AS {select}", table=Identifier(table),

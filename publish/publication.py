@@ -33,6 +33,7 @@ from config import Encryption, Retention
 from expectations.report import prune_reports
 from publish.arrests import publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
+from publish.destroy import prune_past_destroy
 from publish.sheets import render_sheets
 from stores.at_rest import refuse_unencrypted
 from stores.home_modes import refuse_opened_up, tighten_tree
@@ -113,6 +114,10 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
             "persons": manifest.get("persons"), "sheets": manifest.get("sheets")})
     prune(home, retention.keep_publications)
     prune_runs(home, retention.keep_blocked_runs, retention.max_blocked_run_age_days)
+    if manifest.get("delivery"):
+        removed = prune_past_destroy(home, str(manifest["delivery"]))
+        if removed:
+            record(home, "destroy_term", publication=final.name, detail={"removed": removed})
     prune_reports(home, retention.keep_reports)
     shutil.rmtree(run_dir, ignore_errors=True)  # emptied: its files now live in `final`
     return final

@@ -25,6 +25,7 @@ from sources.common import (
     text_lines,
 )
 from sources.registry import Source
+from sources.retention import RetentionRule, Term
 
 SOURCE = "care"
 FILE = "care_reports.jsonl"
@@ -376,10 +377,16 @@ RELATIONS_SQL = """
     FROM care a JOIN care b ON a.melding_id = b.melding_id AND a.person_id <> b.person_id
     JOIN care_reports m ON m.melding_id = a.melding_id"""
 
+# From the report's receipt (docs/retention.md): a care signal is used 3 years, and gone after
+# 20 (Veilig Thuis's own file term, as the WGBO's: our copy never outlives the partner's file).
+RETENTION = RetentionRule(since="care_reports.ontvangen_op", term=Term(3, 20),
+                          kind="care_reports.type", kind_values=frozenset(TYPES))
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="jsonl", reader=read, raw_types=RAW_TYPES,
     tables={"care_reports": REPORT_TYPES},
     carries_bsn=False, label="Veilig Thuis / wijkteam", retention_class="care",
+    retention=RETENTION,
     std_sql=STD_SQL, presence_sql=PRESENCE_SQL, surname_field=False, events_sql=EVENTS_SQL,
     concern_sql=CONCERN_SQL, relations_sql=RELATIONS_SQL, identity_trust=4,
     triage_event="zorgmelding", triage_role=True)

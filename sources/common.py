@@ -44,6 +44,7 @@ class ParseResult:
     file_error: str | None = None
     withheld: dict[str, int] = field(default_factory=dict)
     rows_in_file: int | None = None
+    expired: int = 0   # records past their use term (sources.retention), never stored
 
     @property
     def rows_accepted(self) -> int:
@@ -65,12 +66,14 @@ class ParseResult:
         return int(_kept(self.quarantine).sum())
 
     def counts(self) -> dict[str, int]:
-        """Counts that add up: read = accepted + quarantined + withheld (e.g. melders), and
-        read = rows_in_file; values_nulled are faults inside accepted rows."""
+        """Counts that add up: read = accepted + quarantined + withheld (e.g. melders) +
+        expired (past the use term), and read = rows_in_file; values_nulled are faults inside
+        accepted rows."""
         out = {
             "read": self.rows_read,
             "accepted": self.rows_accepted,
             "quarantined": self.rows_quarantined,
+            "expired": self.expired,
             "values_nulled": self.values_nulled,
             "rows_in_file": -1 if self.rows_in_file is None else self.rows_in_file,
         }

@@ -24,6 +24,7 @@ from sources.common import (
     rejected,
 )
 from sources.registry import Source
+from sources.retention import RetentionRule, Term
 
 SOURCE = "justice"
 FILE = "justice_cases.parquet"
@@ -186,9 +187,17 @@ PRESENCE_SQL = """
 CONCERN_SQL = """
     SELECT person_id, 'justitie: strafzaak' AS reason FROM r WHERE source = 'justice'"""
 
+# From the date of the case's current status (docs/retention.md): a case in the photo for 5
+# years, gone after 20 (the Wjsg's base term for a crime's data: our copy never outlives the
+# register); a dismissal or acquittal is no sign of risk: in use 3 years, gone after 4.
+RETENTION = RetentionRule(
+    since="status_datum", term=Term(5, 20), kind="zaak_status",
+    kinds={"sepot": Term(3, 4), "vrijspraak": Term(3, 4)}, kind_values=frozenset(STATUSES))
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="parquet", reader=read_justice, raw_types=RAW_TYPES,
     carries_bsn=True, label="OM / Reclassering", retention_class="justice",
+    retention=RETENTION,
     std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
     concern_sql=CONCERN_SQL, identity_trust=2,
     triage_role=True, triage_details=True)

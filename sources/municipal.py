@@ -24,6 +24,7 @@ from sources.common import (
     split_name_sql,
 )
 from sources.registry import Source
+from sources.retention import RetentionRule, Term
 from stores.sql import fill
 
 SOURCE = "municipal"
@@ -151,9 +152,15 @@ RELATIONS_SQL = """
     SELECT brp.person_id, bp.person_id, 'partner', 'municipal', [brp.record_id]
     FROM brp JOIN bsn_person bp ON bp.bsn = brp.partner_bsn"""
 
+# The BRP extract holds current registrations only (a full snapshot of today's residents): one
+# is used as long as the BRP delivers it, whatever its date; one no longer delivered leaves the
+# photo with the next run (docs/retention.md). No term by date.
+RETENTION = RetentionRule(since="datum_inschrijving", term=Term(None, None))
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_municipal, raw_types=RAW_TYPES,
     carries_bsn=True, label="Gemeente (BRP)", retention_class="municipal",
+    retention=RETENTION,
     std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
     relations_sql=RELATIONS_SQL, identity_trust=1, address_register=True,
     triage_event="inschrijving op adres")

@@ -23,6 +23,7 @@ from sources.common import (
     split_name_sql,
 )
 from sources.registry import Source
+from sources.retention import RetentionRule, Term
 from stores.sql import fill
 
 SOURCE = "police"
@@ -133,9 +134,13 @@ RELATIONS_SQL = """
            'police' AS source, [a.record_id, b.record_id] AS evidence
     FROM police a JOIN police b ON a.reg = b.reg AND a.person_id <> b.person_id"""
 
+# Wpg: out of daily use 5 years after the registration, destroyed after 10 (docs/retention.md).
+RETENTION = RetentionRule(since="registratie_datum", term=Term(5, 10))
+
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,
     carries_bsn=True, label="Politie", retention_class="police",
+    retention=RETENTION,
     std_sql=STD_SQL, presence_sql=PRESENCE_SQL, events_sql=EVENTS_SQL,
     concern_sql=CONCERN_SQL, relations_sql=RELATIONS_SQL, identity_trust=3,
     triage_role=True, triage_details=True)

@@ -34,6 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from sources.common import ParseResult
+from sources.retention import RetentionRule
 
 BUILT_IN = ("police", "justice", "care", "municipal")
 ENV_VAR = "FOTO_SOURCES"
@@ -67,8 +68,12 @@ class Source:
     (NULL: no such field), so the gate sees a value lost in standardisation; None: not checked.
     `surname_field`: the extract has a surname of its own (care's one free-text name may not
     yield one, so the gate's surname share leaves it out).
-    `retention_class`: which retention rules (issue 17) the partner's records fall under, e.g.
-    'police', 'justice', 'care', 'municipal'; declared now, enforced later.
+    `retention_class`: which body of law the partner's records fall under, e.g. 'police'
+    (Wpg), 'justice' (Wjsg), 'care', 'municipal' (the BRP), for people to read.
+    `retention`: the terms themselves (`sources.retention.RetentionRule`): the date they run
+    from, the kind of event where terms differ by kind, how many years a record may be used in
+    the photo and when it must be gone from every kept file. A record past its use term is not
+    accepted (counted `expired`); the configuration may change a term (`retention.terms`).
     `identity_trust`: rank of the partner's records for a person's preferred name, birth date
     and sex (1 first; the BRP registers identities); `address_register`: the partner's address
     is preferred for a person's address (the BRP).
@@ -93,6 +98,7 @@ class Source:
     std_sql: str
     label: str
     retention_class: str
+    retention: RetentionRule
     carries_bsn: bool = False
     events_sql: str | None = None
     presence_sql: str | None = None
@@ -117,6 +123,10 @@ class Source:
             raise ValueError(f"source {self.name}: the raw table needs record_id and source_line")
         if not self.label.strip() or not self.retention_class.strip():
             raise ValueError(f"source {self.name}: a label and a retention class are required")
+        unknown = sorted(self.retention.tables() - set(self.tables))
+        if unknown:
+            raise ValueError(f"source {self.name}: retention reads {unknown[0]}, which the "
+                             "source does not declare")
 
     @property
     def table(self) -> str:

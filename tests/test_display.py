@@ -269,7 +269,8 @@ def test_the_report_shows_no_raw_float(tmp_path: Path) -> None:
         t(suite, metric, observed, threshold, status, why)""")
     con.execute("""CREATE TABLE ingest_counts AS SELECT 'police' AS source, 'p.csv' AS file,
         '2026-11-27' AS delivery, 14350 AS read, 14310 AS accepted, 40 AS quarantined,
-        0 AS withheld, 3 AS values_nulled, 14350 AS rows_in_file, NULL AS file_error""")
+        0 AS withheld, 0 AS expired, 3 AS values_nulled, 14350 AS rows_in_file,
+        NULL AS file_error""")
     html = write_report(con, tmp_path / "r.html", "run", "2026-11-27").read_text()
     assert not re.search(r"\d\.\d{5,}", html)
     for text in ("0.0257", "0.28%", "14,310", "14,350", "≤ 5%"):

@@ -34,6 +34,7 @@ DECLARATION = '''
 from sources.common import CsvExtract, check_date, check_required, check_unique, \\
     read_csv_extract, split_name_sql
 from sources.registry import Source
+from sources.retention import RetentionRule, Term
 
 COLUMNS = ["huurder_id", "achternaam", "voorvoegsel", "voornamen", "geboortedatum", "straat",
            "huisnummer", "postcode", "woonplaats", "ingangsdatum"]
@@ -84,7 +85,8 @@ PARTNER = Source(
         SELECT 'housing:' || record_id AS unique_id, TRUE AS had_name,
                geboortedatum IS NOT NULL AS had_birth,
                nullif(trim(postcode), '') IS NOT NULL AS had_postcode FROM raw_housing""",
-    label="Woningcorporatie", retention_class="housing")
+    label="Woningcorporatie", retention_class="housing",
+    retention=RetentionRule(since="ingangsdatum", term=Term(None, None)))
 '''
 
 

@@ -45,6 +45,7 @@ above it)::
                           the address typing they share; each renders and writes its file
     arrests               the on-arrest feed
     defects               malformed rows for the quarantine
+    aged                  records past their retention term (drawn last)
     truth                 truth.parquet
     delivery              ``generate``: the stages in a fixed order
     cli                   the command line

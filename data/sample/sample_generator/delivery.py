@@ -6,6 +6,7 @@ the stages, so the same seed gives byte-identical files.
 
 from pathlib import Path
 
+from .aged import age_care, age_justice, age_police
 from .arrests import build_arrests, write_arrests
 from .dates import to_days
 from .defects import brp_defects, care_defects, police_defects
@@ -49,11 +50,17 @@ def generate(
     care_defects(rng, lines, people, defects)
     brp_defects(rng, brp, defects)
 
+    # records past their retention term, drawn last so that the rest stays as it was
+    rng = stage_rng(seed, "aged")
+    police = age_police(rng, police, ref)
+    justice = age_justice(rng, justice, ref)
+    aged_lines, people = age_care(rng, lines, people, ref)
+
     inbox = out / "inbox" / date
     inbox.mkdir(parents=True, exist_ok=True)
     write_police(police, inbox / "police_persons.csv")
     write_justice(justice, inbox / "justice_cases.parquet")
-    write_care(lines, melding, inbox / "care_reports.jsonl")
+    write_care(lines, melding, inbox / "care_reports.jsonl", aged_lines)
     write_municipal(brp, inbox / "municipal_brp.csv")
     write_arrests(out / "inbox" / "arrests", arrest_objs)
     truth_rows = write_truth(
@@ -70,7 +77,7 @@ def generate(
     return {
         "police_persons.csv": len(police),
         "justice_cases.parquet": len(justice),
-        "care_reports.jsonl": len(lines),
+        "care_reports.jsonl": len(lines) + len(aged_lines),
         "care_betrokkenen": len(people),
         "municipal_brp.csv": len(brp),
         "arrests": len(arrest_objs),

@@ -276,8 +276,11 @@ def render_betrokkenen(
     )
 
 
-def write_care(lines: list[str], melding: np.ndarray, path: Path) -> None:
-    """UTF-8 JSON Lines, one report per line, in order of melding (stable for equal times)."""
+def write_care(lines: list[str], melding: np.ndarray, path: Path, tail: list[str] = ()) -> None:
+    """UTF-8 JSON Lines, one report per line, in order of melding (stable for equal times),
+    then the `tail` lines as given."""
     path.write_text(
-        "".join(lines[i] + "\n" for i in np.argsort(melding, kind="stable")), encoding="utf-8"
+        "".join(lines[i] + "\n" for i in np.argsort(melding, kind="stable"))
+        + "".join(line + "\n" for line in tail),
+        encoding="utf-8",
     )
