@@ -33,6 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from access.users import add_user  # noqa: E402
 from config import load_config  # noqa: E402
+from stores.publications import point_at  # noqa: E402
 from web.serve import create_serve_app  # noqa: E402
 
 PASSWORD = "benchmark password 1"
@@ -40,7 +41,7 @@ SHEET_BYTES = 7_000   # a sample sheet's size
 
 
 def build_home(home: Path, persons: int, sheets: int) -> list[str]:
-    triage = home / "publications" / "20261201T010000-bench0001" / "triage"
+    triage = home / "publications" / "20261201T010000-bench001" / "triage"
     (triage / "sheets").mkdir(parents=True)
     with duckdb.connect(str(triage / "triage.duckdb")) as con:
         con.execute("CREATE TABLE triage_person AS SELECT 'F' || upper(substr(sha256(i::VARCHAR),"
@@ -53,7 +54,7 @@ def build_home(home: Path, persons: int, sheets: int) -> list[str]:
         (triage / "sheets" / f"{pid}.html").write_text(body, encoding="utf-8")
     (triage / "index.html").write_text("<html><body>index</body></html>", encoding="utf-8")
     (triage / "publication.js").write_text("", encoding="utf-8")
-    (home / "published").symlink_to(triage.relative_to(home))
+    point_at(home, triage.parent)
     add_user(home, "bench", "triage", PASSWORD, load_config().access)
     return ids
 
