@@ -223,7 +223,7 @@ def test_an_old_symlink_home_is_read_and_converted_by_the_next_swap(tmp_path: Pa
     triage = home / "publications" / SECOND / "triage"
     (home / POINTER).symlink_to(triage if absolute else triage.relative_to(home))
     assert current_publication(home) == home / "publications" / SECOND
-    was, now = rollback(home)                           # a publication flow: point_to
+    was, now = rollback(home, encryption=load_config().encryption)   # a publication flow
     assert (was.name, now.name) == (SECOND, FIRST)
     mode = (home / POINTER).lstat().st_mode
     assert stat.S_ISREG(mode) and stat.S_IMODE(mode) == 0o600
