@@ -22,7 +22,8 @@ from stores.database import connect
        partitions_def=DELIVERIES)
 @scrubbed
 def publication(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
-    """The published photo: `<home>/warehouse.duckdb` and `<home>/published/`."""
+    """The published photo: `<home>/publications/<id>/`, made current by `<home>/published`
+    (the pointer file) and `<home>/warehouse.duckdb`."""
     db = build_db(context, paths)
     with connect(db, read_only=True) as con:
         counts = {r[0]: {"read": r[1], "accepted": r[2], "quarantined": r[3], "delivery": r[4]}

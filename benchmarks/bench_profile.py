@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_matching import RECORDS_PER_PERSON  # noqa: E402
 from benchmarks.bench_run import measure  # noqa: E402
+from stores.publications import current_triage  # noqa: E402
 
 PROFILE_STEPS = ["events", "relations", "flags", "person"]
 
@@ -68,7 +69,7 @@ def main() -> int:
             if rc != 0:
                 raise SystemExit(f"foto run exited {rc} ({work})")
             steps = step_seconds(work / "home")
-            manifest = json.loads((work / "home/published/manifest.json").read_text())
+            manifest = json.loads((current_triage(work / "home") / "manifest.json").read_text())
             row = {"records": target, "run": label, "seconds": secs, "peak_mib": mib,
                    "profile_seconds": sum(steps.get(s, 0.0) for s in PROFILE_STEPS),
                    "publish_seconds": steps.get("publication", 0.0),

@@ -41,6 +41,7 @@ from access.users import add_user  # noqa: E402
 from config import load_config  # noqa: E402
 from publish.sheets import PRIORITY_RANK, environment  # noqa: E402
 from stores.database import rows_of  # noqa: E402
+from stores.publications import point_at  # noqa: E402
 from stores.sql import Fragment, fill  # noqa: E402
 from web.serve import create_serve_app  # noqa: E402
 
@@ -49,7 +50,7 @@ SHEET_BYTES = 7_000   # a sample sheet's size
 
 
 def build_home(home: Path, persons: int, sheets: int) -> list[str]:
-    triage = home / "publications" / "20261201T010000-bench0001" / "triage"
+    triage = home / "publications" / "20261201T010000-bench001" / "triage"
     (triage / "sheets").mkdir(parents=True)
     with duckdb.connect(str(triage / "triage.duckdb")) as con:
         con.execute("""
@@ -72,7 +73,7 @@ def build_home(home: Path, persons: int, sheets: int) -> list[str]:
     (triage / "manifest.json").write_text(json.dumps(
         {"published_at": "2026-12-01T01:00:00+00:00", "sheets": persons}), encoding="utf-8")
     (triage / "publication.js").write_text("", encoding="utf-8")
-    (home / "published").symlink_to(triage.relative_to(home))
+    point_at(home, triage.parent)
     add_user(home, "bench", "triage", PASSWORD, load_config().access)
     return ids
 

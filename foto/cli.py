@@ -18,7 +18,8 @@ The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real d
 holding at least one partner file (police_persons.csv, justice_cases.parquet,
 care_reports.jsonl, municipal_brp.csv); other entries are passed over with a warning, and
 arrest files go in <inbox>/arrests/. Without --date the newest delivery runs. The home holds
-everything a run writes: the published photo (<home>/published/, <home>/warehouse.duckdb),
+everything a run writes: the publications (<home>/publications/, the current one named in
+<home>/published and served by `foto serve`; its warehouse at <home>/warehouse.duckdb),
 quality reports, models and the Dagster instance (<home>/dagster/); the README describes it.
 
 Runs go through Dagster on the home's instance, so they show in its UI (`make dev`). What this

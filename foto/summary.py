@@ -162,8 +162,8 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
         console.print(f"model {version} written to {path} and made this home's current model "
                       "(foto run and foto arrest use it from now on)")
     if outcome.status == "published":
-        console.print(f"gate: passed. Published to {paths.home_dir / 'published'} "
-                      f"(run {outcome.run_id}).")
+        console.print(f"gate: passed. Published (run {outcome.run_id}); serve it with "
+                      f"`foto serve --home {paths.home_dir}`.")
     elif outcome.status == "succeeded":
         console.print(f"run {outcome.run_id} succeeded.")
     elif outcome.status == "blocked":
@@ -190,7 +190,7 @@ def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths
         known = "new person" if d.get("new_person") else "known person"
         console.print(f"arrest {d['arrest_id']}: {status.replace('_', ' ')} on {known} "
                       f"{d['person_id']} ({d.get('candidates', 0)} candidates, model "
-                      f"{d.get('model_version')}); sheet in {paths.home_dir / 'published'}")
+                      f"{d.get('model_version')}); its sheet is served by `foto serve`")
         times = ", ".join(f"{k[8:]} {v:.2f}s" for k, v in d.items() if k.startswith("seconds_"))
         if times:
             console.print(f"time: {times}")

@@ -5,7 +5,8 @@ point gets persons of concern only: who, which partners know them, since when an
 of concern, and of police and justice registrations the offence and its outcome; no BSN, no
 care report contents, no victims as profiles. What the pages say they show is made from this
 declaration (`DISCLOSED`, `disclosure`).
-`published/triage.duckdb` is built from this table and nothing else; a test holds it to that.
+A publication's `triage/triage.duckdb` is built from this table and nothing else; a test holds
+it to that.
 """
 
 from __future__ import annotations

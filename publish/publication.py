@@ -8,7 +8,8 @@ Layout of a home:
         triage/manifest.json            run, delivery, model, counts
         triage/index.html, sheets/      the triage sheets (publish.sheets)
     warehouse.duckdb                    hard link to the current publication's warehouse
-    published -> publications/<...>/triage   symlink, swapped atomically
+    published                           a file naming the current publication's id (0600),
+                                        replaced atomically (`stores.publications`)
 
 Readers keep the file they opened: a swap replaces a directory entry, never a file's contents.
 A crash at any point leaves either the old or the new publication in place, whole.
@@ -37,7 +38,7 @@ from publish.destroy import prune_past_destroy
 from publish.sheets import render_sheets
 from stores.at_rest import refuse_unencrypted
 from stores.home_modes import refuse_opened_up, tighten_tree
-from stores.publications import current_publication
+from stores.publications import current_publication, fsync_dir, point_at, publication_id
 from stores.sql import Fragment, Identifier, fill
 
 
@@ -98,7 +99,7 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
     crash_point("staged")
     publications = home / "publications"
     publications.mkdir(parents=True, exist_ok=True)
-    final = publications / f"{stamp}-{run_id[:8]}"
+    final = publications / publication_id(stamp, run_id)
     with publish_lock(home):
         if before_swap is not None:
             before_swap(staged)
@@ -132,18 +133,13 @@ def crash_point(name: str) -> None:
 
 
 def point_to(home: Path, publication: Path) -> None:
-    """Make `publication` the current one: warehouse link first, then the triage symlink."""
+    """Make `publication` the current one: warehouse link first, then the pointer file."""
     tmp_link = home / ".warehouse.duckdb.tmp"
     tmp_link.unlink(missing_ok=True)
     os.link(publication / "warehouse.duckdb", tmp_link)
     os.replace(tmp_link, home / "warehouse.duckdb")
     crash_point("linked")
-    tmp_sym = home / ".published.tmp"
-    if tmp_sym.is_symlink() or tmp_sym.exists():
-        tmp_sym.unlink()
-    os.symlink(os.path.relpath(publication / "triage", home), tmp_sym)
-    os.replace(tmp_sym, home / "published")
-    _fsync_dir(home)
+    point_at(home, publication)
 
 
 def rollback(home: Path, before_point: Callable[[Path], Any] | None = None, *,
@@ -205,12 +201,4 @@ def _fsync_tree(root: Path) -> None:
             with open(path, "rb") as f:
                 os.fsync(f.fileno())
     for d in [root, *(p for p in root.rglob("*") if p.is_dir())]:
-        _fsync_dir(d)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        fsync_dir(d)

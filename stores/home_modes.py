@@ -5,7 +5,7 @@ set their modes). A folder that has since been opened to the group or to others 
 g+rX` by an administrator, a backup restored with other modes) would let other accounts read
 the published photo, so a publication refuses to go live there. Folders suffice: a file in an
 owner-only folder cannot be reached by another account whatever its own mode. Symlinks are
-never followed (the `published` pointer is one; its target is checked as the folder it is).
+never followed (foto makes none: the `published` pointer is a file, `stores.publications`).
 """
 
 from __future__ import annotations

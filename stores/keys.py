@@ -3,8 +3,8 @@
 A key keeps its meaning only as long as it lives: the search-hash key makes the same search
 text give the same hash in the audit log (so a privacy officer can see that one search was
 repeated) without the text being readable; the session key signs the server's cookies. They
-live outside the publication (`published/` is handed out; `keys/` never is), in a folder of
-their own, created 0700 with files 0600 whatever the umask, and never overwritten: two
+live outside the publication (a publication's `triage/` is handed out; `keys/` never is), in a
+folder of their own, created 0700 with files 0600 whatever the umask, and never overwritten: two
 processes making the same key at once agree on the one that was written first.
 """
 

@@ -19,7 +19,7 @@ from assets.resources import FotoPaths
 from persons.records import PERSON_RECORDS_COLUMNS
 from pipelines.sensors import arrest_sensor
 from publish.arrests import done_path, record_done
-from stores.publications import current_publication
+from stores.publications import current_publication, current_triage
 from tests.conftest import ROOT, SAMPLE, foto
 
 
@@ -107,7 +107,7 @@ def test_arrest_of_a_known_person_lands_on_their_id_and_sheet(
 
     entry = json.loads(done_path(home, arrest["arrest_id"]).read_text())
     assert entry["person_id"] == person["person_id"] and not entry["new_person"]
-    published = home / "published"
+    published = current_triage(home)
     sheet = (published / "sheets" / f"{person['person_id']}.html").read_text(encoding="utf-8")
     assert "Aangehouden op 27-11-2026 14:03" in sheet and "bedreiging" in sheet
     # the arrest for domestic violence is a signal at once, by the written rule
@@ -133,7 +133,7 @@ def test_arrest_of_an_unknown_person_gets_a_new_id_and_sheet(home: Path, tmp_pat
     known = {r[0] for r in con.sql("SELECT DISTINCT person_id FROM person_records").fetchall()}
     con.close()
     assert entry["person_id"] not in known
-    sheet = (home / "published" / "sheets" / f"{entry['person_id']}.html").read_text(
+    sheet = (current_triage(home) / "sheets" / f"{entry['person_id']}.html").read_text(
         encoding="utf-8")
     assert "Niet eerder bekend" in sheet
     assert "Huiselijk geweld (12 mnd)" in sheet and "prioriteit midden" in sheet
@@ -185,7 +185,7 @@ def test_arrest_survives_into_the_next_nightly_run(home: Path, tmp_path: Path) -
     assert foto("arrest", str(file), "--home", str(home)) == 0
     assert foto("run", "--inbox", str(inbox), "--home", str(home)) == 0
     assert _person_holding(home / "warehouse.duckdb", arrest["record_id"]) == person["person_id"]
-    index = (home / "published" / "index.html").read_text(encoding="utf-8")
+    index = (current_triage(home) / "index.html").read_text(encoding="utf-8")
     assert f"sheets/{person['person_id']}.html" in index.split('id="personen"')[0]
 
 
@@ -232,7 +232,7 @@ def test_arrest_during_the_nightly_run_with_an_analyst_reading(home: Path,
         assert "Could not set lock" not in out and "Conflicting lock" not in out
     entry = json.loads(done_path(home, arrest["arrest_id"]).read_text())
     assert entry["person_id"] == person["person_id"]
-    published = home / "published"
+    published = current_triage(home)
     sheet = (published / "sheets" / f"{person['person_id']}.html").read_text(encoding="utf-8")
     assert "Aangehouden op 27-11-2026 14:03" in sheet
     assert f"sheets/{person['person_id']}.html" in \
@@ -292,7 +292,7 @@ OTHER_IDENTITY = {
 def test_a_record_id_known_with_other_content_is_a_conflict_not_a_match(
         change: dict, fields: list[str], home: Path, tmp_path: Path) -> None:
     record = _police_record(home / "warehouse.duckdb")
-    sheets = home / "published" / "sheets"
+    sheets = current_triage(home) / "sheets"
     before = {p.name: p.read_bytes() for p in sheets.glob("*.html")}
     arrest = _arrest_of_record("AH-2026-910001", record) | change
     file = _write(tmp_path / "feed" / "arrests", arrest)
@@ -405,7 +405,7 @@ def test_the_nightly_reader_quarantines_record_id_conflicts(tmp_path: Path) -> N
 def _shows_arrest(home: Path, person_id: str, when: str) -> bool:
     """Whether the current publication shows the arrest: on the person's sheet and on top of
     the index."""
-    published = home / "published"
+    published = current_triage(home)
     sheet = published / "sheets" / f"{person_id}.html"
     index = (published / "index.html").read_text(encoding="utf-8").split('id="personen"')[0]
     return sheet.exists() and f"Aangehouden op {when}" in sheet.read_text(encoding="utf-8") \
@@ -458,7 +458,7 @@ def test_already_published_means_the_current_publication_holds_it(home: Path,
     assert _process(file, home).status == "published"
     publication = current_publication(home)
     (publication / "arrests.json").write_text("{}")
-    sheet = home / "published" / "sheets" / f"{person['person_id']}.html"
+    sheet = current_triage(home) / "sheets" / f"{person['person_id']}.html"
     sheet.unlink()
     again = _process(file, home)
     assert again.status == "published" and again.person_id == person["person_id"]

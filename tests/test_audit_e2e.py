@@ -31,9 +31,9 @@ def _foto(*args: str) -> subprocess.CompletedProcess:
 
 
 def _readable_by_others(home: Path, bits: str) -> list[str]:
-    """`find HOME -perm /BITS`, symlinks left out: Linux gives every symlink 0777 and never
-    uses it (`published` is one; what it points to is checked as the folder it is)."""
-    found = subprocess.run(["find", str(home), "!", "-type", "l", "-perm", f"/{bits}"],
+    """`find HOME -perm /BITS`, symlinks included: foto makes none (the `published` pointer is
+    a file), so the issue's check holds as it is written."""
+    found = subprocess.run(["find", str(home), "-perm", f"/{bits}"],
                            capture_output=True, text=True, check=True).stdout.split()
     return [str(Path(p).relative_to(home)) for p in found]
 

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from stores.publications import current_publication, current_triage
 from tests.conftest import foto, load_generator
 
 BASE_DAY, NEXT_DAY = "2026-11-27", "2026-11-28"
@@ -327,7 +328,7 @@ def test_bad_input(case: Case, base: tuple[Path, Path], tmp_path: Path,
     inbox, base_home = base
     home = tmp_path / "home"
     shutil.copytree(base_home, home, symlinks=True)
-    previous = (home / "published").resolve().parent
+    previous = current_publication(home)
     persons = json.loads((previous / "triage" / "manifest.json").read_text())["persons"]
     day = inbox / NEXT_DAY
     shutil.rmtree(day, ignore_errors=True)
@@ -346,10 +347,10 @@ def test_bad_input(case: Case, base: tuple[Path, Path], tmp_path: Path,
     assert case.message in seen.replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">")
 
     if case.outcome == "blocked":
-        assert (home / "published").resolve().parent == previous
+        assert current_publication(home) == previous
         db = next((home / "runs").glob("*/warehouse.duckdb"))
     else:
-        assert (home / "published").resolve().parent != previous
+        assert current_publication(home) != previous
         db = home / "warehouse.duckdb"
     counts = _counts(db)
     for source, read, accepted, quarantined, withheld, _nulled, in_file in counts:
@@ -424,7 +425,7 @@ def test_hostile_names_are_escaped_in_every_published_page(base: tuple[Path, Pat
         assert foto("run", "--inbox", str(inbox), "--home", str(home), "--date", NEXT_DAY) == 0
     finally:
         shutil.rmtree(day, ignore_errors=True)
-    pages = list((home / "published").resolve().rglob("*.html"))
+    pages = list(current_triage(home).rglob("*.html"))
     assert pages
     assert not [p for p in pages if HTML_NAME.encode() in p.read_bytes()]
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)

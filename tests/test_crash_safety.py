@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from stores.publications import current_publication
 from tests.conftest import ROOT, foto, load_generator
 
 PUBLICATION_STEPS = ["staged", "moved", "linked", "pointed"]
@@ -70,7 +71,7 @@ def test_killed_run_leaves_previous_publication_whole_and_next_run_succeeds(
     inbox, base = published
     home = tmp_path / "home"
     shutil.copytree(base, home, symlinks=True)
-    previous = (home / "published").resolve().parent
+    previous = current_publication(home)
     persons = _whole(previous)
 
     if kill.startswith("building"):
@@ -83,12 +84,12 @@ def test_killed_run_leaves_previous_publication_whole_and_next_run_succeeds(
     # what readers open now is whole: the previous publication, or (killed after the swap)
     # the new one; the previous one is never touched
     assert _whole(previous) == persons
-    _whole((home / "published").resolve().parent)
+    _whole(current_publication(home))
     con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
     assert con.sql("SELECT count(*) FROM person_records").fetchall()[0][0] > 0
     con.close()
 
     assert foto("run", "--inbox", str(inbox), "--home", str(home)) == 0
-    current = (home / "published").resolve().parent
+    current = current_publication(home)
     assert current != previous and _whole(current) == persons
     assert not list(home.glob(".*.tmp"))

@@ -24,6 +24,7 @@ from publish.display import (
     person_name,
     plural,
 )
+from stores.publications import current_triage
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -311,7 +312,7 @@ def test_review_pairs_carry_both_records_person_ids(sample_run: Path) -> None:
 
 @pytest.mark.e2e
 def test_every_code_on_the_sample_sheets_has_a_label(sample_run: Path) -> None:
-    con = duckdb.connect(str(sample_run / "published" / "triage.duckdb"), read_only=True)
+    con = duckdb.connect(str(current_triage(sample_run) / "triage.duckdb"), read_only=True)
     used = {
         "event": con.sql("SELECT DISTINCT gebeurtenis FROM triage_tijdlijn").fetchall(),
         "role": con.sql("SELECT DISTINCT rol FROM triage_tijdlijn WHERE rol IS NOT NULL"

@@ -23,10 +23,12 @@ from config import DEFAULT_PATH, Encryption, FotoConfig, load_config
 from publish.publication import publish, rollback
 from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
 from stores.keys import home_key, rotate_key
+from stores.publications import current_publication, point_at
 from stores.volume import VolumeEncryption, encryption_of, fscrypt_policy, mount_of, mounts
 
 ROOT = Path(__file__).resolve().parents[1]
 VOLUME = Encryption(at_rest="volume")
+EARLIER, LATER = "20261127T020000-abcd1234", "20261128T020000-abcd5678"
 
 
 def _machine(tmp_path: Path, mountinfo: list[str], devices: dict[str, dict]) -> tuple[Path, Path]:
@@ -244,9 +246,9 @@ def test_publish_and_rollback_refuse_an_unencrypted_home(tmp_path: Path) -> None
     home = tmp_path / "home"
     run_dir = home / "runs" / "r1"
     run_dir.mkdir(parents=True)
-    for folder in ("publications/a/triage", "publications/b/triage"):
-        (home / folder).mkdir(parents=True)
-    os.symlink("publications/b/triage", home / "published")
+    for pub in (EARLIER, LATER):
+        (home / "publications" / pub / "triage").mkdir(parents=True)
+    point_at(home, home / "publications" / LATER)
     for path in (home, *home.rglob("*")):
         if path.is_dir() and not path.is_symlink():
             path.chmod(0o700)
@@ -255,7 +257,7 @@ def test_publish_and_rollback_refuse_an_unencrypted_home(tmp_path: Path) -> None
     assert not (run_dir / "publication").exists()
     with pytest.raises(HomeNotEncrypted):
         rollback(home, encryption=VOLUME)
-    assert os.readlink(home / "published") == "publications/b/triage"
+    assert current_publication(home) == home / "publications" / LATER
 
 
 # -- foto's own keys ------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import pytest
 from config import load_config
 from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params
 from publish.display import TIMEZONE, dutch_long_date
+from stores.publications import current_triage
 from stores.sql import Fragment, fill
 from tests.conftest import SAMPLE, foto
 
@@ -61,9 +62,9 @@ def test_a_judged_link_is_on_the_sheet_with_its_day_never_who_or_why(
     wh.close()
     assert len(persons) == 1, "the pair judged the same is still two persons"
     (person_id,) = persons[0]
-    sheet = (home / "published" / "sheets" / f"{person_id}.html").read_text(encoding="utf-8")
+    sheet = (current_triage(home) / "sheets" / f"{person_id}.html").read_text(encoding="utf-8")
     assert f"bevestigd door een reviewer op {judged_on}" in sheet
-    triage = duckdb.connect(str(home / "published" / "triage.duckdb"), read_only=True)
+    triage = duckdb.connect(str(current_triage(home) / "triage.duckdb"), read_only=True)
     confirmed = triage.execute("""SELECT bevestigde_koppelingen FROM triage_zekerheid
                                   WHERE person_id = $p""", {"p": person_id}).fetchall()
     published = " ".join(str(row) for (table,) in triage.sql(

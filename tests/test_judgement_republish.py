@@ -28,7 +28,7 @@ from matching.models import current_model
 from publish.arrests import done_path, publish_lock
 from publish.judgement_flow import nothing_to_do, republish_judgements
 from publish.publication import point_to
-from stores.publications import current_publication
+from stores.publications import current_publication, point_at
 from tests.conftest import SAMPLE, foto
 from tests.test_arrest import _write
 from tests.test_arrest_stages import PUBLISHED, _warehouse
@@ -248,7 +248,7 @@ def test_no_job_without_a_publication_or_one_it_can_re_form(
                 "thresholds_version, 0.9 AS link_threshold, 0.5 AS review_threshold",
                 {"v": model.version})
     con.close()
-    (home / "published").symlink_to(publication / "triage")
+    point_at(home, publication)
     capsys.readouterr()
     assert main(["judge", PETER_1, SANNE, "--different", "--by", BY, "--reason", REASON,
                  "--home", str(home)]) == 0

@@ -37,6 +37,7 @@ from judgements.store import (
     open_store,
 )
 from judgements.warehouse import COLUMNS, load_judgements, write_judgements
+from stores.publications import point_at
 from tests.test_arrest_stages import PUBLISHED, _warehouse
 
 PETER_1, PETER_2 = "police:PL-2026000101-01", "police:PL-2026000102-01"
@@ -92,7 +93,7 @@ def home(tmp_path: Path, template: Path) -> Path:
     publication = home / "publications" / "20261127T020000-abcd1234"
     (publication / "triage").mkdir(parents=True)
     shutil.copy(template, publication / "warehouse.duckdb")
-    (home / "published").symlink_to(publication / "triage")
+    point_at(home, publication)
     return home
 
 

@@ -15,6 +15,7 @@ from assets.resources import FotoPaths, delivery_problem, scan_inbox
 from foto.cli import deliveries_to_run
 from pipelines.schedules import nightly_schedule
 from publish.display import dutch_date
+from stores.publications import current_triage, point_at
 from tests.conftest import foto, load_generator
 
 FIRST, SECOND, THIRD = "2026-11-25", "2026-11-26", "2026-11-27"
@@ -69,7 +70,7 @@ def inbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _manifest(home: Path) -> dict:
-    return json.loads((home / "published" / "manifest.json").read_text())
+    return json.loads((current_triage(home) / "manifest.json").read_text())
 
 
 @pytest.mark.e2e
@@ -114,7 +115,7 @@ def test_missing_source_uses_its_last_delivery_and_says_so(
     assert f"justice: missing from delivery {THIRD}; the delivery of {SECOND} was used" in out
     freshness = _manifest(home)["freshness"]
     assert freshness["justice"] == SECOND and freshness["police"] == THIRD
-    index = (home / "published" / "index.html").read_text(encoding="utf-8")
+    index = (current_triage(home) / "index.html").read_text(encoding="utf-8")
     assert f"van {dutch_date(SECOND)} (nieuwere ontbrak)" in index
 
 
@@ -171,11 +172,11 @@ def test_backfill_runs_only_deliveries_between(inbox: Path, tmp_path: Path) -> N
         (here / name).mkdir()
     shutil.copytree(inbox / FIRST, here / "2026-11-00")
     home = tmp_path / "home"
-    triage = home / "publications" / "p1" / "triage"
+    triage = home / "publications" / "20261127T020000-abcd1234" / "triage"
     triage.mkdir(parents=True)
     (triage / "manifest.json").write_text(json.dumps({"delivery": FIRST,
                                                       "inbox": str(here.resolve())}))
-    (home / "published").symlink_to(triage, target_is_directory=True)
+    point_at(home, triage.parent)
     paths = FotoPaths(inbox=str(here.resolve()), home=str(home), date=THIRD)
     assert deliveries_to_run(paths, explicit=True) == [THIRD]
 
@@ -196,7 +197,8 @@ def test_run_without_date_passes_over_what_is_not_a_delivery(
     # not a terminal here, as under a pipe: paths stay whole on their line, never wrapped
     report = next(line for line in out.splitlines() if line.startswith("quality report: "))
     assert Path(report.removeprefix("quality report: ")).is_file()
-    assert f"Published to {home.resolve() / 'published'} (run " in out
+    assert "gate: passed. Published (run " in out
+    assert f"`foto serve --home {home.resolve()}`" in out
 
 
 @pytest.mark.e2e

@@ -29,7 +29,7 @@ from audit.log import verify_home
 from audit.store import entries, open_log
 from foto.cli import main
 from judgements.store import current, open_store
-from stores.publications import current_publication
+from stores.publications import current_publication, current_triage
 from web.app import COOKIE, CSRF_HEADER, Access, guard
 from web.review import create_review_app, item_url
 from web.waterfall import model_file, waterfall_data
@@ -190,7 +190,7 @@ def _persons(home: Path, *uids: str) -> dict[str, tuple[str, int]]:
 
 
 def _published_files(home: Path) -> dict[str, float]:
-    published = (home / "published").resolve()
+    published = current_triage(home)
     return {str(p.relative_to(published)): p.stat().st_mtime
             for p in published.rglob("*") if p.is_file()}
 

@@ -37,7 +37,7 @@ from audit.log import person_entries, verify_home
 from audit.store import entries, open_log
 from config import load_config
 from foto.cli import main
-from stores.publications import current_publication
+from stores.publications import current_publication, point_at
 from tests.test_audit_log import _tamper
 from tests.test_review_page import _first_item
 from web.serve import PERMISSIONS, REVIEW, SESSION_COOKIE, create_serve_app, permission
@@ -91,7 +91,7 @@ def home(tmp_path: Path) -> Path:
             f'<html><body><h1>{name}</h1><script src="../publication.js"></script>'
             "</body></html>", encoding="utf-8")
     (triage / "publication.js").write_text("/* publication */", encoding="utf-8")
-    (home / "published").symlink_to(Path("publications") / PUBLICATION / "triage")
+    point_at(home, triage.parent)
     rules = load_config().access
     for role, name in USERS.items():
         add_user(home, name, role, PASSWORD, rules)
@@ -503,8 +503,7 @@ def test_serve_reads_the_new_publication_after_a_swap(home: Path) -> None:
     with duckdb.connect(str(newer / "triage.duckdb")) as con:
         con.execute("UPDATE triage_person SET naam = 'Nieuwe-Naam' WHERE person_id = $p",
                     {"p": PERSON})
-    (home / "published").unlink()
-    (home / "published").symlink_to(Path("publications") / newer.parent.name / "triage")
+    point_at(home, newer.parent)
     index = client.get("/").text
     assert "Nieuwe-Naam" in index and NAME not in index
     assert PERSON in _listed(client.get("/", params={"zoek": "nieuwe"}))

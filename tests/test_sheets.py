@@ -15,6 +15,7 @@ import pytest
 
 from publish.audiences import TRIAGE_TABLES
 from publish.sheets import render_sheets
+from stores.publications import current_triage
 
 
 def _triage_db(path: Path, name: str) -> Path:
@@ -107,7 +108,7 @@ def test_sheet_says_what_triage_needs_in_dutch(tmp_path: Path) -> None:
 
 @pytest.mark.e2e
 def test_one_sheet_per_person_of_concern_and_no_one_else(sample_run: Path) -> None:
-    published = sample_run / "published"
+    published = current_triage(sample_run)
     con = duckdb.connect(str(published / "triage.duckdb"), read_only=True)
     concern = {p for (p,) in con.sql("SELECT person_id FROM triage_person").fetchall()}
     con.close()

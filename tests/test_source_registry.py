@@ -22,6 +22,7 @@ import pytest
 from sources import care, justice, municipal, police
 from sources.common import read_csv_extract
 from sources.registry import BUILT_IN, ENV_VAR, Registry, build_registry, registry
+from stores.publications import current_triage
 from stores.sql import Identifier
 from tests.conftest import ROOT, SAMPLE
 
@@ -260,7 +261,7 @@ def test_a_fifth_partner_runs_end_to_end_through_the_registry_alone(
     con.close()
     # the triage point sees the partner by its declared label on the suspects' timelines, and
     # of its events no more than the declaration allows (nothing declared: date and kind only)
-    triage = duckdb.connect(str(home / "published" / "triage.duckdb"), read_only=True)
+    triage = duckdb.connect(str(current_triage(home) / "triage.duckdb"), read_only=True)
     shown = triage.execute("SELECT gebeurtenis, rol, omschrijving, status FROM triage_tijdlijn "
                            "WHERE partner = 'Woningcorporatie'").fetchall()
     triage.close()

@@ -11,7 +11,7 @@ one. A decision goes through the same functions and checks as `foto judge`
 (`judgements.intake.make_request`, `judgements.evidence.with_evidence`, `store.append`).
 Record keys from an address are checked by the same key rules before any SQL and bound as
 parameters; an unknown or malformed key is a plain 404. Nothing is written under
-`published/`. The audit log records each item viewed and each judgement, by ids only.
+the publication. The audit log records each item viewed and each judgement, by ids only.
 """
 
 from __future__ import annotations

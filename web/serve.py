@@ -6,8 +6,9 @@ names, for every route this app has, what it needs, so that the tests go through
 and a route added without a permission is found. Without a session a page answers a redirect
 to /login (a GET) or 401.
 
-The sheets are the current publication's own files (`published/` -> `publications/<id>/
-triage/`), read at each request so that a new publication is served from the next request on;
+The sheets are the current publication's own files (`publications/<id>/triage/`, the id read
+from the home's pointer by `stores.publications`), read at each request so that a new
+publication is served from the next request on;
 a person id from an address must match `PERSON_ID` and be a person of that publication's
 `triage.duckdb` before its sheet file is read, and anything else is a plain 404. The index is
 not the published `index.html` (every person, searched in the browser) but one page of
@@ -45,7 +46,7 @@ from audit.log import VIEW_ACTIONS, newest_entries, person_entries, record, sear
 from config import Access, Serve
 from stores.database import connect
 from stores.keys import home_key
-from stores.publications import current_publication
+from stores.publications import PointerInvalid, current_publication
 from web import purpose
 from web.app import HEADERS
 from web.index_page import NoSuchPage, index_page, render_index
@@ -115,7 +116,10 @@ def _published(body: bytes) -> Response:
 
 def _triage(home: Path) -> tuple[Path, str]:
     """The current publication's triage folder and the publication's id (503 before one)."""
-    publication = current_publication(home)
+    try:
+        publication = current_publication(home)
+    except PointerInvalid:   # a tampered pointer is never followed; its content is not told
+        raise HTTPException(503, "no valid publication in this home") from None
     if publication is None or not (publication / "triage" / "triage.duckdb").is_file():
         raise HTTPException(503, "no publication in this home yet")
     return publication / "triage", publication.name
