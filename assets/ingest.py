@@ -22,7 +22,10 @@ from sources.common import (
     check_birth_plausible,
     message,
 )
+from audit.log import record
+from judgements.suppressions import lift_absent, suppressed_ids
 from sources.registry import registry
+from sources.suppress import carried_ids, withhold_suppressed
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
@@ -44,13 +47,32 @@ def source_folder(source: str, delivery: Path) -> Path:
     return earlier[-1] if earlier else delivery
 
 
-def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
-    """Read one source (from `source_folder`); returns the result and extra tables it brings
-    (care's reports). Birth dates are checked against this run's delivery date."""
+def _read(source: str, delivery: Path, home: Path | None = None
+          ) -> tuple[ParseResult, dict[str, pd.DataFrame], set[str]]:
+    """Read one source (from `source_folder`); returns the result, extra tables it brings
+    (care's reports) and every record id the files carried. Birth dates are checked against
+    this run's delivery date; the records on `home`'s suppression list are withheld."""
     result, extra = registry()[source].read(source_folder(source, delivery))
     if source == ARREST_SOURCE:
         result = _with_arrests(result, delivery)
-    return check_birth_plausible(result, delivery.name), extra
+    carried = carried_ids(result)
+    if home is not None:
+        result = withhold_suppressed(result, suppressed_ids(home, source))
+    return check_birth_plausible(result, delivery.name), extra, carried
+
+
+def _lift(source: str, result: ParseResult, carried: set[str], used: str, delivery: Path,
+          home: Path) -> list[int]:
+    """Close the suppressions of `source` whose record this delivery no longer carries (only
+    when the delivery's own file was read whole: a missing or refused file says nothing),
+    each in the audit log (ids only)."""
+    if result.file_error or used != delivery.name:
+        return []
+    lifted = lift_absent(home, source, carried, delivery.name)
+    for entry in lifted:
+        record(home, "erasure_lifted", detail={"suppression_id": entry, "source": source,
+                                               "delivery": delivery.name})
+    return lifted
 
 
 def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
@@ -131,9 +153,13 @@ def raw_asset(source: str) -> AssetsDefinition:
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         delivery = delivery_dir(context, paths)
         used = source_folder(source, delivery).name
-        result, extra = _read(source, delivery)
+        result, extra, carried = _read(source, delivery, paths.home_dir)
         with connect_prepared(build_db(context, paths)) as con:
             store_ingest(con, result, extra, used)
+        lifted = _lift(source, result, carried, used, delivery, paths.home_dir)
+        if lifted:
+            context.log.info(f"{len(lifted)} suppression(s) of {source} lifted: the delivery "
+                             f"no longer carries the record (ids {lifted})")
         if used != delivery.name:
             context.log.warning(f"{registry()[source].file} is missing from delivery "
                                 f"{delivery.name}: using the one of {used}")
