@@ -16,14 +16,14 @@ from assets.context import build_db, delivery_dir
 from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths, scan_inbox
 from assets.scrub import scrubbed
+from audit.log import record
+from judgements.suppressions import lift_absent, suppressed_ids
 from sources.common import (
     QUARANTINE_COLUMNS,
     ParseResult,
     check_birth_plausible,
     message,
 )
-from audit.log import record
-from judgements.suppressions import lift_absent, suppressed_ids
 from sources.registry import registry
 from sources.suppress import carried_ids, withhold_suppressed
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
