@@ -70,7 +70,7 @@ def _lift(source: str, result: ParseResult, carried: set[str], used: str, delive
         return []
     lifted = lift_absent(home, source, carried, delivery.name)
     for entry in lifted:
-        record(home, "erasure_lifted", detail={"suppression_id": entry, "source": source,
+        record(home, "erase_lifted", detail={"suppression_id": entry, "source": source,
                                                "delivery": delivery.name})
     return lifted
 

@@ -50,7 +50,8 @@ FILE_NAME = "audit.sqlite"
 
 ACTIONS = frozenset({
     "login", "login_failed", "logout", "view", "index", "search", "access_report", "audit_read",
-    "judgement", "run", "publication", "rollback", "arrest", "erase", "prune", "export",
+    "judgement", "run", "publication", "rollback", "arrest", "erase", "erase_lifted", "prune",
+    "export",
     "user_add", "user_disable",
 })
 TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/+-]{0,127}$")
