@@ -4,7 +4,9 @@ may no longer be used leaves the photo at once and every kept file under the hom
 The key is checked by the rules `foto judge` uses (`judgements.intake.parse_key`: a registered
 source, a plain record id) before anything is written. Then the record goes on the suppression
 list (`judgements.suppressions`, with who and the reason as typed), the request into the audit
-log (ids only), and the current publication is re-formed without it by the job
+log (ids only), the evidence snapshots of judgements about it erased
+(`judgements.store.redact_evidence`: the judgements themselves lie dormant), and the current
+publication is re-formed without it by the job
 `on_judgement` (`publish.judgement_flow`), which then removes the kept publications and build
 folders that still hold it. Every later run withholds it, until a delivery no longer carries
 it. What this prints: ids, counts and publication names, never a value or the reason.
@@ -18,6 +20,7 @@ from pathlib import Path
 from audit.log import record
 from audit.store import as_id
 from judgements.intake import JudgementRefused, parse_key
+from judgements.store import redact_evidence
 from judgements.suppressions import entries, suppress, suppressed
 from publish.erasure import forget_arrests, purge_kept
 from sources.registry import registry
@@ -57,10 +60,13 @@ def cmd_erase(args: argparse.Namespace) -> int:
         raise JudgementRefused("--reason: empty (give the order or a case reference)")
     home = Path(args.home).resolve()
     entry = suppress(home, key, by, reason)
+    redacted = redact_evidence(home, [key])
     record(home, "erase", detail={"suppression_id": entry, "source": key.source,
-                                    "record_id": as_id(key.record_id)})
+                                  "record_id": as_id(key.record_id),
+                                  "judgements_redacted": redacted})
     console.print(f"foto erase: suppression {entry} recorded; every later run withholds the "
-                  "record")
+                  f"record; {redacted} judgement(s) about it lie dormant, their evidence "
+                  "snapshot erased")
     code, said = _republish(home, args)
     console.print(said)
     return code

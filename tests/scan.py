@@ -4,6 +4,7 @@ database may keep a value compressed, where no byte search finds it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Collection, Iterable
 from pathlib import Path
@@ -16,10 +17,8 @@ def encodings(value: str) -> set[bytes]:
     (the police extract), JSON-escaped."""
     forms = {value.encode("utf-8"), value.encode("utf-16-le"),
              json.dumps(value)[1:-1].encode("ascii")}
-    try:
+    with contextlib.suppress(UnicodeEncodeError):
         forms.add(value.encode("cp1252"))
-    except UnicodeEncodeError:
-        pass
     return forms
 
 

@@ -261,9 +261,9 @@ def test_the_list_is_append_only_and_a_lift_closes_an_entry(tmp_path: Path) -> N
     first = suppress(tmp_path, key, "A. Officier", "order 1")
     assert suppressed_ids(tmp_path, "justice") == {"10/527605-26"}
     assert (tmp_path / "suppressions.sqlite").stat().st_mode & 0o077 == 0
-    with open_store(tmp_path) as engine, pytest.raises(sqlalchemy.exc.DatabaseError):
-        with engine.begin() as con:
-            con.execute(sqlalchemy.text("DELETE FROM suppression"))
+    with open_store(tmp_path) as engine, pytest.raises(sqlalchemy.exc.DatabaseError), \
+            engine.begin() as con:
+        con.execute(sqlalchemy.text("DELETE FROM suppression"))
     assert lift_absent(tmp_path, "justice", {"10/527605-26"}, DELIVERY) == []
     assert lift_absent(tmp_path, "justice", set(), DELIVERY) == [first]
     assert suppressed_ids(tmp_path, "justice") == set()
@@ -338,3 +338,44 @@ def test_a_judgement_about_a_suppressed_record_lies_dormant(tmp_path: Path) -> N
     counts = load_judgements(con, tmp_path)
     assert (counts.judgements, counts.active) == (1, 1)
     assert con.sql("SELECT unique_id_r FROM judgements").fetchall() == [("police:C",)]
+
+
+def test_an_erased_records_judgement_keeps_its_decision_but_not_its_evidence(
+        tmp_path: Path) -> None:
+    """The evidence snapshot holds the records' values: it is overwritten (the one change the
+    store lets through, also in a store made before it was allowed) and no byte of it stays
+    in the SQLite files; every other change is still refused."""
+    import sqlalchemy
+
+    from judgements.store import (
+        REDACTED,
+        Judgement,
+        append,
+        current,
+        open_store,
+        redact_evidence,
+    )
+
+    a, b, c = (RecordKey("police", x) for x in ("PL-1-01", "PL-2-01", "PL-3-01"))
+    with open_store(tmp_path, create=True) as engine:
+        with engine.begin() as con:   # a store as an earlier version made it
+            con.exec_driver_sql("DROP TRIGGER judgement_no_update")
+            con.exec_driver_sql("CREATE TRIGGER judgement_no_update BEFORE UPDATE ON "
+                                "judgement BEGIN SELECT RAISE(ABORT, 'no'); END")
+        append(engine, [Judgement(a, b, "same", "R", "why", evidence={"left": {
+            "surname": "Zwanenburg-Oosterhout"}}),
+            Judgement(a, c, "different", "R", "why", evidence={"left": {"surname": "Keep"}})])
+    assert files_holding(tmp_path, ["Zwanenburg-Oosterhout"])
+    assert redact_evidence(tmp_path, [b]) == 1
+    assert files_holding(tmp_path, ["Zwanenburg-Oosterhout"]) == {}
+    assert files_holding(tmp_path, ["Keep"])
+    with open_store(tmp_path) as engine:
+        assert len(current(engine)) == 2
+        for change in ("UPDATE judgement SET decision = 'unsure'",
+                       "UPDATE judgement SET evidence = '{\"erased\": true}', reason = 'x'",
+                       "DELETE FROM judgement"):
+            with pytest.raises(sqlalchemy.exc.DatabaseError), engine.begin() as con:
+                con.exec_driver_sql(change)
+        with engine.connect() as con:
+            kept = con.exec_driver_sql("SELECT evidence FROM judgement ORDER BY id").all()
+    assert kept[0][0] == REDACTED and "Keep" in kept[1][0]
