@@ -41,7 +41,8 @@ def files_holding(root: Path, values: Collection[str | bytes],
 
 def databases_holding(root: Path, values: Collection[str]) -> dict[str, list[str]]:
     """{database file: tables} where a column of any type, cast to text (lists too), holds
-    one of `values`, over every DuckDB file under `root`."""
+    one of `values` in any case (a standardised name is lower-cased), over every DuckDB file
+    under `root`."""
     found: dict[str, list[str]] = {}
     wanted = list(values)
     for path in sorted(root.rglob("*.duckdb")):
@@ -65,7 +66,7 @@ def _table_holds(con: duckdb.DuckDBPyConnection, table: str, wanted: list[str]) 
     if not columns or not wanted:
         return False
     text = " || chr(31) || ".join(f'coalesce(CAST("{c}" AS VARCHAR), \'\')' for c in columns)
-    condition = " OR ".join(f"contains(({text}), $v{i})" for i in range(len(wanted)))
+    condition = " OR ".join(f"contains(lower({text}), $v{i})" for i in range(len(wanted)))
     row = con.execute(f'SELECT count(*) FROM "{table}" WHERE {condition}',
-                      {f"v{i}": v for i, v in enumerate(wanted)}).fetchall()
+                      {f"v{i}": v.lower() for i, v in enumerate(wanted)}).fetchall()
     return bool(row[0][0])

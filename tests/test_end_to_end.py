@@ -10,6 +10,7 @@ import pytest
 
 from publish.audiences import TRIAGE_TABLES
 from tests.conftest import SAMPLE, foto
+from tests.scan import files_holding
 
 pytestmark = pytest.mark.e2e
 
@@ -134,11 +135,8 @@ def test_no_personal_data_in_reports_event_log_or_run_output(
     assert len(needles) > 1000
     reports = list((home / "reports").glob("*.html"))
     assert len(reports) == 2
-    files = [*reports, *(p for p in (home / "dagster").rglob("*") if p.is_file())]
-    for path in files:
-        data = path.read_bytes()
-        hits = [n for n in needles if n in data]
-        assert not hits, f"{len(hits)} personal values in {path.relative_to(home)}"
+    assert files_holding(home / "reports", needles) == {}
+    assert files_holding(home / "dagster", needles) == {}
     printed = (out.out + out.err).encode()
     assert b"quality report" in printed
     assert not [n for n in needles if n in printed]
@@ -207,12 +205,10 @@ def test_no_personal_data_in_dagster_storage_after_a_failed_run(
     # triage audience) and the arrest state (`arrests/`: each published arrest, owner-only,
     # so that it can be laid again when its inbox file is gone).
     data_dirs = {"triage", "arrests"}
-    files = [p for p in home.rglob("*") if p.is_file() and p.suffix not in data_files
-             and not data_dirs & set(p.relative_to(home).parts)]
-    for path in files:
-        data = path.read_bytes()
-        hits = [n for n in needles if n in data or n.decode().encode("utf-16-le") in data]
-        assert not hits, f"{len(hits)} personal values in {path.relative_to(home)}"
+    meant = [p for p in home.rglob("*") if p.is_file() and (
+        p.suffix in data_files or data_dirs & set(p.relative_to(home).parts))]
+    found = files_holding(home, {n.decode() for n in needles}, skip=meant)
+    assert found == {}, f"personal values in {sorted(found)}"
     assert not [n for n in needles if n in printed]
 
 

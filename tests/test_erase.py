@@ -45,23 +45,31 @@ def _inbox_text() -> str:
     return text + pd.read_parquet(folder / "justice_cases.parquet").to_csv()
 
 
-def _values_of(line: str) -> dict[str, str]:
-    """A police record's personal values as the raw file writes them, and its birth date in
-    the other layouts the sources and the warehouse use."""
+def _values_of(line: str) -> dict[str, set[str]]:
+    """A police record's personal values as the raw file writes them, each with the other
+    forms it takes in the sources and the warehouse (a birth date in every layout, a BSN and
+    a postcode without spaces)."""
     header = (INBOX / DELIVERY / "police_persons.csv").read_text(
         encoding="cp1252").splitlines()[0].split(";")
     row = dict(zip(header, line.split(";"), strict=True))
+    if row["geboortedatum"].count("-") != 2:
+        return {}
     day, month, year = row["geboortedatum"].split("-")
-    return {"surname": row["achternaam"], "given": row["voornamen"],
-            "dob": row["geboortedatum"], "dob_iso": f"{year}-{month}-{day}",
-            "dob_brp": f"{year}{month}{day}", "bsn": row["bsn"], "postcode": row["postcode"],
-            "street": f"{row['straat']};{row['huisnummer']}"}
+    squeeze = {"bsn": row["bsn"].replace(" ", "").replace(".", ""),
+               "postcode": row["postcode"].replace(" ", "").upper()}
+    return {"surname": {row["achternaam"]}, "given": {row["voornamen"]},
+            "dob": {row["geboortedatum"], f"{year}-{month}-{day}", f"{year}{month}{day}"},
+            "bsn": {row["bsn"], squeeze["bsn"]} if row["bsn"] else set(),
+            "postcode": {row["postcode"], squeeze["postcode"]},
+            "street": {f"{row['straat']} {row['huisnummer']}"}}
 
 
 def _erasable(warehouse: Path) -> tuple[RecordKey, list[str], str]:
-    """A police record of a person with two to four records whose name, birth date and
-    address (as the raw file has them) no other record of the delivery carries: (key, those
-    values, its person id). Values another record carries too are left out: they stay."""
+    """A police record of a person with two to four records with three values (its surname or
+    birth date among them, as the raw file has them) no other record of the delivery carries
+    in any form:
+    (key, those values in all their forms, its person id). Values another record carries too
+    are left out: they stay."""
     text = _inbox_text()
     lines = {ln.split(";")[0]: ln for ln in
              (INBOX / DELIVERY / "police_persons.csv").read_text(encoding="cp1252").splitlines()}
@@ -69,12 +77,15 @@ def _erasable(warehouse: Path) -> tuple[RecordKey, list[str], str]:
                            WHERE source = 'police' AND records_in_person BETWEEN 2 AND 4
                            ORDER BY record_id""")
     for record_id, person_id in rows:
-        values = _values_of(lines[record_id]) if record_id in lines else {}
-        if not values.get("dob") or "-" not in values["dob"]:
+        if record_id not in lines:
             continue
-        unique = {k: v for k, v in values.items() if len(v) >= 5 and text.count(v) == 1}
-        if {"surname", "dob"} <= set(unique) and len(unique) >= 4:
-            return RecordKey("police", record_id), sorted(unique.values()), person_id
+        others = text.replace(lines[record_id], "").casefold()
+        own = {kind: forms for kind, forms in _values_of(lines[record_id]).items()
+               if forms and min(map(len, forms)) >= 5
+               and not any(f.casefold() in others for f in forms)}
+        if {"surname", "dob"} & set(own) and len(own) >= 3:
+            return (RecordKey("police", record_id), sorted(set().union(*own.values())),
+                    person_id)
     raise AssertionError("no police record with values of its own in the sample")
 
 
