@@ -83,10 +83,28 @@ def _erasable(warehouse: Path) -> tuple[RecordKey, list[str], str]:
         own = {kind: forms for kind, forms in _values_of(lines[record_id]).items()
                if forms and min(map(len, forms)) >= 5
                and not any(f.casefold() in others for f in forms)}
+        own = {kind: forms for kind, forms in own.items()   # nor another's derived field
+               if not _derived_elsewhere(warehouse, f"police:{record_id}", forms)}
         if {"surname", "dob"} & set(own) and len(own) >= 3:
             return (RecordKey("police", record_id), sorted(set().union(*own.values())),
                     person_id)
     raise AssertionError("no police record with values of its own in the sample")
+
+
+def _derived_elsewhere(warehouse: Path, unique_id: str, forms: set[str]) -> bool:
+    """Whether another record's standardised row holds one of `forms` (a birth date with day
+    and month swapped, a name key): such a value is that record's too, and stays."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        columns = [r[0] for r in con.sql("SELECT column_name FROM duckdb_columns() WHERE "
+                                         "table_name = 'std_persons'").fetchall()]
+        text = " || chr(31) || ".join(f'coalesce(lower(CAST("{c}" AS VARCHAR)), \'\')'
+                                      for c in columns)
+        return any(con.execute(f"SELECT count(*) FROM std_persons WHERE unique_id <> ? AND "
+                               f"contains({text}, ?)", [unique_id, f.lower()]
+                               ).fetchall()[0][0] for f in forms)
+    finally:
+        con.close()
 
 
 def _bridge(warehouse: Path) -> tuple[RecordKey, list[str]]:
