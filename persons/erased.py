@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from judgements.store import RecordKey
+from persons.judgements import components
 from sources.registry import registry
 from stores.sql import Identifier, fill
 
@@ -243,19 +244,8 @@ def _split_clusters(con: duckdb.DuckDBPyConnection, affected: list[str], link: f
               AND l.cluster_id IN (SELECT cluster_id FROM _affected)""", [link]).fetchall()
     finally:
         con.unregister("_affected")
-    parent = {u: u for u, _ in members}
-
-    def root(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    for a, b in edges:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-    new = {u: root(u) for u in parent}
+    joined = components(edges)
+    new = {u: joined.get(u, u) for u, _ in members}
     before = {c for _, c in members}
     relabel = pd.DataFrame({"unique_id": list(new), "cluster_id": list(new.values())},
                            dtype="object")
