@@ -25,7 +25,8 @@ from tests.scan import databases_holding, files_holding
 
 DELIVERY = "2026-11-27"
 INBOX = SAMPLE / "inbox"
-IDS_ONLY = {"suppressions.sqlite", "audit.sqlite", "audit.sqlite-wal"}   # keep the id by design
+# Stores that keep the record's id by design (the list, the log, the dormant judgement's key).
+IDS_ONLY = {"suppressions.sqlite", "audit.sqlite", "judgements.sqlite"}
 
 
 def q(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -158,6 +159,10 @@ def test_an_erased_record_is_in_no_file_and_stays_withheld_until_the_partner_dro
     before = dict(q(home / "warehouse.duckdb", "SELECT unique_id, person_id FROM "
                                                "person_records"))
     kept_before = sorted(p.name for p in (home / "publications").iterdir())
+    mate = sorted(u for u, p in before.items() if p == person and u != key.unique_id)[0]
+    assert foto("judge", key.unique_id, mate, "--same", "--by", "R", "--reason", "seen",
+                "--later", "--home", str(home)) == 0
+    assert "judgements.sqlite" in files_holding(home, values), "no evidence snapshot to erase"
     assert databases_holding(home, values), "the scan cannot see the record's values"
     capsys.readouterr()
 
@@ -182,6 +187,10 @@ def test_an_erased_record_is_in_no_file_and_stays_withheld_until_the_partner_dro
     assert set(before) - set(after) == {key.unique_id}
     mates = {u for u, p in before.items() if p == person and u != key.unique_id}
     assert {after[u] for u in mates} == {person}
+
+    # its judgement lies dormant: kept in the store, in no warehouse
+    assert q_sqlite(home / "judgements.sqlite", "SELECT count(*) FROM judgement") == [(1,)]
+    assert q(home / "warehouse.duckdb", "SELECT count(*) FROM judgements") == [(0,)]
 
     # the request is in the audit log (ids only) and on the list (ids, who, when)
     assert foto("audit", "verify", "--home", str(home)) == 0
