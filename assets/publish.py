@@ -43,7 +43,8 @@ def publication(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     final = publish(paths.home_dir, db.parent, build_id(context), manifest, config.retention,
                     before_swap=lambda staged: overlay_arrests(
                         paths.home_dir, staged, model, config, delivery,
-                        feed=Path(paths.inbox).resolve() / "arrests"))
+                        feed=Path(paths.inbox).resolve() / "arrests"),
+                    encryption=config.encryption)
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
     # A judgement stored after this run read the store (`judgements`) is not in `final`:
     # re-formed on it now, so a nightly swap never undoes a judgement's re-publication.

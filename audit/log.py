@@ -29,6 +29,9 @@ from stores.keys import home_key
 
 SERVICE_ROLE = "service"
 SEARCH_KEY = "search_hash"
+# The looks that showed someone a person's data: a sheet opened (with its purpose) and a review
+# item shown to an analyst (two records side by side). The access report lists these.
+VIEW_ACTIONS = frozenset({"view", "review_view"})
 
 
 def service_actor() -> str:

@@ -49,7 +49,8 @@ ENV_VAR = "FOTO_AUDIT_URL"
 FILE_NAME = "audit.sqlite"
 
 ACTIONS = frozenset({
-    "login", "login_failed", "logout", "view", "index", "search", "access_report", "audit_read",
+    "login", "login_failed", "logout", "view", "review_view", "index", "search",
+    "access_report", "audit_read",
     "judgement", "run", "publication", "rollback", "arrest", "erase", "erase_lifted", "prune",
     "export",
     "user_add", "user_disable",

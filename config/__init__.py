@@ -18,6 +18,7 @@ from config.schema import (
     AuditLog,
     Blocking,
     Constraints,
+    Encryption,
     FotoConfig,
     Gate,
     LinkageLimits,
@@ -31,6 +32,6 @@ from config.schema import (
 )
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
-           "Constraints", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits", "RawLimits",
-           "Retention", "Serve", "StdLimits", "Thresholds", "Training", "config_path",
+           "Constraints", "Encryption", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits",
+           "RawLimits", "Retention", "Serve", "StdLimits", "Thresholds", "Training", "config_path",
            "load_config", "load_thresholds_file"]

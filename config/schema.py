@@ -9,7 +9,7 @@ Definitions (the 11-proef weights, the canonical columns, the flag rules themsel
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -235,6 +235,19 @@ class Serve(Section):
     secure_cookie: bool
 
 
+# -- encryption at rest (issue 17) -----------------------------------------------------------
+
+class Encryption(Section):
+    """`at_rest`: what protects the home's files on disk. `"volume"`: the home lives on an
+    encrypted volume (dm-crypt/LUKS, fscrypt, ...; docs/encryption.md says how to make one),
+    and foto refuses to publish, and to serve, where it cannot see that it does. `"none"`:
+    nothing is promised or checked (the sample and the quick start, on a laptop's disk).
+    foto encrypts no file itself: DuckDB 2.0.1 cannot do so securely here (docs/encryption.md).
+    """
+
+    at_rest: Literal["none", "volume"]
+
+
 class FotoConfig(Section):
     """The whole configuration (config/foto.json), loaded and checked once at start."""
 
@@ -246,3 +259,4 @@ class FotoConfig(Section):
     audit: AuditLog
     access: Access
     serve: Serve
+    encryption: Encryption

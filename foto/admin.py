@@ -82,7 +82,7 @@ def cmd_audit_person(args: argparse.Namespace) -> int:
         console.print(f"no entries about {args.person_id}")
         return 0
     for e in seen:
-        console.print(f"{e.at:%Y-%m-%d %H:%M:%S} UTC  {e.action:<8} {e.who} ({e.role})  "
+        console.print(f"{e.at:%Y-%m-%d %H:%M:%S} UTC  {e.action:<11} {e.who} ({e.role})  "
                       f"purpose: {e.purpose or '-'}  publication: {e.publication or '-'}  "
                       f"entry {e.id}")
     return 0

@@ -31,7 +31,9 @@ $FOTO_CONFIG, else the committed config/foto.json (thresholds, gate limits, keep
 configuration is checked before anything is written: a wrong value ends the command with one
 line naming its key and exit status 2.
 `foto review` serves until interrupted (exit 0); 2 without a publication or with its port in
-use.
+use. With `encryption.at_rest = "volume"` in the configuration, a home not seen on an encrypted
+volume is refused before anything is written (docs/encryption.md): `run`, `train`, `arrest`,
+`judge`, `rollback` exit 1, `serve` and `review` 2.
 Exit status: 0 the run succeeded (for `run`: and published; for `train`: and wrote a model);
 1 the quality gate held it, or `arrest` refused the file (the failed expectations are printed;
 --accept SUITE.METRIC releases a checked, genuine change and is recorded as waived); 2 the run
@@ -282,7 +284,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     model, config = current_model(paths.models_dir), paths.foto_config()
     laid: list[int | None] = []
     old, new = rollback(home, before_point=lambda pub: laid.append(
-        relay_arrests(home, pub, model, config)))
+        relay_arrests(home, pub, model, config)), encryption=config.encryption)
     said = f"{laid[0]} published arrest(s) laid over it" if laid and laid[0] is not None \
         else ("it was built by an earlier version of foto: published arrests could not be "
               "laid over it; the next nightly run carries them")
@@ -548,6 +550,34 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# Commands that write the photo's data under the home or show it, and what each is refused as
+# when the home is configured to be on an encrypted volume and is not seen to be: with the
+# exit status of a held run (1), or of a server that could not start (2).
+AT_REST_REFUSALS = {"run": ("publishing", 1), "train": ("training", 1),
+                    "arrest": ("publishing", 1), "judge": ("publishing", 1),
+                    "rollback": ("publishing", 1), "review": ("serving", 2),
+                    "serve": ("serving", 2)}
+
+
+def at_rest_refusal(args: argparse.Namespace) -> int | None:
+    """Refuse a command that would write or show the photo in a home configured
+    `encryption.at_rest = "volume"` that is not seen on an encrypted volume (`stores.at_rest`),
+    before it writes anything: its exit status, or None to go on. The publication checks again
+    (a run started by the Dagster daemon never comes through here)."""
+    from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
+
+    if args.command not in AT_REST_REFUSALS:
+        return None
+    doing, code = AT_REST_REFUSALS[args.command]
+    try:
+        refuse_unencrypted(Path(args.home).resolve(), load_config(args.config).encryption,
+                           doing=doing)
+    except HomeNotEncrypted as refused:
+        console.print(f"foto {args.command}: {refused}")
+        return code
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; any error ends in one line that holds no value from a delivery (its
     text only when foto wrote it, else its type and an error id) and exit status 2."""
@@ -560,6 +590,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if getattr(args, "home", None):
             secure_home(Path(args.home))
+            refused = at_rest_refusal(args)
+            if refused is not None:
+                return refused
         return args.func(args)
     except Exception as err:  # noqa: BLE001 - every error is told the same, scrubbed way
         home = getattr(args, "home", None)

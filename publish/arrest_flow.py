@@ -70,6 +70,7 @@ from sources.arrests import (
 )
 from sources.police import TIMEZONE
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
+from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
 from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
 
@@ -141,6 +142,11 @@ def _process_arrest(file: Path, home: Path, model: ModelRef,
     clock.lap("standardise", outcome)
     with publish_lock(home):
         clock.lap("wait_for_lock", outcome)
+        try:
+            refuse_unencrypted(home, config.encryption)
+        except HomeNotEncrypted as refused:
+            outcome.status, outcome.message = "blocked", str(refused)
+            return outcome
         publication = current_publication(home)
         if publication is None:
             outcome.status = "no_publication"
@@ -520,3 +526,9 @@ class _Clock:
         now = time.perf_counter()
         outcome.seconds[name] = round(now - self._last, 4)
         self._last = now
+
+
+def index_arrests(home: Path, publication: Path) -> list[dict[str, Any]]:
+    """The arrests the index of `publication` shows, newest first: those it holds (as
+    `write_index` was given them), for `foto serve`, which renders the index itself."""
+    return _entries(home, _held(publication))

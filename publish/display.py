@@ -228,9 +228,9 @@ def _capital(word: str) -> str:
 # --- search ------------------------------------------------------------------------------
 
 # Letters that Unicode does not decompose into a base letter and a mark.
-_FOLD_MAP = {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
-             "þ": "th", "ð": "d", "ŀ": "l", "ħ": "h"}
-_FOLD = str.maketrans(_FOLD_MAP)
+FOLD_MAP = {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ß": "ss", "æ": "ae", "œ": "oe",
+            "þ": "th", "ð": "d", "ŀ": "l", "ħ": "h"}
+_FOLD = str.maketrans(FOLD_MAP)
 
 
 def fold(text: object) -> str:
@@ -245,8 +245,8 @@ def fold(text: object) -> str:
 
 def _fold_js() -> str:
     """`fold` in the browser's JavaScript, from the same table: NFKD strips the marks."""
-    table = ", ".join(f'"\\u{ord(k):04x}": "{v}"' for k, v in sorted(_FOLD_MAP.items()))
-    chars = "".join(f"\\u{ord(k):04x}" for k in sorted(_FOLD_MAP))
+    table = ", ".join(f'"\\u{ord(k):04x}": "{v}"' for k, v in sorted(FOLD_MAP.items()))
+    chars = "".join(f"\\u{ord(k):04x}" for k in sorted(FOLD_MAP))
     return ("function fold(s) { var m = {" + table + "}; "
             "s = String(s).toLowerCase().replace(/[" + chars + "]/g, "
             "function (c) { return m[c]; }); "
@@ -254,3 +254,19 @@ def _fold_js() -> str:
 
 
 FOLD_JS = _fold_js()
+
+
+def search_text(naam: str | None, person_id: str | None, woonplaats: str | None,
+                geboortejaar: object, geboortedatum: object) -> str:
+    """What the index search looks in for one person, folded: the name as delivered and as
+    shown, the person id, the woonplaats, the birth year and the birth date as shown
+    (dd-mm-jjjj). Every word searched must occur in it. The published index carries it per row
+    for its own script; `foto serve` searches the same text in `triage.duckdb`."""
+    parts = (naam, person_name(naam), person_id, woonplaats, geboortejaar,
+             dutch_date(geboortedatum))
+    return " ".join(fold(v) for v in parts if v)
+
+
+def search_words(query: str) -> list[str]:
+    """A search as the words that must each occur in `search_text` (folded as it is)."""
+    return fold(query).split()

@@ -71,6 +71,7 @@ from publish.erasure import (
 )
 from publish.publication import publish
 from standardise.rules import connect_prepared
+from stores.at_rest import HomeNotEncrypted
 from stores.database import table_exists
 from stores.publications import current_publication
 
@@ -317,10 +318,14 @@ def _reform(home: Path, base: Path, model: ModelRef, config: FotoConfig,
 
     try:
         final = publish(home, run_dir, run_id, manifest, config.retention,
-                        before_swap=before_swap)
+                        before_swap=before_swap, encryption=config.encryption)
     except Superseded:
         shutil.rmtree(run_dir, ignore_errors=True)
         raise
+    except HomeNotEncrypted as refused:    # held like a gate: the judgement stays stored
+        shutil.rmtree(run_dir, ignore_errors=True)
+        outcome.status, outcome.message = "blocked", str(refused)
+        return outcome
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
     outcome.status, outcome.publication = "published", final.name
     outcome.newest_judgement = held

@@ -29,11 +29,12 @@ from typing import Any
 import duckdb
 
 from audit.log import record
-from config import Retention
+from config import Encryption, Retention
 from expectations.report import prune_reports
 from publish.arrests import publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.sheets import render_sheets
+from stores.at_rest import refuse_unencrypted
 from stores.home_modes import refuse_opened_up, tighten_tree
 from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
@@ -63,7 +64,8 @@ def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
 
 
 def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
-            retention: Retention, before_swap: Callable[[Path], Any] | None = None) -> Path:
+            retention: Retention, before_swap: Callable[[Path], Any] | None = None, *,
+            encryption: Encryption) -> Path:
     """Publish a checked run: build triage, move into a publication, swap the pointers, then
     prune what the home keeps beyond the configuration's `retention`.
 
@@ -71,8 +73,11 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
     arrest published while this run was building is carried into the new publication.
     A home whose folders were opened to other accounts is refused, before the build and again
     before the swap (`stores.home_modes`); what this run staged is made owner-only whatever
-    the umask it was written under. The publication is recorded in the audit log."""
+    the umask it was written under. So is a home configured (`encryption`) to be on an
+    encrypted volume that is not seen to be (`stores.at_rest`). The publication is recorded
+    in the audit log."""
     refuse_opened_up(home)
+    refuse_unencrypted(home, encryption)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     build = run_dir / "warehouse.duckdb"
     staged = run_dir / "publication"
@@ -98,6 +103,7 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
             before_swap(staged)
         tighten_tree(staged)
         refuse_opened_up(home)
+        refuse_unencrypted(home, encryption)
         os.replace(staged, final)
         crash_point("moved")
         point_to(home, final)
@@ -135,14 +141,15 @@ def point_to(home: Path, publication: Path) -> None:
     _fsync_dir(home)
 
 
-def rollback(home: Path, before_point: Callable[[Path], Any] | None = None
-             ) -> tuple[Path, Path]:
+def rollback(home: Path, before_point: Callable[[Path], Any] | None = None, *,
+             encryption: Encryption) -> tuple[Path, Path]:
     """Make the publication before the current one current again: (from, to).
 
     Readers keep the files they opened; the next run inherits person ids from what is then
     published. `before_point(publication)` runs under the publish lock before the swap: the
     arrests published since are laid over the earlier publication, never dropped. Raises when
-    there is no earlier publication to return to.
+    there is no earlier publication to return to, or (`stores.at_rest`) when the home is
+    configured to be on an encrypted volume and is not seen to be.
     """
     current = current_publication(home)
     pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir()) \
@@ -151,6 +158,7 @@ def rollback(home: Path, before_point: Callable[[Path], Any] | None = None
     if current is None or not earlier:
         raise FileNotFoundError(f"no earlier publication to roll back to in {home}")
     with publish_lock(home):
+        refuse_unencrypted(home, encryption)
         if before_point is not None:
             before_point(earlier[-1])
         point_to(home, earlier[-1])

@@ -29,6 +29,7 @@ from publish.display import (
     label,
     person_name,
     plural,
+    search_text,
 )
 from stores.database import rows_of
 from stores.sql import Fragment, Identifier, fill
@@ -61,7 +62,8 @@ def environment() -> Environment:
     env.globals |= {"plural": plural, "concern_sentences": concern_sentences,
                     "concern_phrase": concern_phrase,
                     "priority_explanation": priority_explanation,
-                    "disclosure": disclosure(), "fold_js": FOLD_JS}
+                    "disclosure": disclosure(), "fold_js": FOLD_JS,
+                    "search_text": search_text}
     return env
 
 

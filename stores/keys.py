@@ -40,6 +40,33 @@ def home_key(home: Path, name: str) -> bytes:
     return _read(path)
 
 
+def rotate_key(home: Path, name: str) -> bytes:
+    """Replace the key `name` of `home` by 32 new random bytes, atomically (a reader sees the
+    old key or the new, whole), owner-only; returns the new key. For the session key only, with
+    `foto serve` stopped: the search-hash key is never rotated (docs/encryption.md: the audit
+    log's earlier search hashes would no longer match)."""
+    if name == "search_hash":
+        raise ValueError("the search-hash key is not rotated: earlier audit hashes would no "
+                         "longer match a search (docs/encryption.md)")
+    home_key(home, name)                         # checks the name, makes the folder
+    folder = home / KEYS_DIR
+    new = folder / f".{name}.key.new"
+    new.unlink(missing_ok=True)
+    fd = os.open(new, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, secrets.token_bytes(KEY_BYTES))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(new, folder / f"{name}.key")
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+    return _read(folder / f"{name}.key")
+
+
 def _read(path: Path) -> bytes:
     """A key as written; a file too short (another process still writing it) is waited for
     only by reading again, never rewritten."""

@@ -67,7 +67,8 @@ def test_publish_refuses_an_opened_home_before_it_builds(tmp_path: Path) -> None
     os.chmod(home / "publications", 0o755)
     run_dir = home / "runs" / "r1"
     with pytest.raises(HomeOpenedUp, match=r"\(publications can be read"):
-        publish(home, run_dir, "r1", {}, load_config(None).retention)
+        publish(home, run_dir, "r1", {}, load_config(None).retention,
+                encryption=load_config(None).encryption)
     assert not (home / "published").exists() and not (run_dir / "publication").exists()
     assert verify_home(home).entries == 0      # nothing was published, nothing recorded
 

@@ -259,6 +259,36 @@ def test_the_queue_and_an_item_show_what_a_reviewer_needs(home: Path) -> None:
 
 
 @pytest.mark.e2e
+def test_each_item_view_is_in_the_audit_log_by_ids_only(home: Path) -> None:
+    """An item shows two records' personal data: `foto review` logs each view under the
+    service account, once per person shown, with both record ids and both person ids; the
+    privacy officer's `foto audit person` lists it; no name is in the log."""
+    access = Access()
+    client = _signed_in(create_review_app(home, access=access), access)
+    left, right = _first_item(home)
+    persons = _persons(home, left, right)
+    person_l, person_r = persons[left][0], persons[right][0]
+    assert client.get(_item_url(left, right)).status_code == 200
+    assert client.get(_item_url("police:no-such-record", right)).status_code == 404
+    with open_log(home) as engine:
+        views = [e for e in entries(engine) if e.action == "review_view"]
+        logged = " ".join(repr(e) for e in entries(engine))
+    assert sorted(e.person_id for e in views) == sorted({person_l, person_r})
+    for entry in views:
+        assert entry.role == "service" and entry.who.startswith("os:")
+        assert entry.publication == current_publication(home).name
+        said = json.loads(entry.detail)
+        assert said["records"] == sorted([left, right])
+        assert said["persons"] == [persons[uid][0] for uid in sorted([left, right])]
+    with duckdb.connect(str(_warehouse(home)), read_only=True) as con:
+        names = [n for (n,) in con.execute(
+            "SELECT display_name FROM std_persons WHERE unique_id IN (?, ?)",
+            [left, right]).fetchall() if n]
+    assert names and not [n for n in names if n in logged]
+    assert verify_home(home).whole
+
+
+@pytest.mark.e2e
 @pytest.mark.parametrize("left, right", [
     ("police:../etc/passwd", "care:VT-1"), ("nosuch:PL-1", "care:VT-1"),
     ("police:PL-2000000000-01", "care:VT-0000-000000-0"), ("police:x' OR 1=1 --", "care:VT-1"),

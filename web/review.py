@@ -11,7 +11,7 @@ one. A decision goes through the same functions and checks as `foto judge`
 (`judgements.intake.make_request`, `judgements.evidence.with_evidence`, `store.append`).
 Record keys from an address are checked by the same key rules before any SQL and bound as
 parameters; an unknown or malformed key is a plain 404. Nothing is written under
-`published/`, and nothing is logged.
+`published/`. The audit log records each item viewed and each judgement, by ids only.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from markupsafe import Markup
 from pydantic import BaseModel
 
 from audit.log import record
+from audit.store import as_id
 from judgements.evidence import published_warehouse, with_evidence
 from judgements.intake import JudgementRefused, make_request, parse_key
 from judgements.store import append, open_store
@@ -107,12 +108,14 @@ def review_router(home: Path, worker: Worker | None = None, base: str = "") -> A
         left_uid, right_uid = _uid(left, sources, "left"), _uid(right, sources, "right")
         if left_uid == right_uid:
             raise HTTPException(404, "no such item")
-        with connect(_warehouse(home), read_only=True) as con:
+        warehouse = _warehouse(home)
+        with connect(warehouse, read_only=True) as con:
             found = pair_view.item(con, left_uid, right_uid)
             data = waterfall.waterfall_data(con, home, *sorted((left_uid, right_uid))) \
                 if found else None
         if found is None:
             raise HTTPException(404, "no such item")
+        log_item_view(home, request, found, warehouse.parent.name)
         chart = Markup(waterfall.waterfall_svg(data)) if data else None
         judged = latest_judgements(home).get((found["left"], found["right"]))
         return _page(request, "item.html", base, item=found, chart=chart, url=url,
@@ -152,6 +155,22 @@ def review_router(home: Path, worker: Worker | None = None, base: str = "") -> A
         return JSONResponse(state)
 
     return router
+
+
+def log_item_view(home: Path, request: Request, found: dict[str, Any],
+                  publication: str) -> None:
+    """An item shows two records' personal data: its view is in the audit log, once for each
+    person it shows (so that each one's access report lists it), with both records' ids and
+    both persons' ids, never a name. Under `foto serve` by the logged-in analyst, under `foto
+    review` by the service account (as its judgements)."""
+    session = getattr(request.state, "session", None)
+    records = [as_id(found["left"]), as_id(found["right"])]
+    persons = [p["person_id"] if p and p.get("person_id") else None
+               for p in found["persons"]]
+    for person_id in dict.fromkeys(persons):
+        record(home, "review_view", who=getattr(session, "user", None),
+               role=getattr(session, "role", None), person_id=person_id,
+               publication=publication, detail={"records": records, "persons": persons})
 
 
 def item_url(entry: dict[str, Any]) -> str:

@@ -6,12 +6,15 @@ names, for every route this app has, what it needs, so that the tests go through
 and a route added without a permission is found. Without a session a page answers a redirect
 to /login (a GET) or 401.
 
-The pages are the current publication's own files (`published/` -> `publications/<id>/
+The sheets are the current publication's own files (`published/` -> `publications/<id>/
 triage/`), read at each request so that a new publication is served from the next request on;
 a person id from an address must match `PERSON_ID` and be a person of that publication's
-`triage.duckdb` before its sheet file is read, and anything else is a plain 404. Only fixed
-names are read otherwise (`index.html`, `publication.js`). The pages' relative links
-(`sheets/<id>.html`, `../index.html`) land on routes that redirect to the served addresses.
+`triage.duckdb` before its sheet file is read, and anything else is a plain 404. The index is
+not the published `index.html` (every person, searched in the browser) but one page of
+persons at a time, rendered and searched in the server from the same `triage.duckdb`
+(`web.index_page`). Only fixed names are read otherwise (`publication.js`, `manifest.json`).
+The pages' relative links (`sheets/<id>.html`, `../index.html`) land on routes that redirect
+to the served addresses.
 
 Nothing here logs a page's content: uvicorn's access log is off (addresses hold person ids),
 and an error is answered with its type and an id, never its text.
@@ -38,13 +41,15 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from access import roles
 from access.users import verify_login
-from audit.log import newest_entries, person_entries, record, search_hash
+from audit.log import VIEW_ACTIONS, newest_entries, person_entries, record, search_hash
 from config import Access, Serve
 from stores.database import connect
 from stores.keys import home_key
 from stores.publications import current_publication
 from web import purpose
 from web.app import HEADERS
+from web.index_page import NoSuchPage, index_page, render_index
+from web.index_page import templates as index_templates_of
 from web.review import review_router
 from web.sessions import Session, Sessions, pre_login_token, same
 from web.worker import AfterJudgement, Worker
@@ -57,7 +62,7 @@ PERSON_ID = re.compile(r"^F[0-9A-F]{12}$")
 NONCE = re.compile(r"^[A-Za-z0-9_-]{43}$")
 AUDIT_PAGE = 100
 MAX_SEARCH = 200
-ZOEK_JS = Path(__file__).parent / "static" / "zoek.js"
+PAGE_NUMBER = re.compile(r"^[1-9][0-9]{0,6}$")
 REVIEW = "/review"
 
 # What each route needs (None: open without a session). The review page's routes are
@@ -66,8 +71,6 @@ PERMISSIONS: dict[str, str | None] = {
     "/login": None,
     "/logout": "",   # any session
     "/": roles.INDEX,
-    "/zoek": roles.INDEX,
-    "/zoek.js": roles.INDEX,
     "/index.html": roles.INDEX,
     "/publication.js": roles.INDEX,
     "/sheets/{name}": roles.SHEETS,
@@ -90,8 +93,8 @@ def permission(path: str) -> str | None:
 
 
 def _csp(body: bytes) -> str:
-    """The page's policy: this server only; a published page's own inline script (the index's
-    search) allowed by its hash, nothing else inline."""
+    """The page's policy: this server only; a published page's own inline script (if it has
+    one) allowed by its hash, nothing else inline."""
     hashes = " ".join("'sha256-" + base64.b64encode(hashlib.sha256(s).digest()).decode() + "'"
                       for s in _INLINE_SCRIPT.findall(body))
     return HEADERS["Content-Security-Policy"].replace(
@@ -211,39 +214,32 @@ def create_serve_app(home: Path, access: Access, serve: Serve,
         response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
+    index_templates = index_templates_of()
+
     @app.get("/")
-    def index(request: Request, zoek: str | None = None) -> Response:
+    def index(request: Request, zoek: str = "", pagina: str = "1") -> Response:
+        """One page of the index, searched in the server (`web.index_page`); the page seen
+        is logged, a search only as a keyed hash of its text."""
         session = _need(request, roles.INDEX)
+        if len(zoek) > MAX_SEARCH:
+            raise HTTPException(400, "a search is at most 200 characters")
+        if not PAGE_NUMBER.match(pagina):
+            raise HTTPException(404, "no such page")
         triage, publication = _triage(home)
-        if zoek:
-            record(home, "search", who=session.user, role=session.role,
-                   publication=publication, detail={"search_hash": search_hash(home, zoek)})
-        else:
-            record(home, "index", who=session.user, role=session.role, publication=publication)
-        page = (triage / "index.html").read_bytes()
-        logger = (f'<script src="/zoek.js" data-csrf="{session.csrf}" defer></script>'
-                  "</body>").encode()
-        return _published(page.replace(b"</body>", logger, 1))
-
-    @app.post("/zoek")
-    async def search(request: Request) -> Response:
-        """A search made in the index page (its script, `zoek.js`): logged as a keyed hash."""
-        session = _need(request, roles.INDEX)
         try:
-            text = (await request.json()).get("q", "")
-        except (ValueError, AttributeError):
-            text = ""
-        if not isinstance(text, str) or not text.strip() or len(text) > MAX_SEARCH:
-            raise HTTPException(400, "a search is 1 to 200 characters")
-        _, publication = _triage(home)
-        record(home, "search", who=session.user, role=session.role, publication=publication,
-               detail={"search_hash": search_hash(home, text)})
-        return Response(status_code=204)
-
-    @app.get("/zoek.js")
-    def search_js(request: Request) -> Response:
-        _need(request, roles.INDEX)
-        return Response(ZOEK_JS.read_bytes(), media_type="text/javascript")
+            shown = index_page(triage / "triage.duckdb", int(pagina), zoek)
+        except NoSuchPage:
+            raise HTTPException(404, "no such page") from None
+        if zoek.strip():
+            record(home, "search", who=session.user, role=session.role,
+                   publication=publication, detail={"search_hash": search_hash(home, zoek),
+                                                    "page": shown.page,
+                                                    "found": shown.found})
+        else:
+            record(home, "index", who=session.user, role=session.role, publication=publication,
+                   detail={"page": shown.page})
+        return HTMLResponse(render_index(index_templates, triage, home, shown, zoek.strip(),
+                                         session.csrf))
 
     @app.get("/index.html")
     def index_file(request: Request) -> Response:
@@ -302,7 +298,7 @@ def create_serve_app(home: Path, access: Access, serve: Serve,
         session = _need(request, roles.ACCESS_REPORT)
         if not PERSON_ID.match(person_id):
             raise HTTPException(404, "no such person")
-        entries = [e for e in person_entries(home, person_id) if e.action == "view"]
+        entries = [e for e in person_entries(home, person_id) if e.action in VIEW_ACTIONS]
         record(home, "access_report", who=session.user, role=session.role,
                person_id=person_id)
         return _render("serve_audit.html", session,
