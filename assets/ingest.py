@@ -47,18 +47,13 @@ def source_folder(source: str, delivery: Path) -> Path:
     return earlier[-1] if earlier else delivery
 
 
-def _read(source: str, delivery: Path, home: Path | None = None
-          ) -> tuple[ParseResult, dict[str, pd.DataFrame], set[str]]:
-    """Read one source (from `source_folder`); returns the result, extra tables it brings
-    (care's reports) and every record id the files carried. Birth dates are checked against
-    this run's delivery date; the records on `home`'s suppression list are withheld."""
+def _read(source: str, delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+    """Read one source (from `source_folder`); returns the result and extra tables it brings
+    (care's reports). Birth dates are checked against this run's delivery date."""
     result, extra = registry()[source].read(source_folder(source, delivery))
     if source == ARREST_SOURCE:
         result = _with_arrests(result, delivery)
-    carried = carried_ids(result)
-    if home is not None:
-        result = withhold_suppressed(result, suppressed_ids(home, source))
-    return check_birth_plausible(result, delivery.name), extra, carried
+    return check_birth_plausible(result, delivery.name), extra
 
 
 def _lift(source: str, result: ParseResult, carried: set[str], used: str, delivery: Path,
@@ -153,7 +148,10 @@ def raw_asset(source: str) -> AssetsDefinition:
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         delivery = delivery_dir(context, paths)
         used = source_folder(source, delivery).name
-        result, extra, carried = _read(source, delivery, paths.home_dir)
+        result, extra = _read(source, delivery)
+        # the records on the suppression list (`foto erase`) are read, then withheld
+        carried = carried_ids(result)
+        result = withhold_suppressed(result, suppressed_ids(paths.home_dir, source))
         with connect_prepared(build_db(context, paths)) as con:
             store_ingest(con, result, extra, used)
         lifted = _lift(source, result, carried, used, delivery, paths.home_dir)

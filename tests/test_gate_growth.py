@@ -36,7 +36,7 @@ def raw_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     con = duckdb.connect(str(path))
     prepare(con)
     for source in registry().names():
-        result, extra, _carried = _read(source, SAMPLE)
+        result, extra = _read(source, SAMPLE)
         store_ingest(con, result, extra)
     con.close()
     return path
