@@ -49,7 +49,8 @@ def arrest_sheet(context: AssetExecutionContext, config: ArrestFile,
                 "candidates": outcome.candidates, "model_version": model.version,
                 "publication": outcome.publication or "",
                 **{f"seconds_{k}": v for k, v in outcome.seconds.items()}}
-    if outcome.status in ("refused", "conflict", "no_publication", "stale_publication"):
+    if outcome.status in ("refused", "conflict", "no_publication", "stale_publication",
+                          "suppressed"):
         raise Failure(description=outcome.message, metadata=metadata)
     passed = outcome.status != "blocked"
     return MaterializeResult(metadata=metadata, check_results=[AssetCheckResult(

@@ -16,7 +16,9 @@ from assets.context import build_db, delivery_dir
 from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths, scan_inbox
 from assets.scrub import scrubbed
+from audit.log import record
 from config import load_config
+from judgements.suppressions import lift_absent, suppressed_ids
 from sources.common import (
     QUARANTINE_COLUMNS,
     ParseResult,
@@ -25,6 +27,7 @@ from sources.common import (
 )
 from sources.registry import registry
 from sources.retention import TERM_COLUMNS, Terms, expire, resolve_terms, term_dates
+from sources.suppress import carried_ids, withhold_suppressed
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
@@ -61,6 +64,20 @@ def _read(source: str, delivery: Path, terms: Terms | None = None
     if terms is None:
         terms = resolve_terms(load_config(), list(registry()))[source]
     return expire(result, extra, declared.table, terms, delivery.name)
+
+
+def _lift(source: str, result: ParseResult, carried: set[str], used: str, delivery: Path,
+          home: Path) -> list[int]:
+    """Close the suppressions of `source` whose record this delivery no longer carries (only
+    when the delivery's own file was read whole: a missing or refused file says nothing),
+    each in the audit log (ids only)."""
+    if result.file_error or used != delivery.name:
+        return []
+    lifted = lift_absent(home, source, carried, delivery.name)
+    for entry in lifted:
+        record(home, "erase_lifted", detail={"suppression_id": entry, "source": source,
+                                               "delivery": delivery.name})
+    return lifted
 
 
 def _with_arrests(extract: ParseResult, delivery: Path) -> ParseResult:
@@ -154,8 +171,15 @@ def raw_asset(source: str) -> AssetsDefinition:
         used = source_folder(source, delivery).name
         terms = paths.retention_terms()[source]
         result, extra = _read(source, delivery, terms)
+        # the records on the suppression list (`foto erase`) are read, then withheld
+        carried = carried_ids(result)
+        result = withhold_suppressed(result, suppressed_ids(paths.home_dir, source))
         with connect_prepared(build_db(context, paths)) as con:
             store_ingest(con, result, extra, used, terms)
+        lifted = _lift(source, result, carried, used, delivery, paths.home_dir)
+        if lifted:
+            context.log.info(f"{len(lifted)} suppression(s) of {source} lifted: the delivery "
+                             f"no longer carries the record (ids {lifted})")
         if used != delivery.name:
             context.log.warning(f"{registry()[source].file} is missing from delivery "
                                 f"{delivery.name}: using the one of {used}")

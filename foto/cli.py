@@ -12,6 +12,8 @@ deliveries.
                judgements touch at once, unless --later)
     foto review [--home DIR] [--port N] [--by NAME]   (the review page on 127.0.0.1)
     foto serve [--home DIR] [--host 127.0.0.1] [--port 8470]   (the triage photo behind a login)
+    foto erase SOURCE:RECORD_ID --by WHO --reason TEXT [--home DIR]   (out of the photo and
+               every kept file now, withheld from every later run; `foto erase --list`)
     (each also takes --config FILE.json)
 
 The inbox holds one folder per delivery, named by its date (YYYY-MM-DD, a real date) and
@@ -64,6 +66,7 @@ from assets.resources import (
 from assets.scrub import error_key, safe_text
 from config import ConfigError, config_path, load_config
 from foto.admin import add_parsers
+from foto.erase import add_parser as add_erase_parser
 from foto.home import secure_home
 from foto.summary import RunOutcome, print_summary, read_outcome
 from sources.registry import registry
@@ -546,6 +549,7 @@ def parser() -> argparse.ArgumentParser:
                    help=f"port (default: {SERVE_PORT})")
     s.set_defaults(func=cmd_serve)
     add_parsers(sub, common, DEFAULT_HOME)
+    add_erase_parser(sub, common, DEFAULT_HOME)
     return p
 
 

@@ -199,7 +199,7 @@ def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths
         console.print(f"arrest {d.get('arrest_id')}: the sheet's check failed; nothing "
                       "published")
         return 1
-    if status in ("refused", "no_publication", "stale_publication"):
+    if status in ("refused", "no_publication", "stale_publication", "suppressed"):
         return 1
     for error in outcome.errors:
         console.print(error)

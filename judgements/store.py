@@ -39,14 +39,17 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
     func,
     insert,
     inspect,
+    or_,
     select,
+    update,
 )
 
 from stores import sqlstore
-from stores.sqlstore import UtcDateTime, refuse_changes
+from stores.sqlstore import UtcDateTime, refuse_changes, replace_update_trigger
 
 ENV_VAR = "FOTO_JUDGEMENTS_URL"
 FILE_NAME = "judgements.sqlite"
@@ -79,7 +82,19 @@ judgement = Table(
     sqlite_autoincrement=True,
 )
 
-refuse_changes(judgement, "judgements are append-only: record a newer judgement instead")
+APPEND_ONLY = "judgements are append-only: record a newer judgement instead"
+# What an erased record's judgements keep of the evidence (`redact_evidence`), and the one
+# change the database lets through: the evidence replaced by it, nothing else touched.
+REDACTED = '{"erased": true}'
+_REDACTION = (
+    "NEW.evidence = '" + REDACTED + "' AND NEW.id = OLD.id "
+    "AND NEW.left_source = OLD.left_source AND NEW.left_record_id = OLD.left_record_id "
+    "AND NEW.right_source = OLD.right_source AND NEW.right_record_id = OLD.right_record_id "
+    "AND NEW.decision = OLD.decision AND NEW.judged_by = OLD.judged_by "
+    "AND NEW.judged_at = OLD.judged_at AND NEW.reason = OLD.reason "
+    "AND NEW.model_version IS NOT DISTINCT FROM OLD.model_version "
+    "AND NEW.match_probability IS NOT DISTINCT FROM OLD.match_probability")
+refuse_changes(judgement, APPEND_ONLY, update_allowed_when=_REDACTION)
 
 
 @dataclass(frozen=True)
@@ -146,6 +161,31 @@ def append(engine: Engine, judgements: Sequence[Judgement],
                 evidence=json.dumps(j.evidence, sort_keys=True, default=str)))
             ids.append(int(result.inserted_primary_key[0]))
     return ids
+
+
+def redact_evidence(home: Path, keys: Sequence[RecordKey]) -> int:
+    """Replace the evidence snapshot (both records' standardised values, as the reviewer saw
+    them) of every judgement about one of `keys` by `REDACTED`: an erased record's values must
+    be in no file. The decision, who and why stay (the judgement lies dormant); the SQLite
+    file is then scrubbed of the overwritten bytes. Returns the judgements redacted."""
+    if not keys:
+        return 0
+    with open_store(home) as engine:
+        if engine is None or not inspect(engine).has_table(judgement.name):
+            return 0
+        j = judgement.c
+        hit = or_(*(or_(and_(j.left_source == k.source, j.left_record_id == k.record_id),
+                        and_(j.right_source == k.source, j.right_record_id == k.record_id))
+                    for k in keys))
+        with engine.begin() as con:
+            if engine.dialect.name == "sqlite":
+                replace_update_trigger(con, judgement, APPEND_ONLY, _REDACTION)
+            redacted = con.execute(update(judgement).where(hit, j.evidence != REDACTED)
+                                   .values(evidence=REDACTED)).rowcount
+        path = sqlstore.sqlite_file(engine.url)
+    if path is not None and redacted:
+        sqlstore.scrub_sqlite(path)
+    return int(redacted)
 
 
 # What `current` returns: the warehouse table's columns but `active` (which depends on a run).

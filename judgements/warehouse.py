@@ -15,8 +15,10 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from judgements.store import current, open_store
+from judgements.suppressions import suppressed
 from stores.sql import Fragment, Identifier, fill
 
 TABLE = "judgements"
@@ -80,7 +82,24 @@ def write_judgements(con: duckdb.DuckDBPyConnection, judged: pa.Table) -> Judgem
 
 def load_judgements(con: duckdb.DuckDBPyConnection, home: Path) -> JudgementCounts:
     """The home's store, as it is now, into the build database `con` (no store yet: an empty
-    table with the columns)."""
+    table with the columns). A judgement about a record on the suppression list (`foto
+    erase`) lies dormant in the store and is left out here: the warehouse must not name the
+    record at all while it is suppressed; it comes back with the record."""
+    return write_judgements(con, without_suppressed(current_judgements(home), home))
+
+
+def current_judgements(home: Path) -> pa.Table:
+    """The store's current judgements (`judgements.store.current`)."""
     with open_store(home) as engine:
-        judged = current(engine)
-    return write_judgements(con, judged)
+        return current(engine)
+
+
+def without_suppressed(judged: pa.Table, home: Path) -> pa.Table:
+    """`judged` without the judgements that name a suppressed record."""
+    gone = [k.unique_id for k in suppressed(home)]
+    if not gone or not judged.num_rows:
+        return judged
+    names = pa.array(gone, pa.string())
+    keep = pc.and_(pc.invert(pc.is_in(judged["unique_id_l"], names)),
+                   pc.invert(pc.is_in(judged["unique_id_r"], names)))
+    return judged.filter(keep)

@@ -76,7 +76,7 @@ class JudgementEffect:
     clusters_joined: int  # clusters merged into another by must-links
 
 
-def _components(edges: list[tuple[str, str]]) -> dict[str, str]:
+def components(edges: list[tuple[str, str]]) -> dict[str, str]:
     """Connected components of `edges`: record -> lowest record id of its component."""
     parent: dict[str, str] = {}
 
@@ -105,7 +105,7 @@ def apply_judgements(con: duckdb.DuckDBPyConnection, constraints: Constraints) -
                       WHERE decision = 'same' ORDER BY judgement_id""").fetchall()
     if not same:
         return JudgementEffect(active, 0, 0, 0)
-    component = _components([(left, right) for left, right, _ in same])
+    component = components([(left, right) for left, right, _ in same])
     con.register("_same_members", pd.DataFrame({"unique_id": list(component),
                                                 "component": list(component.values())}))
     found = con.execute(fill(_COMPONENT_CONFLICTS_SQL, forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
@@ -144,7 +144,7 @@ def _join_clusters(con: duckdb.DuckDBPyConnection) -> int:
         WHERE j.decision = 'same' AND j.applied AND cl.cluster_id <> cr.cluster_id""").fetchall()
     if not edges:
         return 0
-    merged = {old: new for old, new in _components(edges).items() if old != new}
+    merged = {old: new for old, new in components(edges).items() if old != new}
     con.register("_merged", pd.DataFrame({"old": list(merged), "new": list(merged.values())}))
     con.execute("""UPDATE clusters SET cluster_id = m.new FROM _merged m
                    WHERE clusters.cluster_id = m.old""")

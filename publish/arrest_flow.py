@@ -37,6 +37,8 @@ from audit.log import record
 from audit.store import as_id
 from config import FotoConfig
 from expectations.gate import GateResult, Rule, validate
+from judgements.store import RecordKey
+from judgements.suppressions import suppressed
 from matching.models import ModelRef
 from persons.ids import mint_person_id
 from persons.incremental import (
@@ -67,6 +69,7 @@ from sources.arrests import (
     read_arrest,
 )
 from sources.police import TIMEZONE
+from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
 from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
@@ -78,7 +81,7 @@ class ArrestOutcome:
 
     arrest_id: str
     status: str            # published | already_published | refused | conflict | blocked |
-                           # no_publication | stale_publication
+                           # no_publication | stale_publication | suppressed
     message: str = ""
     person_id: str | None = None
     new_person: bool = False
@@ -126,6 +129,11 @@ def _process_arrest(file: Path, home: Path, model: ModelRef,
         quarantine(home, file, str(err), err.data)
         return ArrestOutcome(quarantine_name(file.name)[:-5], "refused", f"{err}; quarantined")
     outcome = ArrestOutcome(arrest["arrest_id"], "published")
+    if _suppressed(home, arrest):
+        outcome.status = "suppressed"
+        outcome.message = ("its record is on the suppression list (foto erase): withheld, "
+                           "nothing published or kept")
+        return outcome
     try:
         _check_arrest_id(home, arrest)
     except ArrestConflict as err:
@@ -200,7 +208,8 @@ def overlay_arrests(home: Path, staged: Path, model: ModelRef, config: FotoConfi
     if feed is not None and feed.is_dir():
         _publish_feed(home, feed, warehouse, model, config, since, now)
     laid: dict[str, str] = {}
-    entries = all_arrests(home)
+    gone = {k.unique_id for k in suppressed(home)}
+    entries = [e for e in all_arrests(home) if e.get("unique_id") not in gone]
     carriers = _carriers(warehouse, entries)
     for entry in entries:
         placed = _lay(home, entry, carriers.get(entry["arrest_id"]), warehouse, model,
@@ -239,7 +248,7 @@ def _publish_feed(home: Path, feed: Path, warehouse: Path, model: ModelRef,
         except ArrestError:
             continue  # the nightly run quarantined it, with its reason
         if done_entry(home, arrest["arrest_id"]) is not None or \
-                not since <= arrested_at(arrest) < now:
+                not since <= arrested_at(arrest) < now or _suppressed(home, arrest):
             continue
         record = standardise_police_rows(arrest_as_police_row(arrest))
         try:
@@ -264,6 +273,12 @@ def _lay(home: Path, entry: dict[str, Any], carrier: str | None, warehouse: Path
     outcome = ArrestOutcome(entry["arrest_id"], "published")
     return entry | _place(home, arrest, record, warehouse, model, config, outcome,
                           by_content=True) | {"published_at": entry.get("published_at")}
+
+
+def _suppressed(home: Path, arrest: dict[str, Any]) -> bool:
+    """Whether the arrest's record is on the suppression list: withheld at this door too, so
+    that an arrest file cannot bring an erased record back."""
+    return RecordKey(ARREST_SOURCE, str(arrest["record_id"])) in suppressed(home)
 
 
 def _check_arrest_id(home: Path, arrest: dict[str, Any]) -> None:

@@ -25,6 +25,14 @@ Publications whose warehouse cannot be re-formed (built by an earlier version of
 another model or thresholds than this home's current ones) are left alone: the judgement is
 stored and the next nightly run applies it.
 
+Erasure (`foto erase`) takes the same road: a record on the suppression list that the current
+publication still holds is dropped from every table of the copied warehouse
+(`persons.erased.drop_records`, which also splits the model clusters it held together) before
+the persons are re-formed; the rebuilt database is rewritten into a fresh file (no freed block
+keeps the record's bytes), published, and then every kept publication and build folder that
+still holds it is removed (`publish.erasure.purge_kept`). The nightly run withholds the record
+at the door, and its post-swap call here catches an erasure made while it ran.
+
 What this returns (and the job reports) is counts, person ids and timings, never a record
 value, a reviewer's name or a reason.
 """
@@ -36,6 +44,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,13 +54,21 @@ import duckdb
 from config import FotoConfig
 from expectations.report import record_gate, report_path, write_report
 from expectations.suites import linkage_suite, profile_suite
-from judgements.store import current, open_store
-from judgements.warehouse import load_judgements
+from judgements.store import RecordKey
+from judgements.suppressions import suppressed
+from judgements.warehouse import current_judgements, load_judgements, without_suppressed
 from matching.models import ModelRef
 from matching.predict import model_for_size
+from persons.erased import drop_records, holding
 from persons.stage import can_reform, form_persons, name_persons, restore_inputs
 from profiles.build import build_everyone
 from publish.arrest_flow import overlay_arrests
+from publish.erasure import (
+    forget_arrests,
+    lists_arrests,
+    purge_kept,
+    rewrite_database,
+)
 from publish.publication import publish
 from standardise.rules import connect_prepared
 from stores.at_rest import HomeNotEncrypted
@@ -75,6 +92,11 @@ class JudgementOutcome:
     sheets: int = 0             # sheets rendered anew (the others were reused)
     publication: str | None = None
     attempts: int = 0
+    records_erased: int = 0          # suppressed records dropped from the publication
+    publications_removed: list[str] = field(default_factory=list)   # rollback to them gone
+    builds_removed: int = 0
+    builds_busy: int = 0
+    arrests_forgotten: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -88,6 +110,10 @@ class JudgementOutcome:
                 "persons_reformed": self.persons_reformed,
                 "person_ids": ", ".join(self.person_ids), "sheets_rendered": self.sheets,
                 "publication": self.publication or "", "attempts": self.attempts,
+                "records_erased": self.records_erased,
+                "publications_removed": len(self.publications_removed),
+                "builds_removed": self.builds_removed, "builds_busy": self.builds_busy,
+                "arrests_forgotten": self.arrests_forgotten,
                 **{f"seconds_{k}": v for k, v in self.seconds.items()}}
 
 
@@ -97,11 +123,27 @@ class Superseded(RuntimeError):
 
 
 def newest_judgement(home: Path) -> int:
-    """The newest judgement id in the home's store (0 before the first): the newest
-    judgement is its pair's current one, so `current` holds it."""
-    with open_store(home) as engine:
-        ids = current(engine).column("judgement_id").to_pylist()
-    return max(ids, default=0)
+    """The newest judgement id in the home's store that a run applies (0 before the first):
+    the newest judgement is its pair's current one, so `current` holds it; one about a
+    suppressed record lies dormant and is not counted (`load_judgements` leaves it out)."""
+    ids = without_suppressed(current_judgements(home), home).column("judgement_id")
+    return max(ids.to_pylist(), default=0)
+
+
+def to_drop(home: Path, publication: Path, forgotten: Sequence[str] = ()) -> list[RecordKey]:
+    """The suppressed records the publication still holds (all of them when it shows an arrest
+    just forgotten, or cannot be read to tell)."""
+    keys = sorted(suppressed(home), key=lambda k: k.unique_id)
+    if not keys or lists_arrests(publication, forgotten):
+        return keys
+    try:
+        con = duckdb.connect(str(publication / "warehouse.duckdb"), read_only=True)
+    except duckdb.Error:
+        return keys
+    try:
+        return [k for k in keys if holding(con, [k])] if holding(con, keys) else []
+    finally:
+        con.close()
 
 
 def held_judgement(warehouse: Path) -> int:
@@ -128,7 +170,7 @@ def nothing_to_do(home: Path, model: ModelRef, config: FotoConfig,
         outcome.message = "nothing is published yet: the nightly run applies the judgement"
         return outcome
     outcome.newest_judgement = held_judgement(base / "warehouse.duckdb")
-    if newest_judgement(home) <= outcome.newest_judgement:
+    if newest_judgement(home) <= outcome.newest_judgement and not to_drop(home, base):
         outcome.status, outcome.publication = "current", base.name
         outcome.message = "the current publication holds every judgement"
         return outcome
@@ -142,23 +184,49 @@ def nothing_to_do(home: Path, model: ModelRef, config: FotoConfig,
 
 def republish_judgements(home: Path, model: ModelRef, config: FotoConfig,
                          attempts: int = 3) -> JudgementOutcome:
-    """Re-form and re-publish the persons as the store's judgements say, unless the current
-    publication holds the newest judgement already (see the module's docstring)."""
+    """Re-form and re-publish the persons as the store's judgements and the suppression list
+    say, unless the current publication holds the newest judgement already and no suppressed
+    record (see the module's docstring); then purge the kept copies of suppressed records."""
     clock = _Clock()
     outcome = JudgementOutcome("current")
+    keys = suppressed(home)
+    forgotten = forget_arrests(home, keys) if keys else []
+    outcome.arrests_forgotten = len(forgotten)
     for attempt in range(1, attempts + 1):
         outcome.attempts = attempt
         base = current_publication(home)
-        if nothing_to_do(home, model, config, outcome) is not None or base is None:
+        drop = to_drop(home, base, forgotten) if base is not None else []
+        if (not drop and nothing_to_do(home, model, config, outcome) is not None) \
+                or base is None:
+            return _purged(home, keys, forgotten, outcome)
+        why = _cannot_reform(base / "warehouse.duckdb", model, config) if drop else None
+        if why:
+            outcome.status = "stale_publication"
+            outcome.message = f"{why}: the next nightly run withholds the record"
             return outcome
         try:
-            return _reform(home, base, model, config, outcome, clock)
+            _reform(home, base, model, config, outcome, clock, drop)
         except Superseded:
             clock.lap("superseded", outcome)
             continue
+        return outcome if outcome.status == "blocked" else _purged(home, keys, forgotten,
+                                                                    outcome)
     outcome.status = "current"
     outcome.message = (f"{attempts} other publications became current meanwhile; the last "
                        "of them runs this again")
+    return outcome
+
+
+def _purged(home: Path, keys: set[RecordKey], forgotten: list[str],
+            outcome: JudgementOutcome) -> JudgementOutcome:
+    """Remove the kept copies of suppressed records once the current publication is free of
+    them (`publish.erasure.purge_kept`)."""
+    base = current_publication(home)
+    if not keys or (base is not None and to_drop(home, base)):
+        return outcome
+    purged = purge_kept(home, keys, forgotten)
+    outcome.publications_removed = purged.publications
+    outcome.builds_removed, outcome.builds_busy = purged.builds, purged.busy
     return outcome
 
 
@@ -182,8 +250,10 @@ def _cannot_reform(warehouse: Path, model: ModelRef, config: FotoConfig) -> str 
 
 
 def _reform(home: Path, base: Path, model: ModelRef, config: FotoConfig,
-            outcome: JudgementOutcome, clock: _Clock) -> JudgementOutcome:
-    """One attempt: build on `base`, check, publish (raises `Superseded`)."""
+            outcome: JudgementOutcome, clock: _Clock,
+            drop: Sequence[RecordKey] = ()) -> JudgementOutcome:
+    """One attempt: build on `base` without the records `drop`, check, publish (raises
+    `Superseded`)."""
     manifest = json.loads((base / "triage" / "manifest.json").read_text(encoding="utf-8"))
     delivery = str(manifest["delivery"])
     run_id = "j" + uuid.uuid4().hex
@@ -195,6 +265,8 @@ def _reform(home: Path, base: Path, model: ModelRef, config: FotoConfig,
     clock.lap("copy", outcome)
     with connect_prepared(db) as con:
         link = float(con.sql("SELECT link_threshold FROM run_info").fetchall()[0][0])
+        outcome.records_erased = len(drop)
+        drop_records(con, drop, link)
         restore_inputs(con, link)
         loaded = load_judgements(con, home)
         records = con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0]
@@ -217,6 +289,13 @@ def _reform(home: Path, base: Path, model: ModelRef, config: FotoConfig,
             "ELSE 0 END) FROM person_records").fetchall()[0]
         held = int(con.sql("SELECT coalesce(max(judgement_id), 0) FROM judgements"
                            ).fetchall()[0][0])
+        if drop:   # what the stage copied in (the previous publication's ids) goes too
+            drop_records(con, drop)
+            if holding(con, drop):
+                raise RuntimeError("a suppressed record is still in the re-formed warehouse")
+    if drop:
+        rewrite_database(db)
+        clock.lap("rewrite", outcome)
     outcome.judgements_active = loaded.active
     outcome.conflicts = formed.judged.conflicts
     outcome.persons_reformed, outcome.person_ids = len(changed), changed[:SHOWN_IDS]

@@ -126,33 +126,76 @@ def open_store(home: Path, env_var: str, file_name: str, metadata: MetaData,
 
 _SQLITE_REFUSE = ("CREATE TRIGGER {trigger} BEFORE {change} ON {table} {when}"
                   "BEGIN SELECT RAISE(ABORT, {message}); END")
-_PG_FUNCTION = ("CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
-                "$$ BEGIN {allow}RAISE EXCEPTION {message}; END $$")
+_PG_FUNCTION = ("CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN {allow}{allow_update}RAISE EXCEPTION {message}; END $$")
 _PG_TRIGGER = ("CREATE TRIGGER {trigger} BEFORE UPDATE OR DELETE ON {table} "
                "FOR EACH ROW EXECUTE FUNCTION {function}()")
 
 
-def refuse_changes(table: Table, message: str, delete_allowed_when: str | None = None) -> None:
+def refuse_changes(table: Table, message: str, delete_allowed_when: str | None = None,
+                   update_allowed_when: str | None = None) -> None:
     """Make `table` append-only in the database itself: UPDATE and DELETE raise `message`
     (SQLite triggers; a PostgreSQL trigger is declared too, not yet tried on a real server).
     `delete_allowed_when`: an SQL condition on OLD, written in code, under which a DELETE is
-    let through (the audit log's logged prune); the same text serves both databases."""
+    let through (the audit log's logged prune); `update_allowed_when`: one on OLD and NEW
+    under which an UPDATE is (the judgement store's redaction of an erased record's
+    evidence); the same text serves both databases."""
+    for statement, dialect in refusal_ddl(table, message, delete_allowed_when,
+                                          update_allowed_when):
+        _on_create(table, dialect, statement)
+
+
+def refusal_ddl(table: Table, message: str, delete_allowed_when: str | None = None,
+                update_allowed_when: str | None = None) -> list[tuple[str, str]]:
+    """The statements `refuse_changes` declares, as (statement, dialect): also for a store
+    made before a condition was added (`replace_sqlite_triggers`)."""
     name, said = table.name, Constant(message)
-    condition = Fragment(delete_allowed_when or "")
-    when = Fragment(fill("WHEN NOT ({condition}) ", condition=condition)
-                    if delete_allowed_when else "")
-    for change, trigger, guard in (("UPDATE", "no_update", Fragment("")),
-                                   ("DELETE", "no_delete", when)):
-        _on_create(table, "sqlite", fill(
-            _SQLITE_REFUSE, trigger=Identifier(f"{name}_{trigger}"), change=Fragment(change),
-            table=Identifier(name), when=guard, message=said))
+    out = []
+    for change, trigger, allowed in (("UPDATE", "no_update", update_allowed_when),
+                                     ("DELETE", "no_delete", delete_allowed_when)):
+        guard = Fragment(fill("WHEN NOT ({condition}) ", condition=Fragment(allowed))
+                         if allowed else "")
+        out.append((fill(_SQLITE_REFUSE, trigger=Identifier(f"{name}_{trigger}"),
+                         change=Fragment(change), table=Identifier(name), when=guard,
+                         message=said), "sqlite"))
     allow = Fragment(fill("IF TG_OP = 'DELETE' AND ({condition}) THEN RETURN OLD; END IF; ",
-                          condition=condition) if delete_allowed_when else "")
+                          condition=Fragment(delete_allowed_when))
+                     if delete_allowed_when else "")
+    allow_update = Fragment(fill("IF TG_OP = 'UPDATE' AND ({condition}) THEN RETURN NEW; "
+                                 "END IF; ", condition=Fragment(update_allowed_when))
+                            if update_allowed_when else "")
     function = Identifier(f"{name}_append_only")
-    _on_create(table, "postgresql", fill(_PG_FUNCTION, function=function, allow=allow,
-                                         message=said))
-    _on_create(table, "postgresql", fill(_PG_TRIGGER, trigger=function,
-                                         table=Identifier(name), function=function))
+    out.append((fill(_PG_FUNCTION, function=function, allow=allow, allow_update=allow_update,
+                     message=said), "postgresql"))
+    out.append((fill(_PG_TRIGGER, trigger=function, table=Identifier(name),
+                     function=function), "postgresql"))
+    return out
+
+
+def replace_update_trigger(connection: Any, table: Table, message: str,
+                           update_allowed_when: str) -> None:
+    """Re-declare `table`'s SQLite UPDATE trigger as `refuse_changes` declares it now (a store
+    created by an earlier version lacks the condition), inside the caller's transaction."""
+    connection.exec_driver_sql(fill("DROP TRIGGER IF EXISTS {t}",
+                                    t=Identifier(f"{table.name}_no_update")))
+    connection.exec_driver_sql(refusal_ddl(table, message,
+                                           update_allowed_when=update_allowed_when)[0][0])
+
+
+def scrub_sqlite(path: Path) -> None:
+    """Leave no freed page of a SQLite file holding what was overwritten or deleted: the WAL
+    copied back and emptied, the file rebuilt (VACUUM) with freed space zeroed."""
+    import sqlite3
+
+    con = sqlite3.connect(path, isolation_level=None)
+    try:
+        con.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS:d}")
+        con.execute("PRAGMA secure_delete=ON")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        con.execute("VACUUM")
+        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        con.close()
 
 
 def _on_create(table: Table, dialect: str, statement: str) -> None:

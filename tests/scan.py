@@ -1,63 +1,72 @@
-"""The personal-data scans the tests share: a byte search over files, and every DuckDB
-database opened and every table queried (a database's pages may compress a value, so a byte
-search alone could miss it there).
-
-Used by the end-to-end scans (no name, BSN or birth date in reports and Dagster's storage) and
-by the retention tests (a record past its term in no file of the home).
-"""
+"""The personal-data scan the tests share: a byte search over every file under a home, in the
+encodings a value can be written in, and a query of every table of every DuckDB file (a
+database may keep a value compressed, where no byte search finds it)."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+import contextlib
+import json
+from collections.abc import Collection, Iterable
 from pathlib import Path
 
 import duckdb
 
-from stores.sql import Identifier, fill
+
+def encodings(value: str) -> set[bytes]:
+    """The forms a text can take in a file: UTF-8, UTF-16 (SQLite, Windows), Windows-1252
+    (the police extract), JSON-escaped."""
+    forms = {value.encode("utf-8"), value.encode("utf-16-le"),
+             json.dumps(value)[1:-1].encode("ascii")}
+    with contextlib.suppress(UnicodeEncodeError):
+        forms.add(value.encode("cp1252"))
+    return forms
 
 
-def files_holding(files: Iterable[Path], needles: set[bytes]) -> dict[Path, int]:
-    """Per file that holds any of `needles` (as written, or in UTF-16, as some stores write
-    text), how many of them."""
-    out = {}
-    for path in files:
-        data = path.read_bytes()
-        hits = [n for n in needles if n in data or n.decode().encode("utf-16-le") in data]
-        if hits:
-            out[path] = len(hits)
-    return out
-
-
-def every_file(root: Path) -> list[Path]:
-    """Every regular file under `root` (a link to a file counts once, as its target)."""
-    seen, out = set(), []
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and (real := path.resolve()) not in seen:
-            seen.add(real)
-            out.append(real)
-    return out
-
-
-def databases_holding(root: Path, needles: set[str]) -> dict[str, int]:
-    """Every DuckDB database under `root` opened read-only and every table of it queried:
-    per `file:table` whose rows (any column, as text) hold one of `needles`, how many rows."""
-    pattern = "|".join(re.escape(n) for n in sorted(needles))
-    out = {}
-    for path in every_file(root):
-        if path.suffix != ".duckdb":
+def files_holding(root: Path, values: Collection[str | bytes],
+                  skip: Iterable[Path] = ()) -> dict[str, list[str]]:
+    """{file relative to `root`: values found} over every file under `root` (but `skip`),
+    each value searched in every form of `encodings` (bytes are searched as they are)."""
+    needles = {v: ({v} if isinstance(v, bytes) else encodings(v)) for v in values}
+    skipped = {p.resolve() for p in skip}
+    found: dict[str, list[str]] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and not p.is_symlink()):
+        if path.resolve() in skipped:
             continue
+        data = path.read_bytes()
+        hits = [str(v) for v, forms in needles.items() if any(f in data for f in forms)]
+        if hits:
+            found[str(path.relative_to(root))] = hits
+    return found
+
+
+def databases_holding(root: Path, values: Collection[str]) -> dict[str, list[str]]:
+    """{database file: tables} where a column of any type, cast to text (lists too), holds
+    one of `values` in any case (a standardised name is lower-cased), over every DuckDB file
+    under `root`."""
+    found: dict[str, list[str]] = {}
+    wanted = list(values)
+    for path in sorted(root.rglob("*.duckdb")):
         con = duckdb.connect(str(path), read_only=True)
         try:
-            tables = con.sql("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()
-            for schema, table in tables:
-                rows = con.execute(fill(
-                    "SELECT count(*) FROM {schema}.{table} AS r "
-                    "WHERE regexp_matches(CAST(r AS VARCHAR), $pattern)",
-                    schema=Identifier(schema), table=Identifier(table)),
-                    {"pattern": pattern}).fetchall()[0][0]
-                if rows:
-                    out[f"{path.relative_to(root.resolve())}:{table}"] = rows
+            tables = [r[0] for r in con.sql(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = "
+                "current_database()").fetchall()]
+            hits = [t for t in tables if _table_holds(con, t, wanted)]
         finally:
             con.close()
-    return out
+        if hits:
+            found[str(path.relative_to(root))] = hits
+    return found
+
+
+def _table_holds(con: duckdb.DuckDBPyConnection, table: str, wanted: list[str]) -> bool:
+    columns = [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND table_name = ?", [table]).fetchall()]
+    if not columns or not wanted:
+        return False
+    text = " || chr(31) || ".join(f'coalesce(CAST("{c}" AS VARCHAR), \'\')' for c in columns)
+    condition = " OR ".join(f"contains(lower({text}), $v{i})" for i in range(len(wanted)))
+    row = con.execute(f'SELECT count(*) FROM "{table}" WHERE {condition}',
+                      {f"v{i}": v.lower() for i, v in enumerate(wanted)}).fetchall()
+    return bool(row[0][0])

@@ -9,7 +9,6 @@ import duckdb
 import pytest
 
 from publish.audiences import TRIAGE_TABLES
-from stores.publications import current_triage
 from tests.conftest import SAMPLE, foto
 from tests.scan import files_holding
 
@@ -36,8 +35,7 @@ def test_every_accepted_record_is_in_person_records_once(sample_run: Path) -> No
 
 def test_counts_add_up_per_source(sample_run: Path) -> None:
     rows = q(sample_run / "warehouse.duckdb",
-             "SELECT source, read, accepted + quarantined + withheld + expired "
-             "FROM ingest_counts")
+             "SELECT source, read, accepted + quarantined + withheld FROM ingest_counts")
     assert len(rows) == 4
     for source, read, accounted in rows:
         assert read == accounted, source
@@ -70,8 +68,8 @@ def test_records_of_one_bsn_are_linked(sample_run: Path) -> None:
 
 
 def test_published_triage_holds_only_declared_columns(sample_run: Path) -> None:
-    triage = current_triage(sample_run) / "triage.duckdb"
-    assert (current_triage(sample_run) / "manifest.json").exists()
+    triage = sample_run / "published" / "triage.duckdb"
+    assert (sample_run / "published" / "manifest.json").exists()
     tables = q(triage, "SELECT table_name FROM duckdb_tables()")
     assert {t for (t,) in tables} == set(TRIAGE_TABLES)
     for table, columns in TRIAGE_TABLES.items():
@@ -90,7 +88,7 @@ def test_broken_delivery_is_blocked_and_previous_publication_stays(
         sample_run: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
-    before = current_triage(home)
+    before = (home / "published").resolve()
     inode = (home / "warehouse.duckdb").stat().st_ino
     inbox = _copy_inbox(tmp_path)
     day = sorted(p for p in inbox.iterdir() if p.is_dir() and p.name[0].isdigit())[-1]
@@ -102,9 +100,9 @@ def test_broken_delivery_is_blocked_and_previous_publication_stays(
     code = foto("run", "--inbox", str(inbox), "--home", str(home))
 
     assert code == 1
-    assert current_triage(home) == before
+    assert (home / "published").resolve() == before
     assert (home / "warehouse.duckdb").stat().st_ino == inode
-    assert q(current_triage(home) / "triage.duckdb", "SELECT count(*) FROM triage_person")[0][0] > 0
+    assert q(home / "published" / "triage.duckdb", "SELECT count(*) FROM triage_person")[0][0] > 0
 
 
 def _personal_values() -> set[bytes]:
@@ -137,8 +135,8 @@ def test_no_personal_data_in_reports_event_log_or_run_output(
     assert len(needles) > 1000
     reports = list((home / "reports").glob("*.html"))
     assert len(reports) == 2
-    files = [*reports, *(p for p in (home / "dagster").rglob("*") if p.is_file())]
-    assert files_holding(files, needles) == {}
+    assert files_holding(home / "reports", needles) == {}
+    assert files_holding(home / "dagster", needles) == {}
     printed = (out.out + out.err).encode()
     assert b"quality report" in printed
     assert not [n for n in needles if n in printed]
@@ -207,9 +205,10 @@ def test_no_personal_data_in_dagster_storage_after_a_failed_run(
     # triage audience) and the arrest state (`arrests/`: each published arrest, owner-only,
     # so that it can be laid again when its inbox file is gone).
     data_dirs = {"triage", "arrests"}
-    files = [p for p in home.rglob("*") if p.is_file() and p.suffix not in data_files
-             and not data_dirs & set(p.relative_to(home).parts)]
-    assert files_holding(files, needles) == {}
+    meant = [p for p in home.rglob("*") if p.is_file() and (
+        p.suffix in data_files or data_dirs & set(p.relative_to(home).parts))]
+    found = files_holding(home, {n.decode() for n in needles}, skip=meant)
+    assert found == {}, f"personal values in {sorted(found)}"
     assert not [n for n in needles if n in printed]
 
 
@@ -221,14 +220,14 @@ def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
 
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
-    old = current_triage(home)
+    old = (home / "published").resolve()
     before = set(q(home / "warehouse.duckdb",
                    "SELECT person_id, source, record_id FROM person_records"))
     assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
     after = set(q(home / "warehouse.duckdb",
                   "SELECT person_id, source, record_id FROM person_records"))
     assert before == after
-    new = current_triage(home)
+    new = (home / "published").resolve()
     manifest = json.loads((new / "manifest.json").read_text())
     arrested = len(list((home / "arrests" / "done").glob("*.json")))
     assert manifest["rendered"] <= arrested
@@ -242,12 +241,12 @@ def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
 def test_rollback_restores_the_previous_publication(sample_run: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
-    first = current_triage(home)
+    first = (home / "published").resolve()
     assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
-    second = current_triage(home)
+    second = (home / "published").resolve()
     assert second != first
     assert foto("rollback", "--home", str(home)) == 0
-    assert current_triage(home) == first
+    assert (home / "published").resolve() == first
     assert (home / "warehouse.duckdb").stat().st_ino == \
         (first.parent / "warehouse.duckdb").stat().st_ino
     assert foto("rollback", "--home", str(home)) == 2     # nothing earlier than the first
@@ -260,7 +259,7 @@ def test_reader_with_published_files_open_is_not_disturbed_by_a_publication(
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
     analyst = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    triage = duckdb.connect(str(current_triage(home) / "triage.duckdb"), read_only=True)
+    triage = duckdb.connect(str(home / "published" / "triage.duckdb"), read_only=True)
     try:
         before = analyst.sql("SELECT count(*), max(person_id) FROM person").fetchall()
         sheets = triage.sql("SELECT count(*) FROM triage_person").fetchall()
