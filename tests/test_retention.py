@@ -287,13 +287,14 @@ def test_kept_copies_past_the_destroy_term_are_removed_never_the_current(
 
     home = tmp_path / "home"
     pubs, runs = home / "publications", home / "runs"
-    _copy_with_terms(pubs / "1-old", "2026-11-27")       # due today: removed
-    _copy_with_terms(pubs / "2-kept", "2026-11-28")      # due tomorrow: kept
-    _copy_with_terms(pubs / "3-unknown", None)           # cannot be told: kept
-    _copy_with_terms(pubs / "4-current", "2020-01-01")   # the current one: never removed
+    old, kept, unknown, current = (f"2026110{i}T010000-aaaaaaa{i}" for i in range(1, 5))
+    _copy_with_terms(pubs / old, "2026-11-27")       # due today: removed
+    _copy_with_terms(pubs / kept, "2026-11-28")      # due tomorrow: kept
+    _copy_with_terms(pubs / unknown, None)           # cannot be told: kept
+    _copy_with_terms(pubs / current, "2020-01-01")   # the current one: never removed
     _copy_with_terms(runs / "blocked" / "publication", "2026-01-01")
-    point_to(home, pubs / "4-current")
+    point_to(home, pubs / current)
     removed = prune_past_destroy(home, "2026-11-27")
-    assert sorted(removed) == ["publications/1-old", "runs/blocked"]
-    assert sorted(p.name for p in pubs.iterdir()) == ["2-kept", "3-unknown", "4-current"]
+    assert sorted(removed) == [f"publications/{old}", "runs/blocked"]
+    assert sorted(p.name for p in pubs.iterdir()) == [kept, unknown, current]
     assert not (runs / "blocked").exists()
