@@ -304,8 +304,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def _counts(db: Path) -> list[tuple]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.sql("SELECT source, read, accepted, quarantined, withheld, values_nulled, "
-                       "rows_in_file FROM ingest_counts ORDER BY source").fetchall()
+        return con.sql("SELECT source, read, accepted, quarantined, withheld, expired, "
+                       "values_nulled, rows_in_file FROM ingest_counts ORDER BY source").fetchall()
     finally:
         con.close()
 
@@ -353,13 +353,13 @@ def test_bad_input(case: Case, base: tuple[Path, Path], tmp_path: Path,
         assert current_publication(home) != previous
         db = home / "warehouse.duckdb"
     counts = _counts(db)
-    for source, read, accepted, quarantined, withheld, _nulled, in_file in counts:
-        assert read == accepted + quarantined + withheld == in_file, source
+    for source, read, accepted, quarantined, withheld, expired, _nulled, in_file in counts:
+        assert read == accepted + quarantined + withheld + expired == in_file, source
     changed = {c[0]: c for c in counts}[case.source]
     if case.outcome == "quarantined":
         assert changed[3] >= 1
     if case.outcome == "nulled":
-        assert changed[3] == 0 and changed[5] >= 1
+        assert changed[3] == 0 and changed[6] >= 1
     if case.absent:
         assert not _stored(db, case.absent)
     _publication_is_whole(previous, persons)
