@@ -90,7 +90,7 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
         scored = predictions.as_pyarrow_table()
         clustered = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"])
         if dialect != "duckdb":
-            scored, clustered = _as_duckdb_returns(con, scored, clustered)
+            scored, clustered = _in_id_order(con, scored, clustered)
         pairs, clustered = _with_copies(con, scored, clustered)
     finally:
         con.close()
@@ -100,8 +100,8 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                        caps=tuple(caps))
 
 
-def _as_duckdb_returns(con: duckdb.DuckDBPyConnection, pairs: pa.Table,
-                       clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
+def _in_id_order(con: duckdb.DuckDBPyConnection, pairs: pa.Table,
+                 clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
     """Another engine's pairs and clusters in a fixed order (Spark returns rows in the order its
     partitions finish), so that the tables after matching do not vary from run to run."""
     con.register("_engine_pairs", pairs)
