@@ -17,7 +17,7 @@ help: ## list the targets
 $(BIN)/foto: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(BIN)/foto
 
 setup: $(BIN)/foto ## create .venv and install the project into it

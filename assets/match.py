@@ -20,6 +20,7 @@ from assets.scrub import scrubbed
 from judgements.warehouse import load_judgements
 from matching.predict import model_for_size, predict_and_cluster
 from matching.run_info import record_run_info
+from matching.spark import spark_api
 from persons.records import store_pairs
 from persons.stage import form_persons, keep_model_clusters, name_persons
 from standardise.rules import connect_prepared
@@ -40,7 +41,15 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     with connect_prepared(db) as con:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
     settings = model_for_size(model.path, records.num_rows)
-    result = predict_and_cluster(records, settings, thresholds, config.matching.blocking)
+    engine = paths.match_engine()
+    if engine == "spark":
+        # Spark's working files (Splink's intermediate tables among them: record values) stay
+        # in the run's folder and are removed when scoring is done
+        with spark_api(paths.run_dir(build_id(context)) / "spark", config.spark) as api:
+            result = predict_and_cluster(records, settings, thresholds,
+                                         config.matching.blocking, db_api=api)
+    else:
+        result = predict_and_cluster(records, settings, thresholds, config.matching.blocking)
     with connect_prepared(db) as con:
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
@@ -56,8 +65,9 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     context.log.info(f"{copies} records share every compared field with another (scored once "
                      f"per group); {len(result.caps)} blocking rules skipped "
                      f"{skipped} oversized key values")
-    context.log.info(f"model {model.version}: {links} links, {reviews} pairs for review")
-    return MaterializeResult(metadata={"model_version": model.version,
+    context.log.info(f"model {model.version} on {engine}: {links} links, {reviews} pairs for "
+                     "review")
+    return MaterializeResult(metadata={"model_version": model.version, "engine": engine,
                                        "thresholds_version": thresholds.version,
                                        "records": records.num_rows, "link_pairs": links,
                                        "review_pairs": reviews,

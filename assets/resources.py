@@ -27,6 +27,7 @@ DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 INBOX_FEEDS = {"arrests"}
 DEFAULT_INBOX = "data/sample/inbox"
 DEFAULT_HOME = "var"
+ENGINES = ("duckdb", "spark")
 
 
 class FotoPaths(ConfigurableResource):
@@ -43,6 +44,9 @@ class FotoPaths(ConfigurableResource):
     model: str = ""        # path to a Splink model JSON
     config: str = ""       # path to a configuration JSON (config/foto.json's shape)
     thresholds: str = ""   # path to a thresholds JSON, in place of the configuration's
+    # Where Splink scores and clusters (`foto run --engine`): DuckDB in memory, or Spark as the
+    # configuration's `spark` section describes it (matching.spark).
+    engine: str = "duckdb"
 
     @classmethod
     def from_env(cls) -> FotoPaths:
@@ -103,6 +107,13 @@ class FotoPaths(ConfigurableResource):
         from sources.retention import resolve_terms
 
         return resolve_terms(self.foto_config(), list(registry()))
+
+    def match_engine(self) -> str:
+        """The engine the matching stages run on (a safe message: it names no data); anything
+        but duckdb or spark is refused."""
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}: one of {', '.join(ENGINES)}")
+        return self.engine
 
     def match_thresholds(self) -> Thresholds:
         """The link and review thresholds: the injected file, else the configuration's."""

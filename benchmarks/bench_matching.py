@@ -1,7 +1,11 @@
 """`make bench` (matching): wall time and peak memory of standardise, predict and cluster, for
 the foto model and the plain Splink baseline on the same records, at several sizes.
 
-    python benchmarks/bench_matching.py --records 100000 1000000
+    python benchmarks/bench_matching.py --records 100000 1000000 [--spark]
+
+`--spark` adds the pipeline's whole matching step on DuckDB and on Spark (local mode, the
+configuration's `spark` section), side by side; peak memory is the largest process's, the
+JVM's or Python's.
 
 Every stage runs in its own process (peak memory is that process's own); the baseline is
 trained once per size before it is timed. Candidate pairs per record (what blocking makes,
@@ -41,7 +45,10 @@ def run_stage(stage: str, work: Path) -> tuple[float, float, dict]:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--records", type=int, nargs="+", default=[100000, 1000000])
+    p.add_argument("--spark", action="store_true",
+                   help="also time the matching step on DuckDB and on Spark (local mode)")
     args = p.parse_args()
+    stages = [*STAGES, *(("match_duckdb", "match_spark") if args.spark else ())]
     root = Path(tempfile.mkdtemp(prefix="foto-bench-matching-"))
     results = []
     for target in args.records:
@@ -51,7 +58,7 @@ def main() -> int:
                         str(persons), "--seed", "13", "--out", str(work / "data")],
                        check=True, stdout=subprocess.DEVNULL)
         row = {"target_records": target}
-        for stage in STAGES:
+        for stage in stages:
             if stage == "predict_baseline":
                 run_stage("train_baseline", work)
             secs, mib, counts = run_stage(stage, work)
@@ -74,6 +81,12 @@ def main() -> int:
         ratio = (row["predict_foto"]["seconds"] + row["cluster_foto"]["seconds"]) / \
             (row["predict_baseline"]["seconds"] + row["cluster_baseline"]["seconds"])
         print(f"{'':>9} foto / baseline time (predict + cluster): {ratio:.2f}")
+        if "match_spark" in row:
+            duck, spark = row["match_duckdb"], row["match_spark"]
+            print(f"{'':>9} matching step: DuckDB {duck['seconds']:.1f} s "
+                  f"{duck['peak_mib']:.0f} MiB, Spark local {spark['seconds']:.1f} s "
+                  f"{spark['peak_mib']:.0f} MiB ({spark['clusters']} persons against "
+                  f"{duck['clusters']})")
     (root / "bench_matching.json").write_text(json.dumps(results, indent=2))
     print(f"details: {root / 'bench_matching.json'}")
     return 0

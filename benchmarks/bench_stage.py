@@ -3,7 +3,9 @@
     python benchmarks/bench_stage.py STAGE WORK_DIR
 
 Stages: standardise (read the four extracts, build std_persons), predict_foto,
-cluster_foto, predict_baseline, cluster_baseline. Each reads what the stage before it left in
+cluster_foto, predict_baseline, cluster_baseline; match_duckdb and match_spark (the pipeline's
+whole matching step, `predict_and_cluster`, on either engine: Spark in the configuration's
+`spark` section, local mode by default). Each reads what the stage before it left in
 WORK_DIR/bench.duckdb and prints one JSON line of counts.
 """
 
@@ -124,6 +126,32 @@ def cluster(work: Path, which: str) -> dict:
     return {"persons": persons, "constraint_splits": splits, "attached": attached}
 
 
+def match(work: Path, engine: str) -> dict:
+    """The pipeline's matching step (scoring and Splink's clustering) on `engine`, as
+    `assets.match` runs it; the pairs and clusters are kept for comparing the engines."""
+    from config import load_config
+    from matching.predict import predict_and_cluster
+    from matching.spark import spark_api
+    from standardise.rules import connect_prepared as connect
+    from stores.database import write_table
+
+    config = load_config()
+    records = _records(work)
+    model = _foto_model(records)
+    args = (records, model, config.matching.thresholds, config.matching.blocking)
+    if engine == "spark":
+        with spark_api(work / "spark", config.spark) as api:
+            result = predict_and_cluster(*args, db_api=api)
+    else:
+        result = predict_and_cluster(*args)
+    with connect(work / "bench.duckdb") as con:
+        write_table(con, f"match_pairs_{engine}", result.pairs)
+        write_table(con, f"clusters_{engine}", result.clusters)
+        persons = con.sql(f"SELECT count(DISTINCT cluster_id) FROM clusters_{engine}"
+                          ).fetchall()[0][0]
+    return {"pairs": result.pairs.num_rows, "clusters": persons}
+
+
 def train_baseline(work: Path) -> dict:
     """Train the baseline once (not timed as a stage) and save it for predict_baseline."""
     import logging
@@ -153,6 +181,8 @@ def main() -> int:
         out = train_baseline(work)
     elif stage.startswith("predict_"):
         out = predict(work, stage.split("_", 1)[1])
+    elif stage.startswith("match_"):
+        out = match(work, stage.split("_", 1)[1])
     elif stage.startswith("candidates_"):
         out = candidates(work, stage.split("_", 1)[1])
     elif stage.startswith("cluster_"):

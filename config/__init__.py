@@ -27,6 +27,7 @@ from config.schema import (
     Retention,
     Serve,
     SourceTerms,
+    Spark,
     StdLimits,
     Term,
     Thresholds,
@@ -35,5 +36,5 @@ from config.schema import (
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
            "Constraints", "Encryption", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits",
-           "RawLimits", "Retention", "Serve", "SourceTerms", "StdLimits", "Term", "Thresholds",
-           "Training", "config_path", "load_config", "load_thresholds_file"]
+           "RawLimits", "Retention", "Serve", "SourceTerms", "Spark", "StdLimits", "Term",
+           "Thresholds", "Training", "config_path", "load_config", "load_thresholds_file"]

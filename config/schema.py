@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 
 def _share(value: float) -> float:
@@ -279,6 +286,32 @@ class Encryption(Section):
     at_rest: Literal["none", "volume"]
 
 
+# Spark properties foto sets itself: the folders (inside the home), the jar, the master and
+# memory (their own keys above); the rest of `spark.conf` is the operator's.
+SPARK_OWNED = frozenset({"spark.local.dir", "spark.sql.warehouse.dir", "spark.checkpoint.dir",
+                         "spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions",
+                         "spark.master", "spark.driver.memory", "spark.jars"})
+
+
+def _spark_conf(conf: dict[str, str]) -> dict[str, str]:
+    taken = sorted(SPARK_OWNED & set(conf))
+    if taken:
+        raise ValueError(f"may not set {', '.join(taken)}: foto sets them")
+    return conf
+
+
+class Spark(Section):
+    """Where `foto run --engine spark` runs the matching stages (matching.spark): `master`, the
+    Spark master URL (`local[N]` on this machine, `spark://host:7077` or `yarn` on a cluster,
+    docs/scale.md); `driver_memory` as Spark writes it (`1g`, `512m`); `conf`, further Spark
+    properties as strings (shuffle partitions, executor memory). Where Spark writes its working
+    files is not configurable: under the run's folder in the home, so nothing lands outside it."""
+
+    master: Annotated[str, StringConstraints(min_length=1)]
+    driver_memory: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]*[kmgt]$")]
+    conf: Annotated[dict[str, str], AfterValidator(_spark_conf)]
+
+
 class FotoConfig(Section):
     """The whole configuration (config/foto.json), loaded and checked once at start."""
 
@@ -291,3 +324,4 @@ class FotoConfig(Section):
     access: Access
     serve: Serve
     encryption: Encryption
+    spark: Spark

@@ -58,6 +58,7 @@ from rich.console import Console
 from assets.resources import (
     DEFAULT_HOME,
     DEFAULT_INBOX,
+    ENGINES,
     FotoPaths,
     NoDelivery,
     require_delivery,
@@ -94,7 +95,7 @@ def _paths(args: argparse.Namespace) -> FotoPaths:
                          f"{inbox}")
     return FotoPaths(inbox=str(inbox), home=str(Path(args.home).resolve()), date=date,
                      accept=",".join(getattr(args, "accept", None) or []),
-                     config=_config_file(args))
+                     config=_config_file(args), engine=getattr(args, "engine", "duckdb"))
 
 
 def _config_file(args: argparse.Namespace) -> str:
@@ -501,6 +502,10 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--accept", action="append", metavar="SUITE.METRIC",
                        help="let this failed expectation pass for this run, after checking "
                             "that the delivery really is so (recorded as waived)")
+        if name == "run":
+            s.add_argument("--engine", choices=ENGINES, default="duckdb",
+                           help="where Splink scores and clusters: duckdb (default) or spark "
+                                "(the configuration's `spark` section; docs/scale.md)")
     s = sub.add_parser("arrest", help="bring one arrested person's photo up to date",
                        parents=[common])
     s.add_argument("file", type=Path)

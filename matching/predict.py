@@ -21,6 +21,7 @@ from matching.blocking import (
 )
 from matching.levels import levels_identifiable, with_levels
 from matching.linker import MODEL_COLUMNS, make_linker
+from matching.parameters import engine_settings
 from matching.thresholds import Thresholds
 from stores.sql import Identifier, fill
 
@@ -55,13 +56,16 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
         if meta_path.exists() else None
     if trained_on and records > 1:
         model["probability_two_random_records_match"] *= (trained_on - 1) / (records - 1)
-    return model
+    # The definition's settings with the saved numbers (`matching.parameters`): the same model
+    # on DuckDB, and the form every engine's settings are built from.
+    return engine_settings(model, "duckdb")
 
 
 def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Thresholds,
                         blocking: Blocking, db_api: Any | None = None,
                         collapse_copies: bool = True) -> MatchResult:
-    """Score blocked pairs, keep those from the review threshold up, cluster at the link one.
+    """Score blocked pairs, keep those from the review threshold up, cluster at the link one,
+    on `db_api` (Splink's DuckDB in memory when None; `matching.spark.spark_api` for Spark).
 
     `model` is the saved model as `model_for_size` prepares it for these records. Records
     alike in every compared field are scored once and oversized blocks compare neighbours
@@ -70,24 +74,45 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
     configuration; `collapse_copies=False` compares copies like any other records: the full
     comparison, for tests and benchmarks)."""
     con = duckdb.connect()
+    dialect = db_api.sql_dialect.sql_dialect_str if db_api is not None else "duckdb"
     try:
         kept, groups, caps = _prediction_input(con, records, model,
                                                blocking.max_block_comparisons, collapse_copies)
-        linker = make_linker(kept, capped_model(model, caps, blocking.neighbour_window), db_api,
-                             extra_columns=tuple(c.column for c in caps))
+        # the preparation above is our own DuckDB SQL on Arrow tables; Splink's scoring and
+        # clustering run on the engine, with settings built for its dialect
+        linker = make_linker(kept, capped_model(engine_settings(model, dialect), caps,
+                                                blocking.neighbour_window),
+                             db_api, extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
         predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=thresholds.link)
-        pairs, clustered = _with_copies(
-            con, predictions.as_pyarrow_table(),
-            clusters.as_pyarrow_table().select(["unique_id", "cluster_id"]))
+        scored = predictions.as_pyarrow_table()
+        clustered = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"])
+        if dialect != "duckdb":
+            scored, clustered = _in_id_order(con, scored, clustered)
+        pairs, clustered = _with_copies(con, scored, clustered)
     finally:
         con.close()
     return MatchResult(pairs=with_levels(pairs, model), clusters=clustered,
                        duplicates=groups.select(["unique_id", "representative",
                                                  "identity_rows"]),
                        caps=tuple(caps))
+
+
+def _in_id_order(con: duckdb.DuckDBPyConnection, pairs: pa.Table,
+                 clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Another engine's pairs and clusters in a fixed order (Spark returns rows in the order its
+    partitions finish), so that the tables after matching do not vary from run to run."""
+    con.register("_engine_pairs", pairs)
+    con.register("_engine_clusters", clusters)
+    try:
+        return (con.sql("SELECT * FROM _engine_pairs ORDER BY unique_id_l, unique_id_r")
+                .to_arrow_table(),
+                con.sql("SELECT * FROM _engine_clusters ORDER BY unique_id").to_arrow_table())
+    finally:
+        con.unregister("_engine_pairs")
+        con.unregister("_engine_clusters")
 
 
 def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,

@@ -7,9 +7,24 @@ without a BSN or a birth date is neither helped nor hurt by the gap.
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+import functools
+from typing import Any, Literal
 
 from splink import SettingsCreator, block_on
+
+# The engines Splink runs on here. Levels are written once, below; the few functions whose
+# names differ between the two SQL dialects are filled in per engine (`comparisons`).
+Dialect = Literal["duckdb", "spark"]
+DIALECTS: tuple[Dialect, ...] = ("duckdb", "spark")
+# DuckDB's built-ins against Spark's (`jaro_winkler` is the UDF of Splink's similarity jar,
+# `matching.spark`); `levenshtein`, `left`, `length` and `abs` are spelt alike in both.
+_FUNCTIONS: dict[str, dict[str, str]] = {
+    "duckdb": {"jaro_winkler": "jaro_winkler_similarity", "list_contains": "list_contains",
+               "strpos": "strpos"},
+    "spark": {"jaro_winkler": "jaro_winkler", "list_contains": "array_contains",
+              "strpos": "instr"},
+}
 
 
 def _null(*cols: str) -> dict[str, Any]:
@@ -41,14 +56,14 @@ GIVEN_NAME = {
         {"sql_condition": "(first_name_l IS NULL AND initials_l IS NULL) OR "
                           "(first_name_r IS NULL AND initials_r IS NULL)",
          "label_for_charts": "missing", "is_null_level": True},
-        _level("given_names_l = given_names_r AND strpos(given_names_l, ' ') > 0 "
+        _level("given_names_l = given_names_r AND {strpos}(given_names_l, ' ') > 0 "
                "AND first_name_l IS NOT NULL", "all given names agree"),
         _level("first_name_l = first_name_r", "same first name", tf="first_name"),
         _level("first_name_key_l = first_name_key_r", "same name, another transliteration"),
-        _level("jaro_winkler_similarity(first_name_l, first_name_r) >= 0.9",
+        _level("{jaro_winkler}(first_name_l, first_name_r) >= 0.9",
                "first name nearly the same"),
-        _level("list_contains(given_name_list_l, first_name_r) "
-               "OR list_contains(given_name_list_r, first_name_l)",
+        _level("{list_contains}(given_name_list_l, first_name_r) "
+               "OR {list_contains}(given_name_list_r, first_name_l)",
                "first name is another of the given names"),
         # Two initials or more that agree say much; one initial alone ('J.' against 'Jesse') is
         # shared by one person in twelve, and weighs only as the first initial does below.
@@ -71,9 +86,9 @@ SURNAME = {
         _level("surname_1_l = surname_1_r OR surname_1_l = surname_2_r "
                "OR surname_2_l = surname_1_r OR surname_2_l = surname_2_r",
                "one part of a double name agrees"),
-        _level("jaro_winkler_similarity(surname_l, surname_r) >= 0.92",
+        _level("{jaro_winkler}(surname_l, surname_r) >= 0.92",
                "surname nearly the same"),
-        _level("jaro_winkler_similarity(surname_l, surname_r) >= 0.8", "surname similar"),
+        _level("{jaro_winkler}(surname_l, surname_r) >= 0.8", "surname similar"),
         _ELSE,
     ],
 }
@@ -114,7 +129,20 @@ SEX = {
     "comparison_levels": [_null("sex"), _level("sex_l = sex_r", "same sex"), _ELSE],
 }
 
-COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
+_COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
+
+
+def comparisons(dialect: Dialect = "duckdb") -> list[dict[str, Any]]:
+    """The comparisons with each level's SQL in `dialect`: one definition for every engine, so
+    that a model trained on one runs on the other (`matching.parameters`)."""
+    functions = _FUNCTIONS[dialect]
+    return [comparison | {"comparison_levels": [
+                level | {"sql_condition": level["sql_condition"].format(**functions)}
+                for level in comparison["comparison_levels"]]}
+            for comparison in _COMPARISONS]
+
+
+COMPARISONS = comparisons("duckdb")
 
 # Each rule is an equality join on key columns computed once per record (`standardise.py`), so
 # its blocks hold records that share a name, a date or an address, never a whole surname. Blocks
@@ -201,14 +229,26 @@ DETERMINISTIC_RULES = [
 ]
 
 
-def settings() -> SettingsCreator:
+def settings(dialect: Dialect = "duckdb") -> SettingsCreator:
     """Settings of an untrained model: comparisons, blocking, and what predict keeps."""
     return SettingsCreator(
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
-        comparisons=COMPARISONS,
+        comparisons=comparisons(dialect),
         blocking_rules_to_generate_predictions=BLOCKING_RULES_FOR_PREDICTION,
         retain_matching_columns=False,  # levels are read from weights (matching.levels)
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=[],
     )
+
+
+def settings_dict(dialect: Dialect) -> dict[str, Any]:
+    """The untrained settings as Splink's settings dictionary in `dialect`: every level's and
+    every blocking rule's SQL written for that engine (a copy: the caller may change it)."""
+    return copy.deepcopy(_settings_dict(dialect))
+
+
+@functools.cache
+def _settings_dict(dialect: Dialect) -> dict[str, Any]:
+    # Splink builds these in about 0.1 s; every model load (an arrest's too) needs them
+    return settings(dialect).create_settings_dict(dialect)

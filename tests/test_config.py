@@ -73,6 +73,9 @@ BAD = [
     ("retention.keep_publications", 1, "greater than or equal to 2"),
     ("retention.max_blocked_run_age_days", 0, "must be above 0"),
     ("arrests.recent_days", "7", "valid integer"),
+    ("spark.driver_memory", "lots", "should match pattern"),
+    ("spark.master", "", "at least 1 character"),
+    ("spark.conf", {"spark.sql.warehouse.dir": "/elsewhere"}, "foto sets them"),
     ("gate.raw.max_quarantin_share", 0.05, "unknown key"),
     ("retention.keep_everything", True, "unknown key"),
 ]

@@ -1,0 +1,102 @@
+"""A Spark session for Splink's Spark backend, every file of it inside one folder of the home.
+
+`foto run --engine spark` scores and clusters on `splink.backends.spark.SparkAPI`. Spark writes
+working files in several places unless told: block managers and shuffle files under
+`java.io.tmpdir` (`/tmp/blockmgr-*`), a `spark-warehouse` and a Derby `metastore_db` in the
+working directory, Splink's lineage-breaking parquet in a checkpoint folder. All of them are put
+under `folder` (the run's folder in the home, `assets.match`), and the caller removes it when the
+stage is done: Splink's intermediate tables hold the records' values.
+
+The master, driver memory and further properties come from the configuration (`config.Spark`):
+`local[2]` on one machine, a cluster's URL there (docs/scale.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from config import Spark
+
+LAUNCHER_OPTS = "SPARK_LAUNCHER_OPTS"
+# Spark's own log: errors only, on stderr (its default prints notes and warnings at start)
+LOG4J = "log4j2.properties"
+_LOG4J_TEXT = """rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = stderr
+appender.console.type = Console
+appender.console.name = stderr
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n
+"""
+
+
+def session_conf(folder: Path, spark: Spark) -> dict[str, str]:
+    """The Spark properties of a session working in `folder` (which must exist)."""
+    from splink.backends.spark import similarity_jar_location
+
+    tmp = folder / "tmp"
+    java = (f"-Djava.io.tmpdir={tmp} -Dderby.system.home={folder / 'derby'} "
+            f"-Dlog4j2.configurationFile={folder / LOG4J}"
+            " -XX:-UsePerfData")   # no /tmp/hsperfdata_<user>
+    return {
+        **spark.conf,
+        "spark.master": spark.master,
+        "spark.driver.memory": spark.driver_memory,
+        "spark.app.name": "foto-matching",
+        "spark.ui.enabled": "false",
+        "spark.ui.showConsoleProgress": "false",
+        "spark.sql.catalogImplementation": "in-memory",
+        "spark.local.dir": str(folder / "local"),
+        "spark.sql.warehouse.dir": str(folder / "warehouse"),
+        "spark.driver.extraJavaOptions": java,
+        "spark.executor.extraJavaOptions": java,
+        # Splink's similarity functions (jaro_winkler, ...) as Scala UDFs, matched to Spark 4
+        "spark.jars": similarity_jar_location(),
+    }
+
+
+@contextmanager
+def spark_api(folder: Path, spark: Spark) -> Iterator[Any]:
+    """A `SparkAPI` on a session whose files all live in `folder`; the session is stopped and
+    the folder removed on leaving."""
+    from pyspark.sql import SparkSession
+    from splink.backends.spark import SparkAPI
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for sub in ("tmp", "local", "warehouse", "checkpoints", "derby"):
+        (folder / sub).mkdir(exist_ok=True)
+    (folder / LOG4J).write_text(_LOG4J_TEXT, encoding="utf-8")
+    builder = SparkSession.builder
+    for key, value in session_conf(folder, spark).items():
+        builder = builder.config(key, value)
+    # pyspark hands the JVM its connection details through a temporary file that Python's
+    # `tempfile` places, and Spark's launcher is a JVM of its own (/tmp/hsperfdata_<user>):
+    # for the launch, both are pointed at the folder.
+    saved = tempfile.tempdir, os.environ.get(LAUNCHER_OPTS)
+    tempfile.tempdir = str(folder / "tmp")
+    os.environ[LAUNCHER_OPTS] = f"-XX:-UsePerfData -Djava.io.tmpdir={folder / 'tmp'}"
+    try:
+        session = builder.getOrCreate()
+    finally:
+        tempfile.tempdir = saved[0]
+        if saved[1] is None:
+            os.environ.pop(LAUNCHER_OPTS, None)
+        else:
+            os.environ[LAUNCHER_OPTS] = saved[1]
+    session.sparkContext.setLogLevel("ERROR")
+    # break_lineage_method="parquet" writes Splink's intermediate tables here (it raises
+    # without a checkpoint folder)
+    session.sparkContext.setCheckpointDir(str(folder / "checkpoints"))
+    logging.getLogger("py4j").setLevel(logging.WARNING)
+    try:
+        yield SparkAPI(spark_session=session, break_lineage_method="parquet")
+    finally:
+        session.stop()
+        shutil.rmtree(folder, ignore_errors=True)
