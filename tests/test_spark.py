@@ -83,3 +83,17 @@ def test_the_sample_through_spark_gives_the_same_persons(sample_run: Path, tmp_p
     assert pairwise_f1(duck, spark) >= 0.999
     assert os.listdir(cwd) == []
     assert not list(home.glob("runs/*/spark")), "Spark's working files were left behind"
+
+
+@pytest.mark.e2e
+def test_the_gate_imports_in_a_process_started_with_python_c() -> None:
+    """Great Expectations imports pyspark's Connect module when pyspark is installed; without
+    Connect's own dependencies, that import ends a process whose `__main__` has no file (a
+    `python -c` child, a pytest-xdist worker) with exit status 0 and nothing done. The `spark`
+    extra carries them (`pyspark[connect]`): the gate must still load in such a process."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", "import great_expectations; print('loaded')"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and "loaded" in done.stdout, done.stderr[-2000:]
