@@ -8,13 +8,13 @@ table of the warehouse (for the data steward), never in logs or run metadata.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
+from sources.csv_lines import BLANK, line_array, split_fields, split_lines
 from stores.sql import Fragment, Identifier, fill
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "record_id", "field", "reason", "raw", "kept"]
@@ -23,7 +23,6 @@ QUARANTINE_COLUMNS = ["source", "file", "line", "record_id", "field", "reason", 
 # without a "\r" before it); a file without any "\n" but with "\r" is an old Mac-style export
 # whose "\r" ends its lines (unambiguous, so it is read rather than refused).
 UTF8_BOM = b"\xef\xbb\xbf"
-BLANK = " \t"   # a line of only these is blank: the parser and the file's own count agree
 
 
 @dataclass
@@ -118,6 +117,17 @@ class QuarantineLog:
             "kept": kept,
         }))
 
+    def add_lines(self, bad: pd.DataFrame) -> None:
+        """Quarantine lines that could not be read, each with its own reason (`bad` has the
+        columns of `sources.csv_lines.BAD_COLUMNS`)."""
+        if bad.empty:
+            return
+        self._frames.append(pd.DataFrame({
+            "line": bad["_line"].astype("int64").to_numpy(),
+            "record_id": bad["record_id"].to_numpy(), "field": bad["field"].to_numpy(),
+            "reason": bad["reason"].to_numpy(), "raw": bad["_raw"].to_numpy(), "kept": False,
+        }))
+
     def rows(self) -> int:
         """Rows set aside whole so far (nulled values and file-level entries not counted)."""
         return sum(int(((f["line"] > 0) & ~f["kept"].astype(bool)).sum()) for f in self._frames)
@@ -188,24 +198,6 @@ def text_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
-def split_fields(line: str, delimiter: str) -> list[str] | str:
-    """The fields of one physical line, or the reason it cannot be read (never its value).
-
-    Only this line is parsed, so a stray quote can cost this line and no other. A line without
-    quotes is split as is; with quotes, a field is either quoted whole (a doubled quote inside
-    stands for one) or holds quotes only inside (O"Brien); a quote that opens a field and is
-    not closed before the field ends is broken quoting."""
-    if "\r" in line:
-        return "a carriage return inside the line (not at its end): the line is broken"
-    if '"' not in line:
-        return line.split(delimiter)
-    try:
-        rows = list(csv.reader([line], delimiter=delimiter, strict=True))
-    except csv.Error:
-        return "broken quoting: a quote that opens a field is not closed on its line"
-    return rows[0] if rows else []
-
-
 def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
                   columns: list[str]) -> tuple[pd.DataFrame, QuarantineLog, int] | ParseResult:
     """Read a delimited extract into string columns, or refuse the file.
@@ -225,8 +217,7 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
     text = _decode(source, path, data, encoding)
     if isinstance(text, ParseResult):
         return text
-    lines = text_lines(text)
-    header = split_fields(lines[0], delimiter)
+    header = split_fields(_first_line(text), delimiter)
     header = [h.strip() for h in header] if isinstance(header, list) else []
     if header != columns:
         missing = [c for c in columns if c not in header]
@@ -235,27 +226,10 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
                 f"unexpected {len(extra)} column(s))")
         if len(header) == 1 and len(columns) > 1:
             what = f"header has one column: the delimiter is not '{delimiter}'"
-        return rejected(source, path, what, lines[1:], field_name="(header)")
+        return rejected(source, path, what, text_lines(text)[1:], field_name="(header)")
     log = QuarantineLog(source, path.name)
-    rows: list[list[str]] = []
-    line_nos: list[int] = []
-    raws: list[str] = []
-    for line_no, line in enumerate(lines[1:], start=2):
-        if not line.strip(BLANK):
-            continue
-        row = split_fields(line, delimiter)
-        if isinstance(row, str):
-            log.add(line_no, _first_field(line, delimiter), "(row)", row, line)
-        elif len(row) != len(columns):
-            log.add(line_no, _first_field(line, delimiter), "(row)",
-                    f"{len(row)} fields, the contract has {len(columns)}", line)
-        else:
-            rows.append([v.strip() for v in row])
-            line_nos.append(line_no)
-            raws.append(line)
-    frame = pd.DataFrame(rows, columns=columns, dtype="object")
-    frame["_line"] = line_nos
-    frame["_raw"] = raws
+    frame, bad = split_lines(line_array(text)[1:], delimiter, columns)
+    log.add_lines(bad)
     return frame, log, in_file
 
 
@@ -305,10 +279,13 @@ def split_name_sql(given: str, prefix: str, surname: str) -> Fragment:
         given=Identifier(given), prefix=Identifier(prefix), surname=Identifier(surname)))
 
 
-def _first_field(line: str, delimiter: str) -> str | None:
-    """The record id of a line that could not be parsed, as far as it can be told."""
-    first = line.split(delimiter, 1)[0].strip().strip('"').strip()
-    return first or None
+def _first_line(text: str) -> str:
+    """The header line, cut as `text_lines` cuts lines (without splitting the whole text)."""
+    end = text.find("\n")
+    if end < 0:
+        return text.split("\r", 1)[0]
+    head = text[:end]
+    return head[:-1] if head.endswith("\r") else head
 
 
 def _decode(source: str, path: Path, data: bytes, encoding: str) -> str | ParseResult:

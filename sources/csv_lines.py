@@ -1,0 +1,148 @@
+"""A delimited extract's lines split into fields with Arrow's string kernels, one line at a time.
+
+Why not a CSV parser (DuckDB's `read_csv`, `pyarrow.csv`): the contract holds one record per
+physical line, and a stray quote must cost its own line and no other. A CSV parser reads a
+quote as opening a value that may run over the line's end (or, told to ignore quotes, cannot
+read `"a;b"` as one value); it does not give the line number of each accepted row when it
+skips a line; and neither reads Windows-1252 (DuckDB only through an extension this machine
+cannot download). So the file is decoded by Python's codec (C speed), cut into lines, and the
+lines are split here by Arrow compute kernels over the whole column: no Python loop over rows.
+Only the few lines that hold a quote or a carriage return are parsed one by one (`split_fields`,
+the csv module), so that quoting keeps the exact meaning it had.
+
+Values are stripped of exactly what Python's `str.strip()` strips (`PY_WHITESPACE`), so that a
+value reads the same as when each line was split in Python.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+BLANK = " \t"   # a line of only these is blank: the parser and the file's own count agree
+# Every character `str.isspace()` holds true for: what `str.strip()` removes
+# (tests/test_csv_lines.py checks the list against Python's own).
+PY_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+                 "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+CR_INSIDE = "a carriage return inside the line (not at its end): the line is broken"
+BROKEN_QUOTING = "broken quoting: a quote that opens a field is not closed on its line"
+BAD_COLUMNS = ["_line", "record_id", "field", "reason", "_raw"]
+
+
+def line_array(text: str) -> pa.Array:
+    """Decoded text cut into physical lines as `common.text_lines` cuts it: at "\\n" with a
+    "\\r" before it dropped, or at "\\r" in a text without any "\\n"."""
+    if "\n" not in text and "\r" in text:
+        sep = "\r"
+    else:
+        sep = "\n"
+        text = text.replace("\r\n", "\n")
+        if text.endswith("\r"):
+            text = text[:-1]
+    whole = pa.array([text], type=pa.large_string())
+    return pc.split_pattern(whole, sep).flatten()
+
+
+def split_fields(line: str, delimiter: str) -> list[str] | str:
+    """The fields of one physical line, or the reason it cannot be read (never its value).
+
+    Only this line is parsed, so a stray quote can cost this line and no other. A line without
+    quotes is split as is; with quotes, a field is either quoted whole (a doubled quote inside
+    stands for one) or holds quotes only inside (O"Brien); a quote that opens a field and is
+    not closed before the field ends is broken quoting."""
+    if "\r" in line:
+        return CR_INSIDE
+    if '"' not in line:
+        return line.split(delimiter)
+    try:
+        rows = list(csv.reader([line], delimiter=delimiter, strict=True))
+    except csv.Error:
+        return BROKEN_QUOTING
+    return rows[0] if rows else []
+
+
+def first_field(line: str, delimiter: str) -> str | None:
+    """The record id of a line that could not be parsed, as far as it can be told."""
+    first = line.split(delimiter, 1)[0].strip().strip('"').strip()
+    return first or None
+
+
+def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line: int = 2
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows, bad lines) of an extract's data lines (`lines[0]` is line `first_line`).
+
+    Rows: one per line with the contract's number of fields, values stripped, as object
+    columns of `str`, with `_line` and `_raw` (the line), in line order. Bad lines: one per
+    line that cannot be read (`BAD_COLUMNS`: its line, what it says of its record id, field
+    `(row)` and the reason), in line order. Blank lines are neither."""
+    n_cols = len(columns)
+    numbers = np.arange(first_line, first_line + len(lines), dtype="int64")
+    blank = pc.equal(pc.utf8_trim(lines, BLANK), "")
+    odd = pc.or_(pc.match_substring(lines, '"'), pc.match_substring(lines, "\r"))
+    plain = pc.and_(pc.invert(blank), pc.invert(odd))
+    fields = pc.split_pattern(pc.filter(lines, plain), delimiter)
+    counts = pc.list_value_length(fields).to_numpy()
+    plain_at = numbers[plain.to_numpy(zero_copy_only=False)]
+    plain_lines = pc.filter(lines, plain)
+    fits = counts == n_cols
+    good = pc.filter(fields, pa.array(fits))
+    rows = {col: pc.utf8_trim(pc.list_element(good, i), PY_WHITESPACE).to_numpy(
+        zero_copy_only=False) for i, col in enumerate(columns)}
+    rows["_line"] = plain_at[fits]
+    rows["_raw"] = pc.filter(plain_lines, pa.array(fits)).to_numpy(zero_copy_only=False)
+    short = ~fits
+    short_lines = pc.filter(plain_lines, pa.array(short))
+    firsts = pc.utf8_trim(pc.list_element(pc.filter(fields, pa.array(short)), 0),
+                          PY_WHITESPACE)
+    firsts = pc.if_else(pc.equal(firsts, ""), None, firsts)
+    bad = {"_line": plain_at[short],
+           "record_id": firsts.to_numpy(zero_copy_only=False),
+           "field": np.full(int(short.sum()), "(row)", dtype=object),
+           "reason": np.asarray([f"{n} fields, the contract has {n_cols}"
+                                 for n in counts[short]], dtype=object),
+           "_raw": short_lines.to_numpy(zero_copy_only=False)}
+    odd_np = pc.and_(pc.invert(blank), odd).to_numpy(zero_copy_only=False)
+    if odd_np.any():
+        _add_odd_lines(rows, bad, numbers[odd_np],
+                       pc.filter(lines, pa.array(odd_np)).to_pylist(), delimiter, columns)
+    frame = pd.DataFrame({c: rows[c] for c in columns}, columns=columns, dtype="object")
+    frame["_line"] = rows["_line"].tolist()   # as the rows were built before: lists
+    frame["_raw"] = rows["_raw"].tolist()
+    return frame, pd.DataFrame(bad, columns=BAD_COLUMNS)
+
+
+def _add_odd_lines(rows: dict, bad: dict, numbers: np.ndarray, texts: list[str],
+                   delimiter: str, columns: list[str]) -> None:
+    """The lines holding a quote or a carriage return, parsed one by one and merged in line
+    order into `rows` and `bad` (dicts of arrays, changed in place)."""
+    good_rows, bad_rows = [], []
+    for number, text in zip(numbers.tolist(), texts, strict=True):
+        row = split_fields(text, delimiter)
+        if isinstance(row, str):
+            bad_rows.append([number, first_field(text, delimiter), "(row)", row, text])
+        elif len(row) != len(columns):
+            bad_rows.append([number, first_field(text, delimiter), "(row)",
+                             f"{len(row)} fields, the contract has {len(columns)}", text])
+        else:
+            good_rows.append([v.strip() for v in row] + [number, text])
+    _merge(rows, [*columns, "_line", "_raw"], good_rows)
+    _merge(bad, BAD_COLUMNS, bad_rows)
+
+
+def _merge(into: dict, columns: list[str], extra: list[list]) -> None:
+    """Append `extra` rows to the arrays of `into` and put them all in line order."""
+    if not extra:
+        return
+    n = len(into["_line"])
+    for i, col in enumerate(columns):
+        old = into[col]
+        old = np.full(n, old, dtype=object) if isinstance(old, str) else np.asarray(old)
+        new = np.asarray([r[i] for r in extra], dtype="int64" if col == "_line" else object)
+        into[col] = np.concatenate([old.astype(new.dtype), new])
+    order = np.argsort(into["_line"], kind="stable")
+    for col in columns:
+        into[col] = into[col][order]
