@@ -330,6 +330,8 @@ def check_required(frame: pd.DataFrame, log: QuarantineLog, column: str) -> pd.D
     """Quarantine rows whose identifying field is empty; return the rest. Only for the fields
     that identify a record (its id, its name): any other bad value costs the value alone."""
     bad = frame[column].isna() | (frame[column].astype("string").str.strip() == "")
+    if not bad.any():   # the usual case: no copy of the whole frame
+        return frame
     log.add_frame(frame[bad], column, "required field is empty")
     return frame[~bad]
 
@@ -350,7 +352,7 @@ def null_values(frame: pd.DataFrame, log: QuarantineLog, column: str, bad: pd.Se
     if not bad.any():
         return frame
     log.add_frame(frame[bad], column, reason, kept=True)
-    frame = frame.copy()
+    frame = frame.copy(deep=False)   # copy-on-write: the caller's frame keeps its column
     frame[column] = frame[column].astype("object").where(~bad, None)
     return frame
 
@@ -380,7 +382,7 @@ def check_date(frame: pd.DataFrame, log: QuarantineLog, column: str, fmt: str,
     frame = null_values(frame, log, column, bad, f"not a valid date ({label})")
     if not optional:
         frame = null_values(frame, log, column, values.isna(), "required field is empty")
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     frame[column] = pd.Series(parsed.dt.date, index=frame.index).astype("object").where(
         parsed.notna(), None)
     return frame
@@ -390,6 +392,8 @@ def check_unique(frame: pd.DataFrame, log: QuarantineLog, column: str = "record_
                  ) -> pd.DataFrame:
     """Quarantine every row of a duplicated key: which one is right cannot be known here."""
     dup = frame[column].duplicated(keep=False) & frame[column].notna()
+    if not dup.any():
+        return frame
     log.add_frame(frame[dup], column, "record_id occurs more than once in the file")
     return frame[~dup]
 

@@ -84,42 +84,45 @@ def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line:
     blank = pc.equal(pc.utf8_trim(lines, BLANK), "")
     odd = pc.or_(pc.match_substring(lines, '"'), pc.match_substring(lines, "\r"))
     plain = pc.and_(pc.invert(blank), pc.invert(odd))
-    fields = pc.split_pattern(pc.filter(lines, plain), delimiter)
-    counts = pc.list_value_length(fields).to_numpy()
-    plain_at = numbers[plain.to_numpy(zero_copy_only=False)]
     plain_lines = pc.filter(lines, plain)
+    plain_at = numbers[plain.to_numpy(zero_copy_only=False)]
+    fields = pc.split_pattern(plain_lines, delimiter)
+    counts = pc.list_value_length(fields).to_numpy()
     fits = counts == n_cols
     good = pc.filter(fields, pa.array(fits))
-    rows = {col: pc.utf8_trim(pc.list_element(good, i), PY_WHITESPACE).to_numpy(
-        zero_copy_only=False) for i, col in enumerate(columns)}
-    rows["_line"] = plain_at[fits]
-    rows["_raw"] = pc.filter(plain_lines, pa.array(fits)).to_numpy(zero_copy_only=False)
+    # every value of every good row in one pass, then one (rows x columns) block of `str`
+    values = pc.utf8_trim(good.flatten(), PY_WHITESPACE).to_numpy(zero_copy_only=False)
+    rows = {"block": values.reshape(len(good), n_cols), "_line": plain_at[fits],
+            "_raw": pc.filter(plain_lines, pa.array(fits))}
     short = ~fits
-    short_lines = pc.filter(plain_lines, pa.array(short))
     firsts = pc.utf8_trim(pc.list_element(pc.filter(fields, pa.array(short)), 0),
                           PY_WHITESPACE)
-    firsts = pc.if_else(pc.equal(firsts, ""), None, firsts)
     bad = {"_line": plain_at[short],
-           "record_id": firsts.to_numpy(zero_copy_only=False),
+           "record_id": pc.if_else(pc.equal(firsts, ""), None, firsts).to_numpy(
+               zero_copy_only=False),
            "field": np.full(int(short.sum()), "(row)", dtype=object),
            "reason": np.asarray([f"{n} fields, the contract has {n_cols}"
                                  for n in counts[short]], dtype=object),
-           "_raw": short_lines.to_numpy(zero_copy_only=False)}
+           "_raw": pc.filter(plain_lines, pa.array(short)).to_numpy(zero_copy_only=False)}
     odd_np = pc.and_(pc.invert(blank), odd).to_numpy(zero_copy_only=False)
     if odd_np.any():
         _add_odd_lines(rows, bad, numbers[odd_np],
                        pc.filter(lines, pa.array(odd_np)).to_pylist(), delimiter, columns)
-    frame = pd.DataFrame({c: rows[c] for c in columns}, columns=columns, dtype="object")
-    frame["_line"] = rows["_line"].tolist()   # as the rows were built before: lists
-    frame["_raw"] = rows["_raw"].tolist()
+    frame = pd.DataFrame(rows["block"], columns=columns, dtype="object", copy=False)
+    if len(frame):
+        frame["_line"] = rows["_line"]
+        # the line as text (pandas' `str`, as a list of lines became before), without a copy
+        frame["_raw"] = pd.array(rows["_raw"], dtype="str")
+    else:   # typed as an empty frame always was here (float64)
+        frame["_line"], frame["_raw"] = [], []
     return frame, pd.DataFrame(bad, columns=BAD_COLUMNS)
 
 
 def _add_odd_lines(rows: dict, bad: dict, numbers: np.ndarray, texts: list[str],
                    delimiter: str, columns: list[str]) -> None:
     """The lines holding a quote or a carriage return, parsed one by one and merged in line
-    order into `rows` and `bad` (dicts of arrays, changed in place)."""
-    good_rows, bad_rows = [], []
+    order into `rows` and `bad` (changed in place)."""
+    good_rows, good_at, good_raw, bad_rows = [], [], [], []
     for number, text in zip(numbers.tolist(), texts, strict=True):
         row = split_fields(text, delimiter)
         if isinstance(row, str):
@@ -128,21 +131,21 @@ def _add_odd_lines(rows: dict, bad: dict, numbers: np.ndarray, texts: list[str],
             bad_rows.append([number, first_field(text, delimiter), "(row)",
                              f"{len(row)} fields, the contract has {len(columns)}", text])
         else:
-            good_rows.append([v.strip() for v in row] + [number, text])
-    _merge(rows, [*columns, "_line", "_raw"], good_rows)
-    _merge(bad, BAD_COLUMNS, bad_rows)
-
-
-def _merge(into: dict, columns: list[str], extra: list[list]) -> None:
-    """Append `extra` rows to the arrays of `into` and put them all in line order."""
-    if not extra:
-        return
-    n = len(into["_line"])
-    for i, col in enumerate(columns):
-        old = into[col]
-        old = np.full(n, old, dtype=object) if isinstance(old, str) else np.asarray(old)
-        new = np.asarray([r[i] for r in extra], dtype="int64" if col == "_line" else object)
-        into[col] = np.concatenate([old.astype(new.dtype), new])
-    order = np.argsort(into["_line"], kind="stable")
-    for col in columns:
-        into[col] = into[col][order]
+            good_rows.append([v.strip() for v in row])
+            good_at.append(number)
+            good_raw.append(text)
+    if good_rows:
+        order = np.argsort(np.concatenate([rows["_line"], good_at]), kind="stable")
+        extra = np.empty((len(good_rows), len(columns)), dtype=object)
+        extra[:] = good_rows
+        rows["block"] = np.concatenate([rows["block"], extra])[order]
+        rows["_line"] = np.concatenate([rows["_line"], good_at])[order]
+        raw = pa.concat_arrays([rows["_raw"], pa.array(good_raw, rows["_raw"].type)])
+        rows["_raw"] = raw.take(pa.array(order))
+    if bad_rows:
+        order = np.argsort(np.concatenate([bad["_line"], [r[0] for r in bad_rows]]),
+                           kind="stable")
+        for i, col in enumerate(BAD_COLUMNS):
+            new = np.asarray([r[i] for r in bad_rows],
+                             dtype="int64" if col == "_line" else object)
+            bad[col] = np.concatenate([np.asarray(bad[col]).astype(new.dtype), new])[order]

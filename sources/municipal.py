@@ -53,8 +53,10 @@ def validate_municipal_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataF
         frame = check_required(frame, log, col)
     frame = check_unique(frame, log)
     bad_anr = ~frame["record_id"].str.fullmatch(r"[0-9]{10}")
-    log.add_frame(frame[bad_anr], "record_id", "A-nummer is not 10 digits")
-    frame = frame[~bad_anr].copy()
+    if bad_anr.any():
+        log.add_frame(frame[bad_anr], "record_id", "A-nummer is not 10 digits")
+        frame = frame[~bad_anr]
+    frame = frame.copy(deep=False)
     frame["geslacht"] = normalise_code(frame["geslacht"], upper=True)
     frame = null_values(frame, log, "bsn", frame["bsn"].isna(), "required field is empty")
     frame = check_values(frame, log, "geslacht", {"M", "V", "O"})
