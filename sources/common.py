@@ -199,13 +199,15 @@ def text_lines(text: str) -> list[str]:
 
 
 def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
-                  columns: list[str]) -> tuple[pd.DataFrame, QuarantineLog, int] | ParseResult:
+                  columns: list[str], optional: tuple[str, ...] | list[str] = ()
+                  ) -> tuple[pd.DataFrame, QuarantineLog, int] | ParseResult:
     """Read a delimited extract into string columns, or refuse the file.
 
     The header must be exactly the contract's columns. The file is read one physical line at
     a time: a line with broken quoting or the wrong number of fields is quarantined alone (a
     shifted row must never be read with its values in other columns, and a stray quote must
-    never swallow the lines after it). Returns the frame (with `_line` and `_raw`), the
+    never swallow the lines after it). An empty value of an `optional` field is missing
+    (None). Returns the frame (with `_line` and `_raw`), the
     quarantine log and the file's own count of data lines, or a rejected result.
     """
     if not path.exists():
@@ -230,7 +232,7 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
     log = QuarantineLog(source, path.name)
     lines = line_array(text)[1:]
     del data, text   # the Arrow lines hold the file now: not three copies at the peak
-    frame, bad = split_lines(lines, delimiter, columns)
+    frame, bad = split_lines(lines, delimiter, columns, optional=optional)
     log.add_lines(bad)
     return frame, log, in_file
 
@@ -254,12 +256,11 @@ class CsvExtract:
 def read_csv_extract(extract: CsvExtract, delivery: Path) -> ParseResult:
     """Read and validate one delimited extract of a delivery folder."""
     got = read_csv_text(extract.source, delivery / extract.file, extract.encoding,
-                        extract.delimiter, extract.columns)
+                        extract.delimiter, extract.columns, extract.optional)
     if isinstance(got, ParseResult):
         return got
     frame, log, in_file = got
     rows_read = len(frame) + log.rows()
-    empty_to_none(frame, extract.optional)
     frame = extract.validate(frame, log)
     for flag in extract.flags:
         frame[flag] = pd.array(frame[flag].map({"J": True, "N": False}), dtype="boolean")
@@ -320,12 +321,6 @@ def _decode(source: str, path: Path, data: bytes, encoding: str) -> str | ParseR
         return rejected(source, path,
                         f"line {line} is not valid {encoding}: the file's encoding is wrong",
                         lines)
-
-
-def empty_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Empty strings mean 'not given' in the CSV extracts: make them missing."""
-    for col in columns:   # `!= ""` is one vectorised comparison; None and NaN stay as they are
-        frame[col] = frame[col].where(frame[col] != "", None)
 
 
 def check_required(frame: pd.DataFrame, log: QuarantineLog, column: str) -> pd.DataFrame:

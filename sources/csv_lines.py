@@ -71,12 +71,13 @@ def first_field(line: str, delimiter: str) -> str | None:
     return first or None
 
 
-def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line: int = 2
-                ) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line: int = 2,
+                optional: tuple[str, ...] | list[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows, bad lines) of an extract's data lines (`lines[0]` is line `first_line`).
 
     Rows: one per line with the contract's number of fields, values stripped, as object
-    columns of `str`, with `_line` and `_raw` (the line), in line order. Bad lines: one per
+    columns of `str` (an empty value of an `optional` column: None, 'not given'), with
+    `_line` and `_raw` (the line), in line order. Bad lines: one per
     line that cannot be read (`BAD_COLUMNS`: its line, what it says of its record id, field
     `(row)` and the reason), in line order. Blank lines are neither."""
     n_cols = len(columns)
@@ -91,7 +92,12 @@ def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line:
     fits = counts == n_cols
     good = pc.filter(fields, pa.array(fits))
     # every value of every good row in one pass, then one (rows x columns) block of `str`
-    values = pc.utf8_trim(good.flatten(), PY_WHITESPACE).to_numpy(zero_copy_only=False)
+    values = pc.utf8_trim(good.flatten(), PY_WHITESPACE)
+    if optional:   # column of each value: its position modulo the number of columns
+        is_optional = np.tile(np.isin(columns, list(optional)), len(good))
+        values = pc.if_else(pc.and_(pc.equal(values, ""), pa.array(is_optional)), None,
+                            values)
+    values = values.to_numpy(zero_copy_only=False)
     rows = {"block": values.reshape(len(good), n_cols), "_line": plain_at[fits],
             "_raw": pc.filter(plain_lines, pa.array(fits))}
     short = ~fits
@@ -107,7 +113,8 @@ def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line:
     odd_np = pc.and_(pc.invert(blank), odd).to_numpy(zero_copy_only=False)
     if odd_np.any():
         _add_odd_lines(rows, bad, numbers[odd_np],
-                       pc.filter(lines, pa.array(odd_np)).to_pylist(), delimiter, columns)
+                       pc.filter(lines, pa.array(odd_np)).to_pylist(), delimiter, columns,
+                       optional)
     frame = pd.DataFrame(rows["block"], columns=columns, dtype="object", copy=False)
     if len(frame):
         frame["_line"] = rows["_line"]
@@ -119,7 +126,8 @@ def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line:
 
 
 def _add_odd_lines(rows: dict, bad: dict, numbers: np.ndarray, texts: list[str],
-                   delimiter: str, columns: list[str]) -> None:
+                   delimiter: str, columns: list[str], optional: tuple[str, ...] | list[str]
+                   ) -> None:
     """The lines holding a quote or a carriage return, parsed one by one and merged in line
     order into `rows` and `bad` (changed in place)."""
     good_rows, good_at, good_raw, bad_rows = [], [], [], []
@@ -131,7 +139,8 @@ def _add_odd_lines(rows: dict, bad: dict, numbers: np.ndarray, texts: list[str],
             bad_rows.append([number, first_field(text, delimiter), "(row)",
                              f"{len(row)} fields, the contract has {len(columns)}", text])
         else:
-            good_rows.append([v.strip() for v in row])
+            good_rows.append([None if c in optional and not v.strip() else v.strip()
+                              for c, v in zip(columns, row, strict=True)])
             good_at.append(number)
             good_raw.append(text)
     if good_rows:

@@ -32,9 +32,10 @@ LINES = [
 ]
 
 
-def reference(lines: list[str], delimiter: str, columns: list[str]
+def reference(lines: list[str], delimiter: str, columns: list[str], optional: tuple = ()
               ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """One physical line at a time, as the reader read before."""
+    """One physical line at a time, as the reader read before (an empty optional value made
+    missing afterwards)."""
     rows, bad = [], []
     for number, line in enumerate(lines, start=2):
         if not line.strip(BLANK):
@@ -46,8 +47,9 @@ def reference(lines: list[str], delimiter: str, columns: list[str]
             bad.append([number, first_field(line, delimiter), "(row)",
                         f"{len(row)} fields, the contract has {len(columns)}", line])
         else:
-            rows.append([v.strip() for v in row] + [number, line])
-    return (pd.DataFrame(rows, columns=[*columns, "_line", "_raw"]),
+            rows.append([None if c in optional and not v.strip() else v.strip()
+                         for c, v in zip(columns, row, strict=True)] + [number, line])
+    return (pd.DataFrame(rows, columns=[*columns, "_line", "_raw"], dtype=object),
             pd.DataFrame(bad, columns=["_line", "record_id", "field", "reason", "_raw"]))
 
 
@@ -61,16 +63,20 @@ def test_whitespace_is_what_str_strip_removes() -> None:
     assert everything == PY_WHITESPACE
 
 
+@pytest.mark.parametrize("optional", [(), ("b",), ("a", "c")])
 @pytest.mark.parametrize("order", ["as_written", "reversed"])
-def test_split_lines_reads_as_one_line_at_a_time(order: str) -> None:
+def test_split_lines_reads_as_one_line_at_a_time(order: str, optional: tuple) -> None:
     lines = LINES if order == "as_written" else LINES[::-1]
     text = "\n".join(lines)
-    rows, bad = split_lines(line_array(text), ";", COLUMNS)
-    want_rows, want_bad = reference(text_lines(text), ";", COLUMNS)
+    rows, bad = split_lines(line_array(text), ";", COLUMNS, optional=optional)
+    want_rows, want_bad = reference(text_lines(text), ";", COLUMNS, optional)
     assert _plain(rows) == _plain(want_rows)
     assert _plain(bad) == _plain(want_bad)
     assert list(rows["_line"]) == sorted(rows["_line"])   # line order, odd lines merged in
-    assert all(type(v) is str for v in rows[COLUMNS].to_numpy().ravel())
+    assert all(type(v) is str or (v is None and optional)
+               for v in rows[COLUMNS].to_numpy().ravel())
+    if optional:
+        assert rows[list(optional)].isna().any().all()
 
 
 def test_only_plain_lines_and_only_odd_lines() -> None:
