@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from sources.csv_lines import BLANK, line_array, split_fields, split_lines
@@ -336,9 +337,12 @@ def check_required(frame: pd.DataFrame, log: QuarantineLog, column: str) -> pd.D
 def normalise_code(values: pd.Series, upper: bool = False) -> pd.Series:
     """A code as a careless partner may write it (' Verdachte ', 'j', 'VER  DACHTE' stays
     wrong): surrounding and repeated spaces dropped, one case. Missing stays missing."""
-    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    codes, uniques = pd.factorize(values)   # a code column holds few values: each once
+    text = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    text = text.str.replace(r"\s+", " ", regex=True)
     text = text.str.upper() if upper else text.str.lower()
-    return text.astype("object").where(values.notna(), None)
+    spelled = np.append(text.astype("object").to_numpy(), None)   # code -1: missing
+    return pd.Series(spelled[codes], index=values.index, dtype=object)
 
 
 def null_values(frame: pd.DataFrame, log: QuarantineLog, column: str, bad: pd.Series,

@@ -589,3 +589,17 @@ def test_brp_date_parts_are_read_as_pd_to_numeric_reads_them() -> None:
         got = municipal._digits(values, shape, start, stop)
         want = pd.to_numeric(values.str[start:stop].where(shape), errors="coerce")
         pd.testing.assert_series_equal(got, want, check_names=False)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_codes_are_normalised_per_distinct_value_as_per_value(upper: bool) -> None:
+    """`normalise_code` spells each distinct value once: the same as spelling every value."""
+    from sources.common import normalise_code
+
+    values = pd.Series([" Verdachte ", "VER  DACHTE", None, "j", "", "\u00a0n\t", "j",
+                        float("nan"), "Slachtoffer", " Verdachte "], dtype=object)
+    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    text = text.str.upper() if upper else text.str.lower()
+    want = text.astype("object").where(values.notna(), None)
+    got = normalise_code(values, upper=upper)
+    assert got.tolist() == want.tolist() and got.dtype == object
