@@ -231,9 +231,10 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
             what = f"header has one column: the delimiter is not '{delimiter}'"
         return rejected(source, path, what, text_lines(text)[1:], field_name="(header)")
     log = QuarantineLog(source, path.name)
-    lines = line_array(text)[1:]
+    lines, odd_possible = line_array(text)
     del data, text   # the Arrow lines hold the file now: not three copies at the peak
-    frame, bad = split_lines(lines, delimiter, columns, optional=optional)
+    frame, bad = split_lines(lines[1:], delimiter, columns, optional=optional,
+                             odd_possible=odd_possible)
     log.add_lines(bad)
     return frame, log, in_file
 

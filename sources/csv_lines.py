@@ -33,18 +33,22 @@ BROKEN_QUOTING = "broken quoting: a quote that opens a field is not closed on it
 BAD_COLUMNS = ["_line", "record_id", "field", "reason", "_raw"]
 
 
-def line_array(text: str) -> pa.Array:
+def line_array(text: str) -> tuple[pa.Array, bool]:
     """Decoded text cut into physical lines as `common.text_lines` cuts it: at "\\n" with a
-    "\\r" before it dropped, or at "\\r" in a text without any "\\n"."""
+    "\\r" before it dropped, or at "\\r" in a text without any "\\n"; and whether any line
+    may hold a quote or a carriage return (one scan of the text by `str`'s own search, so that
+    a file without any skips the per-line test)."""
     if "\n" not in text and "\r" in text:
         sep = "\r"
+        odd = '"' in text
     else:
         sep = "\n"
         text = text.replace("\r\n", "\n")
         if text.endswith("\r"):
             text = text[:-1]
+        odd = '"' in text or "\r" in text
     whole = pa.array([text], type=pa.large_string())
-    return pc.split_pattern(whole, sep).flatten()
+    return pc.split_pattern(whole, sep).flatten(), odd
 
 
 def split_fields(line: str, delimiter: str) -> list[str] | str:
@@ -72,18 +76,21 @@ def first_field(line: str, delimiter: str) -> str | None:
 
 
 def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line: int = 2,
-                optional: tuple[str, ...] | list[str] = ()) -> tuple[pd.DataFrame, pd.DataFrame]:
+                optional: tuple[str, ...] | list[str] = (), odd_possible: bool = True
+                ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(rows, bad lines) of an extract's data lines (`lines[0]` is line `first_line`).
 
     Rows: one per line with the contract's number of fields, values stripped, as object
     columns of `str` (an empty value of an `optional` column: None, 'not given'), with
     `_line` and `_raw` (the line), in line order. Bad lines: one per
     line that cannot be read (`BAD_COLUMNS`: its line, what it says of its record id, field
-    `(row)` and the reason), in line order. Blank lines are neither."""
+    `(row)` and the reason), in line order. Blank lines are neither. `odd_possible` False:
+    no line holds a quote or a carriage return (`line_array` says so)."""
     n_cols = len(columns)
     numbers = np.arange(first_line, first_line + len(lines), dtype="int64")
     blank = pc.equal(pc.utf8_trim(lines, BLANK), "")
-    odd = pc.or_(pc.match_substring(lines, '"'), pc.match_substring(lines, "\r"))
+    odd = (pc.or_(pc.match_substring(lines, '"'), pc.match_substring(lines, "\r"))
+           if odd_possible else pa.array(np.zeros(len(lines), dtype=bool)))
     plain = pc.and_(pc.invert(blank), pc.invert(odd))
     plain_lines = pc.filter(lines, plain)
     plain_at = numbers[plain.to_numpy(zero_copy_only=False)]

@@ -68,7 +68,7 @@ def test_whitespace_is_what_str_strip_removes() -> None:
 def test_split_lines_reads_as_one_line_at_a_time(order: str, optional: tuple) -> None:
     lines = LINES if order == "as_written" else LINES[::-1]
     text = "\n".join(lines)
-    rows, bad = split_lines(line_array(text), ";", COLUMNS, optional=optional)
+    rows, bad = split_lines(line_array(text)[0], ";", COLUMNS, optional=optional)
     want_rows, want_bad = reference(text_lines(text), ";", COLUMNS, optional)
     assert _plain(rows) == _plain(want_rows)
     assert _plain(bad) == _plain(want_bad)
@@ -80,9 +80,11 @@ def test_split_lines_reads_as_one_line_at_a_time(order: str, optional: tuple) ->
 
 
 def test_only_plain_lines_and_only_odd_lines() -> None:
-    for lines in (["1;2;3", "4;5"], ['"1";2;3', "4;5\r;6"]):
+    for lines in (["1;2;3", "4;5", "", " ;"], ['"1";2;3', "4;5\r;6"], ["6;7;8\r", "9;\r"]):
         text = "\n".join(lines)
-        rows, bad = split_lines(line_array(text), ";", COLUMNS)
+        array, odd_possible = line_array(text)
+        assert odd_possible == ('"' in text or "\r" in text.replace("\r\n", "\n")[:-1])
+        rows, bad = split_lines(array, ";", COLUMNS, odd_possible=odd_possible)
         want_rows, want_bad = reference(text_lines(text), ";", COLUMNS)
         assert _plain(rows) == _plain(want_rows) and _plain(bad) == _plain(want_bad)
 
@@ -92,4 +94,4 @@ def test_only_plain_lines_and_only_odd_lines() -> None:
     "h\n\n\r\n", "h\r\r\n", "\r",
 ])
 def test_line_array_cuts_lines_as_text_lines(text: str) -> None:
-    assert line_array(text).to_pylist() == text_lines(text)
+    assert line_array(text)[0].to_pylist() == text_lines(text)
