@@ -97,16 +97,6 @@ def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line:
     fields = pc.split_pattern(plain_lines, delimiter)
     counts = pc.list_value_length(fields).to_numpy()
     fits = counts == n_cols
-    good = pc.filter(fields, pa.array(fits))
-    # every value of every good row in one pass, then one (rows x columns) block of `str`
-    values = pc.utf8_trim(good.flatten(), PY_WHITESPACE)
-    if optional:   # column of each value: its position modulo the number of columns
-        is_optional = np.tile(np.isin(columns, list(optional)), len(good))
-        values = pc.if_else(pc.and_(pc.equal(values, ""), pa.array(is_optional)), None,
-                            values)
-    values = values.to_numpy(zero_copy_only=False)
-    rows = {"block": values.reshape(len(good), n_cols), "_line": plain_at[fits],
-            "_raw": pc.filter(plain_lines, pa.array(fits))}
     short = ~fits
     firsts = pc.utf8_trim(pc.list_element(pc.filter(fields, pa.array(short)), 0),
                           PY_WHITESPACE)
@@ -117,6 +107,20 @@ def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line:
            "reason": np.asarray([f"{n} fields, the contract has {n_cols}"
                                  for n in counts[short]], dtype=object),
            "_raw": pc.filter(plain_lines, pa.array(short)).to_numpy(zero_copy_only=False)}
+    good = pc.filter(fields, pa.array(fits))
+    del fields   # each Arrow step's input is let go once used: a bounded peak
+    # every value of every good row in one pass, then one (rows x columns) block of `str`
+    values = pc.utf8_trim(good.flatten(), PY_WHITESPACE)
+    n_good = len(good)
+    del good
+    if optional:   # column of each value: its position modulo the number of columns
+        is_optional = np.tile(np.isin(columns, list(optional)), n_good)
+        values = pc.if_else(pc.and_(pc.equal(values, ""), pa.array(is_optional)), None,
+                            values)
+        del is_optional
+    rows = {"block": values.to_numpy(zero_copy_only=False).reshape(n_good, n_cols),
+            "_line": plain_at[fits], "_raw": pc.filter(plain_lines, pa.array(fits))}
+    del values, plain_lines
     odd_np = pc.and_(pc.invert(blank), odd).to_numpy(zero_copy_only=False)
     if odd_np.any():
         _add_odd_lines(rows, bad, numbers[odd_np],
