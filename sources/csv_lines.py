@@ -136,6 +136,20 @@ def split_lines(lines: pa.Array, delimiter: str, columns: list[str], first_line:
     return frame, pd.DataFrame(bad, columns=BAD_COLUMNS)
 
 
+def read_line(number: int, text: str, delimiter: str, columns: list[str],
+              optional: tuple[str, ...] | list[str] = ()) -> tuple[list | None, list | None]:
+    """One physical line read on its own: (its stripped values, None), or (None, the bad
+    line's entry as `BAD_COLUMNS`). What `split_lines` does to a whole column of lines."""
+    row = split_fields(text, delimiter)
+    if isinstance(row, str):
+        return None, [number, first_field(text, delimiter), "(row)", row, text]
+    if len(row) != len(columns):
+        return None, [number, first_field(text, delimiter), "(row)",
+                      f"{len(row)} fields, the contract has {len(columns)}", text]
+    return [None if c in optional and not v.strip() else v.strip()
+            for c, v in zip(columns, row, strict=True)], None
+
+
 def _add_odd_lines(rows: dict, bad: dict, numbers: np.ndarray, texts: list[str],
                    delimiter: str, columns: list[str], optional: tuple[str, ...] | list[str]
                    ) -> None:
@@ -143,15 +157,11 @@ def _add_odd_lines(rows: dict, bad: dict, numbers: np.ndarray, texts: list[str],
     order into `rows` and `bad` (changed in place)."""
     good_rows, good_at, good_raw, bad_rows = [], [], [], []
     for number, text in zip(numbers.tolist(), texts, strict=True):
-        row = split_fields(text, delimiter)
-        if isinstance(row, str):
-            bad_rows.append([number, first_field(text, delimiter), "(row)", row, text])
-        elif len(row) != len(columns):
-            bad_rows.append([number, first_field(text, delimiter), "(row)",
-                             f"{len(row)} fields, the contract has {len(columns)}", text])
+        values, bad_line = read_line(number, text, delimiter, columns, optional)
+        if bad_line is not None:
+            bad_rows.append(bad_line)
         else:
-            good_rows.append([None if c in optional and not v.strip() else v.strip()
-                              for c, v in zip(columns, row, strict=True)])
+            good_rows.append(values)
             good_at.append(number)
             good_raw.append(text)
     if good_rows:

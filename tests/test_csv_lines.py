@@ -1,7 +1,8 @@
 """The CSV extracts' lines split by Arrow kernels read exactly as one line at a time in Python.
 
 The reference below is the reader as it was before the lines were split column-wise: each
-physical line parsed on its own (`split_fields`), values stripped by `str.strip()`. The
+physical line parsed on its own (`read_line`: `split_fields`, the csv module for a quoted
+line, values stripped by `str.strip()`). The
 vectorised reader must give the same rows, line numbers and bad lines on every kind of line a
 partner's export holds.
 """
@@ -17,9 +18,8 @@ from sources.common import text_lines
 from sources.csv_lines import (
     BLANK,
     PY_WHITESPACE,
-    first_field,
     line_array,
-    split_fields,
+    read_line,
     split_lines,
 )
 
@@ -40,15 +40,11 @@ def reference(lines: list[str], delimiter: str, columns: list[str], optional: tu
     for number, line in enumerate(lines, start=2):
         if not line.strip(BLANK):
             continue
-        row = split_fields(line, delimiter)
-        if isinstance(row, str):
-            bad.append([number, first_field(line, delimiter), "(row)", row, line])
-        elif len(row) != len(columns):
-            bad.append([number, first_field(line, delimiter), "(row)",
-                        f"{len(row)} fields, the contract has {len(columns)}", line])
+        values, bad_line = read_line(number, line, delimiter, columns, optional)
+        if bad_line is not None:
+            bad.append(bad_line)
         else:
-            rows.append([None if c in optional and not v.strip() else v.strip()
-                         for c, v in zip(columns, row, strict=True)] + [number, line])
+            rows.append([*values, number, line])
     return (pd.DataFrame(rows, columns=[*columns, "_line", "_raw"], dtype=object),
             pd.DataFrame(bad, columns=["_line", "record_id", "field", "reason", "_raw"]))
 
