@@ -8,13 +8,14 @@ table of the warehouse (for the data steward), never in logs or run metadata.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
+from sources.csv_lines import BLANK, line_array, split_fields, split_lines
 from stores.sql import Fragment, Identifier, fill
 
 QUARANTINE_COLUMNS = ["source", "file", "line", "record_id", "field", "reason", "raw", "kept"]
@@ -23,7 +24,6 @@ QUARANTINE_COLUMNS = ["source", "file", "line", "record_id", "field", "reason", 
 # without a "\r" before it); a file without any "\n" but with "\r" is an old Mac-style export
 # whose "\r" ends its lines (unambiguous, so it is read rather than refused).
 UTF8_BOM = b"\xef\xbb\xbf"
-BLANK = " \t"   # a line of only these is blank: the parser and the file's own count agree
 
 
 @dataclass
@@ -118,6 +118,17 @@ class QuarantineLog:
             "kept": kept,
         }))
 
+    def add_lines(self, bad: pd.DataFrame) -> None:
+        """Quarantine lines that could not be read, each with its own reason (`bad` has the
+        columns of `sources.csv_lines.BAD_COLUMNS`)."""
+        if bad.empty:
+            return
+        self._frames.append(pd.DataFrame({
+            "line": bad["_line"].astype("int64").to_numpy(),
+            "record_id": bad["record_id"].to_numpy(), "field": bad["field"].to_numpy(),
+            "reason": bad["reason"].to_numpy(), "raw": bad["_raw"].to_numpy(), "kept": False,
+        }))
+
     def rows(self) -> int:
         """Rows set aside whole so far (nulled values and file-level entries not counted)."""
         return sum(int(((f["line"] > 0) & ~f["kept"].astype(bool)).sum()) for f in self._frames)
@@ -188,32 +199,16 @@ def text_lines(text: str) -> list[str]:
     return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
 
 
-def split_fields(line: str, delimiter: str) -> list[str] | str:
-    """The fields of one physical line, or the reason it cannot be read (never its value).
-
-    Only this line is parsed, so a stray quote can cost this line and no other. A line without
-    quotes is split as is; with quotes, a field is either quoted whole (a doubled quote inside
-    stands for one) or holds quotes only inside (O"Brien); a quote that opens a field and is
-    not closed before the field ends is broken quoting."""
-    if "\r" in line:
-        return "a carriage return inside the line (not at its end): the line is broken"
-    if '"' not in line:
-        return line.split(delimiter)
-    try:
-        rows = list(csv.reader([line], delimiter=delimiter, strict=True))
-    except csv.Error:
-        return "broken quoting: a quote that opens a field is not closed on its line"
-    return rows[0] if rows else []
-
-
 def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
-                  columns: list[str]) -> tuple[pd.DataFrame, QuarantineLog, int] | ParseResult:
+                  columns: list[str], optional: tuple[str, ...] | list[str] = ()
+                  ) -> tuple[pd.DataFrame, QuarantineLog, int] | ParseResult:
     """Read a delimited extract into string columns, or refuse the file.
 
     The header must be exactly the contract's columns. The file is read one physical line at
     a time: a line with broken quoting or the wrong number of fields is quarantined alone (a
     shifted row must never be read with its values in other columns, and a stray quote must
-    never swallow the lines after it). Returns the frame (with `_line` and `_raw`), the
+    never swallow the lines after it). An empty value of an `optional` field is missing
+    (None). Returns the frame (with `_line` and `_raw`), the
     quarantine log and the file's own count of data lines, or a rejected result.
     """
     if not path.exists():
@@ -225,8 +220,7 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
     text = _decode(source, path, data, encoding)
     if isinstance(text, ParseResult):
         return text
-    lines = text_lines(text)
-    header = split_fields(lines[0], delimiter)
+    header = split_fields(_first_line(text), delimiter)
     header = [h.strip() for h in header] if isinstance(header, list) else []
     if header != columns:
         missing = [c for c in columns if c not in header]
@@ -235,27 +229,13 @@ def read_csv_text(source: str, path: Path, encoding: str, delimiter: str,
                 f"unexpected {len(extra)} column(s))")
         if len(header) == 1 and len(columns) > 1:
             what = f"header has one column: the delimiter is not '{delimiter}'"
-        return rejected(source, path, what, lines[1:], field_name="(header)")
+        return rejected(source, path, what, text_lines(text)[1:], field_name="(header)")
     log = QuarantineLog(source, path.name)
-    rows: list[list[str]] = []
-    line_nos: list[int] = []
-    raws: list[str] = []
-    for line_no, line in enumerate(lines[1:], start=2):
-        if not line.strip(BLANK):
-            continue
-        row = split_fields(line, delimiter)
-        if isinstance(row, str):
-            log.add(line_no, _first_field(line, delimiter), "(row)", row, line)
-        elif len(row) != len(columns):
-            log.add(line_no, _first_field(line, delimiter), "(row)",
-                    f"{len(row)} fields, the contract has {len(columns)}", line)
-        else:
-            rows.append([v.strip() for v in row])
-            line_nos.append(line_no)
-            raws.append(line)
-    frame = pd.DataFrame(rows, columns=columns, dtype="object")
-    frame["_line"] = line_nos
-    frame["_raw"] = raws
+    lines, odd_possible = line_array(text)
+    del data, text   # the Arrow lines hold the file now: not three copies at the peak
+    frame, bad = split_lines(lines[1:], delimiter, columns, optional=optional,
+                             odd_possible=odd_possible)
+    log.add_lines(bad)
     return frame, log, in_file
 
 
@@ -278,12 +258,11 @@ class CsvExtract:
 def read_csv_extract(extract: CsvExtract, delivery: Path) -> ParseResult:
     """Read and validate one delimited extract of a delivery folder."""
     got = read_csv_text(extract.source, delivery / extract.file, extract.encoding,
-                        extract.delimiter, extract.columns)
+                        extract.delimiter, extract.columns, extract.optional)
     if isinstance(got, ParseResult):
         return got
     frame, log, in_file = got
     rows_read = len(frame) + log.rows()
-    empty_to_none(frame, extract.optional)
     frame = extract.validate(frame, log)
     for flag in extract.flags:
         frame[flag] = pd.array(frame[flag].map({"J": True, "N": False}), dtype="boolean")
@@ -305,10 +284,13 @@ def split_name_sql(given: str, prefix: str, surname: str) -> Fragment:
         given=Identifier(given), prefix=Identifier(prefix), surname=Identifier(surname)))
 
 
-def _first_field(line: str, delimiter: str) -> str | None:
-    """The record id of a line that could not be parsed, as far as it can be told."""
-    first = line.split(delimiter, 1)[0].strip().strip('"').strip()
-    return first or None
+def _first_line(text: str) -> str:
+    """The header line, cut as `text_lines` cuts lines (without splitting the whole text)."""
+    end = text.find("\n")
+    if end < 0:
+        return text.split("\r", 1)[0]
+    head = text[:end]
+    return head[:-1] if head.endswith("\r") else head
 
 
 def _decode(source: str, path: Path, data: bytes, encoding: str) -> str | ParseResult:
@@ -343,16 +325,12 @@ def _decode(source: str, path: Path, data: bytes, encoding: str) -> str | ParseR
                         lines)
 
 
-def empty_to_none(frame: pd.DataFrame, columns: list[str]) -> None:
-    """Empty strings mean 'not given' in the CSV extracts: make them missing."""
-    for col in columns:
-        frame[col] = frame[col].where(frame[col].astype(bool), None)
-
-
 def check_required(frame: pd.DataFrame, log: QuarantineLog, column: str) -> pd.DataFrame:
     """Quarantine rows whose identifying field is empty; return the rest. Only for the fields
     that identify a record (its id, its name): any other bad value costs the value alone."""
     bad = frame[column].isna() | (frame[column].astype("string").str.strip() == "")
+    if not bad.any():   # the usual case: no copy of the whole frame
+        return frame
     log.add_frame(frame[bad], column, "required field is empty")
     return frame[~bad]
 
@@ -360,9 +338,12 @@ def check_required(frame: pd.DataFrame, log: QuarantineLog, column: str) -> pd.D
 def normalise_code(values: pd.Series, upper: bool = False) -> pd.Series:
     """A code as a careless partner may write it (' Verdachte ', 'j', 'VER  DACHTE' stays
     wrong): surrounding and repeated spaces dropped, one case. Missing stays missing."""
-    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    codes, uniques = pd.factorize(values)   # a code column holds few values: each once
+    text = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    text = text.str.replace(r"\s+", " ", regex=True)
     text = text.str.upper() if upper else text.str.lower()
-    return text.astype("object").where(values.notna(), None)
+    spelled = np.append(text.astype("object").to_numpy(), None)   # code -1: missing
+    return pd.Series(spelled[codes], index=values.index, dtype=object)
 
 
 def null_values(frame: pd.DataFrame, log: QuarantineLog, column: str, bad: pd.Series,
@@ -373,7 +354,7 @@ def null_values(frame: pd.DataFrame, log: QuarantineLog, column: str, bad: pd.Se
     if not bad.any():
         return frame
     log.add_frame(frame[bad], column, reason, kept=True)
-    frame = frame.copy()
+    frame = frame.copy(deep=False)   # copy-on-write: the caller's frame keeps its column
     frame[column] = frame[column].astype("object").where(~bad, None)
     return frame
 
@@ -403,7 +384,7 @@ def check_date(frame: pd.DataFrame, log: QuarantineLog, column: str, fmt: str,
     frame = null_values(frame, log, column, bad, f"not a valid date ({label})")
     if not optional:
         frame = null_values(frame, log, column, values.isna(), "required field is empty")
-    frame = frame.copy()
+    frame = frame.copy(deep=False)
     frame[column] = pd.Series(parsed.dt.date, index=frame.index).astype("object").where(
         parsed.notna(), None)
     return frame
@@ -413,6 +394,8 @@ def check_unique(frame: pd.DataFrame, log: QuarantineLog, column: str = "record_
                  ) -> pd.DataFrame:
     """Quarantine every row of a duplicated key: which one is right cannot be known here."""
     dup = frame[column].duplicated(keep=False) & frame[column].notna()
+    if not dup.any():
+        return frame
     log.add_frame(frame[dup], column, "record_id occurs more than once in the file")
     return frame[~dup]
 

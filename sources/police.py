@@ -59,8 +59,7 @@ def validate_police_rows(frame: pd.DataFrame, log: QuarantineLog) -> pd.DataFram
     after case and spaces are normalised ('Verdachte', ' j ')."""
     for col in ("record_id", "achternaam"):
         frame = check_required(frame, log, col)
-    frame = check_unique(frame, log)
-    frame = frame.copy()
+    frame = check_unique(frame, log).copy(deep=False)
     frame["rol"] = normalise_code(frame["rol"])
     for col in ("huiselijk_geweld", "aangehouden", "geslacht"):
         frame[col] = normalise_code(frame[col], upper=True)

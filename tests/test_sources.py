@@ -576,3 +576,30 @@ def test_police_unparseable_value_never_reaches_sql(tmp_path: Path, column: str)
     _adds_up(result)
     assert result.rows_accepted == len(POLICE_UNPARSEABLE)
     assert _std(tmp_path, result) == len(POLICE_UNPARSEABLE)
+
+
+def test_brp_date_parts_are_read_as_pd_to_numeric_reads_them() -> None:
+    """The BRP date's year, month and day come from one Arrow cast per column
+    (`municipal._digits`): the same numbers, and the same missing ones, as `pd.to_numeric`
+    per value gave."""
+    values = pd.Series(["19840600", "19841345", None, "1984010", "١٩٨٤٠١٠١", "00000000",
+                        "20261127", " 19840101", "1984-1-1"], dtype=object).astype("string")
+    shape = values.str.fullmatch(r"[0-9]{8}").fillna(False).astype(bool)
+    for start, stop in ((0, 4), (4, 6), (6, 8)):
+        got = municipal._digits(values, shape, start, stop)
+        want = pd.to_numeric(values.str[start:stop].where(shape), errors="coerce")
+        pd.testing.assert_series_equal(got, want, check_names=False)
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_codes_are_normalised_per_distinct_value_as_per_value(upper: bool) -> None:
+    """`normalise_code` spells each distinct value once: the same as spelling every value."""
+    from sources.common import normalise_code
+
+    values = pd.Series([" Verdachte ", "VER  DACHTE", None, "j", "", "\u00a0n\t", "j",
+                        float("nan"), "Slachtoffer", " Verdachte "], dtype=object)
+    text = values.astype("string").str.strip().str.replace(r"\s+", " ", regex=True)
+    text = text.str.upper() if upper else text.str.lower()
+    want = text.astype("object").where(values.notna(), None)
+    got = normalise_code(values, upper=upper)
+    assert got.tolist() == want.tolist() and got.dtype == object
