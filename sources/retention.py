@@ -155,7 +155,18 @@ def resolve_terms(config: FotoConfig, sources: list) -> dict[str, Terms]:
             except ValueError as err:
                 raise ConfigError(f"config: retention.terms.{name}: {err}") from None
         out[name] = Terms(rule)
+    _check_history_days(config.retention.dagster_runs_days, out)
     return out
+
+
+def _check_history_days(days: int, terms: dict[str, Terms]) -> None:
+    """Dagster's run history holds record ids (quarantined rows, review pairs): it may not be
+    kept longer than the shortest use term of any source (a year counted as 365 days)."""
+    years = [t.use_years for s in terms.values()
+             for t in (s.rule.term, *s.rule.kinds.values()) if t.use_years is not None]
+    if years and days > min(years) * 365:
+        raise ConfigError(f"config: retention.dagster_runs_days: {days} days is longer than "
+                          f"the shortest use term ({min(years)} years)")
 
 
 def _column(rule_ref: str, raw_table: str, frame: pd.DataFrame,
