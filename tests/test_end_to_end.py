@@ -9,6 +9,7 @@ import duckdb
 import pytest
 
 from publish.audiences import TRIAGE_TABLES
+from stores.publications import current_publication
 from tests.conftest import SAMPLE, foto
 from tests.scan import files_holding
 
@@ -241,14 +242,15 @@ def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
 def test_rollback_restores_the_previous_publication(sample_run: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
-    first = (home / "published").resolve()
+    # the pointer is a file naming the publication (`stores.publications`), not a symlink
+    first = current_publication(home)
     assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
-    second = (home / "published").resolve()
+    second = current_publication(home)
     assert second != first
     assert foto("rollback", "--home", str(home)) == 0
-    assert (home / "published").resolve() == first
+    assert current_publication(home) == first
     assert (home / "warehouse.duckdb").stat().st_ino == \
-        (first.parent / "warehouse.duckdb").stat().st_ino
+        (first / "warehouse.duckdb").stat().st_ino
     assert foto("rollback", "--home", str(home)) == 2     # nothing earlier than the first
 
 
