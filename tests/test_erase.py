@@ -217,8 +217,9 @@ def test_an_erased_record_is_in_no_file_and_stays_withheld_until_the_partner_dro
     withheld = q(home / "warehouse.duckdb", "SELECT withheld FROM ingest_counts "
                                             "WHERE source = 'police'")[0][0]
     assert foto("run", "--inbox", str(INBOX), "--home", str(home)) == 0
-    counts = q(home / "warehouse.duckdb", "SELECT read, accepted, quarantined, withheld "
-                                          "FROM ingest_counts WHERE source = 'police'")[0]
+    counts = q(home / "warehouse.duckdb", "SELECT read, accepted, quarantined, withheld, "
+                                          "expired FROM ingest_counts "
+                                          "WHERE source = 'police'")[0]
     assert counts[3] == withheld and counts[0] == sum(counts[1:])
     assert [e.key for e in entries(home)] == [key]
     assert files_holding(home, values) == {}
