@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from publish.audiences import TRIAGE_TABLES
-from stores.publications import current_publication
+from stores.publications import current_publication, current_triage
 from tests.conftest import SAMPLE, foto
 from tests.scan import files_holding
 
@@ -36,7 +36,7 @@ def test_every_accepted_record_is_in_person_records_once(sample_run: Path) -> No
 
 def test_counts_add_up_per_source(sample_run: Path) -> None:
     rows = q(sample_run / "warehouse.duckdb",
-             "SELECT source, read, accepted + quarantined + withheld FROM ingest_counts")
+             "SELECT source, read, accepted + quarantined + withheld + expired FROM ingest_counts")
     assert len(rows) == 4
     for source, read, accounted in rows:
         assert read == accounted, source
@@ -69,8 +69,8 @@ def test_records_of_one_bsn_are_linked(sample_run: Path) -> None:
 
 
 def test_published_triage_holds_only_declared_columns(sample_run: Path) -> None:
-    triage = sample_run / "published" / "triage.duckdb"
-    assert (sample_run / "published" / "manifest.json").exists()
+    triage = current_triage(sample_run) / "triage.duckdb"
+    assert (current_triage(sample_run) / "manifest.json").exists()
     tables = q(triage, "SELECT table_name FROM duckdb_tables()")
     assert {t for (t,) in tables} == set(TRIAGE_TABLES)
     for table, columns in TRIAGE_TABLES.items():
@@ -89,7 +89,7 @@ def test_broken_delivery_is_blocked_and_previous_publication_stays(
         sample_run: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
-    before = (home / "published").resolve()
+    before = current_triage(home)
     inode = (home / "warehouse.duckdb").stat().st_ino
     inbox = _copy_inbox(tmp_path)
     day = sorted(p for p in inbox.iterdir() if p.is_dir() and p.name[0].isdigit())[-1]
@@ -101,9 +101,9 @@ def test_broken_delivery_is_blocked_and_previous_publication_stays(
     code = foto("run", "--inbox", str(inbox), "--home", str(home))
 
     assert code == 1
-    assert (home / "published").resolve() == before
+    assert current_triage(home) == before
     assert (home / "warehouse.duckdb").stat().st_ino == inode
-    assert q(home / "published" / "triage.duckdb", "SELECT count(*) FROM triage_person")[0][0] > 0
+    assert q(current_triage(home) / "triage.duckdb", "SELECT count(*) FROM triage_person")[0][0] > 0
 
 
 def _personal_values() -> set[bytes]:
@@ -221,14 +221,14 @@ def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
 
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
-    old = (home / "published").resolve()
+    old = current_triage(home)
     before = set(q(home / "warehouse.duckdb",
                    "SELECT person_id, source, record_id FROM person_records"))
     assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
     after = set(q(home / "warehouse.duckdb",
                   "SELECT person_id, source, record_id FROM person_records"))
     assert before == after
-    new = (home / "published").resolve()
+    new = current_triage(home)
     manifest = json.loads((new / "manifest.json").read_text())
     arrested = len(list((home / "arrests" / "done").glob("*.json")))
     assert manifest["rendered"] <= arrested
@@ -261,7 +261,7 @@ def test_reader_with_published_files_open_is_not_disturbed_by_a_publication(
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
     analyst = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
-    triage = duckdb.connect(str(home / "published" / "triage.duckdb"), read_only=True)
+    triage = duckdb.connect(str(current_triage(home) / "triage.duckdb"), read_only=True)
     try:
         before = analyst.sql("SELECT count(*), max(person_id) FROM person").fetchall()
         sheets = triage.sql("SELECT count(*) FROM triage_person").fetchall()
