@@ -131,7 +131,9 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
                 typed_table(accepted.rename(columns={"_line": "source_line"}), source),
                 declared.raw_types)
     for name, frame in extra.items():
-        write_table(con, name, frame, declared.tables.get(name))
+        # `_line` and other private columns say where a row was read: not the partner's data
+        private = [c for c in frame.columns if str(c).startswith("_")]
+        write_table(con, name, frame.drop(columns=private), declared.tables.get(name))
     con.execute("""CREATE TABLE IF NOT EXISTS quarantine (source VARCHAR, file VARCHAR,
         line BIGINT, record_id VARCHAR, field VARCHAR, reason VARCHAR, raw VARCHAR,
         kept BOOLEAN)""")

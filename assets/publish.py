@@ -7,6 +7,7 @@ from pathlib import Path
 from dagster import AssetExecutionContext, MaterializeResult, asset
 
 from assets.context import build_db, build_id, delivery_date
+from assets.history import prune_history
 from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths
 from assets.scrub import scrubbed
@@ -46,6 +47,11 @@ def publication(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                         paths.home_dir, staged, model, config, delivery,
                         feed=Path(paths.inbox).resolve() / "arrests"),
                     encryption=config.encryption)
+    # Dagster's own history by term and count, beside the kept publications' pruning; never
+    # this run (not finished) nor any other in progress
+    pruned = prune_history(context.instance, paths.home_dir, config.retention)
+    context.log.info(f"dagster history: {pruned.runs} run(s) deleted, "
+                     f"{pruned.vacuumed} file(s) vacuumed, {pruned.busy} busy")
     written = json.loads((final / "triage" / "manifest.json").read_text(encoding="utf-8"))
     # A judgement stored after this run read the store (`judgements`) is not in `final`:
     # re-formed on it now, so a nightly swap never undoes a judgement's re-publication.

@@ -52,7 +52,7 @@ ACTIONS = frozenset({
     "login", "login_failed", "logout", "view", "review_view", "index", "search",
     "access_report", "audit_read",
     "judgement", "run", "publication", "rollback", "arrest", "erase", "erase_lifted", "prune",
-    "export", "user_add", "user_disable", "destroy_term",
+    "export", "user_add", "user_disable", "destroy_term", "dagster_prune",
 })
 TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/+-]{0,127}$")
 MAX_PURPOSE = 200

@@ -227,7 +227,10 @@ class SourceTerms(Term):
 
 class Retention(Section):
     """What the home keeps: publications (rollback can go back that far), build folders of
-    blocked runs (and for how many days at most), quality reports; `terms`: changes to the
+    blocked runs (and for how many days at most), quality reports, Dagster's own run history
+    (`<home>/dagster`: finished runs, their event logs, schedule and sensor ticks) for
+    `dagster_runs_days` and at most `keep_dagster_runs` runs (it holds counts and record ids,
+    so no longer than the shortest use term, checked at start); `terms`: changes to the
     retention terms the sources declare (by source name; none: the declared defaults,
     docs/retention.md)."""
 
@@ -235,6 +238,8 @@ class Retention(Section):
     keep_blocked_runs: Count
     max_blocked_run_age_days: PositiveFloat
     keep_reports: PositiveInt
+    dagster_runs_days: Annotated[int, Field(ge=1, le=3650)]
+    keep_dagster_runs: Annotated[int, Field(ge=1)]
     terms: dict[str, SourceTerms] = Field(default_factory=dict)
 
 

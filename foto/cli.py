@@ -281,14 +281,19 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     carry laid over it first (under the publish lock): a rollback never drops an arrest."""
     from matching.models import current_model
     from publish.arrest_flow import relay_arrests
+    from publish.kept_terms import RollbackRefused
     from publish.publication import rollback
 
     home = Path(args.home).resolve()
     paths = FotoPaths(home=str(home), config=_config_file(args))
     model, config = current_model(paths.models_dir), paths.foto_config()
     laid: list[int | None] = []
-    old, new = rollback(home, before_point=lambda pub: laid.append(
-        relay_arrests(home, pub, model, config)), encryption=config.encryption)
+    try:
+        old, new = rollback(home, before_point=lambda pub: laid.append(
+            relay_arrests(home, pub, model, config)), encryption=config.encryption)
+    except RollbackRefused as refused:
+        console.print(f"foto rollback: refused: {refused}")
+        return 1
     said = f"{laid[0]} published arrest(s) laid over it" if laid and laid[0] is not None \
         else ("it was built by an earlier version of foto: published arrests could not be "
               "laid over it; the next nightly run carries them")

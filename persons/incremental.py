@@ -101,17 +101,25 @@ def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
 
 
 def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: Thresholds,
-              constraints: Constraints) -> IncrementalMatch:
+              constraints: Constraints, as_of: str | None = None) -> IncrementalMatch:
     """Score one canonical record against the published `warehouse` and pick its person
-    (`thresholds` and `constraints`: the configuration's, as the nightly run's)."""
+    (`thresholds` and `constraints`: the configuration's, as the nightly run's).
+
+    With `as_of` (the arrest's day), a published record past its use term on that day
+    (`record_terms`, `sources.retention`) is no candidate, no evidence of who the new record
+    is and no constraint on whom it may join: days after the nightly run, the record may no
+    longer be used, and the sheet leaves it out (`profiles.arrest_profile.load_person`); a
+    link through it would use it all the same. Every read of the published records goes
+    through the views `live_std` and `live_records` (`_live_views`)."""
     quiet_splink()
     con = duckdb.connect()
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
+        _live_views(con, as_of)
         con.register("new_record", record)
         con.execute("CREATE TABLE n AS SELECT * FROM new_record")
-        master_size = con.sql("SELECT count(*) FROM wh.std_persons").fetchall()[0][0]
-        con.execute(fill("""CREATE TABLE candidates AS SELECT m.* FROM wh.std_persons m, n
+        master_size = con.sql("SELECT count(*) FROM live_std").fetchall()[0][0]
+        con.execute(fill("""CREATE TABLE candidates AS SELECT m.* FROM live_std m, n
                         WHERE m.unique_id <> n.unique_id AND ({shares})""",
                          shares=Fragment(_SHARES_A_KEY)))
         candidates = con.sql("SELECT count(*) FROM candidates").fetchall()[0][0]
@@ -138,12 +146,27 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
         con.close()
 
 
+def _live_views(con: duckdb.DuckDBPyConnection, as_of: str | None) -> None:
+    """`live_std` and `live_records`: the published `std_persons` and `person_records`
+    without the records past their use term on `as_of` (all of them without `as_of`, or in a
+    publication made before terms were kept)."""
+    con.execute("CREATE TEMP TABLE _expired (source VARCHAR, record_id VARCHAR)")
+    if as_of is not None and table_exists(con, "record_terms", "wh"):
+        con.execute("""INSERT INTO _expired SELECT source, record_id FROM wh.record_terms
+                       WHERE use_until <= CAST($day AS DATE)""", {"day": as_of})
+    for view, table in (("live_std", "std_persons"), ("live_records", "person_records")):
+        con.execute(fill("""CREATE TEMP VIEW {view} AS SELECT m.* FROM wh.{table} m
+                            WHERE NOT EXISTS (SELECT 1 FROM _expired e
+                                WHERE e.source = m.source AND e.record_id = m.record_id)""",
+                         view=Identifier(view), table=Identifier(table)))
+
+
 def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
     """Term frequencies of the values the new record and its candidates hold, as Splink
     computes them in the next nightly run, whose master holds the new record too: share of
     the column's non-empty values over the master plus the new record."""
     return con.sql(fill("""
-        WITH master AS (SELECT {column} FROM wh.std_persons
+        WITH master AS (SELECT {column} FROM live_std
                         UNION ALL SELECT {column} FROM n)
         SELECT {column}, count(*) / (SELECT count({column}) FROM master)::DOUBLE
                    AS {tf}
@@ -169,20 +192,20 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
                match_probability AS p, match_weight AS w
         FROM scored""", {"uid": unique_id})
     con.execute("""CREATE TEMP VIEW members AS
-                   SELECT unique_id, person_id AS cluster_id FROM wh.person_records""")
+                   SELECT unique_id, person_id AS cluster_id FROM live_records""")
     rows = con.execute(fill("""
         WITH linked AS (
             SELECT pr.person_id, e.p, e.w, e.b FROM edges e
-            JOIN wh.person_records pr ON pr.unique_id = e.b
+            JOIN live_records pr ON pr.unique_id = e.b
             WHERE e.p >= $link),
         forbidden AS (
-            SELECT DISTINCT q.person_id FROM wh.person_records q
-            JOIN wh.std_persons b USING (unique_id), n a
+            SELECT DISTINCT q.person_id FROM live_records q
+            JOIN live_std b USING (unique_id), n a
             WHERE q.person_id IN (SELECT person_id FROM linked)
               AND ({forbidden_pair}) IS NOT NULL
             UNION
             SELECT q.person_id FROM judged_apart j
-            JOIN wh.person_records q ON q.unique_id = j.b WHERE j.a = $uid)
+            JOIN live_records q ON q.unique_id = j.b WHERE j.a = $uid)
         SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
         FROM linked l LEFT JOIN forbidden f USING (person_id)
         ORDER BY l.p DESC, l.b""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
@@ -198,7 +221,7 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                     scored.num_rows, refused)
         undecided = 1 + len(rivals)
-    attached = con.execute(attachment_sql("edges", "members", "n", "wh.std_persons",
+    attached = con.execute(attachment_sql("edges", "members", "n", "live_std",
                                           "judged_apart"),
                            {"link": thresholds.link} | constraint_params(constraints)
                            ).fetchall()
@@ -218,8 +241,8 @@ def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str
     con.register("_rivals", pd.DataFrame({"person_id": rivals}))
     try:
         return con.execute(fill("""
-            SELECT count(*) FROM wh.person_records qa JOIN wh.std_persons a USING (unique_id),
-                 wh.person_records qb JOIN wh.std_persons b USING (unique_id)
+            SELECT count(*) FROM live_records qa JOIN live_std a USING (unique_id),
+                 live_records qb JOIN live_std b USING (unique_id)
             WHERE qa.person_id = $pid AND qb.person_id IN (SELECT person_id FROM _rivals)
               AND (({forbidden_pair}) IS NOT NULL OR EXISTS (
                   SELECT 1 FROM judged_apart j WHERE j.a = a.unique_id AND j.b = b.unique_id))

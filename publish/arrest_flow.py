@@ -336,16 +336,17 @@ def _place(home: Path, arrest: dict[str, Any], record: Any, warehouse: Path,
         holder = None
     if not by_content:
         _check_record_id(home, arrest, identity)
+    arrested = pd.Timestamp(arrested_at(arrest)).tz_convert(TIMEZONE)
+    # the arrest's day: a published record past its use term by then links nothing
     match = IncrementalMatch(unique_id, holder, 1.0, unique_id, 0, 0, 0) if holder \
         else match_one(warehouse, record, model.path, config.matching.thresholds,
-                        config.constraints)
+                       config.constraints, as_of=arrested.date().isoformat())
     outcome.person_id = match.person_id or mint_person_id(warehouse, match.unique_id,
                                                            arrest["arrest_id"])
     outcome.new_person = match.person_id is None
     outcome.undecided = match.undecided
     outcome.match_probability = match.match_probability
     outcome.candidates = match.candidates
-    arrested = pd.Timestamp(arrested_at(arrest)).tz_convert(TIMEZONE)
     row = record.to_pylist()[0]
     return {
         "arrest_id": arrest["arrest_id"],

@@ -23,7 +23,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from expectations.report import prune_reports
 from publish.arrests import publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.destroy import prune_past_destroy
+from publish.kept_terms import RollbackRefused, reference_day, refusal
 from publish.sheets import render_sheets
 from stores.at_rest import refuse_unencrypted
 from stores.home_modes import refuse_opened_up, tighten_tree
@@ -143,14 +144,18 @@ def point_to(home: Path, publication: Path) -> None:
 
 
 def rollback(home: Path, before_point: Callable[[Path], Any] | None = None, *,
-             encryption: Encryption) -> tuple[Path, Path]:
+             encryption: Encryption, today: date | None = None) -> tuple[Path, Path]:
     """Make the publication before the current one current again: (from, to).
 
     Readers keep the files they opened; the next run inherits person ids from what is then
     published. `before_point(publication)` runs under the publish lock before the swap: the
     arrests published since are laid over the earlier publication, never dropped. Raises when
     there is no earlier publication to return to, or (`stores.at_rest`) when the home is
-    configured to be on an encrypted volume and is not seen to be.
+    configured to be on an encrypted volume and is not seen to be. Raises `RollbackRefused`
+    when the earlier publication holds a record past its use term on `today` (default: the
+    current publication's delivery date, `kept_terms.reference_day`) or one on the open
+    suppression list (`publish.kept_terms`): nothing
+    is changed then.
     """
     current = current_publication(home)
     pubs = sorted(p for p in (home / "publications").iterdir() if p.is_dir()) \
@@ -160,6 +165,9 @@ def rollback(home: Path, before_point: Callable[[Path], Any] | None = None, *,
         raise FileNotFoundError(f"no earlier publication to roll back to in {home}")
     with publish_lock(home):
         refuse_unencrypted(home, encryption)
+        refused = refusal(home, earlier[-1], today or reference_day(current))
+        if refused is not None:
+            raise RollbackRefused(refused)
         if before_point is not None:
             before_point(earlier[-1])
         point_to(home, earlier[-1])

@@ -284,9 +284,11 @@ def empty_reports() -> pd.DataFrame:
 
 
 def read(delivery: Path) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
-    """The registry's reader: the persons, and the reports as the table `care_reports`."""
+    """The registry's reader: the persons, and the reports as the table `care_reports`, with
+    the line each was read from (`_line`: private, never stored) so that the retention of a
+    person set aside whole can find its report's date (`quarantined_since`)."""
     result, reports = read_care(delivery)
-    return result, {"care_reports": reports.drop(columns=["_line"])}
+    return result, {"care_reports": reports}
 
 
 _V = "VARCHAR"
@@ -379,8 +381,26 @@ RELATIONS_SQL = """
 
 # From the report's receipt (docs/retention.md): a care signal is used 3 years, and gone after
 # 20 (Veilig Thuis's own file term, as the WGBO's: our copy never outlives the partner's file).
+def quarantined_since(rows: pd.DataFrame, extra: dict[str, pd.DataFrame]
+                      ) -> tuple[pd.Series, pd.Series]:
+    """Receipt time and type of the report on the line of each person set aside whole (its
+    raw is the person alone; the report is the line's); NaT where the line's report was not
+    accepted."""
+    reports = extra.get("care_reports")
+    if reports is None or "_line" not in reports or reports.empty:
+        return (pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns]"),
+                pd.Series(None, index=rows.index, dtype="object"))
+    by_line = reports.drop_duplicates("_line").set_index("_line")
+    lines = rows["line"].to_numpy()
+    since = pd.Series(by_line["ontvangen_op"].reindex(lines).array, index=rows.index)
+    kinds = pd.Series(by_line["type"].reindex(lines).astype("object").to_numpy(),
+                      index=rows.index)
+    return since, kinds.where(kinds.notna(), None)
+
+
 RETENTION = RetentionRule(since="care_reports.ontvangen_op", term=Term(3, 20),
-                          kind="care_reports.type", kind_values=frozenset(TYPES))
+                          kind="care_reports.type", kind_values=frozenset(TYPES),
+                          quarantined=quarantined_since)
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="jsonl", reader=read, raw_types=RAW_TYPES,

@@ -390,6 +390,25 @@ def check_date(frame: pd.DataFrame, log: QuarantineLog, column: str, fmt: str,
     return frame
 
 
+def raw_field_dates(raw: pd.Series, delimiter: str, columns: list[str], column: str,
+                    fmt: str, pattern: str) -> pd.Series:
+    """The dates in `column` of raw CSV lines (a quarantined row's `raw`), split as the reader
+    splits a line; NaT where the line has not the contract's fields or the value is no date
+    in the contract's layout. For the retention of rows set aside whole
+    (`sources.retention.RetentionRule.quarantined`)."""
+    at = columns.index(column)
+
+    def field_of(line: object) -> str | None:
+        fields = split_fields(line, delimiter) if isinstance(line, str) else None
+        return fields[at].strip() if isinstance(fields, list) and len(fields) == len(columns) \
+            else None
+
+    text = raw.map(field_of).astype("string")
+    shaped = text.str.fullmatch(pattern).fillna(False).astype(bool)
+    return pd.Series(pd.to_datetime(text.where(shaped), format=fmt, errors="coerce"),
+                     index=raw.index)
+
+
 def check_unique(frame: pd.DataFrame, log: QuarantineLog, column: str = "record_id"
                  ) -> pd.DataFrame:
     """Quarantine every row of a duplicated key: which one is right cannot be known here."""

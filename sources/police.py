@@ -19,6 +19,7 @@ from sources.common import (
     check_unique,
     check_values,
     normalise_code,
+    raw_field_dates,
     read_csv_extract,
     split_name_sql,
 )
@@ -134,7 +135,16 @@ RELATIONS_SQL = """
     FROM police a JOIN police b ON a.reg = b.reg AND a.person_id <> b.person_id"""
 
 # Wpg: out of daily use 5 years after the registration, destroyed after 10 (docs/retention.md).
-RETENTION = RetentionRule(since="registratie_datum", term=Term(5, 10))
+def quarantined_since(rows: pd.DataFrame, extra: dict[str, pd.DataFrame]
+                      ) -> tuple[pd.Series, pd.Series]:
+    """The registration date of rows set aside whole, read from their raw line (no kinds)."""
+    since = raw_field_dates(rows["raw"], ";", COLUMNS, "registratie_datum", "%d-%m-%Y",
+                            DATE_PATTERN)
+    return since, pd.Series(None, index=rows.index, dtype="object")
+
+
+RETENTION = RetentionRule(since="registratie_datum", term=Term(5, 10),
+                          quarantined=quarantined_since)
 
 PARTNER = Source(
     name=SOURCE, file=FILE, format="csv", reader=read_police, raw_types=RAW_TYPES,

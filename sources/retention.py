@@ -21,7 +21,7 @@ by its reader). The destroy term says when kept copies must be gone (`issue 17`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 
@@ -57,13 +57,22 @@ class RetentionRule:
     further tables (`"care_reports.ontvangen_op"`); `kind` the column naming the kind of event
     (written alike), when terms differ by kind; `term` the default,
     `kinds` the terms of the kinds that differ from it, `kind_values` every kind the contract
-    knows (the configuration may give terms to any of them)."""
+    knows (the configuration may give terms to any of them).
+
+    `quarantined`: how to read the date (and kind) from rows the reader set aside whole
+    (duplicate id, no surname, ...): given those quarantine rows (their `raw` line, `line`)
+    and the reader's further tables, per row the date and kind, NaT where the line does not
+    tell. Such a row keeps its raw line in the warehouse's `quarantine` table: past its use
+    term it goes, as an accepted record would. None: the reader keeps no raw line (justice's
+    Parquet rows) or the source has no term."""
 
     since: str
     term: Term
     kind: str | None = None
     kinds: Mapping[str, Term] = field(default_factory=dict)
     kind_values: frozenset[str] = frozenset()
+    quarantined: Callable[[pd.DataFrame, dict[str, pd.DataFrame]],
+                          tuple[pd.Series, pd.Series]] | None = None
 
     def __post_init__(self) -> None:
         if (self.kinds or self.kind_values) and self.kind is None:
@@ -146,7 +155,18 @@ def resolve_terms(config: FotoConfig, sources: list) -> dict[str, Terms]:
             except ValueError as err:
                 raise ConfigError(f"config: retention.terms.{name}: {err}") from None
         out[name] = Terms(rule)
+    _check_history_days(config.retention.dagster_runs_days, out)
     return out
+
+
+def _check_history_days(days: int, terms: dict[str, Terms]) -> None:
+    """Dagster's run history holds record ids (quarantined rows, review pairs): it may not be
+    kept longer than the shortest use term of any source (a year counted as 365 days)."""
+    years = [t.use_years for s in terms.values()
+             for t in (s.rule.term, *s.rule.kinds.values()) if t.use_years is not None]
+    if years and days > min(years) * 365:
+        raise ConfigError(f"config: retention.dagster_runs_days: {days} days is longer than "
+                          f"the shortest use term ({min(years)} years)")
 
 
 def _column(rule_ref: str, raw_table: str, frame: pd.DataFrame,
@@ -157,8 +177,9 @@ def _column(rule_ref: str, raw_table: str, frame: pd.DataFrame,
     if table == raw_table:
         return frame[column] if column in frame else pd.Series(None, index=frame.index)
     other = extra.get(table)
-    keys = sorted((set(other.columns) & set(frame.columns)) - {"record_id", column}) \
-        if other is not None else []
+    # private columns (`_line`: where a row was read) are no key of the partner's data
+    keys = sorted(c for c in (set(other.columns) & set(frame.columns)) - {"record_id", column}
+                  if not c.startswith("_")) if other is not None else []
     if other is None or not keys:
         raise ValueError(f"retention: {table}.{column} cannot be joined to {raw_table}")
     lookup = other.drop_duplicates(keys).set_index(keys)[column]
@@ -215,17 +236,43 @@ def expire(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
     line), and the further table the date comes from without its rows past the term (a care
     report received too long ago, whoever its persons are)."""
     mask = expired_mask(result, extra, raw_table, terms, reference)
+    set_aside = quarantined_expired(result, extra, terms, reference)
     extra = _expire_table(extra, terms, raw_table, reference)
-    if not mask.any():
+    if not mask.any() and not set_aside.any():
         return result, extra
     gone = set(result.accepted.loc[mask, "record_id"])
     quarantine = result.quarantine
     if len(quarantine):
         of_gone = quarantine["record_id"].isin(gone) & \
             quarantine["kept"].fillna(False).astype(bool)
-        quarantine = quarantine[~of_gone].reset_index(drop=True)
+        quarantine = quarantine[~(of_gone | set_aside)].reset_index(drop=True)
     return replace(result, accepted=result.accepted[~mask].reset_index(drop=True),
-                   quarantine=quarantine, expired=result.expired + int(mask.sum())), extra
+                   quarantine=quarantine,
+                   expired=result.expired + int(mask.sum()) + int(set_aside.sum())), extra
+
+
+def quarantined_expired(result: ParseResult, extra: dict[str, pd.DataFrame], terms: Terms,
+                        reference: str | date) -> pd.Series:
+    """Per quarantine entry: a row set aside whole whose raw line shows it past its use term
+    on `reference` (the same date column and rule as an accepted record). It leaves the
+    quarantine and is counted `expired` instead of `quarantined`, so the accounting still adds
+    up. A line whose date cannot be read stays (the quarantine is rewritten by every run, and
+    kept publications go by count: `docs/retention.md`); so does every line of a refused file
+    (its lines were not read as the contract's columns, so no field can be trusted to be the
+    date)."""
+    quarantine = result.quarantine
+    out = pd.Series(False, index=quarantine.index, dtype=bool)
+    read = terms.rule.quarantined
+    if read is None or not len(quarantine) or result.file_error:
+        return out
+    whole = (quarantine["line"] > 0) & ~quarantine["kept"].fillna(False).astype(bool) & \
+        quarantine["raw"].notna()
+    if not whole.any():
+        return out
+    since, kinds = read(quarantine[whole], extra)
+    until = terms.use_until(since, kinds)
+    out[whole] = (until <= pd.Timestamp(reference)).fillna(False).astype(bool).to_numpy()
+    return out
 
 
 def _expire_table(extra: dict[str, pd.DataFrame], terms: Terms, raw_table: str,

@@ -331,3 +331,54 @@ def test_an_arrest_reads_the_judgements_as_the_nightly_sheet_does(published: Pat
     assert (certainty["bevestigde_koppelingen"], certainty["laatst_bevestigd"],
             certainty["onbesliste_personen"]) == (1, date(2026, 11, 27), 0)
     assert "Fatima" not in str(parts) and "Dossier" not in str(parts)
+
+
+def _with_terms(published: Path, tmp_path: Path, until: dict[str, str]) -> Path:
+    """A copy of the published warehouse whose `record_terms` give each record of `until`
+    that day as the end of its use term (the others: years ahead)."""
+    copy = tmp_path / "with_terms.duckdb"
+    shutil.copy(published, copy)
+    con = duckdb.connect(str(copy))
+    try:
+        con.execute("CREATE TABLE record_terms (source VARCHAR, record_id VARCHAR, "
+                    "use_until DATE, destroy_by DATE)")
+        for record_id, *_ in PUBLISHED:
+            con.execute("INSERT INTO record_terms VALUES ('police', ?, ?, '2036-01-01')",
+                        [record_id, until.get(record_id, "2031-01-01")])
+        # more of Mehmet's registrations: a master of a few records scales the model's prior
+        # past 1 once two of them are out of use (`matching.predict.model_for_size`)
+        for table in ("std_persons", "person_records"):
+            for i in range(4):
+                con.execute(f"INSERT INTO {table} SELECT * REPLACE ("
+                            f"'police:PL-20250002{i}9-01' AS unique_id, "
+                            f"'PL-20250002{i}9-01' AS record_id) FROM {table} "
+                            "WHERE record_id = 'PL-2025000200-01'")
+    finally:
+        con.close()
+    return copy
+
+
+def test_an_arrest_is_not_linked_through_a_record_past_its_term_on_its_day(
+        published: Path, tmp_path: Path) -> None:
+    """The arrest of Peter (FA) on REF: with one of FA's registrations past its use term that
+    day, the other links it, never the expired one; with both past it, nothing of FA may be
+    used and the arrest joins nobody, although the publication still holds them. The nightly
+    run's terms (before REF) do not hide them: as_of decides."""
+    model, config = bundled_model(), load_config()
+    thresholds = config.matching.thresholds
+    known = standardise_police_rows(arrest_as_police_row(_arrest_file(tmp_path, ARREST)))
+    first, second = "PL-2026000101-01", "PL-2026000102-01"
+    (tmp_path / "one").mkdir()
+    (tmp_path / "both").mkdir()
+    one = _with_terms(published, tmp_path / "one", {first: REF})
+    match = match_one(one, known, model.path, thresholds, config.constraints, as_of=REF)
+    assert match.person_id == "FA" and match.matched_unique_id == f"police:{second}"
+    both = _with_terms(published, tmp_path / "both", {first: REF, second: "2026-11-01"})
+    match = match_one(both, known, model.path, thresholds, config.constraints, as_of=REF)
+    assert match.person_id is None
+    # the day before the first term ends, both are candidates again
+    assert match_one(both, known, model.path, thresholds, config.constraints,
+                     as_of="2026-10-31").person_id == "FA"
+    # without a day (the nightly's overlay of an old publication): every record, as before
+    assert match_one(both, known, model.path, thresholds, config.constraints
+                     ).person_id == "FA"

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from publish.audiences import TRIAGE_TABLES
-from stores.publications import current_triage
+from stores.publications import current_publication, current_triage
 from tests.conftest import SAMPLE, foto
 from tests.scan import files_holding
 
@@ -36,8 +36,7 @@ def test_every_accepted_record_is_in_person_records_once(sample_run: Path) -> No
 
 def test_counts_add_up_per_source(sample_run: Path) -> None:
     rows = q(sample_run / "warehouse.duckdb",
-             "SELECT source, read, accepted + quarantined + withheld + expired "
-             "FROM ingest_counts")
+             "SELECT source, read, accepted + quarantined + withheld + expired FROM ingest_counts")
     assert len(rows) == 4
     for source, read, accounted in rows:
         assert read == accounted, source
@@ -243,14 +242,15 @@ def test_rerun_of_the_same_delivery_changes_no_sheet_and_no_person_id(
 def test_rollback_restores_the_previous_publication(sample_run: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
-    first = current_triage(home)
+    # the pointer is a file naming the publication (`stores.publications`), not a symlink
+    first = current_publication(home)
     assert foto("run", "--inbox", str(_copy_inbox(tmp_path)), "--home", str(home)) == 0
-    second = current_triage(home)
+    second = current_publication(home)
     assert second != first
     assert foto("rollback", "--home", str(home)) == 0
-    assert current_triage(home) == first
+    assert current_publication(home) == first
     assert (home / "warehouse.duckdb").stat().st_ino == \
-        (first.parent / "warehouse.duckdb").stat().st_ino
+        (first / "warehouse.duckdb").stat().st_ino
     assert foto("rollback", "--home", str(home)) == 2     # nothing earlier than the first
 
 

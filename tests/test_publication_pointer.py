@@ -28,11 +28,17 @@ FIRST, SECOND = "20261127T020000-abcd1234", "20261128T020000-j0123456"
 
 
 def _home(tmp_path: Path) -> Path:
-    """A home with two publications (folders only) and nothing current yet."""
+    """A home with two publications (folders, and a warehouse holding only the retention
+    terms a rollback checks: none past) and nothing current yet."""
+    import duckdb
+
     home = tmp_path / "home"
     for pub in (FIRST, SECOND):
         (home / "publications" / pub / "triage").mkdir(parents=True)
-        (home / "publications" / pub / "warehouse.duckdb").write_bytes(b"not read here")
+        con = duckdb.connect(str(home / "publications" / pub / "warehouse.duckdb"))
+        con.execute("CREATE TABLE record_terms (source VARCHAR, record_id VARCHAR, "
+                    "use_until DATE, destroy_by DATE)")
+        con.close()
     return home
 
 
