@@ -47,11 +47,11 @@ def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float])
     import pyarrow as pa
 
     from config import load_config
-    from persons.incremental import _choose
+    from persons.incremental import _choose, _live_views
     from standardise.rules import prepare
 
     def row(uid: str, dob: str | None, surname: str = "vries") -> dict:
-        return {"unique_id": uid, "bsn": None, "dob": dob,
+        return {"unique_id": uid, "source": "police", "record_id": uid, "bsn": None, "dob": dob,
                 "dob_year": int(dob[:4]) if dob else None, "surname_1": surname,
                 "first_name": "jan", "first_name_key": "jan", "given_name_list": ["jan"]}
 
@@ -60,13 +60,14 @@ def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float])
     wh = duckdb.connect(str(tmp_path / "wh.duckdb"))
     wh.register("s", pa.Table.from_pylist([r for _, _, r in published]))
     wh.execute("CREATE TABLE std_persons AS SELECT * REPLACE (CAST(dob AS DATE) AS dob) FROM s")
-    wh.register("p", pa.Table.from_pylist([{"unique_id": u, "person_id": p}
-                                           for u, p, _ in published]))
+    wh.register("p", pa.Table.from_pylist([{"unique_id": u, "source": "police", "record_id": u,
+                                            "person_id": p} for u, p, _ in published]))
     wh.execute("CREATE TABLE person_records AS SELECT * FROM p")
     wh.close()
     con = duckdb.connect()
     prepare(con)
     con.execute(f"ATTACH '{tmp_path / 'wh.duckdb'}' AS wh (READ_ONLY)")
+    _live_views(con, None)   # what match_one reads the published records through
     con.register("x", pa.Table.from_pylist([row("x", None)]))
     con.execute("CREATE TABLE n AS SELECT * REPLACE (CAST(dob AS DATE) AS dob) FROM x")
     scored = pa.Table.from_pylist([
