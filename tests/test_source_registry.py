@@ -19,9 +19,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from config import load_config
 from sources import care, justice, municipal, police
 from sources.common import read_csv_extract
 from sources.registry import BUILT_IN, ENV_VAR, Registry, build_registry, registry
+from sources.retention import expire, resolve_terms
 from stores.publications import current_triage
 from stores.sql import Identifier
 from tests.conftest import ROOT, SAMPLE
@@ -103,8 +105,12 @@ def housing_module(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def _sample_suspects(count: int) -> list[dict]:
-    """Distinct police suspects of the sample with a full birth date and address."""
-    frame = police.read_police(SAMPLE / "inbox" / DAY).accepted
+    """Distinct police suspects of the sample with a full birth date and address, within their
+    use term on the delivery's day (a record past it is never stored: `sources.retention`)."""
+    terms = resolve_terms(load_config(), list(registry()))["police"]
+    result, _ = expire(police.read_police(SAMPLE / "inbox" / DAY), {}, police.PARTNER.table,
+                       terms, DAY)
+    frame = result.accepted
     frame = frame[(frame["rol"] == "verdachte") & frame["geboortedatum"].notna()
                   & frame["postcode"].notna() & frame["huisnummer"].notna()
                   & frame["straat"].notna() & frame["voornamen"].notna()]
