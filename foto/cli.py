@@ -150,46 +150,48 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
     from pipelines.definitions import build_definitions
     from pipelines.instance import instance_for
 
-    instance = instance_for(paths.home_dir)
-    job = build_definitions(paths).resolve_job_def(job_name)
-    partition = paths.date if job.partitions_def is not None else None
-    if partition:
-        register_delivery(instance, Path(paths.inbox), partition)
-    run_id = str(uuid.uuid4())
-    steps = len(job.nodes)
-    holder: dict = {}
+    # Entered, so Dagster's definitions loading sees this live instance's state storage, not
+    # one another caller left behind in this context, and the instance is disposed after.
+    with instance_for(paths.home_dir) as instance:
+        job = build_definitions(paths).resolve_job_def(job_name)
+        partition = paths.date if job.partitions_def is not None else None
+        if partition:
+            register_delivery(instance, Path(paths.inbox), partition)
+        run_id = str(uuid.uuid4())
+        steps = len(job.nodes)
+        holder: dict = {}
 
-    def target() -> None:
-        try:
-            holder["result"] = job.execute_in_process(
-                instance=instance, run_id=run_id, raise_on_error=False, partition_key=partition,
-                tags=tags or {"foto/delivery": paths.date,
-                              **({"foto/accepted": paths.accept} if paths.accept else {})},
-                run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
-                | (run_config or {}))
-        except Exception as err:  # noqa: BLE001 - reported by type, the value may be personal
-            holder["error"] = type(err).__name__
+        def target() -> None:
+            try:
+                holder["result"] = job.execute_in_process(
+                    instance=instance, run_id=run_id, raise_on_error=False, partition_key=partition,
+                    tags=tags or {"foto/delivery": paths.date,
+                                  **({"foto/accepted": paths.accept} if paths.accept else {})},
+                    run_config={"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+                    | (run_config or {}))
+            except Exception as err:  # noqa: BLE001 - reported by type, the value may be personal
+                holder["error"] = type(err).__name__
 
-    thread = threading.Thread(target=target, daemon=True)
-    done_types = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
-                  DagsterEventType.STEP_SKIPPED}
-    with library_messages_held() as held, Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-            TextColumn("{task.completed}/{task.total} steps"), console=console,
-            transient=True) as progress:
-        task = progress.add_task(f"{job_name} {paths.date}", total=steps)
-        thread.start()
-        while thread.is_alive():
-            thread.join(0.5)
-            records = instance.all_logs(run_id, of_type=done_types)
-            last = records[-1].step_key if records else "starting"
-            progress.update(task, completed=len(records), description=f"{job_name}: {last}")
-    if held.count:
-        console.print(f"{held.count} library warning(s) not shown (such as Splink's notes on "
-                      "levels training did not observe; their text can quote data)")
-    if "error" in holder:
-        return RunOutcome(run_id=run_id, status="error", error=holder["error"])
-    return read_outcome(paths, run_id, holder["result"])
+        thread = threading.Thread(target=target, daemon=True)
+        done_types = {DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE,
+                      DagsterEventType.STEP_SKIPPED}
+        with library_messages_held() as held, Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                TextColumn("{task.completed}/{task.total} steps"), console=console,
+                transient=True) as progress:
+            task = progress.add_task(f"{job_name} {paths.date}", total=steps)
+            thread.start()
+            while thread.is_alive():
+                thread.join(0.5)
+                records = instance.all_logs(run_id, of_type=done_types)
+                last = records[-1].step_key if records else "starting"
+                progress.update(task, completed=len(records), description=f"{job_name}: {last}")
+        if held.count:
+            console.print(f"{held.count} library warning(s) not shown (such as Splink's notes on "
+                          "levels training did not observe; their text can quote data)")
+        if "error" in holder:
+            return RunOutcome(run_id=run_id, status="error", error=holder["error"])
+        return read_outcome(paths, run_id, holder["result"])
 
 
 def cmd_run(args: argparse.Namespace) -> int:

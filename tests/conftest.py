@@ -95,6 +95,29 @@ def _e2e_guard(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) 
     yield
 
 
+LEFT_ENTERED = ("the test left a Dagster instance entered (its state storage is still the "
+                "current one): use `with build_schedule_context(...)`, `with instance:` or "
+                "another context manager, so later tests do not load definitions against an "
+                "instance that is gone (DagsterInvariantViolationError: undefined weakref)")
+
+
+@pytest.fixture(autouse=True)
+def _no_dagster_instance_left_entered() -> Iterator[None]:
+    """Fail the test that leaves Dagster's state-storage context variable set.
+
+    An entered instance sets it; one entered and never exited (an evaluation context built from
+    a persistent instance's ref and not closed) leaves it pointing at an instance that garbage
+    collection later removes, and a later test in the same worker then fails at loading its
+    definitions. Cleared here either way, so only the culprit fails.
+    """
+    yield
+    base = sys.modules.get("dagster._core.storage.defs_state.base")
+    if base is None or base.DefsStateStorage.get() is None:
+        return
+    base._current_storage.set(None)
+    pytest.fail(LEFT_ENTERED, pytrace=False)
+
+
 def foto(*args: str) -> int:
     """Run the `foto` command in this process (a real Dagster run on a real instance)."""
     from foto.cli import main

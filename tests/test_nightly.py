@@ -133,8 +133,10 @@ def test_schedule_requests_the_newest_delivery_as_its_partition(inbox: Path,
                                                                 tmp_path: Path) -> None:
     paths = FotoPaths(inbox=str(inbox), home=str(tmp_path / "home"))
     instance = _instance(tmp_path / "home")
-    request = nightly_schedule(build_schedule_context(instance=instance,
-                                                      resources={"paths": paths}))
+    # Used as a context manager: the context enters an instance of its own from the persistent
+    # one's ref, and only its exit leaves Dagster's state-storage context variable as it was.
+    with build_schedule_context(instance=instance, resources={"paths": paths}) as context:
+        request = nightly_schedule(context)
     assert request.partition_key == THIRD and request.run_key == THIRD
     assert THIRD in instance.get_dynamic_partitions(DELIVERIES.name)
 
