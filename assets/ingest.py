@@ -49,21 +49,36 @@ def source_folder(source: str, delivery: Path) -> Path:
     return earlier[-1] if earlier else delivery
 
 
-def _read(source: str, delivery: Path, terms: Terms | None = None
-          ) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
-    """Read one source (from `source_folder`); returns the result and extra tables it brings
-    (care's reports). Birth dates are checked against this run's delivery date, and records
-    past their use term on that date (`terms`; None: the committed configuration's) are taken
-    out here, at the door, so that nothing downstream ever sees them (`sources.retention`):
-    the delivery date, not the wall clock, so that a rerun of a delivery gives the same."""
-    declared = registry()[source]
-    result, extra = declared.read(source_folder(source, delivery))
+def read_as_delivered(source: str, delivery: Path
+                      ) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+    """Read one source (from `source_folder`) as the partner delivered it: every row the files
+    hold, accepted or quarantined, before any record is taken out for its term. What the
+    delivery *carries* (whether a suppression may lift, `sources.suppress.carried_ids`) is
+    judged on this, not on what the terms leave of it: a record past its term is still
+    delivered. Returns the result and the extra tables it brings (care's reports); birth dates
+    are checked against this run's delivery date."""
+    result, extra = registry()[source].read(source_folder(source, delivery))
     if source == ARREST_SOURCE:
         result = _with_arrests(result, delivery)
-    result = check_birth_plausible(result, delivery.name)
+    return check_birth_plausible(result, delivery.name), extra
+
+
+def apply_terms(source: str, delivery: Path, read: tuple[ParseResult, dict[str, pd.DataFrame]],
+                terms: Terms | None = None) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+    """`read` without the records past their use term on the delivery date (`terms`; None:
+    the committed configuration's), taken out here, at the door, so that nothing downstream
+    ever sees them (`sources.retention`): the delivery date, not the wall clock, so that a
+    rerun of a delivery gives the same."""
+    result, extra = read
     if terms is None:
         terms = resolve_terms(load_config(), list(registry()))[source]
-    return expire(result, extra, declared.table, terms, delivery.name)
+    return expire(result, extra, registry()[source].table, terms, delivery.name)
+
+
+def _read(source: str, delivery: Path, terms: Terms | None = None
+          ) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+    """One source read and its terms applied (`read_as_delivered`, `apply_terms`)."""
+    return apply_terms(source, delivery, read_as_delivered(source, delivery), terms)
 
 
 def _lift(source: str, result: ParseResult, carried: set[str], used: str, delivery: Path,
@@ -160,6 +175,24 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
         result.rows_in_file, result.expired])
 
 
+def ingest(source: str, delivery: Path, home: Path, terms: Terms, build: Path
+           ) -> tuple[ParseResult, str, list[int]]:
+    """Read one source, apply its terms and the suppression list, store it in the build
+    database and lift the suppressions the delivery no longer carries: (the result, the
+    delivery its file came from, the suppressions lifted)."""
+    used = source_folder(source, delivery).name
+    delivered = read_as_delivered(source, delivery)
+    # whether a suppression lifts is told by what the files carry, before the terms take
+    # anything out: an erased record past its term but still delivered stays suppressed
+    carried = carried_ids(delivered[0])
+    result, extra = apply_terms(source, delivery, delivered, terms)
+    # the records on the suppression list (`foto erase`) are read, then withheld
+    result = withhold_suppressed(result, suppressed_ids(home, source))
+    with connect_prepared(build) as con:
+        store_ingest(con, result, extra, used, terms)
+    return result, used, _lift(source, result, carried, used, delivery, home)
+
+
 def raw_asset(source: str) -> AssetsDefinition:
     """The `raw_<source>` asset: one row per accepted record of that extract."""
 
@@ -170,15 +203,9 @@ def raw_asset(source: str) -> AssetsDefinition:
     @scrubbed
     def _raw(context: AssetExecutionContext, paths: FotoPaths) -> MaterializeResult:
         delivery = delivery_dir(context, paths)
-        used = source_folder(source, delivery).name
-        terms = paths.retention_terms()[source]
-        result, extra = _read(source, delivery, terms)
-        # the records on the suppression list (`foto erase`) are read, then withheld
-        carried = carried_ids(result)
-        result = withhold_suppressed(result, suppressed_ids(paths.home_dir, source))
-        with connect_prepared(build_db(context, paths)) as con:
-            store_ingest(con, result, extra, used, terms)
-        lifted = _lift(source, result, carried, used, delivery, paths.home_dir)
+        result, used, lifted = ingest(source, delivery, paths.home_dir,
+                                      paths.retention_terms()[source],
+                                      build_db(context, paths))
         if lifted:
             context.log.info(f"{len(lifted)} suppression(s) of {source} lifted: the delivery "
                              f"no longer carries the record (ids {lifted})")

@@ -417,3 +417,39 @@ def test_an_erased_records_judgement_keeps_its_decision_but_not_its_evidence(
         with engine.connect() as con:
             kept = con.exec_driver_sql("SELECT evidence FROM judgement ORDER BY id").all()
     assert kept[0][0] == REDACTED and "Keep" in kept[1][0]
+
+
+def test_an_erased_record_past_its_term_stays_suppressed_while_still_delivered(
+        tmp_path: Path) -> None:
+    """Whether a suppression lifts is told by the rows as read, before the terms take a record
+    out: a record past its use term is still delivered, so its erasure stays open (a later
+    delivery with a longer term, or a rollback, must not bring it back); a delivery that no
+    longer carries it lifts it."""
+    from assets.ingest import _read, ingest, read_as_delivered
+    from config import load_config
+    from sources.registry import registry
+    from sources.retention import resolve_terms
+
+    folder = INBOX / DELIVERY
+    delivered, _ = read_as_delivered("police", folder)
+    used, _ = _read("police", folder)
+    past = sorted(set(delivered.accepted["record_id"]) - set(used.accepted["record_id"]))
+    assert past, "the sample carries police records past their term"
+    key = RecordKey("police", past[0])
+    home = tmp_path / "home"
+    home.mkdir()
+    entry = suppress(home, key, "A. Officier", "order")
+    terms = resolve_terms(load_config(), list(registry()))["police"]
+    result, _, lifted = ingest("police", folder, home, terms, tmp_path / "build.duckdb")
+    assert lifted == [] and suppressed_ids(home, "police") == {key.record_id}
+    counts = result.counts()
+    assert counts["read"] == counts["accepted"] + counts["quarantined"] + counts["expired"] \
+        + sum(v for k, v in counts.items() if k.startswith("withheld_"))
+    # the next delivery no longer carries it: lifted
+    later = tmp_path / "inbox" / "2026-11-28"
+    shutil.copytree(folder, later)
+    police = later / "police_persons.csv"
+    police.write_bytes(b"".join(line for line in police.read_bytes().splitlines(keepends=True)
+                                if not line.startswith(key.record_id.encode() + b";")))
+    _, _, lifted = ingest("police", later, home, terms, tmp_path / "build2.duckdb")
+    assert lifted == [entry] and suppressed_ids(home, "police") == set()
