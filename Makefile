@@ -37,7 +37,8 @@ lint: $(BIN)/foto ## ruff, then the layer contracts (import-linter, pyproject.to
 	$(BIN)/lint-imports
 
 dev: $(BIN)/foto ## open the Dagster UI on the same home (http://127.0.0.1:3000)
-	umask 077 && mkdir -p $(HOME_DIR)/dagster && cp dagster.yaml $(HOME_DIR)/dagster/dagster.yaml
+	umask 077 && $(BIN)/python -c 'import sys; from pathlib import Path; \
+		from pipelines.instance import prepare_dagster_home; prepare_dagster_home(Path(sys.argv[1]))' $(HOME_DIR)
 	umask 077 && DAGSTER_HOME=$(abspath $(HOME_DIR))/dagster FOTO_HOME=$(HOME_DIR) FOTO_INBOX=$(INBOX) \
 		$(BIN)/dagster dev -m pipelines.definitions -h 127.0.0.1 -p 3000
 

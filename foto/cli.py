@@ -152,7 +152,8 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
 
     # Entered, so Dagster's definitions loading sees this live instance's state storage, not
     # one another caller left behind in this context, and the instance is disposed after.
-    with instance_for(paths.home_dir) as instance:
+    with instance_for(paths.home_dir,
+                      paths.foto_config().retention.dagster_runs_days) as instance:
         job = build_definitions(paths).resolve_job_def(job_name)
         partition = paths.date if job.partitions_def is not None else None
         if partition:

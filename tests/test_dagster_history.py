@@ -90,3 +90,22 @@ def test_the_history_term_may_not_outlast_the_shortest_use_term(tmp_path: Path) 
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ConfigError, match="retention.dagster_runs_days"):
         resolve_terms(load_config(path), list(registry()))
+
+
+def test_the_homes_dagster_yaml_purges_ticks_by_the_run_history_term(tmp_path: Path) -> None:
+    """The dagster.yaml written into a home parses with Dagster and makes its daemon purge
+    schedule and sensor ticks of every status after `retention.dagster_runs_days` (Dagster's
+    own default keeps schedule ticks and successful sensor ticks forever): a configured term
+    is carried, the committed one by default."""
+    from dagster._core.definitions.run_request import InstigatorType
+    from dagster._core.scheduler.instigation import TickStatus
+
+    for history_days, wanted in ((30, 30), (None, load_config().retention.dagster_runs_days)):
+        home = tmp_path / f"home-{history_days}"
+        home.mkdir(mode=0o700)
+        with instance_for(home, history_days) as instance:
+            for kind in (InstigatorType.SCHEDULE, InstigatorType.SENSOR):
+                assert instance.get_tick_retention_settings(kind) == \
+                    {status: wanted for status in TickStatus}
+        text = (home / "dagster" / "dagster.yaml").read_text(encoding="utf-8")
+        assert text.count(f"purge_after_days: {wanted}\n") == 2
