@@ -3,7 +3,9 @@ the model version and the pair's match probability then (NULL when the model nev
 pair: below the review threshold or never a candidate), and a snapshot of the evidence the
 reviewer saw (both records' standardised fields, the person each was in, the pair's
 agreed/disagreed explanation when known). A later run may see other records and another
-model; the snapshot keeps what the decision was taken on.
+model; the snapshot keeps what the decision was taken on. It keeps each record's retention
+dates as well (`record_terms`: the day its use term ends, the day it must be gone): the
+snapshot holds the records' values, so it follows their terms (`judgements.snapshot_terms`).
 """
 
 from __future__ import annotations
@@ -58,6 +60,12 @@ def with_evidence(requests: Sequence[Request], warehouse: Path) -> list[Judgemen
             SELECT s.*, p.person_id FROM std_persons s
             LEFT JOIN person_records p USING (unique_id)
             WHERE s.unique_id IN (SELECT uid_l FROM _asked UNION SELECT uid_r FROM _asked)""")}
+        terms = {r["unique_id"]: {"use_until": r["use_until"], "destroy_by": r["destroy_by"]}
+                 for r in rows_of(con, """
+            SELECT source || ':' || record_id AS unique_id, use_until, destroy_by
+            FROM record_terms WHERE source || ':' || record_id IN
+                (SELECT uid_l FROM _asked UNION SELECT uid_r FROM _asked)""")} \
+            if table_exists(con, "record_terms") else {}
         explained = {r["n"]: r for r in rows_of(con, """
             SELECT a.n, e.agreed, e.partly_agreed, e.disagreed, e.explanation
             FROM _asked a JOIN link_explanation e ON e.unique_id_l = a.uid_l
@@ -72,6 +80,10 @@ def with_evidence(requests: Sequence[Request], warehouse: Path) -> list[Judgemen
             "left": _plain(records.get(request.left.unique_id)),
             "right": _plain(records.get(request.right.unique_id)),
             "model_decision": score["decision"] if score else None,
+            # each record's terms then (ids and dates), so that the snapshot follows them
+            # once the record has left the photo (`judgements.snapshot_terms`)
+            "terms": _plain({k.unique_id: terms[k.unique_id]
+                             for k in (request.left, request.right) if k.unique_id in terms}),
             "explanation": _plain({k: v for k, v in explained[n].items() if k != "n"})
             if n in explained else None}
         out.append(Judgement(request.left, request.right, request.decision,

@@ -83,11 +83,14 @@ judgement = Table(
 )
 
 APPEND_ONLY = "judgements are append-only: record a newer judgement instead"
-# What an erased record's judgements keep of the evidence (`redact_evidence`), and the one
-# change the database lets through: the evidence replaced by it, nothing else touched.
+# What an erased record's judgements keep of the evidence (`redact_evidence`), what those
+# of a record past its destroy term keep (`judgements.snapshot_terms`), and the one change the
+# database lets through: the evidence replaced by one of them, nothing else touched.
 REDACTED = '{"erased": true}'
+PAST_DESTROY_TERM = '{"past_destroy_term": true}'
+MARKERS = (REDACTED, PAST_DESTROY_TERM)
 _REDACTION = (
-    "NEW.evidence = '" + REDACTED + "' AND NEW.id = OLD.id "
+    "NEW.evidence IN ('" + "', '".join(MARKERS) + "') AND NEW.id = OLD.id "
     "AND NEW.left_source = OLD.left_source AND NEW.left_record_id = OLD.left_record_id "
     "AND NEW.right_source = OLD.right_source AND NEW.right_record_id = OLD.right_record_id "
     "AND NEW.decision = OLD.decision AND NEW.judged_by = OLD.judged_by "
@@ -163,11 +166,14 @@ def append(engine: Engine, judgements: Sequence[Judgement],
     return ids
 
 
-def redact_evidence(home: Path, keys: Sequence[RecordKey]) -> int:
+def redact_evidence(home: Path, keys: Sequence[RecordKey], marker: str = REDACTED) -> int:
     """Replace the evidence snapshot (both records' standardised values, as the reviewer saw
-    them) of every judgement about one of `keys` by `REDACTED`: an erased record's values must
-    be in no file. The decision, who and why stay (the judgement lies dormant); the SQLite
-    file is then scrubbed of the overwritten bytes. Returns the judgements redacted."""
+    them) of every judgement about one of `keys` by `marker` (`REDACTED`: an erased record's
+    values must be in no file; `PAST_DESTROY_TERM`: nor those of a record past its destroy
+    term). The decision, who and why stay (the judgement lies dormant); the SQLite file is
+    then scrubbed of the overwritten bytes. Returns the judgements redacted."""
+    if marker not in MARKERS:
+        raise ValueError("an evidence snapshot is replaced by one of the store's markers")
     if not keys:
         return 0
     with open_store(home) as engine:
@@ -180,12 +186,26 @@ def redact_evidence(home: Path, keys: Sequence[RecordKey]) -> int:
         with engine.begin() as con:
             if engine.dialect.name == "sqlite":
                 replace_update_trigger(con, judgement, APPEND_ONLY, _REDACTION)
-            redacted = con.execute(update(judgement).where(hit, j.evidence != REDACTED)
-                                   .values(evidence=REDACTED)).rowcount
+            redacted = con.execute(update(judgement).where(hit, j.evidence.notin_(MARKERS))
+                                   .values(evidence=marker)).rowcount
         path = sqlstore.sqlite_file(engine.url)
     if path is not None and redacted:
         sqlstore.scrub_sqlite(path)
     return int(redacted)
+
+
+def snapshots(engine: Engine | None) -> list[tuple[int, RecordKey, RecordKey, dict[str, Any]]]:
+    """Every judgement's evidence snapshot, as stored: (id, left, right, evidence). For the
+    retention of the snapshots (`judgements.snapshot_terms`), which is also what a reader
+    showing them goes through; empty without a store."""
+    if engine is None or not inspect(engine).has_table(judgement.name):
+        return []
+    j = judgement.c
+    with engine.connect() as con:
+        rows = con.execute(select(j.id, j.left_source, j.left_record_id, j.right_source,
+                                  j.right_record_id, j.evidence).order_by(j.id)).all()
+    return [(int(i), RecordKey(ls, lr), RecordKey(rs, rr), json.loads(evidence))
+            for i, ls, lr, rs, rr, evidence in rows]
 
 
 # What `current` returns: the warehouse table's columns but `active` (which depends on a run).

@@ -132,3 +132,68 @@ def test_an_arrest_sheet_leaves_out_linked_records_past_their_term(sample_run: P
     assert any(str(r.get("datum"))[:10] < cutoff.isoformat() for r in now["timeline"])
     assert not any(str(r.get("datum"))[:10] < cutoff.isoformat() and
                    r.get("partner") == "Politie" for r in then["timeline"])
+
+
+# A dismissal case (justice `sepot`: 3 years in the photo, destroyed after 4) with a name no
+# other record of the sample carries, in the photo at the delivery and judged there.
+CASE = "10/998201-23"
+NAME = ("Zwaluwenburg-Kortenhoef, Q.", ("waluwenburg", "WALUWENBURG"))
+
+
+def test_a_judged_record_past_its_destroy_term_leaves_its_values_in_no_file(
+        tmp_path: Path) -> None:
+    """(c) A reviewer's evidence snapshot in `judgements.sqlite` holds the judged records'
+    values. The case is judged within its use term; the same delivery a year and three months
+    later it is past its destroy term: after that run its values are in no file under the
+    home (kept publications holding it are removed, the snapshot is overwritten), and the
+    judgement itself (ids, decision, who) stays."""
+    import shutil
+
+    import pandas as pd
+
+    from judgements.store import PAST_DESTROY_TERM
+    from tests.conftest import foto
+
+    today = date.fromisoformat(DELIVERY.name)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(DELIVERY, inbox / today.isoformat())
+    cases = inbox / today.isoformat() / "justice_cases.parquet"
+    frame = pd.read_parquet(cases)
+    row = frame.iloc[0].to_dict() | {
+        "record_id": CASE, "verdachte_naam": NAME[0], "bsn": None, "zaak_status": "sepot",
+        "feit": "diefstal (art. 310 Sr)", "toezicht_reclassering": False,
+        "toezicht_einddatum": None, "contactverbod": False,
+        # within the 3-year use term by two months; past the 4-year destroy term at `later`
+        "status_datum": today.replace(year=today.year - 3) + timedelta(days=60)}
+    pd.concat([frame, pd.DataFrame([row])]).astype(frame.dtypes.to_dict()).to_parquet(
+        cases, index=False)
+    home = tmp_path / "home"
+    assert foto("run", "--inbox", str(inbox), "--home", str(home)) == 0
+    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    try:
+        other = con.execute("SELECT unique_id FROM person_records WHERE source = 'police' "
+                            "ORDER BY unique_id LIMIT 1").fetchall()[0][0]
+    finally:
+        con.close()
+    assert foto("judge", f"justice:{CASE}", other, "--different", "--by", "R. Beoordelaar",
+                "--reason", "andere persoon", "--later", "--home", str(home)) == 0
+    judgements = home / "judgements.sqlite"
+    assert files_holding(home, NAME[1]).get("judgements.sqlite"), "the snapshot holds them"
+
+    later = today.replace(year=today.year + 1) + timedelta(days=92)
+    shutil.copytree(inbox / today.isoformat(), inbox / later.isoformat())
+    assert foto("run", "--inbox", str(inbox), "--home", str(home)) == 0
+
+    assert files_holding(home, NAME[1]) == {}
+    assert databases_holding(home, NAME[1]) == {}
+    import sqlite3
+
+    con = sqlite3.connect(judgements)
+    try:
+        kept = con.execute("SELECT left_record_id, right_record_id, decision, judged_by, "
+                           "evidence FROM judgement").fetchall()
+    finally:
+        con.close()
+    assert len(kept) == 1
+    assert CASE in kept[0][:2] and kept[0][2:] == ("different", "R. Beoordelaar",
+                                                   PAST_DESTROY_TERM)
