@@ -6,6 +6,7 @@ that the police extract takes in the on-arrest feed (`standardise.arrest_feed`).
 """
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -26,12 +27,13 @@ from sources.common import (
     message,
 )
 from sources.registry import registry
-from sources.retention import TERM_COLUMNS, Terms, expire, resolve_terms, term_dates
+from sources.retention import TERM_COLUMNS, Terms, Undated, expire, resolve_terms, term_dates
 from sources.suppress import carried_ids, withhold_suppressed
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from standardise.arrest_feed import with_arrests
 from standardise.rules import connect_prepared, std_persons_sql, std_sql
-from stores.database import count, write_table
+from stores.database import connect, count, table_exists, write_table
+from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
 
 MAX_LOGGED_ROWS = 20
@@ -64,15 +66,37 @@ def read_as_delivered(source: str, delivery: Path
 
 
 def apply_terms(source: str, delivery: Path, read: tuple[ParseResult, dict[str, pd.DataFrame]],
-                terms: Terms | None = None) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
+                terms: Terms | None = None, undated: Undated | None = None
+                ) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
     """`read` without the records past their use term on the delivery date (`terms`; None:
     the committed configuration's), taken out here, at the door, so that nothing downstream
     ever sees them (`sources.retention`): the delivery date, not the wall clock, so that a
-    rerun of a delivery gives the same."""
+    rerun of a delivery gives the same. `undated`: how long a quarantined line whose term
+    cannot be told from it is kept (`first_quarantined`)."""
     result, extra = read
     if terms is None:
         terms = resolve_terms(load_config(), list(registry()))[source]
-    return expire(result, extra, registry()[source].table, terms, delivery.name)
+    return expire(result, extra, registry()[source].table, terms, delivery.name, undated)
+
+
+def first_quarantined(home: Path, source: str) -> dict[str, date]:
+    """Per raw line of `source` in the current publication's quarantine, the first delivery
+    that carried it (`quarantine.first_delivered`): a line delivered again keeps its first
+    day, so that the quarantine term runs from there. Empty before the first publication, or
+    for one made before the day was kept."""
+    publication = current_publication(home)
+    warehouse = publication / "warehouse.duckdb" if publication is not None else None
+    if warehouse is None or not warehouse.exists():
+        return {}
+    with connect(warehouse, read_only=True) as con:
+        if not table_exists(con, "quarantine") or "first_delivered" not in {
+                r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() "
+                                          "WHERE table_name = 'quarantine'").fetchall()}:
+            return {}
+        return dict(con.execute(
+            "SELECT raw, min(first_delivered) FROM quarantine WHERE source = $source AND "
+            "raw IS NOT NULL AND first_delivered IS NOT NULL GROUP BY raw",
+            {"source": source}).fetchall())
 
 
 def _read(source: str, delivery: Path, terms: Terms | None = None
@@ -153,10 +177,14 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
         line BIGINT, record_id VARCHAR, field VARCHAR, reason VARCHAR, raw VARCHAR,
         kept BOOLEAN)""")
     con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS kept BOOLEAN")
+    # the first delivery that carried the line: its quarantine term runs from there
+    con.execute("ALTER TABLE quarantine ADD COLUMN IF NOT EXISTS first_delivered DATE")
     con.execute("DELETE FROM quarantine WHERE source = ?", [source])
     if not result.quarantine.empty:
-        con.register("_q", result.quarantine[QUARANTINE_COLUMNS])
-        columns = Fragment(", ".join(Identifier(c).sql() for c in QUARANTINE_COLUMNS))
+        stored = QUARANTINE_COLUMNS + [c for c in ("first_delivered",)
+                                       if c in result.quarantine]
+        con.register("_q", result.quarantine[stored])
+        columns = Fragment(", ".join(Identifier(c).sql() for c in stored))
         con.execute(fill("INSERT INTO quarantine ({columns}) SELECT {columns} FROM _q",
                          columns=columns))
         con.unregister("_q")
@@ -175,17 +203,20 @@ def store_ingest(con, result: ParseResult, extra: dict[str, pd.DataFrame],
         result.rows_in_file, result.expired])
 
 
-def ingest(source: str, delivery: Path, home: Path, terms: Terms, build: Path
-           ) -> tuple[ParseResult, str, list[int]]:
+def ingest(source: str, delivery: Path, home: Path, terms: Terms, build: Path,
+           quarantine_days: int) -> tuple[ParseResult, str, list[int]]:
     """Read one source, apply its terms and the suppression list, store it in the build
     database and lift the suppressions the delivery no longer carries: (the result, the
-    delivery its file came from, the suppressions lifted)."""
+    delivery its file came from, the suppressions lifted). `quarantine_days`: how long a
+    quarantined line whose term cannot be told from it is kept, from its first delivery."""
     used = source_folder(source, delivery).name
     delivered = read_as_delivered(source, delivery)
     # whether a suppression lifts is told by what the files carry, before the terms take
     # anything out: an erased record past its term but still delivered stays suppressed
     carried = carried_ids(delivered[0])
-    result, extra = apply_terms(source, delivery, delivered, terms)
+    undated = Undated(quarantine_days, date.fromisoformat(used),
+                      first_quarantined(home, source))
+    result, extra = apply_terms(source, delivery, delivered, terms, undated)
     # the records on the suppression list (`foto erase`) are read, then withheld
     result = withhold_suppressed(result, suppressed_ids(home, source))
     with connect_prepared(build) as con:
@@ -205,7 +236,8 @@ def raw_asset(source: str) -> AssetsDefinition:
         delivery = delivery_dir(context, paths)
         result, used, lifted = ingest(source, delivery, paths.home_dir,
                                       paths.retention_terms()[source],
-                                      build_db(context, paths))
+                                      build_db(context, paths),
+                                      paths.foto_config().retention.quarantine_days)
         if lifted:
             context.log.info(f"{len(lifted)} suppression(s) of {source} lifted: the delivery "
                              f"no longer carries the record (ids {lifted})")

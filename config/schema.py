@@ -230,7 +230,10 @@ class Retention(Section):
     blocked runs (and for how many days at most), quality reports, Dagster's own run history
     (`<home>/dagster`: finished runs, their event logs, schedule and sensor ticks) for
     `dagster_runs_days` and at most `keep_dagster_runs` runs (it holds counts and record ids,
-    so no longer than the shortest use term, checked at start); `terms`: changes to the
+    so no longer than the shortest use term, checked at start); `quarantine_days`: how long a
+    line set aside whole is kept when its term cannot be told from it (no readable date),
+    counted from the first delivery that carried it (no longer than the shortest use term,
+    checked at start; docs/retention.md); `terms`: changes to the
     retention terms the sources declare (by source name; none: the declared defaults,
     docs/retention.md)."""
 
@@ -240,6 +243,7 @@ class Retention(Section):
     keep_reports: PositiveInt
     dagster_runs_days: Annotated[int, Field(ge=1, le=3650)]
     keep_dagster_runs: Annotated[int, Field(ge=1)]
+    quarantine_days: Annotated[int, Field(ge=1, le=3650)]
     terms: dict[str, SourceTerms] = Field(default_factory=dict)
 
 

@@ -155,17 +155,19 @@ def resolve_terms(config: FotoConfig, sources: list) -> dict[str, Terms]:
             except ValueError as err:
                 raise ConfigError(f"config: retention.terms.{name}: {err}") from None
         out[name] = Terms(rule)
-    _check_history_days(config.retention.dagster_runs_days, out)
+    for key in ("dagster_runs_days", "quarantine_days"):
+        _check_days(key, getattr(config.retention, key), out)
     return out
 
 
-def _check_history_days(days: int, terms: dict[str, Terms]) -> None:
-    """Dagster's run history holds record ids (quarantined rows, review pairs): it may not be
-    kept longer than the shortest use term of any source (a year counted as 365 days)."""
+def _check_days(key: str, days: int, terms: dict[str, Terms]) -> None:
+    """Dagster's run history holds record ids (quarantined rows, review pairs), the quarantine
+    lines whose date cannot be read: neither may be kept longer than the shortest use term of
+    any source (a year counted as 365 days)."""
     years = [t.use_years for s in terms.values()
              for t in (s.rule.term, *s.rule.kinds.values()) if t.use_years is not None]
     if years and days > min(years) * 365:
-        raise ConfigError(f"config: retention.dagster_runs_days: {days} days is longer than "
+        raise ConfigError(f"config: retention.{key}: {days} days is longer than "
                           f"the shortest use term ({min(years)} years)")
 
 
@@ -228,15 +230,44 @@ def term_dates(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: s
     return out
 
 
+@dataclass(frozen=True)
+class Undated:
+    """How long a line set aside whole is kept when its use term cannot be told from it (its
+    date cannot be read, the source has no term by date, or the whole file was refused): `days`
+    (`retention.quarantine_days`) from the first delivery that carried it. `delivered`: the day
+    of the delivery the file was read from; `first_seen`: per raw line, the first delivery
+    day the publication before recorded for it (`quarantine.first_delivered`), so that a line
+    a partner delivers again every day does not start again each day."""
+
+    days: int
+    delivered: date
+    first_seen: Mapping[str, date] = field(default_factory=dict)
+
+    def first_delivered(self, quarantine: pd.DataFrame) -> pd.Series:
+        """Per quarantine entry, the first delivery known to carry its line."""
+        day = pd.Timestamp(self.delivered)
+        raws = quarantine["raw"].astype("object") if "raw" in quarantine else \
+            pd.Series(None, index=quarantine.index, dtype="object")
+        seen = pd.to_datetime(raws.map(lambda r: self.first_seen.get(r) if isinstance(r, str)
+                                       else None), errors="coerce")
+        return seen.where(seen < day, day).dt.normalize()
+
+
 def expire(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
-           terms: Terms, reference: str | date
+           terms: Terms, reference: str | date, undated: Undated | None = None
            ) -> tuple[ParseResult, dict[str, pd.DataFrame]]:
     """The result without the records past their use term on `reference` (counted as
     `expired`), without the quarantine entries of their nulled values (they hold the raw
     line), and the further table the date comes from without its rows past the term (a care
-    report received too long ago, whoever its persons are)."""
+    report received too long ago, whoever its persons are). With `undated`, each quarantine
+    entry carries `first_delivered`, and a line set aside whole whose term cannot be told
+    from it leaves `undated.days` after it (`quarantined_expired`)."""
+    if undated is not None and len(result.quarantine):
+        quarantine = result.quarantine.copy()
+        quarantine["first_delivered"] = undated.first_delivered(quarantine).dt.date
+        result = replace(result, quarantine=quarantine)
     mask = expired_mask(result, extra, raw_table, terms, reference)
-    set_aside = quarantined_expired(result, extra, terms, reference)
+    set_aside = quarantined_expired(result, extra, terms, reference, undated)
     extra = _expire_table(extra, terms, raw_table, reference)
     if not mask.any() and not set_aside.any():
         return result, extra
@@ -252,26 +283,33 @@ def expire(result: ParseResult, extra: dict[str, pd.DataFrame], raw_table: str,
 
 
 def quarantined_expired(result: ParseResult, extra: dict[str, pd.DataFrame], terms: Terms,
-                        reference: str | date) -> pd.Series:
+                        reference: str | date, undated: Undated | None = None) -> pd.Series:
     """Per quarantine entry: a row set aside whole whose raw line shows it past its use term
-    on `reference` (the same date column and rule as an accepted record). It leaves the
-    quarantine and is counted `expired` instead of `quarantined`, so the accounting still adds
-    up. A line whose date cannot be read stays (the quarantine is rewritten by every run, and
-    kept publications go by count: `docs/retention.md`); so does every line of a refused file
-    (its lines were not read as the contract's columns, so no field can be trusted to be the
-    date)."""
+    on `reference` (the same date column and rule as an accepted record), or, when its term
+    cannot be told from the line (no readable date, no term by date, every line of a refused
+    file: its lines were not read as the contract's columns, so no field can be trusted to be
+    the date), whose first delivery lies `undated.days` or more before `reference`. It leaves
+    the quarantine and is counted `expired` instead of `quarantined`, so the accounting still
+    adds up. Without `undated` such a line stays."""
     quarantine = result.quarantine
     out = pd.Series(False, index=quarantine.index, dtype=bool)
-    read = terms.rule.quarantined
-    if read is None or not len(quarantine) or result.file_error:
+    if not len(quarantine):
         return out
+    raws = quarantine["raw"].astype("object")
     whole = (quarantine["line"] > 0) & ~quarantine["kept"].fillna(False).astype(bool) & \
-        quarantine["raw"].notna()
+        raws.notna() & (raws.fillna("").astype(str) != "")
     if not whole.any():
         return out
-    since, kinds = read(quarantine[whole], extra)
-    until = terms.use_until(since, kinds)
-    out[whole] = (until <= pd.Timestamp(reference)).fillna(False).astype(bool).to_numpy()
+    until = pd.Series(pd.NaT, index=quarantine.index, dtype="datetime64[ns]")
+    read = terms.rule.quarantined
+    if read is not None and not result.file_error:
+        since, kinds = read(quarantine[whole], extra)
+        until[whole] = terms.use_until(since, kinds).to_numpy()
+    if undated is not None and "first_delivered" in quarantine:
+        first = pd.to_datetime(quarantine["first_delivered"], errors="coerce")
+        untold = whole & until.isna()
+        until[untold] = (first[untold] + pd.Timedelta(days=undated.days)).to_numpy()
+    out[whole] = (until[whole] <= pd.Timestamp(reference)).fillna(False).astype(bool)
     return out
 
 

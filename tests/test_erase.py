@@ -440,7 +440,7 @@ def test_an_erased_record_past_its_term_stays_suppressed_while_still_delivered(
     home.mkdir()
     entry = suppress(home, key, "A. Officier", "order")
     terms = resolve_terms(load_config(), list(registry()))["police"]
-    result, _, lifted = ingest("police", folder, home, terms, tmp_path / "build.duckdb")
+    result, _, lifted = ingest("police", folder, home, terms, tmp_path / "build.duckdb", 90)
     assert lifted == [] and suppressed_ids(home, "police") == {key.record_id}
     counts = result.counts()
     assert counts["read"] == counts["accepted"] + counts["quarantined"] + counts["expired"] \
@@ -451,5 +451,5 @@ def test_an_erased_record_past_its_term_stays_suppressed_while_still_delivered(
     police = later / "police_persons.csv"
     police.write_bytes(b"".join(line for line in police.read_bytes().splitlines(keepends=True)
                                 if not line.startswith(key.record_id.encode() + b";")))
-    _, _, lifted = ingest("police", later, home, terms, tmp_path / "build2.duckdb")
+    _, _, lifted = ingest("police", later, home, terms, tmp_path / "build2.duckdb", 90)
     assert lifted == [entry] and suppressed_ids(home, "police") == set()

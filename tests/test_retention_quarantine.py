@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from assets.ingest import _read, store_ingest
 from tests.conftest import SAMPLE
@@ -120,3 +121,80 @@ def test_a_care_person_set_aside_whole_expires_with_its_report(tmp_path: Path) -
     finally:
         con.close()
     assert "_line" not in columns   # where a report was read is not stored
+
+
+def _publish(home: Path, build: Path, n: int) -> None:
+    """`build` as the home's current publication (what the next run reads the quarantine's
+    first delivery days from)."""
+    from stores.publications import point_at, publication_id
+
+    folder = home / "publications" / publication_id(f"2026120{n}T000000", f"{n:08d}")
+    folder.mkdir(parents=True)
+    shutil.copy(build, folder / "warehouse.duckdb")
+    point_at(home, folder)
+
+
+def test_a_quarantined_line_without_a_readable_date_expires_by_its_first_delivery(
+        tmp_path: Path) -> None:
+    """A line set aside whole whose date cannot be read leaves the quarantine
+    `retention.quarantine_days` after the first delivery that carried it, though the partner
+    delivers it again every day (the clock moved by deliveries under later dates); a line
+    first delivered later stays; counted `expired`, and the counts add up."""
+    from datetime import timedelta
+
+    from assets.ingest import ingest
+    from config import load_config
+    from sources.registry import registry
+    from sources.retention import resolve_terms
+
+    days = load_config().retention.quarantine_days
+    terms = resolve_terms(load_config(), list(registry()))["police"]
+    home = tmp_path / "home"
+    home.mkdir(mode=0o700)
+    previous = _delivery(tmp_path)
+    seen: dict[str, tuple[dict[str, int], str]] = {}
+    for n, moved in enumerate((0, days - 1, days), start=1):
+        day = TODAY + timedelta(days=moved)
+        folder = tmp_path / "inbox" / day.isoformat()
+        if moved:   # the partner delivers the same file again
+            shutil.copytree(previous, folder)
+        previous = folder
+        if moved == days - 1:   # a new undated line, first delivered now
+            police = folder / "police_persons.csv"
+            police.write_bytes(police.read_bytes() + (_police_line(
+                "PL-2020999005-01", "00-00-0000", "Laatonleesbaar") + "\r\n").encode("cp1252"))
+        build = tmp_path / f"build{n}.duckdb"
+        result, _, _ = ingest("police", folder, home, terms, build, days)
+        assert _balanced(result.counts())
+        con = duckdb.connect(str(build), read_only=True)
+        try:
+            stored = "\n".join(r[0] for r in con.sql(
+                "SELECT raw FROM quarantine WHERE raw IS NOT NULL").fetchall())
+        finally:
+            con.close()
+        seen[str(moved)] = (result.counts(), stored)
+        _publish(home, build, n)
+    (before, kept), (after, gone) = seen[str(days - 1)], seen[str(days)]
+    assert "Onleesbaro" in seen["0"][1] and "Onleesbaro" in kept and "Laatonleesbaar" in kept
+    assert "Onleesbaro" not in gone and "Onleesbaru" not in gone
+    assert "Laatonleesbaar" in gone   # first delivered a day ago: stays
+    assert after["expired"] == before["expired"] + 2
+    assert after["quarantined"] == before["quarantined"] - 2
+
+
+@pytest.mark.parametrize(("days", "message"), [
+    (0, r"retention\.quarantine_days"), ("90", r"retention\.quarantine_days"),
+    (3 * 365 + 1, r"^config: retention\.quarantine_days: 1096 days is longer than the "
+                  r"shortest use term \(3 years\)$")])
+def test_a_bad_quarantine_term_is_refused_naming_its_key(tmp_path: Path, days: object,
+                                                         message: str) -> None:
+    from config import DEFAULT_PATH, ConfigError, load_config
+    from sources.registry import registry
+    from sources.retention import resolve_terms
+
+    data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
+    data["retention"]["quarantine_days"] = days
+    path = tmp_path / "foto.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        resolve_terms(load_config(path), list(registry()))
