@@ -88,6 +88,27 @@ def quarantine(home: Path, file: Path, reason: str, data: bytes | None = None) -
     return reason_file
 
 
+def prune_refused(home: Path, days: int, now: datetime | None = None) -> int:
+    """Remove the refused arrests (the bytes read and the reason) refused `days` or more ago
+    (`retention.quarantine_days`: the term of a quarantined line whose date cannot be told):
+    the data steward has had the quarter to ask for a corrected file, and a refused file must
+    not outlive the arrest it was about. The refusal's moment is its reason file's (written
+    once, when refused). A file still in the inbox is then read, and refused, again. Returns
+    how many were removed."""
+    folder = arrests_dir(home) / "quarantine"
+    if not folder.is_dir():
+        return 0
+    cutoff = (now or datetime.now(UTC)).timestamp() - days * 86400
+    removed = 0
+    for reason in sorted(folder.glob("*.reason.txt")):
+        if reason.is_symlink() or not reason.is_file() or reason.stat().st_mtime > cutoff:
+            continue
+        reason.with_name(reason.name.removesuffix(".reason.txt")).unlink(missing_ok=True)
+        reason.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def write_private(target: Path, data: bytes) -> None:
     """Write `target` atomically and owner-only: a fresh temporary file (O_EXCL|O_NOFOLLOW,
     mode 0o600) renamed over it, so a symlink planted at the target is replaced, not

@@ -33,7 +33,7 @@ from audit.log import record
 from config import Encryption, Retention
 from expectations.report import prune_reports
 from judgements.snapshot_terms import redact_past_destroy
-from publish.arrests import publish_lock
+from publish.arrests import prune_refused, publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.destroy import prune_past_destroy
 from publish.kept_terms import RollbackRefused, reference_day, refusal
@@ -120,6 +120,7 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
     if manifest.get("delivery"):
         destroy_past_term(home, final, str(manifest["delivery"]))
     prune_reports(home, retention.keep_reports)
+    prune_refused(home, retention.quarantine_days)
     shutil.rmtree(run_dir, ignore_errors=True)  # emptied: its files now live in `final`
     return final
 

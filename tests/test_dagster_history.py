@@ -96,14 +96,16 @@ def test_the_homes_dagster_yaml_purges_ticks_by_the_run_history_term(tmp_path: P
     """The dagster.yaml written into a home parses with Dagster and makes its daemon purge
     schedule and sensor ticks of every status after `retention.dagster_runs_days` (Dagster's
     own default keeps schedule ticks and successful sensor ticks forever): a configured term
-    is carried, the committed one by default."""
+    is carried, the committed one by default. No compute log is captured (a step's stdout)."""
     from dagster._core.definitions.run_request import InstigatorType
     from dagster._core.scheduler.instigation import TickStatus
+    from dagster._core.storage.noop_compute_log_manager import NoOpComputeLogManager
 
     for history_days, wanted in ((30, 30), (None, load_config().retention.dagster_runs_days)):
         home = tmp_path / f"home-{history_days}"
         home.mkdir(mode=0o700)
         with instance_for(home, history_days) as instance:
+            assert isinstance(instance.compute_log_manager, NoOpComputeLogManager)
             for kind in (InstigatorType.SCHEDULE, InstigatorType.SENSOR):
                 assert instance.get_tick_retention_settings(kind) == \
                     {status: wanted for status in TickStatus}
