@@ -52,6 +52,7 @@ from publish.arrest_sheets import arrest_parts, write_arrest_sheet, write_index
 from publish.arrests import (
     all_arrests,
     done_entry,
+    drop_past_use_term,
     publish_lock,
     quarantine,
     quarantine_name,
@@ -69,6 +70,8 @@ from sources.arrests import (
     read_arrest,
 )
 from sources.police import TIMEZONE
+from sources.registry import registry
+from sources.retention import resolve_terms
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
 from stores.publications import current_publication
@@ -201,10 +204,14 @@ def overlay_arrests(home: Path, staged: Path, model: ModelRef, config: FotoConfi
     run quarantined) is matched again, by its content, and always laid: once published, an
     arrest never vanishes. Recent arrests in the `feed` that no arrest run published yet are
     published here. "Recent" counts back from the end of the `delivery` day, so a rerun
-    shows the same."""
+    shows the same. An arrest whose record is past its use term on the delivery day is not
+    laid, and its entry is removed (`publish.arrests.drop_past_use_term`)."""
     warehouse = staged / "warehouse.duckdb"
     now = datetime.fromisoformat(delivery).replace(tzinfo=UTC) + timedelta(days=1)
     since = now - timedelta(days=config.arrests.recent_days)
+    # an arrest past its use term on the delivery day is laid no more, and its entry goes
+    drop_past_use_term(home, resolve_terms(config, list(registry()))[ARREST_SOURCE],
+                       delivery)
     if feed is not None and feed.is_dir():
         _publish_feed(home, feed, warehouse, model, config, since, now)
     laid: dict[str, str] = {}

@@ -26,6 +26,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
+from sources.retention import Terms
+
 LOCK_NAME = ".publish.lock"
 
 
@@ -106,6 +110,27 @@ def prune_refused(home: Path, days: int, now: datetime | None = None) -> int:
         reason.with_name(reason.name.removesuffix(".reason.txt")).unlink(missing_ok=True)
         reason.unlink(missing_ok=True)
         removed += 1
+    return removed
+
+
+def drop_past_use_term(home: Path, terms: Terms, day: str) -> list[str]:
+    """Remove every published arrest whose record is past its use term on `day` (the
+    delivery date of the publication being made): an arrest is a police registration dated
+    by the arrest (`terms`: the arrest source's), and its entry here is kept only to lay it
+    over later publications, which a record past its use term may no longer enter. Returns
+    the arrest ids removed (ids only)."""
+    entries = all_arrests(home)
+    if not entries:
+        return []
+    since = pd.Series([pd.to_datetime(str(e.get("arrested_on") or e["arrested_at"])[:10],
+                                      errors="coerce") for e in entries])
+    until = terms.use_until(since, pd.Series([None] * len(entries), dtype="object"))
+    past = (until <= pd.Timestamp(day)).fillna(False).astype(bool)
+    removed = []
+    for entry, gone in zip(entries, past, strict=True):
+        if gone:
+            done_path(home, str(entry["arrest_id"])).unlink(missing_ok=True)
+            removed.append(str(entry["arrest_id"]))
     return removed
 
 

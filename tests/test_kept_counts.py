@@ -73,3 +73,26 @@ def test_a_refused_arrest_file_goes_after_the_quarantine_term(tmp_path: Path) ->
     left = sorted(p.name for p in (home / "arrests" / "quarantine").iterdir())
     assert left == ["AH-2026-000002.json", "AH-2026-000002.json.reason.txt"]
     assert new.exists()
+
+
+def test_a_published_arrest_past_its_use_term_is_laid_no_more_and_its_entry_goes(
+        tmp_path: Path) -> None:
+    """An arrest is a police registration dated by the arrest: its entry (a name, a birth
+    date, the arrest itself) is kept to lay it over later publications, which it may no longer
+    enter past the police use term (5 years); on the delivery day it passes, it goes."""
+    from config import load_config
+    from publish.arrests import all_arrests, drop_past_use_term, record_done
+    from sources.registry import registry
+    from sources.retention import resolve_terms
+    from standardise.arrest_feed import SOURCE
+
+    home = tmp_path / "home"
+    for arrest_id, day in (("AH-2021-000001", "2021-11-27"), ("AH-2021-000002", "2021-11-28"),
+                           ("AH-2025-000003", "2025-06-01")):
+        record_done(home, {"arrest_id": arrest_id, "arrested_at": f"{day}T10:00:00+00:00",
+                           "arrested_on": day, "naam": "Oud"})
+    terms = resolve_terms(load_config(), list(registry()))[SOURCE]
+    assert drop_past_use_term(home, terms, "2026-11-26") == []
+    assert drop_past_use_term(home, terms, "2026-11-27") == ["AH-2021-000001"]
+    assert sorted(e["arrest_id"] for e in all_arrests(home)) == ["AH-2021-000002",
+                                                                 "AH-2025-000003"]
