@@ -138,8 +138,10 @@ def readable(left: RecordKey, right: RecordKey, evidence: Mapping[str, Any], tod
         return out
     for side in ("left", "right"):
         record = out.get(side)
-        # a record without its id cannot be told apart: hidden with the other
-        if isinstance(record, dict) and record.get("unique_id", next(iter(hidden))) in hidden:
+        if not isinstance(record, dict):
+            continue
+        uid = record.get("unique_id")
+        if uid is None or uid in hidden:   # one without its id cannot be told apart: hidden
             out[side] = dict(HIDDEN)
     if out.get("explanation") is not None:
         out["explanation"] = dict(HIDDEN)
