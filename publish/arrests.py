@@ -27,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 LOCK_NAME = ".publish.lock"
+# The outcomes of an arrest refused before its sheet could be checked: the job fails its run on
+# these, and `foto arrest` exits 1 (`publish.arrest_flow.ArrestOutcome.failed`).
+REFUSED = ("refused", "conflict", "no_publication", "stale_publication", "suppressed")
 
 
 def arrests_dir(home: Path) -> Path:
