@@ -56,6 +56,7 @@ if TYPE_CHECKING:   # imported where used: `foto arrest`'s hand-off stays light
 
 WORKER_LOCK = ".worker.lock"
 INTERVAL_SECONDS = 0.2
+SETTLE_SECONDS = 0.1
 _REQUEST = re.compile(r"[0-9a-f]{32}\.json", re.ASCII)
 
 Report = Callable[["ArrestOutcome", "ModelRef"], None]
@@ -127,11 +128,10 @@ class ArrestWorker:
 
     def __init__(self, home: Path, inbox: Path, config: FotoConfig,
                  report: Report | None = None, interval: float = INTERVAL_SECONDS,
-                 settle: float | None = None) -> None:
+                 settle: float = SETTLE_SECONDS) -> None:
         self.home, self.feed = home, inbox / "arrests"
         self.config, self.report = config, report
-        self.interval = interval
-        self.settle = interval if settle is None else settle
+        self.interval, self.settle = interval, settle
         # files tried and left (no publication yet, blocked, failed): not retried until they
         # change or the worker restarts; the sensor's run key does the same
         self._tried: dict[str, tuple[int, int]] = {}
@@ -155,11 +155,11 @@ class ArrestWorker:
         if not folder.is_dir():
             return []
         return sorted((p for p in folder.iterdir() if _REQUEST.fullmatch(p.name)),
-                      key=lambda p: p.stat().st_mtime_ns if p.exists() else 0)
+                      key=_age_key)
 
     def _request(self, request: Path, log: Callable[[str], None]) -> ArrestOutcome | None:
         try:
-            asked = json.loads(request.read_text(encoding="utf-8"))
+            asked = json.loads(request.read_text(encoding="utf-8"))   # our own, owner-only
             file = Path(asked["file"])
             if not file.is_absolute():
                 raise ValueError("not an absolute path")
@@ -218,6 +218,14 @@ class ArrestWorker:
                 log(f"arrest {outcome.arrest_id}: not reported to Dagster "
                     f"({type(err).__name__})")
         return outcome, model
+
+
+def _age_key(path: Path) -> int:
+    """Oldest first; a file gone meanwhile (its asker gave up) sorts first and is passed."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def outcome_line(outcome: ArrestOutcome) -> str:
