@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 from publish.arrests import (
     arrests_dir,
+    exclusive_lock,
     is_published,
     is_quarantined,
     make_private_dir,
@@ -95,20 +96,9 @@ def worker_lock(home: Path, wait: float = 5.0) -> Iterator[None]:
     """Hold the home's worker lock for the worker's life; `WorkerBusy` when another worker
     holds it (a probe by the sensor or `foto arrest` holds it only for an instant: waited for)."""
     make_private_dir(worker_dir(home))
-    fd = os.open(_lock_path(home), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-    deadline = time.monotonic() + wait
-    try:
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise WorkerBusy("another arrest worker serves this home") from None
-                time.sleep(0.05)
+    with exclusive_lock(_lock_path(home), wait,
+                        lambda: WorkerBusy("another arrest worker serves this home")):
         yield
-    finally:
-        os.close(fd)
 
 
 def warm_up() -> None:
