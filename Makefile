@@ -54,7 +54,7 @@ bench: $(BIN)/foto ## time and memory: each source's reader, whole runs, matchin
 	$(BIN)/python benchmarks/bench_run.py --persons 100000
 	$(BIN)/python benchmarks/bench_matching.py --records 100000 1000000
 	$(BIN)/python benchmarks/bench_profile.py --records 100000 1000000
-	$(BIN)/python benchmarks/bench_arrest.py --records 10000 100000 1000000 --daemon
+	$(BIN)/python benchmarks/bench_arrest.py --records 10000 100000 1000000 --daemon --worker
 	$(BIN)/python benchmarks/bench_judgement.py --records 10000 100000
 	$(BIN)/python benchmarks/bench_serve.py --persons 100000
 

@@ -43,14 +43,8 @@ def arrest_sheet(context: AssetExecutionContext, config: ArrestFile,
     index lists the latest arrests first."""
     model = current_model(paths.models_dir)
     outcome = process_arrest(Path(config.file), paths.home_dir, model, paths.foto_config())
-    metadata = {"arrest_id": outcome.arrest_id, "status": outcome.status,
-                "person_id": outcome.person_id or "", "new_person": outcome.new_person,
-                "undecided_between_persons": outcome.undecided,
-                "candidates": outcome.candidates, "model_version": model.version,
-                "publication": outcome.publication or "",
-                **{f"seconds_{k}": v for k, v in outcome.seconds.items()}}
-    if outcome.status in ("refused", "conflict", "no_publication", "stale_publication",
-                          "suppressed"):
+    metadata = outcome.details(model.version)
+    if outcome.failed:
         raise Failure(description=outcome.message, metadata=metadata)
     passed = outcome.status != "blocked"
     return MaterializeResult(metadata=metadata, check_results=[AssetCheckResult(

@@ -17,6 +17,7 @@ from dagster import ConfigurableResource
 
 from config import ENV_VAR as CONFIG_ENV_VAR
 from config import FotoConfig, Thresholds, load_config, load_thresholds_file
+from config.defaults import DEFAULT_HOME, DEFAULT_INBOX, ENGINES
 from matching.models import ModelRef, current_model
 
 if TYPE_CHECKING:
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
 DATE_FOLDER = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 # Entries of the inbox that are not deliveries and are meant to be there: no warning.
 INBOX_FEEDS = {"arrests"}
-DEFAULT_INBOX = "data/sample/inbox"
-DEFAULT_HOME = "var"
-ENGINES = ("duckdb", "spark")
 
 
 class FotoPaths(ConfigurableResource):

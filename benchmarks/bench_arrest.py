@@ -2,14 +2,19 @@
 sizes, for the job alone and through the Dagster daemon with the arrest sensor.
 
     python benchmarks/bench_arrest.py --records 10000 100000 1000000 [--arrests 24] [--daemon]
+        [--worker]
 
 Per size: a generated delivery is published by one full nightly run (timed: the rebuild an
 arrest would otherwise wait for); its arrest files are held back and then published one at a
 time. "Job alone" runs the `on_arrest` Dagster job in one warm process, as `foto arrest` does;
 the first arrest of a process (Great Expectations and Splink warming up) is reported apart.
 "Daemon" starts `dagster-daemon`, drops each arrest file into the inbox and waits for the
-sheet: sensor interval, run launch (a new process per run) and the job itself. The breakdown
-says where the job's time goes.
+sheet: sensor interval, run launch (a new process per run) and the job itself. "Worker"
+starts `foto worker` (one warm process: Splink, Great Expectations and the model loaded once),
+drops each arrest file into the inbox and waits for its sheet (file landing to sheet
+published, p50 and p95), then times `foto arrest FILE` as a new process from the command line,
+handed to the running worker, and again with no worker (the `on_arrest` job in that process).
+The breakdown says where the job's time goes.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,7 +39,11 @@ RECORDS_PER_PERSON = 1.46
 
 def prepare(records: int, arrests: int, work: Path) -> tuple[Path, Path, list[Path], float]:
     """Generate, hold the arrest files back, publish once; (inbox, home, arrest files,
-    seconds of the full nightly run)."""
+    seconds of the full nightly run). A `work` folder prepared before (`--work`) is used as it
+    is: the nightly run's seconds are then unknown (nan)."""
+    if (work / "home" / "published").exists() and (work / "held").is_dir():
+        return (work / "data" / "inbox", work / "home", sorted((work / "held").glob("*.json")),
+                float("nan"))
     persons = max(50, int(records / RECORDS_PER_PERSON))
     subprocess.run([sys.executable, str(ROOT / "data/sample/generate.py"), "--persons",
                     str(persons), "--seed", "13", "--arrests", str(arrests), "--out",
@@ -114,6 +124,66 @@ def through_daemon(inbox: Path, home: Path, files: list[Path]) -> list[float]:
     return times
 
 
+def through_worker(inbox: Path, home: Path, files: list[Path], cli_files: int = 4) -> dict:
+    """`foto worker` on the published home: seconds from each file landing in the feed to its
+    sheet published; then `foto arrest FILE` (a new process) with the worker up and without."""
+    foto = str(Path(sys.executable).parent / "foto")
+    t = time.perf_counter()
+    worker = subprocess.Popen([foto, "worker", "--home", str(home), "--inbox", str(inbox)],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              text=True)
+    try:
+        first = worker.stdout.readline()   # "foto worker: serving ..." once it is warm
+        if "serving" not in first:
+            raise RuntimeError("foto worker did not start")
+        warm = time.perf_counter() - t
+        threading.Thread(target=worker.stdout.read, daemon=True).start()   # keep it draining
+        tag = f"{os.getpid() % 10000:04d}"   # fresh ids on a reused home (--work)
+        landed = [_land(inbox, home, file, f"-w{tag}") for file in files]
+        with_worker = [_cli(foto, home, file, f"-c{tag}") for file in files[:cli_files]]
+    finally:
+        worker.terminate()
+        worker.wait(timeout=120)
+    without = [_cli(foto, home, file, f"-n{tag}") for file in files[:max(1, cli_files // 2)]]
+    return {"worker_start_s": warm, "landed": landed, "cli_worker": with_worker,
+            "cli_alone": without}
+
+
+def _copy(file: Path, suffix: str) -> tuple[dict, str]:
+    data = json.loads(file.read_text())
+    data["arrest_id"] += suffix
+    data["record_id"] += suffix
+    return data, json.dumps(data)
+
+
+def _land(inbox: Path, home: Path, file: Path, suffix: str) -> float:
+    """Move one arrest into the feed (atomically, as a feed should) and wait for its sheet."""
+    data, text = _copy(file, suffix)
+    done = home / "arrests" / "done" / f"{data['arrest_id']}.json"
+    tmp = inbox / f".{data['arrest_id']}.tmp"
+    tmp.write_text(text)
+    t = time.perf_counter()
+    os.replace(tmp, inbox / "arrests" / f"{data['arrest_id']}.json")
+    while not done.exists():
+        if time.perf_counter() - t > 120:
+            raise TimeoutError(f"no sheet for {data['arrest_id']} after 120 s")
+        time.sleep(0.01)
+    return time.perf_counter() - t
+
+
+def _cli(foto: str, home: Path, file: Path, suffix: str) -> float:
+    """`foto arrest FILE` from the command line, for a file outside the watched feed."""
+    data, text = _copy(file, suffix)
+    folder = home.parent / "cli-arrests" / "arrests"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{data['arrest_id']}.json"
+    target.write_text(text)
+    t = time.perf_counter()
+    subprocess.run([foto, "arrest", str(target), "--home", str(home)], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -124,27 +194,56 @@ def main() -> int:
     p.add_argument("--records", type=int, nargs="+", default=[10000, 100000, 1000000])
     p.add_argument("--arrests", type=int, default=24)
     p.add_argument("--daemon", action="store_true", help="also measure through the daemon")
+    p.add_argument("--worker", action="store_true",
+                   help="also measure through `foto worker`, and `foto arrest` with and "
+                        "without it")
+    p.add_argument("--skip-alone", action="store_true",
+                   help="leave out the job-alone rows (with --worker: the worker only)")
+    p.add_argument("--work", type=Path, default=None,
+                   help="folder to generate into, or to reuse (<work>/<records>/ from an "
+                        "earlier run; default: a new temporary folder)")
     args = p.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="foto-bench-arrest-"))
+    work = args.work or Path(tempfile.mkdtemp(prefix="foto-bench-arrest-"))
     rows = []
     for n in args.records:
         inbox, home, files, nightly = prepare(n, args.arrests, work / str(n))
-        alone = job_alone(inbox, home, files)
-        row = {"records": n, "arrests": len(files), "nightly_s": nightly,
-               "first_s": alone["first"], "p50_s": pct(alone["warm"], 0.5),
-               "p95_s": pct(alone["warm"], 0.95), "steps": breakdown(home, inbox, files[:10])}
+        row = {"records": n, "arrests": len(files), "nightly_s": nightly, "steps": {}}
+        if not args.skip_alone:
+            alone = job_alone(inbox, home, files)
+            row |= {"first_s": alone["first"], "p50_s": pct(alone["warm"], 0.5),
+                    "p95_s": pct(alone["warm"], 0.95),
+                    "steps": breakdown(home, inbox, files[:10])}
+        if args.worker:
+            w = through_worker(inbox, home, files)
+            row |= {"worker_start_s": w["worker_start_s"],
+                    "worker_p50_s": pct(w["landed"], 0.5),
+                    "worker_p95_s": pct(w["landed"], 0.95),
+                    "worker_max_s": max(w["landed"]),
+                    "cli_worker_p50_s": pct(w["cli_worker"], 0.5),
+                    "cli_worker_max_s": max(w["cli_worker"]),
+                    "cli_alone_p50_s": pct(w["cli_alone"], 0.5)}
         if args.daemon:
             daemon = through_daemon(inbox, home, files[:args.arrests])
             row |= {"daemon_p50_s": pct(daemon, 0.5), "daemon_p95_s": pct(daemon, 0.95)}
         rows.append(row)
         print(json.dumps(row), flush=True)
     print(f"\n{'records':>9}{'arrests':>8}{'first s':>9}{'p50 s':>8}{'p95 s':>8}"
-          f"{'daemon p50':>11}{'daemon p95':>11}{'nightly s':>10}{'nightly/p50':>12}")
+          f"{'daemon p50':>11}{'daemon p95':>11}{'nightly s':>10}")
+    nan = float("nan")
     for r in rows:
-        print(f"{r['records']:>9}{r['arrests']:>8}{r['first_s']:>9.2f}{r['p50_s']:>8.2f}"
-              f"{r['p95_s']:>8.2f}{r.get('daemon_p50_s', float('nan')):>11.2f}"
-              f"{r.get('daemon_p95_s', float('nan')):>11.2f}{r['nightly_s']:>10.1f}"
-              f"{r['nightly_s'] / r['p50_s']:>12.0f}")
+        print(f"{r['records']:>9}{r['arrests']:>8}{r.get('first_s', nan):>9.2f}"
+              f"{r.get('p50_s', nan):>8.2f}{r.get('p95_s', nan):>8.2f}"
+              f"{r.get('daemon_p50_s', nan):>11.2f}{r.get('daemon_p95_s', nan):>11.2f}"
+              f"{r['nightly_s']:>10.1f}")
+    if args.worker:
+        print(f"\n{'records':>9}{'worker start s':>15}{'landed p50':>11}{'landed p95':>11}"
+              f"{'landed max':>11}{'cli+worker p50':>15}{'cli+worker max':>15}"
+              f"{'cli alone p50':>14}")
+        for r in rows:
+            print(f"{r['records']:>9}{r['worker_start_s']:>15.1f}{r['worker_p50_s']:>11.2f}"
+                  f"{r['worker_p95_s']:>11.2f}{r['worker_max_s']:>11.2f}"
+                  f"{r['cli_worker_p50_s']:>15.2f}{r['cli_worker_max_s']:>15.2f}"
+                  f"{r['cli_alone_p50_s']:>14.2f}")
     save_rows(rows, work / "bench_arrest.json", "where the job's time goes")
     return 0
 

@@ -19,17 +19,11 @@ from pathlib import Path
 from rich.console import Console
 
 from access.roles import ROLES
-from access.users import AccessRefused, add_user, disable_user
-from audit.log import (
-    export,
-    person_entries,
-    prune_home,
-    record,
-    verify_export,
-    verify_home,
-)
-from audit.store import as_id
 from config import load_config
+
+# The accounts' and the audit log's stores (SQLAlchemy) are imported by the commands that use
+# them: building the command line's parser must not load them (`foto arrest` hands a file to
+# the worker in well under a second).
 
 console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
 
@@ -37,6 +31,8 @@ console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
 def read_password(stdin=None) -> str:
     """The new password: from the terminal without echo (asked twice), else one line of
     standard input (a pipe from a password manager)."""
+    from access.users import AccessRefused
+
     stdin = stdin or sys.stdin
     if stdin.isatty():
         first = getpass.getpass("password: ")
@@ -47,6 +43,8 @@ def read_password(stdin=None) -> str:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
+    from access.users import add_user
+
     rules = load_config(args.config).access
     user = add_user(Path(args.home).resolve(), args.name, args.role, read_password(), rules)
     console.print(f"user {user.name} added with role {user.role}")
@@ -54,6 +52,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_user_disable(args: argparse.Namespace) -> int:
+    from access.users import disable_user
+
     disable_user(Path(args.home).resolve(), args.name)
     console.print(f"user {args.name} disabled")
     return 0
@@ -61,6 +61,8 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Exit 0 only when the chain is whole; else name the first broken entry (exit 1)."""
+    from audit.log import verify_export, verify_home
+
     check = verify_export(args.file) if args.file else verify_home(Path(args.home).resolve())
     where = f"entries {check.first_id}-{check.head_id}" if check.entries else "no entries"
     if check.whole:
@@ -74,6 +76,9 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_audit_person(args: argparse.Namespace) -> int:
     """Who did what about a person, when and why (a data subject's request)."""
+    from audit.log import person_entries, record
+    from audit.store import as_id
+
     home = Path(args.home).resolve()
     seen = person_entries(home, as_id(args.person_id))
     record(home, "access_report", person_id=as_id(args.person_id),
@@ -89,6 +94,8 @@ def cmd_audit_person(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_export(args: argparse.Namespace) -> int:
+    from audit.log import export, record
+
     start, end = date.fromisoformat(args.from_), date.fromisoformat(args.to)
     if end < start:
         console.print("foto audit export: --to is before --from")
@@ -112,6 +119,8 @@ def cmd_audit_export(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_prune(args: argparse.Namespace) -> int:
+    from audit.log import prune_home
+
     keep = load_config(args.config).audit.keep_years
     entry = prune_home(Path(args.home).resolve(), keep)
     console.print(f"audit log pruned (entries older than {keep} years): logged as entry "

@@ -3,7 +3,8 @@ deliveries.
 
     foto run [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
     foto train [--inbox DIR] [--home DIR] [--date YYYY-MM-DD] [--accept SUITE.METRIC]...
-    foto arrest FILE.json [--home DIR]
+    foto arrest FILE.json [--home DIR]   (handed to the home's worker when one runs)
+    foto worker [--inbox DIR] [--home DIR] [--interval S]   (publishes arrests as they land)
     foto rollback [--home DIR]
     foto judge SOURCE:RECORD_ID SOURCE:RECORD_ID (--same|--different|--unsure) --by WHO
                --reason TEXT [--later] [--home DIR]
@@ -51,27 +52,25 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
 
-from assets.resources import (
-    DEFAULT_HOME,
-    DEFAULT_INBOX,
-    ENGINES,
-    FotoPaths,
-    NoDelivery,
-    require_delivery,
-    scan_inbox,
-)
-from assets.scrub import error_key, safe_text
 from config import ConfigError, config_path, load_config
+from config.defaults import DEFAULT_HOME, DEFAULT_INBOX, ENGINES
 from foto.admin import add_parsers
 from foto.erase import add_parser as add_erase_parser
 from foto.home import secure_home
-from foto.summary import RunOutcome, print_summary, read_outcome
+from foto.worker import add_parser as add_worker_parser
 from sources.registry import registry
 from sources.retention import resolve_terms
+
+if TYPE_CHECKING:
+    from assets.resources import FotoPaths
+    from foto.summary import RunOutcome
+
+# Dagster, Splink and Great Expectations are imported by the commands that use them, not here:
+# `foto arrest` with a worker running hands its file over without them (seconds saved).
 
 # Under a pipe or in a log file rich would wrap at 80 columns and break paths in two: lines are
 # never wrapped (soft_wrap), and text in brackets in a path or name is no markup.
@@ -81,6 +80,8 @@ console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
 def _paths(args: argparse.Namespace) -> FotoPaths:
     """The run's inbox, home and delivery: `--date` must be a delivery of the inbox, else the
     newest delivery is taken; entries of the inbox that are not deliveries are named."""
+    from assets.resources import FotoPaths, NoDelivery, require_delivery, scan_inbox
+
     inbox = Path(getattr(args, "inbox", DEFAULT_INBOX)).resolve()
     scan = scan_inbox(inbox)
     if scan.warning():
@@ -147,6 +148,7 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
     from assets.partitions import register_delivery
+    from foto.summary import RunOutcome, read_outcome
     from pipelines.definitions import build_definitions
     from pipelines.instance import instance_for
 
@@ -196,6 +198,8 @@ def run_job(job_name: str, paths: FotoPaths, run_config: dict | None = None,
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from foto.summary import print_summary
+
     paths = _paths(args)
     dates = deliveries_to_run(paths, explicit=bool(args.date))
     if isinstance(dates, str):
@@ -220,6 +224,7 @@ def deliveries_to_run(paths: FotoPaths, explicit: bool) -> list[str] | str:
     With `--date D` after the published delivery, the deliveries between them run first, in
     order (a backfill). Rerunning the published date is allowed (the same photo again); a date
     before it is refused: publishing it would put an older photo in front of triage."""
+    from assets.resources import scan_inbox
     from expectations.baseline import previous_manifest
 
     manifest = previous_manifest(paths.home_dir, Path(paths.inbox))
@@ -248,6 +253,8 @@ def audit_run(paths: FotoPaths, outcome: RunOutcome) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from foto.summary import print_summary
+
     paths = _paths(args)
     outcome = run_job("train_model", paths)
     audit_run(paths, outcome)
@@ -256,32 +263,47 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def cmd_arrest(args: argparse.Namespace) -> int:
-    """Publish one arrest file. The path is made absolute without resolving its last part: a
-    symlink stays a symlink, for the run to refuse unread (never its target read instead)."""
+    """Publish one arrest file: handed to the home's worker when one runs (`foto worker`: warm,
+    so the sheet is out in about a second), else by the `on_arrest` job in this process. The
+    path is made absolute without resolving its last part: a symlink stays a symlink, for the
+    run to refuse unread (never its target read instead)."""
     import os
 
-    from foto.summary import print_arrest_summary
-    from publish.arrests import quarantine_name
+    from foto.arrest_summary import print_arrest
+    from publish.arrest_worker import hand_to_worker
+    from publish.arrests import REFUSED, quarantine_name
 
     file = Path(os.path.abspath(args.file))
     key = quarantine_name(file.name)[:-5]   # the arrest id, or a hash of an unsafe name
     if not os.path.lexists(file):
         console.print(f"foto arrest: no such file {key}")
         return 2
+    home = Path(args.home).resolve()
+    answer = hand_to_worker(home, file)
+    if answer is not None:
+        code = print_arrest(console, answer, answer.get("message", "")
+                            if answer.get("status") in REFUSED else "")
+        return 2 if code is None else code
+    return _arrest_here(args, file, key)
+
+
+def _arrest_here(args: argparse.Namespace, file: Path, key: str) -> int:
+    """`foto arrest` without a worker: the `on_arrest` job in this process."""
+    from assets.resources import FotoPaths
+    from foto.summary import print_arrest_summary
+
     paths = FotoPaths(home=str(Path(args.home).resolve()),
                       inbox=str(file.parent.parent), date="", config=_config_file(args))
     outcome = run_job("on_arrest", paths,
                       run_config={"ops": {"arrest_sheet": {"config": {"file": str(file)}}}},
                       tags={"foto/arrest": key})
-    if outcome.details.get("status") == "conflict":
-        console.print(f"arrest {outcome.details.get('arrest_id', key)}: {outcome.failure}")
-        return 1
     return print_arrest_summary(console, outcome, paths)
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     """Make the previous publication current again, with every published arrest it does not
     carry laid over it first (under the publish lock): a rollback never drops an arrest."""
+    from assets.resources import FotoPaths
     from matching.models import current_model
     from publish.arrest_flow import relay_arrests
     from publish.kept_terms import RollbackRefused
@@ -357,6 +379,8 @@ def republish(home: Path, config_file: str | None = None) -> tuple[int, str]:
     stays stored: the next run applies it); 2 when the run failed."""
     import time
 
+    from assets.resources import FotoPaths
+    from foto.summary import RunOutcome
     from publish.judgement_flow import nothing_to_do
 
     paths = FotoPaths(home=str(home), date="", config=config_file or str(config_path(None)))
@@ -563,6 +587,7 @@ def parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_serve)
     add_parsers(sub, common, DEFAULT_HOME)
     add_erase_parser(sub, common, DEFAULT_HOME)
+    add_worker_parser(sub, common, DEFAULT_HOME, DEFAULT_INBOX)
     return p
 
 
@@ -613,6 +638,8 @@ def main(argv: list[str] | None = None) -> int:
                 return refused
         return args.func(args)
     except Exception as err:  # noqa: BLE001 - every error is told the same, scrubbed way
+        from assets.scrub import error_key, safe_text
+
         home = getattr(args, "home", None)
         key = error_key(Path(home).resolve()) if home and Path(home).is_dir() else None
         console.print(f"foto {args.command}: {safe_text(err, key)}")

@@ -17,14 +17,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from audit.log import record
-from audit.store import as_id
-from judgements.intake import JudgementRefused, parse_key
-from judgements.store import redact_evidence
-from judgements.suppressions import entries, suppress, suppressed
-from publish.erasure import forget_arrests, purge_kept
-from sources.registry import registry
-
 KEY_PLACE = "SOURCE:RECORD_ID"
 
 
@@ -46,7 +38,14 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser,
 
 
 def cmd_erase(args: argparse.Namespace) -> int:
+    # imported here, not at the top: building the command line's parser stays light
+    from audit.log import record
+    from audit.store import as_id
     from foto.cli import console
+    from judgements.intake import JudgementRefused, parse_key
+    from judgements.store import redact_evidence
+    from judgements.suppressions import suppress
+    from sources.registry import registry
 
     if args.list:
         if args.key or args.by is not None or args.reason is not None:
@@ -73,6 +72,8 @@ def cmd_erase(args: argparse.Namespace) -> int:
 
 
 def _list(home: Path, console) -> int:
+    from judgements.suppressions import entries
+
     shown = entries(home)
     console.print(f"{len(shown)} open suppression(s)")
     for e in shown:
@@ -87,6 +88,8 @@ def _republish(home: Path, args: argparse.Namespace) -> tuple[int, str]:
     from assets.resources import FotoPaths
     from foto.cli import _config_file, run_job
     from foto.summary import RunOutcome
+    from judgements.suppressions import suppressed
+    from publish.erasure import forget_arrests, purge_kept
     from publish.judgement_flow import nothing_to_do
 
     paths = FotoPaths(home=str(home), date="", config=_config_file(args))

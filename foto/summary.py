@@ -182,25 +182,13 @@ def print_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> No
 def print_arrest_summary(console: Console, outcome: RunOutcome, paths: FotoPaths) -> int:
     """What `foto arrest` did: the arrest and person ids, and where the time went. Exit 0
     when the sheet is published (or was before), 1 when refused or blocked, 2 on failure."""
+    from foto.arrest_summary import print_arrest
+
     d = outcome.details
     status = d.get("status") or ("failed" if outcome.status != "succeeded" else "unknown")
-    if outcome.failure:
-        console.print(f"arrest {d.get('arrest_id', '')}: {outcome.failure}")
-    if status in ("published", "already_published"):
-        known = "new person" if d.get("new_person") else "known person"
-        console.print(f"arrest {d['arrest_id']}: {status.replace('_', ' ')} on {known} "
-                      f"{d['person_id']} ({d.get('candidates', 0)} candidates, model "
-                      f"{d.get('model_version')}); its sheet is served by `foto serve`")
-        times = ", ".join(f"{k[8:]} {v:.2f}s" for k, v in d.items() if k.startswith("seconds_"))
-        if times:
-            console.print(f"time: {times}")
-        return 0
-    if status == "blocked":
-        console.print(f"arrest {d.get('arrest_id')}: the sheet's check failed; nothing "
-                      "published")
-        return 1
-    if status in ("refused", "no_publication", "stale_publication", "suppressed"):
-        return 1
+    code = print_arrest(console, d | {"status": status}, outcome.failure or "")
+    if code is not None:
+        return code
     for error in outcome.errors:
         console.print(error)
     console.print(f"run {outcome.run_id} FAILED ({', '.join(outcome.failed_steps) or '?'}); "

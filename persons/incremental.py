@@ -134,7 +134,8 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
         right_sdf = api.register(con.sql(fill("SELECT {columns} FROM candidates",
                                               columns=columns)).to_arrow_table(),
                                  table_name="published")
-        linker = Linker(right_sdf, model, log_level=logging.WARNING)
+        linker = Linker(right_sdf, model, log_level=logging.WARNING,
+                        validate_settings=_first_use(model_path))
         for column in TF_COLUMNS:
             linker.table_management.register_term_frequency_lookup(
                 api.register(_term_frequencies(con, column), table_name=f"tf_{column}"), column)
@@ -144,6 +145,20 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
         return _choose(con, unique_id, scored, candidates, thresholds, constraints)
     finally:
         con.close()
+
+
+_VALIDATED: set[tuple[str, int]] = set()
+
+
+def _first_use(model_path: Path) -> bool:
+    """Whether Splink should check the model's settings against the columns: on its first
+    use in this process only. The check parses every comparison's SQL (most of a second), and
+    its answer cannot change while the model file and `MODEL_COLUMNS` do not: the arrest
+    worker would pay it on every arrest."""
+    key = (str(model_path), model_path.stat().st_mtime_ns)
+    first = key not in _VALIDATED
+    _VALIDATED.add(key)
+    return first
 
 
 def _live_views(con: duckdb.DuckDBPyConnection, as_of: str | None) -> None:

@@ -50,6 +50,7 @@ from persons.incremental import (
 from profiles.arrest_profile import NewRecord
 from publish.arrest_sheets import arrest_parts, write_arrest_sheet, write_index
 from publish.arrests import (
+    REFUSED,
     all_arrests,
     done_entry,
     drop_past_use_term,
@@ -97,6 +98,21 @@ class ArrestOutcome:
     @property
     def exit_code(self) -> int:
         return 0 if self.status in ("published", "already_published") else 1
+
+    @property
+    def failed(self) -> bool:
+        """Refused before a sheet could be checked: the job fails its run on these."""
+        return self.status in REFUSED
+
+    def details(self, model_version: str) -> dict[str, Any]:
+        """What the run reports (Dagster metadata, the worker's answer to `foto arrest`):
+        ids, counts and seconds only."""
+        return {"arrest_id": self.arrest_id, "status": self.status,
+                "person_id": self.person_id or "", "new_person": self.new_person,
+                "undecided_between_persons": self.undecided,
+                "candidates": self.candidates, "model_version": model_version,
+                "publication": self.publication or "",
+                **{f"seconds_{k}": v for k, v in self.seconds.items()}}
 
 
 class ArrestConflict(ValueError):
@@ -175,7 +191,8 @@ def _process_arrest(file: Path, home: Path, model: ModelRef,
         except ArrestConflict as err:
             return _refuse_conflict(home, file, arrest, outcome, err)
         clock.lap("match", outcome)
-        parts = _parts_for(publication / "warehouse.duckdb", entry) or {}
+        parts = _parts_for(publication / "warehouse.duckdb", entry, record) or {}
+        clock.lap("sheet", outcome)
         gate = arrest_suite(parts)
         clock.lap("check", outcome)
         if not gate.passed:
@@ -488,17 +505,20 @@ def _entries(home: Path, held: dict[str, str]) -> list[dict[str, Any]]:
     return [e for e in all_arrests(home) if e["arrest_id"] in held]
 
 
-def _parts_for(warehouse: Path, entry: dict[str, Any]) -> dict[str, Any] | None:
+def _parts_for(warehouse: Path, entry: dict[str, Any], std: Any = None
+               ) -> dict[str, Any] | None:
     """The sheet's content: the person as the next nightly run will know them, built by the
     nightly builders over their records in `warehouse` plus the arrest's record (unless
     `warehouse` holds it already: a nightly run read it). None for an entry of an earlier
-    version (no arrest kept) about a person `warehouse` does not know."""
+    version (no arrest kept) about a person `warehouse` does not know. `std`: the arrest's
+    record as `standardise_police_rows` made it already (made here when not given)."""
     arrest = entry.get("arrest")
     new = None
     if isinstance(arrest, dict) and \
             _person_of(warehouse, entry["unique_id"]) != entry["person_id"]:
         row = arrest_as_police_row(arrest)
-        new = NewRecord(police_row=row, std=standardise_police_rows(row),
+        new = NewRecord(police_row=row, std=std if std is not None
+                        else standardise_police_rows(row),
                         strongest_link_to=None if entry["new_person"]
                         else entry.get("matched_unique_id"),
                         link_probability=None if entry["new_person"]

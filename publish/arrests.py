@@ -20,7 +20,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,6 +31,9 @@ import pandas as pd
 from sources.retention import Terms
 
 LOCK_NAME = ".publish.lock"
+# The outcomes of an arrest refused before its sheet could be checked: the job fails its run on
+# these, and `foto arrest` exits 1 (`publish.arrest_flow.ArrestOutcome.failed`).
+REFUSED = ("refused", "conflict", "no_publication", "stale_publication", "suppressed")
 
 
 def arrests_dir(home: Path) -> Path:
@@ -215,7 +218,18 @@ def publish_lock(home: Path, timeout: float = 600) -> Iterator[None]:
     """Exclusive right to change what is published (swap a publication, write an arrest
     sheet). Held for seconds; a process that dies releases it with its file descriptor."""
     home.mkdir(parents=True, exist_ok=True)
-    fd = os.open(home / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    with exclusive_lock(home / LOCK_NAME, timeout, lambda: TimeoutError(
+            f"{home / LOCK_NAME} held for over {timeout} s")):
+        yield
+
+
+@contextmanager
+def exclusive_lock(path: Path, timeout: float,
+                   refused: Callable[[], Exception]) -> Iterator[None]:
+    """An exclusive `flock` on `path` (created owner-only, never through a symlink), waited
+    for up to `timeout` seconds, else `refused()` is raised. Released with the file
+    descriptor: by the kernel, too, when the process dies."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
     os.fchmod(fd, 0o600)
     deadline = time.monotonic() + timeout
     try:
@@ -225,7 +239,7 @@ def publish_lock(home: Path, timeout: float = 600) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() > deadline:
-                    raise TimeoutError(f"{home / LOCK_NAME} held for over {timeout} s") from None
+                    raise refused() from None
                 time.sleep(0.05)
         yield
     finally:

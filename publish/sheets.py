@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -45,9 +46,12 @@ INDEX_ROWS = "index_persons.fragment.html"
 PRIORITY_RANK = priority_rank_sql("prioriteit")
 
 
+@cache
 def environment() -> Environment:
     """The pages' Jinja environment: every code, date and name goes through one filter of
-    `publish.display`, so the index and every sheet read alike."""
+    `publish.display`, so the index and every sheet read alike. One per process: its
+    templates are compiled once (an arrest run renders a sheet and the index in a tenth of a
+    second less; the arrest worker every time). Nothing in it changes after it is made."""
     env = Environment(loader=PackageLoader("publish", "templates"),
                       autoescape=select_autoescape(["html"]), trim_blocks=True,
                       lstrip_blocks=True)
