@@ -105,8 +105,13 @@ def report(result: dict) -> None:
         ratio = ours[key] / base[key] if base[key] else float("nan")
         print(f"  {key:22}{fmt.format(ours[key]):>10}{fmt.format(base[key]):>10}"
               f"{ratio:>8.3f}")
-    print(f"  blocking recall {ours['blocking_recall']:.4f}, candidate pairs "
-          f"{ours['candidate_pairs']} ({ours['candidates_per_record']:.2f} per record)")
+    print(f"  blocking recall over true pairs sharing more than a first name "
+          f"{ours['blocking_recall_evident']:.4f} ({ours['missed_evident_pairs']} of "
+          f"{ours['evident_pairs']} missed; target 0.995), over all true pairs "
+          f"{ours['blocking_recall']:.4f}; candidate pairs {ours['candidate_pairs']} "
+          f"({ours['candidates_per_record']:.2f} per record, Splink's count)")
+    print(f"  comparisons per blocking rule (each rule's new pairs, in order): "
+          f"{', '.join(str(n) for n in ours['comparisons_per_rule'])}")
     print(f"  missed true pairs {ours['missed_pairs']}: {ours['missed_sharing_no_value']} share "
           f"no value of first name, surname, birth date, postcode or BSN; "
           f"{ours['missed_sharing_first_name_only']} share the first name only")

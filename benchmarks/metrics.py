@@ -120,57 +120,98 @@ def calibration(warehouse: Path, truth: Path) -> list[dict[str, float]]:
             for band, n, mean, share in rows]
 
 
+# The fields besides the first name that identify a person in a pair of records: a true pair
+# agreeing on none of them "shares at most a first name" (issue 3, option a of issue 18).
+IDENTIFYING_FIELDS = ("surname_key", "dob", "postcode", "bsn")
+
+
 def blocking_recall(warehouse: Path, truth: Path) -> dict[str, float]:
-    """Share of true pairs that the production blocking rules make candidates, and the
-    number of candidate pairs per record."""
+    """`blocking_recall_of` the standardised records of a published warehouse."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        records = con.sql("SELECT * FROM std_persons").to_arrow_table()
+    finally:
+        con.close()
+    return blocking_recall_of(records, truth)
+
+
+def blocking_recall_of(records: pa.Table, truth: Path) -> dict[str, float]:
+    """How many true pairs the production blocking rules make candidates, and what blocking
+    costs, without materialising the candidate pairs.
+
+    - `blocking_recall`: the share of all true pairs (two records of one true person) that some
+      rule makes a candidate pair.
+    - `blocking_recall_evident`: the same share over the *evident* true pairs only: those whose
+      two records agree on at least one identifying field besides the first name, i.e. the same
+      surname key (`surname_key`, the phonetic key of the surname's first part without
+      tussenvoegsel), the same full birth date, the same postcode or the same valid BSN, each
+      non-null on both sides. A true pair agreeing on none of these shares at most a first name
+      (a care report naming 'Anne' alone next to 'A. de Jong'): the model cannot link it on
+      that evidence, so blocking is not judged on it (issue 3's blocking question, option a).
+      `evident_pairs` and `missed_evident_pairs` count them.
+    - `candidate_pairs` and `candidates_per_record`: Splink's count of the comparisons the rules
+      make (`splink.blocking_analysis.count_comparisons_from_blocking_rules`, exact: a count in
+      the database, not a table of pairs); `comparisons_per_rule` the marginal count of each
+      rule in order (pairs no earlier rule made).
+
+    Whether a true pair is a candidate is decided by evaluating the rules' own SQL on the pair
+    (left the record with the lower unique id, as Splink orders a deduplication's pairs): a pair
+    is a candidate exactly when one rule holds, so this is Splink's candidate set restricted to
+    true pairs (`tests/test_eval_metrics.py` checks it against Splink's materialised pairs)."""
     import logging
 
-    from splink import DuckDBAPI, Linker
+    from splink import DuckDBAPI
+    from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
+    from matching.blocking import rule_sql
     from matching.linker import MODEL_COLUMNS
-    from matching.settings import settings
+    from matching.settings import settings_dict
+    from stores.sql import Fragment, fill
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    records = con.sql("SELECT * FROM std_persons").to_arrow_table()
-    con.close()
     logging.getLogger("splink").setLevel(logging.WARNING)
-    linker = Linker(DuckDBAPI().register(records.select(MODEL_COLUMNS)), settings(),
-                    log_level=logging.WARNING)
-    blocked = linker.inference.compute_blocked_pairs_for_predict().as_pyarrow_table()
+    rules = [rule_sql(r) for r in
+             settings_dict("duckdb")["blocking_rules_to_generate_predictions"]]
     c = duckdb.connect()
-    c.register("b", blocked)
-    c.register("r", records.select(["unique_id", "source", "record_id"]))
-    c.execute(f"""CREATE TEMP TABLE k AS SELECT r.unique_id, t.person_key FROM r
+    c.register("records", records.select(MODEL_COLUMNS))
+    c.register("ids", records.select(["unique_id", "source", "record_id"]))
+    c.execute(f"""CREATE TEMP TABLE k AS SELECT i.unique_id, t.person_key FROM ids i
                   JOIN read_parquet('{truth}') t USING (source, record_id)""")
-    c.execute("""CREATE TEMP TABLE tp AS SELECT a.unique_id AS l, b2.unique_id AS r
-                 FROM k a JOIN k b2 ON a.person_key = b2.person_key
-                 AND a.unique_id < b2.unique_id""")
-    c.execute("""CREATE TEMP TABLE cand AS SELECT least(join_key_l, join_key_r) AS l,
-                 greatest(join_key_l, join_key_r) AS r FROM b""")
-    true_pairs, caught = c.sql("""SELECT (SELECT count(*) FROM tp),
-                                         (SELECT count(*) FROM tp JOIN cand USING (l, r))""",
-                               ).fetchall()[0]
-    c.register("rec", records.select(["unique_id", "first_name_key", "surname_key", "dob",
-                                      "postcode", "bsn"]))
-    no_shared, first_name_only = c.sql("""
-        SELECT count(*) FILTER (WHERE NOT coalesce(same_first OR same_other, FALSE)),
-               count(*) FILTER (WHERE same_first AND NOT coalesce(same_other, FALSE))
-        FROM (SELECT a.first_name_key = b.first_name_key AS same_first,
-                     a.surname_key = b.surname_key OR a.dob = b.dob
-                       OR a.postcode = b.postcode OR a.bsn = b.bsn AS same_other
-              FROM (SELECT * FROM tp ANTI JOIN cand USING (l, r)) m
-              JOIN rec a ON a.unique_id = m.l JOIN rec b ON b.unique_id = m.r)""").fetchall()[0]
-    connected = _connected_pairs(c.sql("""SELECT l, r FROM cand JOIN k kl ON kl.unique_id = l
-                                          JOIN k kr ON kr.unique_id = r
-                                          WHERE kl.person_key = kr.person_key""").fetchall(),
-                                 [row[0] for row in c.sql("SELECT unique_id FROM k").fetchall()])
+    any_rule = " OR ".join(f"coalesce(({rule}), FALSE)" for rule in rules)
+    evident = " OR ".join(f"coalesce(l.{f} = r.{f}, FALSE)" for f in IDENTIFYING_FIELDS)
+    c.execute(fill("""CREATE TEMP TABLE tp AS
+        SELECT a.unique_id AS uid_l, b.unique_id AS uid_r, {any_rule} AS candidate,
+               coalesce(l.first_name_key = r.first_name_key, FALSE) AS same_first,
+               {evident} AS evident
+        FROM k a JOIN k b ON a.person_key = b.person_key AND a.unique_id < b.unique_id
+        JOIN records l ON l.unique_id = a.unique_id
+        JOIN records r ON r.unique_id = b.unique_id""",
+        any_rule=Fragment(any_rule), evident=Fragment(evident)))
+    true_pairs, caught, evident_pairs, evident_caught, no_shared, first_name_only = c.sql("""
+        SELECT count(*), count(*) FILTER (WHERE candidate),
+               count(*) FILTER (WHERE evident), count(*) FILTER (WHERE evident AND candidate),
+               count(*) FILTER (WHERE NOT candidate AND NOT evident AND NOT same_first),
+               count(*) FILTER (WHERE NOT candidate AND NOT evident AND same_first)
+        FROM tp""").fetchall()[0]
+    connected = _connected_pairs(
+        c.sql("SELECT uid_l, uid_r FROM tp WHERE candidate").fetchall(),
+        [row[0] for row in c.sql("SELECT unique_id FROM k").fetchall()])
+    c.close()
+    counts = count_comparisons_from_blocking_rules(
+        DuckDBAPI().register(records.select(MODEL_COLUMNS)),
+        blocking_rules=rules, link_type="dedupe_only", record_sample_proportion=1.0)
+    candidates = int(counts[-1]["cumulative_comparison_count"]) if counts else 0
     return {"blocking_recall": caught / true_pairs if true_pairs else 1.0,
             "missed_pairs": true_pairs - caught,
+            "evident_pairs": evident_pairs,
+            "blocking_recall_evident": (evident_caught / evident_pairs
+                                        if evident_pairs else 1.0),
+            "missed_evident_pairs": evident_pairs - evident_caught,
             "missed_sharing_no_value": no_shared,
             "missed_sharing_first_name_only": first_name_only,
             "connected_recall": connected / true_pairs if true_pairs else 1.0,
-            "candidate_pairs": blocked.num_rows,
-            "candidates_per_record": blocked.num_rows / max(records.num_rows, 1)}
+            "candidate_pairs": candidates,
+            "candidates_per_record": candidates / max(records.num_rows, 1),
+            "comparisons_per_rule": [int(r["marginal_comparison_count"]) for r in counts]}
 
 
 def _connected_pairs(edges: list[tuple[str, str]], nodes: list[str]) -> int:

@@ -53,30 +53,39 @@ def build_explanations(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) ->
         tf = fill(" + coalesce({c}, 0)", c=Identifier(f"mw_tf_adj_{name}")) \
             if f"mw_tf_adj_{name}" in columns else ""
         parts.append(fill("SELECT unique_id_l, unique_id_r, decision, match_probability, "
-                          "{name} AS comparison, {gamma} AS gamma, {mw}{tf} AS weight "
-                          "FROM match_pairs", name=Constant(Identifier(name)),
+                          "{name} AS comparison, {gamma} AS gamma, {mw}{tf} AS weight, "
+                          "{mw} AS level_weight FROM match_pairs", name=Constant(Identifier(name)),
                           gamma=Identifier(f"gamma_{name}"), mw=Identifier(f"mw_{name}"),
                           tf=Fragment(tf)))
+    union = Fragment(" UNION ALL ".join(parts))
+
+    def evidence(extra: str) -> str:
+        return fill("""
+            SELECT e.unique_id_l, e.unique_id_r, e.decision, e.match_probability, e.comparison,
+                   l.label AS level, round(e.weight, 2) AS weight, {verdict} AS verdict{extra}
+            FROM ({parts}) e
+            JOIN comparison_levels l ON l.comparison = e.comparison AND l.gamma = e.gamma""",
+            verdict=Fragment(VERDICT_SQL), parts=union, extra=Fragment(extra))
+
+    con.execute("CREATE OR REPLACE VIEW match_evidence AS " + evidence(""))
+    # Strongest first by the model's weight of the level, without the term-frequency
+    # adjustment: that adjustment follows how many records of the master share the value, so
+    # one more record (an arrest's, then the next nightly's) can move a rare surname's weight
+    # past a BSN's; the order of the evidence must not move with it. Ties in weight are broken
+    # by the comparison's name, so that the same pair is explained in the same words in every
+    # run (and a rerun's table is identical). The weights shown include the adjustment.
     con.execute(fill("""
-        CREATE OR REPLACE VIEW match_evidence AS
-        SELECT e.unique_id_l, e.unique_id_r, e.decision, e.match_probability, e.comparison,
-               l.label AS level, round(e.weight, 2) AS weight, {verdict} AS verdict
-        FROM ({parts}) e
-        JOIN comparison_levels l ON l.comparison = e.comparison AND l.gamma = e.gamma""",
-        verdict=Fragment(VERDICT_SQL), parts=Fragment(" UNION ALL ".join(parts))))
-    con.execute("""
         CREATE OR REPLACE TABLE link_explanation AS  -- a table: sheets look up single pairs
-        -- ties in weight are broken by the comparison's name, so that the same pair is
-        -- explained in the same words in every run (and a rerun's table is identical)
         SELECT unique_id_l, unique_id_r, any_value(decision) AS decision,
                any_value(match_probability) AS match_probability,
-               list(comparison ORDER BY weight DESC, comparison) FILTER (verdict = 'agreed')
-                   AS agreed,
-               list(comparison ORDER BY weight DESC, comparison) FILTER (verdict = 'partly agreed')
-                   AS partly_agreed,
-               list(comparison ORDER BY weight, comparison) FILTER (verdict = 'disagreed')
-                   AS disagreed,
+               list(comparison ORDER BY level_weight DESC, comparison)
+                   FILTER (verdict = 'agreed') AS agreed,
+               list(comparison ORDER BY level_weight DESC, comparison)
+                   FILTER (verdict = 'partly agreed') AS partly_agreed,
+               list(comparison ORDER BY level_weight, comparison)
+                   FILTER (verdict = 'disagreed') AS disagreed,
                string_agg(comparison || ': ' || level || ' (' ||
                           CASE WHEN weight >= 0 THEN '+' ELSE '' END || weight || ')', '; '
-                          ORDER BY weight DESC, comparison) AS explanation
-        FROM match_evidence GROUP BY unique_id_l, unique_id_r""")
+                          ORDER BY level_weight DESC, comparison) AS explanation
+        FROM ({evidence}) GROUP BY unique_id_l, unique_id_r""",
+        evidence=Fragment(evidence(", e.level_weight"))))

@@ -35,3 +35,23 @@ def test_weight_still_orders_first() -> None:
     agreed, _, explanation = _explained({"zeta": 3.0, "mid": 1.0, "alpha": -1.0})
     assert agreed == ["zeta", "mid"]
     assert explanation.startswith("zeta: exact (+3.0); mid")
+
+
+def test_a_term_frequency_adjustment_does_not_reorder_the_evidence() -> None:
+    """One more record with a rare surname (an arrest, then the next nightly run) changes that
+    surname's term-frequency adjustment; the order of the evidence stays the model's, so the
+    arrest's sheet and the next nightly's say the same (tests/test_arrest_parity.py)."""
+    orders = []
+    for tf in (2.0, 0.5):     # the surname's adjustment with two, then three records
+        con = duckdb.connect()
+        con.execute("""CREATE TABLE match_pairs AS SELECT 'a:1' AS unique_id_l,
+                       'b:2' AS unique_id_r, 'link' AS decision, 0.99 AS match_probability,
+                       1 AS gamma_zeta, 3.0 AS mw_zeta, $tf AS mw_tf_adj_zeta,
+                       1 AS gamma_mid, 4.0 AS mw_mid, 0 AS gamma_alpha, -1.0 AS mw_alpha""",
+                    {"tf": tf})
+        build_explanations(con, MODEL)
+        orders.append(con.execute("SELECT agreed, explanation FROM link_explanation")
+                      .fetchone())
+    assert orders[0][0] == orders[1][0] == ["mid", "zeta"]
+    # the weights shown are the pair's own, adjustment included
+    assert "zeta: exact (+5.0)" in orders[0][1] and "zeta: exact (+3.5)" in orders[1][1]

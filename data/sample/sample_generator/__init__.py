@@ -16,13 +16,14 @@ What it writes (``--out DIR``):
 - ``DIR/truth.parquet``                       source, record_id, person_key for every record
 
 The population has households (couples, children, singles, single parents), heavy-tailed Dutch,
-Turkish, Moroccan, Surinamese, Polish and other names, valid unique BSNs and A-nummers, and the
-hard cases every sample must contain: twins, father and son with the same name at one address,
-and different persons with very common names and close birth dates. The sources add the noise
-real partner systems have: tussenvoegsels inside surnames, initials, married names, typos,
-transliterations, dropped diacritics, stale addresses, malformed or invalid BSNs, swapped or
-mistyped birth dates. With ``--defects`` > 0 a few malformed rows are injected so that the
-pipeline's quarantine is exercised (each defect kind at least once):
+Turkish, Moroccan, Surinamese, Polish and other names (surnames at the region's frequencies),
+valid unique BSNs and A-nummers, and the hard cases every sample must contain: twins, father
+and son with the same name at one address, and different persons with very common names and
+close birth dates. The sources add the noise real partner systems have: tussenvoegsels inside
+surnames, initials, married names, typos, transliterations, dropped diacritics, stale
+addresses, malformed or invalid BSNs, swapped or mistyped birth dates. With ``--defects`` > 0
+a few malformed rows are injected so that the pipeline's quarantine is exercised (each defect
+kind at least once):
 
 - police: impossible geboortedatum (``31-02-1985``), impossible registratie_datum
   (``31-04-2025``), a J/N flag that is not J/N, an unknown rol;
@@ -38,6 +39,7 @@ above it)::
 
     draws, dates          seeded drawing helpers, date arithmetic and formats
     names, places         reference data and draws: names, towns, streets, birthplaces
+    surnames              surnames at the region's frequencies: real head, synthetic tail
     households            household types, sizes and ages
     population            the persons model (ground truth), hard cases included
     noise                 how partner systems distort names, BSNs and dates

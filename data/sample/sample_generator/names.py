@@ -1,4 +1,4 @@
-"""Name reference data (given names, surnames, tussenvoegsels, transliterations) and name draws.
+"""Name reference data (given names, tussenvoegsels, transliterations) and given-name draws.
 
 Why: matching is only tested honestly on the heavy-tailed name distributions of the region
 (Dutch, Turkish, Moroccan, Surinamese, Polish and other origins); the tables and the Zipf-shaped
@@ -59,67 +59,6 @@ FIRST_NAMES: dict[tuple[str, str], str] = {
         Samir, Tareq""",
     ("other", "V"): """Maria, Ana, Sofia, Fatuma, Amina, Hodan, Ivana, Elena, Mariya, Ioana,
         Daniela, Lina, Rania, Nour, Hiba, Filomena, Natasha, Yordanka""",
-}
-
-
-SURNAMES: dict[str, str] = {
-    "dutch": """de Jong, Jansen, de Vries, van den Berg, van Dijk, Bakker, Janssen, Visser, Smit,
-        Meijer, de Boer, Mulder, de Groot, Bos, Vos, Peters, Hendriks, van Leeuwen, Dekker,
-        Brouwer, de Wit, Dijkstra, Smits, de Graaf, van der Meer, van der Linden, Kok, Jacobs,
-        de Haan, Vermeulen, van den Heuvel, van der Veen, van den Broek, de Bruijn, de Bruin,
-        van der Heijden, Schouten, van Beek, Willems, van Vliet, van de Ven, Hoekstra, Maas,
-        Verhoeven, Koster, van Dam, van der Wal, Prins, Blom, Huisman, Peeters, de Lange,
-        van Wijk, Kuipers, Post, van der Velden, Kramer, Schipper, Vink, Kuijpers, van der Laan,
-        Verbeek, van Doorn, Hermans, Wouters, Bosman, Martens, van Rijn, Gerritsen, van Es,
-        de Ruiter, Scholten, ten Brink, ter Horst, ten Have, ter Haar, in 't Veld, in 't Hout,
-        van 't Hof, van de Velde, den Hartog, den Ouden, Molenaar, Jonker, Mol, Timmermans,
-        Veenstra, Koning, van den Bosch, van der Zee, de Koning, Kroon, Groen, Evers, Boon,
-        Verschoor, Sluijter, IJzerman, van IJperen, Smeets, de Ridder, Hoogendoorn, Zwart,
-        Hofman, de Kok, van Gelder, Goossens, Claassen, Roos, Leenders, van Wijngaarden,
-        Mertens, van der Ploeg, van Rooij, Dirksen, Pronk, van Os, Wijnen, van der Horst,
-        Lambregts, Verweij, Bouwman, van Kempen, Rietveld, Versteeg, Hoogland, Vlasblom,
-        van der Waal, Stolk, Spaans, Zuidervaart, Groeneveld, Breedveld, Verhoef, van Vuuren,
-        Bijl, Kooiman, van Splunter, Poot, Stam, Boogaard, Verkerk, van Tol, Hooijmans,
-        Ouwehand""",
-    "turkish": """Yilmaz, Kaya, Demir, Şahin, Çelik, Yıldız, Yıldırım, Öztürk, Aydın, Özdemir,
-        Arslan, Doğan, Kılıç, Aslan, Çetin, Kara, Koç, Kurt, Özkan, Şimşek, Polat, Ünal,
-        Korkmaz, Erdoğan, Güneş, Aksoy, Karaca, Tekin, Bulut, Keskin, Çakır, Uçar, Turan, Akın,
-        Yavuz, Bozkurt, Coşkun, Taş""",
-    "moroccan": """El Idrissi, Benali, El Amrani, Bakkali, El Khatib, Bouali, Ait Ouali,
-        El Ouazzani, Ouali, Haddou, Boukhari, Ziani, Tahiri, El Hamdaoui, Azzouz, Chaouch,
-        Belhaj, Abdellaoui, El Bouzidi, Akhnikh, Achahbar, Bouzerda, El Yassini, Amezian,
-        Boutaher, Essafi, Lamrani, Ahajjam, Boulahrouz, El Messaoudi, Aberkane, Amrani,
-        Ouaali, Bouchtaoui""",
-    "surinamese": """Ramdin, Jagessar, Pinas, Ramsaran, Wijngaarde, Sewnath, Kross, Mahabier,
-        Sabajo, Ramautar, Fraser, Bhageloe, Doelwijt, Kalloe, Linger, Soekhai, Esajas, Baldew,
-        Vanenburg, Ramkisoen, Amatsaleh, Lachman, Martina, Isenia, Girigorie, Rosalia, Maduro,
-        Croes, Statia, Brandon, Tjon A Fong, Lie A Ling, Karsters, Nelom""",
-    "polish": """Nowak, Kowalski, Wiśniewski, Wójcik, Kowalczyk, Kamiński, Lewandowski,
-        Zieliński, Szymański, Woźniak, Dąbrowski, Kozłowski, Jankowski, Mazur, Kwiatkowski,
-        Krawczyk, Piotrowski, Grabowski, Pawlak, Michalski""",
-    "other": """Silva, Santos, Lopes, Fernandes, Gomes, Rodrigues, Monteiro, Ali, Hassan, Abdi,
-        Warsame, Mohamud, Haddad, Alhamad, Al-Hussein, Khalil, Ivanov, Petrov, Georgiev,
-        Popescu, Ionescu, Stoica, Tesfay, Mendes""",
-}
-
-
-# Building blocks for a long tail of rarer surnames (real surname frequencies are heavy-tailed).
-SURNAME_TAILS: dict[str, tuple[str, str]] = {
-    "dutch": (
-        """Berg, Brink, Hoog, Klein, Groot, Oost, West, Noord, Zuid, Molen, Kamp, Veld,
-        Dijk, Kerk, Steen, Hof, Water, Bosch, Linde, Wester, Ooster, Lange, Rijn, Blanken, Zand""",
-        """man, mans, huis, kamp, veld, stra, ink, sma, hout, beek, meijer, hof, horst,
-        broek, boom, dorp""",
-    ),
-    "turkish": (
-        "Kara, Ak, Öz, Er, Ay, Gün, Al, Koca, Demir, Taş, Gök, Bay",
-        "kaya, taş, oğlu, can, türk, demir, soy, han, er, dağ",
-    ),
-    "moroccan": (
-        "El , Ben , Bou, Ait ",
-        """Hamdi, Kaddouri, Mansouri, Yahyaoui, Allouchi, Morabit, Harrak, Azzaoui,
-        Fassi, Ghazouani, Haddaoui, Jabri, Khamlichi, Alaoui, Rifi, Ouahabi, Tounsi, Zaari""",
-    ),
 }
 
 
@@ -196,46 +135,6 @@ def draw_given_names(
             second = np.where(draws[1] == draws[0], "", second)
             rest[m] = second + third
     return roep, rest
-
-
-def surname_table(origin: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(tussenvoegsel, surname, probability) for one origin: a Zipf head plus a rare tail."""
-    head = split_list(SURNAMES[origin])
-    tail: list[str] = []
-    if origin in SURNAME_TAILS:
-        pre, suf = SURNAME_TAILS[origin]
-        for a in [x for x in pre.split(",") if x.strip()]:
-            a = a.lstrip()
-            for b in split_list(suf):
-                name = a + b if a.endswith(" ") else a + b.lower()
-                if b.lower() not in a.lower() and name not in head and name not in tail:
-                    tail.append(name)
-    names = head + tail
-    p = np.r_[
-        zipf_p(len(head), {"dutch": 8.0, "turkish": 3.0, "moroccan": 4.0}.get(origin, 6.0))
-        * (0.8 if tail else 1.0),
-        np.full(len(tail), 0.2 / max(len(tail), 1)),
-    ]
-    tvs, sns = [], []
-    for name in names:
-        tv = next((t for t in TUSSENVOEGSELS if name.startswith(t + " ")), "")
-        tvs.append(tv)
-        sns.append(name[len(tv) + 1 :] if tv else name)
-    return obj(tvs), obj(sns), p / p.sum()
-
-
-def draw_surnames(rng: np.random.Generator, origin: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Own (tussenvoegsel, surname) per person from the person's origin."""
-    n = origin.size
-    tv, sn = obj("", n), obj("", n)
-    for gi, g in enumerate(ORIGINS):
-        m = origin == gi
-        k = int(m.sum())
-        if k:
-            tvs, sns, p = surname_table(g)
-            i = rng.choice(len(sns), k, p=p)
-            tv[m], sn[m] = tvs[i], sns[i]
-    return tv, sn
 
 
 def feminise(sn: np.ndarray, sex: np.ndarray, origin: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ from .households import (
     draw_households,
     household_ages,
 )
-from .names import ORIGIN_P, ORIGINS, draw_given_names, draw_surnames, feminise
+from .names import ORIGIN_P, ORIGINS, draw_given_names, feminise
 from .places import (
     BIRTHPLACES,
     OUTSIDE_TOWNS,
@@ -30,6 +30,7 @@ from .places import (
     draw_addresses,
     draw_birthplaces,
 )
+from .surnames import draw_surnames
 
 
 @dataclass
