@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
@@ -22,10 +23,25 @@ def encodings(value: str) -> set[bytes]:
     return forms
 
 
+def _digits_alone(form: bytes) -> re.Pattern[bytes]:
+    """A number (a BSN, a birth date as 19900125) found only where it stands on its own: not
+    inside a longer run of digits, such as a millisecond timestamp in Dagster's event log
+    (1764619900125 holds 19900125), in one byte per digit or in UTF-16's two."""
+    digit = rb"[0-9]\x00" if form[1:2] == b"\x00" else rb"[0-9]"
+    return re.compile(rb"(?<!" + digit + rb")" + re.escape(form) + rb"(?!" + digit + rb")")
+
+
+def _found_in(data: bytes, form: bytes) -> bool:
+    if form.replace(b"\x00", b"").isdigit():
+        return form in data and _digits_alone(form).search(data) is not None
+    return form in data
+
+
 def files_holding(root: Path, values: Collection[str | bytes],
                   skip: Iterable[Path] = ()) -> dict[str, list[str]]:
     """{file relative to `root`: values found} over every file under `root` (but `skip`),
-    each value searched in every form of `encodings` (bytes are searched as they are)."""
+    each value searched in every form of `encodings` (bytes are searched as they are); a
+    value of digits only counts where no digit adjoins it (`_digits_alone`)."""
     needles = {v: ({v} if isinstance(v, bytes) else encodings(v)) for v in values}
     skipped = {p.resolve() for p in skip}
     found: dict[str, list[str]] = {}
@@ -33,7 +49,7 @@ def files_holding(root: Path, values: Collection[str | bytes],
         if path.resolve() in skipped:
             continue
         data = path.read_bytes()
-        hits = [str(v) for v, forms in needles.items() if any(f in data for f in forms)]
+        hits = [str(v) for v, forms in needles.items() if any(_found_in(data, f) for f in forms)]
         if hits:
             found[str(path.relative_to(root))] = hits
     return found
