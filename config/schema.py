@@ -233,7 +233,15 @@ class Retention(Section):
     so no longer than the shortest use term, checked at start); `quarantine_days`: how long a
     line set aside whole is kept when its term cannot be told from it (no readable date),
     counted from the first delivery that carried it (no longer than the shortest use term,
-    checked at start; docs/retention.md); `terms`: changes to the
+    checked at start; docs/retention.md); `evidence_days_after_gone`: how long a judgement's
+    evidence snapshot keeps the values of a record no longer in the published photo, counted
+    from the day it was last published (`judgements.snapshot_gone`): a record without a
+    destroy term by date (the BRP's) would otherwise keep them as long as the judgement. A
+    reviewer needs the evidence while the judgement can still apply, and it applies only to a
+    record in the photo: one gone for a quarter (the default 90 days) is out of its scope,
+    and a partner's record gone that long is not a passing gap in a delivery. No longer than
+    the shortest use term (checked at start): a record's values may not outlive, in a
+    snapshot, the term they may be used for in the photo itself. `terms`: changes to the
     retention terms the sources declare (by source name; none: the declared defaults,
     docs/retention.md)."""
 
@@ -244,6 +252,7 @@ class Retention(Section):
     dagster_runs_days: Annotated[int, Field(ge=1, le=3650)]
     keep_dagster_runs: Annotated[int, Field(ge=1)]
     quarantine_days: Annotated[int, Field(ge=1, le=3650)]
+    evidence_days_after_gone: Annotated[int, Field(ge=1, le=3650)]
     terms: dict[str, SourceTerms] = Field(default_factory=dict)
 
 

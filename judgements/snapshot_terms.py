@@ -58,12 +58,19 @@ class Redacted:
 def published_terms(warehouse: Path | None) -> dict[str, Dates]:
     """The current publication's `record_terms` by unique id (empty without one, or before
     terms were kept)."""
+    return publication_terms(warehouse) or {}
+
+
+def publication_terms(warehouse: Path | None) -> dict[str, Dates] | None:
+    """The publication's `record_terms` by unique id: every record in the photo, with its
+    terms; None when that cannot be told (no publication, or one made before terms were
+    kept), which is not the same as a photo without records."""
     if warehouse is None or not warehouse.exists():
-        return {}
+        return None
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         if not table_exists(con, "record_terms"):
-            return {}
+            return None
         rows = con.execute("SELECT source || ':' || record_id, use_until, destroy_by "
                            "FROM record_terms").fetchall()
     finally:
@@ -101,7 +108,7 @@ def past_destroy(home: Path, today: date, published: Mapping[str, Dates]
     with open_store(home) as engine:
         stored = snapshots(engine)
     for _, left, right, evidence in stored:
-        if not isinstance(evidence, dict) or _marked(evidence):
+        if not isinstance(evidence, dict) or overwritten(evidence):
             continue
         for key in (left, right):
             dates = terms_of(key, evidence, published)
@@ -155,11 +162,12 @@ def readable_snapshots(home: Path, today: date, warehouse: Path | None
     published = published_terms(warehouse)
     with open_store(home) as engine:
         stored = snapshots(engine)
-    return {jid: (evidence if _marked(evidence) else
+    return {jid: (evidence if overwritten(evidence) else
                   readable(left, right, evidence, today, published))
             for jid, left, right, evidence in stored}
 
 
-def _marked(evidence: Any) -> bool:
-    """Whether a snapshot was already overwritten (erased, or past the destroy term)."""
+def overwritten(evidence: Any) -> bool:
+    """Whether a snapshot was already overwritten (erased, past the destroy term, or gone
+    from the photo past `retention.evidence_days_after_gone`: `judgements.snapshot_gone`)."""
     return json.dumps(evidence, sort_keys=True) in MARKERS

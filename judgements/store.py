@@ -31,6 +31,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     Engine,
     Float,
     Index,
@@ -82,13 +83,32 @@ judgement = Table(
     sqlite_autoincrement=True,
 )
 
+# When each record a snapshot still showing values is of was last in the published photo
+# (`judgements.snapshot_gone`): ids and delivery dates only. Not a judgement but a clock, set
+# after each publication: it is not append-only, and a row goes once no snapshot shows its
+# record's values. `last_published`: the delivery date of the latest publication holding the
+# record (NULL: none seen since the clock was kept); `missed_since`: that of the first
+# publication without it since (NULL while it is published).
+record_seen = Table(
+    "record_seen", metadata,
+    Column("source", String(64), primary_key=True),
+    Column("record_id", String(64), primary_key=True),
+    Column("last_published", Date, nullable=True),
+    Column("missed_since", Date, nullable=True),
+    CheckConstraint("last_published IS NOT NULL OR missed_since IS NOT NULL",
+                    name="record_seen_dated"),
+)
+
 APPEND_ONLY = "judgements are append-only: record a newer judgement instead"
 # What an erased record's judgements keep of the evidence (`redact_evidence`), what those
-# of a record past its destroy term keep (`judgements.snapshot_terms`), and the one change the
-# database lets through: the evidence replaced by one of them, nothing else touched.
+# of a record past its destroy term keep (`judgements.snapshot_terms`), what those of a record
+# gone from the photo for longer than `retention.evidence_days_after_gone` keep
+# (`judgements.snapshot_gone`), and the one change the database lets through: the evidence
+# replaced by one of them, nothing else touched.
 REDACTED = '{"erased": true}'
 PAST_DESTROY_TERM = '{"past_destroy_term": true}'
-MARKERS = (REDACTED, PAST_DESTROY_TERM)
+GONE_PAST_TERM = '{"gone_past_term": true}'
+MARKERS = (REDACTED, PAST_DESTROY_TERM, GONE_PAST_TERM)
 _REDACTION = (
     "NEW.evidence IN ('" + "', '".join(MARKERS) + "') AND NEW.id = OLD.id "
     "AND NEW.left_source = OLD.left_source AND NEW.left_record_id = OLD.left_record_id "
@@ -170,8 +190,9 @@ def redact_evidence(home: Path, keys: Sequence[RecordKey], marker: str = REDACTE
     """Replace the evidence snapshot (both records' standardised values, as the reviewer saw
     them) of every judgement about one of `keys` by `marker` (`REDACTED`: an erased record's
     values must be in no file; `PAST_DESTROY_TERM`: nor those of a record past its destroy
-    term). The decision, who and why stay (the judgement lies dormant); the SQLite file is
-    then scrubbed of the overwritten bytes. Returns the judgements redacted."""
+    term; `GONE_PAST_TERM`: nor those of a record gone from the photo for longer than the
+    configured term). The decision, who and why stay (the judgement lies dormant); the
+    SQLite file is then scrubbed of the overwritten bytes. Returns the judgements redacted."""
     if marker not in MARKERS:
         raise ValueError("an evidence snapshot is replaced by one of the store's markers")
     if not keys:

@@ -32,6 +32,7 @@ import duckdb
 from audit.log import record
 from config import Encryption, Retention
 from expectations.report import prune_reports
+from judgements.snapshot_gone import redact_gone
 from judgements.snapshot_terms import redact_past_destroy
 from publish.arrests import prune_refused, publish_lock
 from publish.audiences import TRIAGE_TABLES, triage_select
@@ -118,25 +119,32 @@ def publish(home: Path, run_dir: Path, run_id: str, manifest: dict[str, Any],
     prune(home, retention.keep_publications)
     prune_runs(home, retention.keep_blocked_runs, retention.max_blocked_run_age_days)
     if manifest.get("delivery"):
-        destroy_past_term(home, final, str(manifest["delivery"]))
+        destroy_past_term(home, final, str(manifest["delivery"]),
+                          retention.evidence_days_after_gone)
     prune_reports(home, retention.keep_reports)
     prune_refused(home, retention.quarantine_days)
     shutil.rmtree(run_dir, ignore_errors=True)  # emptied: its files now live in `final`
     return final
 
 
-def destroy_past_term(home: Path, published: Path, delivery: str) -> None:
+def destroy_past_term(home: Path, published: Path, delivery: str, gone_days: int) -> None:
     """What must be gone on the delivery date by the destroy terms, after a publication: kept
     publications and build folders holding such a record (`publish.destroy`), and the values
-    judgements' evidence snapshots hold of one (`judgements.snapshot_terms`; the judgements
-    stay). Recorded in the audit log (names and counts)."""
+    judgements' evidence snapshots hold of one (`judgements.snapshot_terms`), or of a record
+    out of the photo `gone_days` or more (`retention.evidence_days_after_gone`,
+    `judgements.snapshot_gone`; the judgements stay). Recorded in the audit log (names and
+    counts)."""
     removed = prune_past_destroy(home, delivery)
-    redacted = redact_past_destroy(home, date.fromisoformat(delivery[:10]),
-                                   published / "warehouse.duckdb")
-    if removed or redacted.judgements or redacted.unknown:
+    today = date.fromisoformat(delivery[:10])
+    warehouse = published / "warehouse.duckdb"
+    redacted = redact_past_destroy(home, today, warehouse)
+    gone = redact_gone(home, today, warehouse, gone_days)
+    if removed or redacted.judgements or redacted.unknown or gone.judgements or gone.unknown:
         record(home, "destroy_term", publication=published.name, detail={
             "removed": removed, "evidence_redacted": redacted.judgements,
-            "records": redacted.records, "evidence_terms_unknown": redacted.unknown})
+            "records": redacted.records, "evidence_terms_unknown": redacted.unknown,
+            "evidence_gone": gone.judgements, "gone_records": gone.records,
+            "evidence_presence_unknown": gone.unknown})
 
 
 def crash_point(name: str) -> None:

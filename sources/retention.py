@@ -155,15 +155,16 @@ def resolve_terms(config: FotoConfig, sources: list) -> dict[str, Terms]:
             except ValueError as err:
                 raise ConfigError(f"config: retention.terms.{name}: {err}") from None
         out[name] = Terms(rule)
-    for key in ("dagster_runs_days", "quarantine_days"):
+    for key in ("dagster_runs_days", "quarantine_days", "evidence_days_after_gone"):
         _check_days(key, getattr(config.retention, key), out)
     return out
 
 
 def _check_days(key: str, days: int, terms: dict[str, Terms]) -> None:
     """Dagster's run history holds record ids (quarantined rows, review pairs), the quarantine
-    lines whose date cannot be read: neither may be kept longer than the shortest use term of
-    any source (a year counted as 365 days)."""
+    lines whose date cannot be read, judgements' evidence snapshots the values of records gone
+    from the photo: none may be kept longer than the shortest use term of any source (a year
+    counted as 365 days)."""
     years = [t.use_years for s in terms.values()
              for t in (s.rule.term, *s.rule.kinds.values()) if t.use_years is not None]
     if years and days > min(years) * 365:
