@@ -16,7 +16,9 @@ shown, and left for the privacy officer (counted `unknown`), never destroyed on 
 Past the destroy term the snapshot is overwritten the way erasure overwrites it
 (`judgements.store.redact_evidence`, marker `PAST_DESTROY_TERM`, the SQLite file scrubbed),
 after each publication (`publish.publication.publish`, beside the pruning of kept copies
-past their destroy term), "today" being the delivery date the publication is of.
+past their destroy term), "today" being the delivery date the publication is of. A record
+without a destroy term by date (the BRP's), or whose terms cannot be told, follows the term of
+records gone from the photo (`judgements.snapshot_gone`).
 """
 
 from __future__ import annotations
