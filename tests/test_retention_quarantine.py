@@ -182,19 +182,23 @@ def test_a_quarantined_line_without_a_readable_date_expires_by_its_first_deliver
     assert after["quarantined"] == before["quarantined"] - 2
 
 
+@pytest.mark.parametrize("key", ["quarantine_days", "evidence_days_after_gone"])
 @pytest.mark.parametrize(("days", "message"), [
-    (0, r"retention\.quarantine_days"), ("90", r"retention\.quarantine_days"),
-    (3 * 365 + 1, r"^config: retention\.quarantine_days: 1096 days is longer than the "
+    (0, r"retention\.{key}"), ("90", r"retention\.{key}"),
+    (3 * 365 + 1, r"^config: retention\.{key}: 1096 days is longer than the "
                   r"shortest use term \(3 years\)$")])
-def test_a_bad_quarantine_term_is_refused_naming_its_key(tmp_path: Path, days: object,
-                                                         message: str) -> None:
+def test_a_bad_days_term_is_refused_naming_its_key(tmp_path: Path, key: str, days: object,
+                                                   message: str) -> None:
+    """The quarantine's term, and that of judgements' evidence snapshots of records gone from
+    the photo (`judgements.snapshot_gone`): whole days, 1 or more, no longer than the
+    shortest use term."""
     from config import DEFAULT_PATH, ConfigError, load_config
     from sources.registry import registry
     from sources.retention import resolve_terms
 
     data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    data["retention"]["quarantine_days"] = days
+    data["retention"][key] = days
     path = tmp_path / "foto.json"
     path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(ConfigError, match=message.format(key=key)):
         resolve_terms(load_config(path), list(registry()))

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from config import DEFAULT_PATH, ConfigError, load_config
+from config import load_config
 from judgements.snapshot_gone import redact_gone
 from judgements.store import GONE_PAST_TERM, Judgement, RecordKey, append, current, open_store
 from publish.publication import destroy_past_term
@@ -169,21 +169,3 @@ def test_a_publication_that_cannot_tell_its_records_moves_no_clock(tmp_path: Pat
                            / "warehouse.duckdb", DAYS)
         assert (done.judgements, done.records, done.unknown) == (0, 0, 4)
     assert _evidence(home) == stored
-
-
-@pytest.mark.parametrize(("days", "message"), [
-    (0, r"retention\.evidence_days_after_gone"),
-    ("90", r"retention\.evidence_days_after_gone"),
-    (3 * 365 + 1, r"^config: retention\.evidence_days_after_gone: 1096 days is longer than "
-                  r"the shortest use term \(3 years\)$")])
-def test_a_bad_gone_term_is_refused_naming_its_key(tmp_path: Path, days: object,
-                                                   message: str) -> None:
-    from sources.registry import registry
-    from sources.retention import resolve_terms
-
-    data = json.loads(DEFAULT_PATH.read_text(encoding="utf-8"))
-    data["retention"]["evidence_days_after_gone"] = days
-    path = tmp_path / "foto.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(ConfigError, match=message):
-        resolve_terms(load_config(path), list(registry()))
