@@ -15,8 +15,9 @@ The ratio foto / plain of time and of peak memory is printed, then each Dagster 
 foto run: its duration (from the home's Dagster event log: step start to step end), the CPU it
 used and its peak memory. A run executes its steps one after another in one process
 (`in_process_executor`), so the process's rusage cannot be split by step; instead this parent
-samples the child's resident memory (`VmRSS`) and CPU ticks from /proc every 0.1 s and gives each
-sample to the step running at its time. Sampling can miss a spike shorter than the interval:
+samples the child's resident memory (`VmRSS`) and CPU ticks from /proc every 0.1 s, with those of
+the worker processes it starts (the publication's sheet renderers), and gives each sample to the
+step running at its time. Sampling can miss a spike shorter than the interval:
 the whole run's rusage peak is the exact figure, the per-stage peaks are a floor.
 
 Output: a markdown table and one JSON line (`bench_region {...}`). A benchmark, never a test:
@@ -60,8 +61,22 @@ class Measured:
                 "cores": round(self.cpu_seconds / self.seconds, 2) if self.seconds else 0.0}
 
 
-def _sample(pid: int) -> tuple[float, float] | None:
-    """(resident MiB, CPU seconds of all its threads) of a live process, from /proc."""
+def _tree(pid: int) -> list[int]:
+    """`pid` and its live descendants (a publication's rendering workers), from /proc."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        for task in Path(f"/proc/{current}/task").glob("*/children"):
+            try:
+                todo.extend(int(c) for c in task.read_text().split())
+            except OSError:
+                continue
+    return out
+
+
+def _proc(pid: int) -> tuple[float, float, float] | None:
+    """(resident MiB, CPU seconds of its threads, CPU seconds of its reaped children)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -69,9 +84,24 @@ def _sample(pid: int) -> tuple[float, float] | None:
         return None
     rss = next((int(line.split()[1]) / 1024 for line in status.splitlines()
                 if line.startswith("VmRSS:")), 0.0)
-    fields = stat.rsplit(")", 1)[1].split()   # after the command name, which may hold spaces
-    return rss, (int(fields[11]) + int(fields[12])) / TICK   # utime, stime
-    # (fields 14 and 15 of proc(5), counted from the state field at index 0 here)
+    # proc(5) fields 14-17 (utime, stime, cutime, cstime), counted here from the state
+    # field after the command name, which may hold spaces.
+    f = stat.rsplit(")", 1)[1].split()
+    return rss, (int(f[11]) + int(f[12])) / TICK, (int(f[13]) + int(f[14])) / TICK
+
+
+def _sample(pid: int) -> tuple[float, float] | None:
+    """(resident MiB, CPU seconds so far) of a live process with its live workers: a step's
+    memory is what the run holds while it runs, its CPU includes the workers it started."""
+    root = _proc(pid)
+    if root is None:
+        return None
+    rss, cpu = root[0], root[1] + root[2]
+    for child in _tree(pid)[1:]:
+        got = _proc(child)
+        if got is not None:
+            rss, cpu = rss + got[0], cpu + got[1]
+    return rss, cpu
 
 
 def measure(cmd: list[str], env: dict[str, str] | None = None) -> Measured:
@@ -176,7 +206,7 @@ def report(result: dict) -> None:
         print(f"| {name} | {m['exit']} | {m['seconds']:.1f} | {m['cpu_seconds']:.1f} | "
               f"{m['cores']:.2f} | {m['peak_mib']:,} |")
     print(f"| foto / plain | | {result['ratio_time']:.2f}× | | | {result['ratio_memory']:.2f}× |")
-    print("\n| foto stage | s | CPU s | cores | peak MiB (sampled) |")
+    print("\n| foto stage | s | CPU s | cores | peak MiB (sampled, with workers) |")
     print("|---|---:|---:|---:|---:|")
     for s in result["stages"]:
         cores = s["cpu_seconds"] / s["seconds"] if s["seconds"] else 0.0
