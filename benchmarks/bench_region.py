@@ -248,6 +248,8 @@ def main() -> int:
         return 1
     stages = per_step(step_windows(home), foto.samples)
     found = counts(home / "warehouse.duckdb")
+    # Shown before the baseline runs: on a loaded machine the whole takes long.
+    print("foto_run " + json.dumps({"foto_run": foto.row(), "stages": stages}), flush=True)
     print("plain Splink on the same records", flush=True)
     plain = measure([sys.executable, __file__, "--baseline-one",
                      str(home / "warehouse.duckdb")], env)
