@@ -35,17 +35,23 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.WARNING)
 
 
+def matching_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for Splink, held to `DEFAULT_MEMORY_LIMIT` (or
+    FOTO_MATCH_MEMORY): the benchmarks' plain Splink deduplication gets the same bound."""
+    con = duckdb.connect()
+    con.execute("SET memory_limit = ?", [os.environ.get("FOTO_MATCH_MEMORY",
+                                                        DEFAULT_MEMORY_LIMIT)])
+    con.execute("SET preserve_insertion_order = false")
+    return con
+
+
 def make_linker(records: pa.Table, model: Any, db_api: Any | None = None,
                 extra_columns: tuple[str, ...] = ()) -> Linker:
     """A linker over `records` (canonical columns) with settings or a saved model path;
     `extra_columns` are further columns its blocking rules read (`matching.blocking`)."""
     quiet_splink()
     if db_api is None:
-        con = duckdb.connect()
-        con.execute("SET memory_limit = ?", [os.environ.get("FOTO_MATCH_MEMORY",
-                                                            DEFAULT_MEMORY_LIMIT)])
-        con.execute("SET preserve_insertion_order = false")
-        db_api = DuckDBAPI(con)
+        db_api = DuckDBAPI(matching_connection())
     api = db_api
     sdf = api.register(records.select([*MODEL_COLUMNS, *extra_columns]))
     settings = str(model) if isinstance(model, Path) else model

@@ -23,6 +23,7 @@ import shutil
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -221,14 +222,28 @@ def prune_runs(home: Path, keep: int, max_age_days: float) -> None:
             shutil.rmtree(run, ignore_errors=True)
 
 
+# Files flushed at once. fsync waits for the disk, not the CPU, and releases the GIL: on ext4
+# concurrent fsyncs share one journal commit, where one after another each waits for its own
+# (5,000 files of 8 kB: 12 s one by one, 1.7 s sixteen at a time, on this project's test
+# machine). Bounded by our own files, unlike a whole-filesystem `syncfs`, which would also
+# wait for whatever other programs have written to the same disk.
+FSYNC_THREADS = 16
+
+
 def _fsync_tree(root: Path) -> None:
     """Flush every file written for this publication, then every folder. A file with other
     links (a sheet reused from the previous publication, `publish.sheets`) was flushed when
     first written: only its new folder entry needs flushing, which the folder's fsync does.
-    Thousands of reused sheets made this the slowest step of a judgement's re-publication."""
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and path.stat().st_nlink == 1:
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
+    Thousands of reused sheets made this the slowest step of a judgement's re-publication;
+    a region's first publication (100,000 new sheets at 1M persons) is flushed
+    `FSYNC_THREADS` files at a time."""
+    files = [p for p in sorted(root.rglob("*")) if p.is_file() and p.stat().st_nlink == 1]
+    with ThreadPoolExecutor(FSYNC_THREADS) as pool:
+        list(pool.map(_fsync_file, files))
     for d in [root, *(p for p in root.rglob("*") if p.is_dir())]:
         fsync_dir(d)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())

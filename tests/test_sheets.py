@@ -139,6 +139,44 @@ def test_unchanged_sheets_are_reused_changed_ones_rendered(tmp_path: Path) -> No
     assert "prioriteit midden" in (tmp_path / "three" / "sheets" / "F1.html").read_text()
 
 
+def _many_persons(db: Path, n: int) -> Path:
+    """The one-person triage database of `_triage_db` copied to `n` persons F0..F<n-1>, each
+    with a name of its own."""
+    con = duckdb.connect(str(db))
+    for table in TRIAGE_TABLES:
+        extra = ", naam || ' ' || i::VARCHAR AS naam" if table == "triage_person" else ""
+        con.execute(f"CREATE TABLE many AS SELECT * REPLACE ('F' || i::VARCHAR AS person_id"
+                    f"{extra}) FROM {table}, range({n}) r(i)")
+        con.execute(f"DROP TABLE {table}")
+        con.execute(f"ALTER TABLE many RENAME TO {table}")
+    con.close()
+    return db
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: rendered in-process")
+def test_sheets_rendered_in_worker_processes_are_the_same_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import publish.sheets as sheets
+
+    db = _many_persons(_triage_db(tmp_path / "t.duckdb", "Peter de Vries"), 40)
+    serial = render_sheets(db, tmp_path / "serial", "20261127T000000")
+    monkeypatch.setattr(sheets, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(sheets, "BATCH", 7)          # six batches over two workers
+    calls: list[int] = []
+    real = sheets.render_sheet
+    monkeypatch.setattr(sheets, "render_sheet",      # counts sheets this process renders
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    parallel = render_sheets(db, tmp_path / "parallel", "20261127T000000")
+    assert parallel == serial == {"sheets": 40, "rendered": 40, "reused": 0}
+    assert not calls                                  # every sheet came from a worker
+    names = sorted(p.name for p in (tmp_path / "serial").rglob("*") if p.is_file())
+    assert names == sorted(p.name for p in (tmp_path / "parallel").rglob("*") if p.is_file())
+    for page in (tmp_path / "serial").rglob("*"):
+        if page.is_file():
+            twin = tmp_path / "parallel" / page.relative_to(tmp_path / "serial")
+            assert twin.read_bytes() == page.read_bytes(), page.name
+
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
