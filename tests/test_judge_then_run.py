@@ -25,14 +25,19 @@ REASON = "Dossier 2026-77: geboortedatum wijkt af"
 
 def _pairs(warehouse: Path) -> tuple[tuple[str, str], tuple[str, str]]:
     """A false link to undo (a two-record person joined by one pair) and a missed link to
-    make (a review-band pair between two persons that no hard constraint keeps apart)."""
+    make (a review-band pair between two persons that no hard constraint keeps apart). The
+    false link has a police or municipal side where the delivery has one: an arrest file can
+    copy its identity (`test_judgements_persist._identity`)."""
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         linked = con.sql("""
             SELECT m.unique_id_l, m.unique_id_r FROM match_pairs m
             JOIN person_records p ON p.unique_id = m.unique_id_l AND p.records_in_person = 2
             JOIN person_records q ON q.unique_id = m.unique_id_r AND q.person_id = p.person_id
-            WHERE m.decision = 'link' ORDER BY m.match_probability, 1, 2 LIMIT 1""").fetchall()[0]
+            WHERE m.decision = 'link'
+            ORDER BY (split_part(m.unique_id_l, ':', 1) IN ('police', 'municipal')
+                      OR split_part(m.unique_id_r, ':', 1) IN ('police', 'municipal')) DESC,
+                     m.match_probability, 1, 2 LIMIT 1""").fetchall()[0]
         missed = con.execute(fill("""
             SELECT a.unique_id, b.unique_id FROM review_pairs r
             JOIN std_persons a ON a.unique_id = r.unique_id_l
