@@ -64,9 +64,10 @@ def sample_column(records: pa.Table, seed: int) -> pa.Array:
     con = duckdb.connect()
     try:
         con.register("records", records.select(["unique_id"]))
-        return con.sql(f"""SELECT CAST(md5_number_lower(concat($seed, '|', unique_id))
-                                       % {MODULUS} AS INTEGER) FROM records""",
-                       params={"seed": str(seed)}).to_arrow_table().column(0).combine_chunks()
+        return con.sql("""SELECT CAST(md5_number_lower(concat($seed, '|', unique_id))
+                                      % $modulus AS INTEGER) FROM records""",
+                       params={"seed": str(seed), "modulus": MODULUS}
+                       ).to_arrow_table().column(0).combine_chunks()
     finally:
         con.close()
 
