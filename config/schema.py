@@ -115,11 +115,14 @@ class Training(Section):
     """How `foto train` estimates a model (matching.train; each value is recorded in the model's
     metadata): `deterministic_rules_recall`, the share of true pairs the deterministic rules
     are taken to find when estimating the prior; `u_max_pairs` and `seed`, the random pairs
-    that estimate u; `m_floor`, the least m any level gets (a level EM never saw a match at
-    would otherwise be an absolute veto)."""
+    that estimate u; `em_max_pairs`, the most pairs expectation maximisation sees per training
+    rule (pairs chosen by a hash of `seed` and the records' ids, `matching.train_sample`);
+    `m_floor`, the least m any level gets (a level EM never saw a match at would otherwise be
+    an absolute veto)."""
 
     deterministic_rules_recall: Probability
     u_max_pairs: PositiveFloat
+    em_max_pairs: PositiveFloat
     seed: Count
     m_floor: Probability
 

@@ -35,12 +35,12 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.WARNING)
 
 
-def matching_connection() -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection for Splink, held to `DEFAULT_MEMORY_LIMIT` (or
-    FOTO_MATCH_MEMORY): the benchmarks' plain Splink deduplication gets the same bound."""
+def matching_connection(limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for Splink, held to `limit`, else `DEFAULT_MEMORY_LIMIT`
+    (or FOTO_MATCH_MEMORY): the benchmarks' plain Splink deduplication gets the same bound."""
     con = duckdb.connect()
-    con.execute("SET memory_limit = ?", [os.environ.get("FOTO_MATCH_MEMORY",
-                                                        DEFAULT_MEMORY_LIMIT)])
+    con.execute("SET memory_limit = ?", [limit or os.environ.get("FOTO_MATCH_MEMORY",
+                                                                 DEFAULT_MEMORY_LIMIT)])
     con.execute("SET preserve_insertion_order = false")
     return con
 

@@ -218,10 +218,10 @@ BLOCKING_RULES_FOR_PREDICTION = [
 # dates and addresses of one person vary between sources. Pairs sharing a birth date teach the
 # BSN and address levels. A block on names would mix fathers and sons of one name into the
 # "match" class and teach the model that birth dates often disagree.
-TRAINING_BLOCKING_RULES = [
-    block_on("bsn"),
-    block_on("dob"),
-]
+# Each is an equality of key columns, so that its blocks can be sampled whole
+# (`matching.train_sample`).
+TRAINING_BLOCKING_KEYS: tuple[tuple[str, ...], ...] = (("bsn",), ("dob",))
+TRAINING_BLOCKING_RULES = [block_on(*keys) for keys in TRAINING_BLOCKING_KEYS]
 
 DETERMINISTIC_RULES = [
     "l.bsn = r.bsn",

@@ -6,18 +6,23 @@ the nightly and on-arrest runs then load and name.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 import splink
+from splink import DuckDBAPI
 from splink.internals.exceptions import EMTrainingException
 
 from config import Training
 from matching import settings as model_settings
-from matching.linker import make_linker
+from matching.blocking_check import bsn_anchored_blocking_check
+from matching.linker import make_linker, matching_connection
+from matching.train_sample import SAMPLE_COLUMN, sample_column, sample_pairs
 
 
 class TrainingImpossible(Exception):
@@ -26,25 +31,45 @@ class TrainingImpossible(Exception):
     safe_message = True
 
 
+# DuckDB's bound while training: Splink's joins and aggregates spill to disk beyond it, and EM's
+# pairs are bounded (`em_max_pairs`), so training fits beside the records themselves in 4 GB.
+# FOTO_TRAIN_MEMORY overrides it.
+TRAIN_MEMORY_LIMIT = "2GB"
+
+
 def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any],
                 training: Training) -> dict[str, Any]:
     """Estimate the model on `records`, save it to `out` and its metadata beside it
     (`training`: the configuration's recall, sampling and m floor, recorded in the metadata).
 
+    What grows with the region is sampled, deterministically, so that time and memory are
+    bounded and a retrain on the same delivery gives the same model: u from at most
+    `u_max_pairs` random pairs (Splink's seeded sample), EM from at most `em_max_pairs` pairs
+    per training rule (a uniform sample of its pairs chosen by hash, `matching.train_sample`).
+    The prior is counted on every record (a count, not a table of pairs).
+
     Expectation maximisation learns from pairs that are probably one person; a delivery in
     which no two records are one person (one partner whose register holds each person once,
     such as the BRP alone) gives it none, and Splink then fails. That is refused with the
     counts, before a file is written: the home's current model stays."""
-    linker = make_linker(records, model_settings.settings())
+    records = records.append_column(SAMPLE_COLUMN, sample_column(records, training.seed))
+    samples = [sample_pairs(records, keys, int(training.em_max_pairs))
+               for keys in model_settings.TRAINING_BLOCKING_KEYS]
+    con = matching_connection(os.environ.get("FOTO_TRAIN_MEMORY", TRAIN_MEMORY_LIMIT))
+    linker = make_linker(records, model_settings.settings(), DuckDBAPI(con),
+                         extra_columns=(SAMPLE_COLUMN,))
     try:
+        if not all(sample.sampled_pairs for sample in samples):
+            raise EMTrainingException("a training rule makes no pairs")
         linker.training.estimate_probability_two_random_records_match(
             model_settings.DETERMINISTIC_RULES, recall=training.deterministic_rules_recall)
         linker.training.estimate_u_using_random_sampling(max_pairs=training.u_max_pairs,
                                                          seed=training.seed)
-        for rule in model_settings.TRAINING_BLOCKING_RULES:
+        for sample in samples:
             linker.training.estimate_parameters_using_expectation_maximisation(
-                rule, estimate_without_term_frequencies=True)
+                sample.rule_sql(), estimate_without_term_frequencies=True)
     except EMTrainingException:
+        con.close()
         raise TrainingImpossible(
             f"the {records.num_rows} records hold no pair that the training rules take for "
             "one person (a BSN, or name and birth date, shared by two records), so Splink "
@@ -54,7 +79,9 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any],
     out.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(out), overwrite=True)
     floored = floor_m_probabilities(out, training.m_floor)
-    blocking = bsn_anchored_blocking_check(records)
+    settle_model(out)
+    blocking = bsn_anchored_blocking_check(records, con)
+    con.close()
     meta = {
         "model": out.name,
         "trained_at": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -62,51 +89,18 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any],
         "records": records.num_rows,
         "training_snapshot": snapshot,
         "u_max_pairs": training.u_max_pairs,
+        "em_max_pairs": training.em_max_pairs,
         "seed": training.seed,
         "deterministic_rules_recall": training.deterministic_rules_recall,
         "m_floor": training.m_floor,
         "m_floored_levels": floored,
         "blocking": blocking,
-        "em_blocking_rules": [str(r.get_blocking_rule("duckdb").blocking_rule_sql)
-                              if hasattr(r, "get_blocking_rule") else str(r)
-                              for r in model_settings.TRAINING_BLOCKING_RULES],
+        "em_blocking_rules": [sample.rule_sql() for sample in samples],
+        "em_sample": [sample.summary() for sample in samples],
     }
     out.with_name(out.stem + ".meta.json").write_text(
         json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return meta
-
-
-def bsn_anchored_blocking_check(records: pa.Table) -> dict[str, Any]:
-    """Blocking recall without truth: of the record pairs that share a valid BSN (one person,
-    nearly always), the share that the other blocking rules would still find if the BSN were
-    missing, which is how most police and every care record arrives. Also candidate pairs per
-    record for the full rule set. Evaluation against truth is `make eval`'s job."""
-    import duckdb
-    from splink import SettingsCreator
-
-    rules = model_settings.BLOCKING_RULES_FOR_PREDICTION
-    without_bsn = [r for r in rules if r is not model_settings.BSN_BLOCKING_RULE]
-    counts = {}
-    for name, chosen in (("all_rules", rules), ("without_bsn", without_bsn)):
-        settings = SettingsCreator(link_type="dedupe_only", unique_id_column_name="unique_id",
-                                   comparisons=model_settings.COMPARISONS,
-                                   blocking_rules_to_generate_predictions=chosen)
-        counts[name] = make_linker(records, settings).inference \
-            .compute_blocked_pairs_for_predict().as_pyarrow_table()
-    con = duckdb.connect()
-    con.register("r", records.select(["unique_id", "bsn"]))
-    con.register("c", counts["without_bsn"])
-    anchored, found = con.sql("""
-        WITH p AS (SELECT a.unique_id AS l, b.unique_id AS r FROM r a JOIN r b
-                   ON a.bsn = b.bsn AND a.unique_id < b.unique_id),
-             c2 AS (SELECT least(join_key_l, join_key_r) AS l,
-                           greatest(join_key_l, join_key_r) AS r FROM c)
-        SELECT (SELECT count(*) FROM p), (SELECT count(*) FROM p JOIN c2 USING (l, r))
-        """).fetchall()[0]
-    return {"bsn_pairs": anchored,
-            "recall_without_bsn": round(found / anchored, 4) if anchored else None,
-            "candidate_pairs": counts["all_rules"].num_rows,
-            "candidates_per_record": round(counts["all_rules"].num_rows / records.num_rows, 2)}
 
 
 def floor_m_probabilities(model_path: Path, floor: float) -> list[str]:
@@ -134,3 +128,32 @@ def floor_m_probabilities(model_path: Path, floor: float) -> list[str]:
                 level["m_probability"] *= scale
     model_path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     return changed
+
+
+# Significant digits kept of each learnt probability. DuckDB sums EM's pairs on several threads,
+# in an order that varies, so the 16th digit of an m varies from one training to the next; ten
+# digits are far below any effect on a match weight (1e-10 relative) and make a retrain on the
+# same delivery write the same file.
+SIGNIFICANT_DIGITS = 10
+
+
+def settle_model(model_path: Path) -> None:
+    """Round the learnt probabilities to `SIGNIFICANT_DIGITS` and replace Splink's random
+    `linker_uid` (a cache key, never read back: `matching.parameters`) with a digest of the
+    model, so that the same delivery gives byte-for-byte the same model file."""
+    model = json.loads(model_path.read_text(encoding="utf-8"))
+
+    def rounded(value: float | None) -> float | None:
+        return None if value is None else float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+
+    model["probability_two_random_records_match"] = rounded(
+        model["probability_two_random_records_match"])
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            for key in ("m_probability", "u_probability"):
+                if key in level:
+                    level[key] = rounded(level[key])
+    model["linker_uid"] = None
+    digest = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()
+    model["linker_uid"] = "m" + digest[:7]
+    model_path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")

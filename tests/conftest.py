@@ -149,3 +149,21 @@ def sample_home(sample_run: Path, tmp_path: Path) -> Path:
     home = tmp_path / "home"
     shutil.copytree(sample_run, home, symlinks=True)
     return home
+
+
+@pytest.fixture(scope="session")
+def sample_records():
+    """The bundled sample delivery read and standardised (std_persons), as an Arrow table:
+    what matching and training take, without running a job."""
+    import duckdb
+
+    from assets.ingest import _read, store_ingest
+    from sources.registry import registry
+    from standardise.rules import prepare, std_persons_sql
+
+    con = duckdb.connect()
+    prepare(con)
+    for source in registry().names():
+        result, extra = _read(source, SAMPLE / "inbox/2026-11-27")
+        store_ingest(con, result, extra)
+    return con.sql(std_persons_sql(registry().names(), tables=False)).to_arrow_table()

@@ -17,25 +17,16 @@ import duckdb
 import pytest
 from splink import DuckDBAPI, Linker
 
-from assets.ingest import _read, store_ingest
 from benchmarks.metrics import blocking_recall_of
 from matching.linker import MODEL_COLUMNS
 from matching.settings import settings
-from sources.registry import registry
-from standardise.rules import prepare, std_persons_sql
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data/sample"
 
 
 @pytest.fixture(scope="module")
-def records():
-    """The bundled sample delivery read and standardised (std_persons)."""
-    con = duckdb.connect()
-    prepare(con)
-    for source in registry().names():
-        result, extra = _read(source, SAMPLE / "inbox/2026-11-27")
-        store_ingest(con, result, extra)
-    return con.sql(std_persons_sql(registry().names(), tables=False)).to_arrow_table()
+def records(sample_records):
+    return sample_records
 
 
 def test_blocking_figures_equal_those_of_splinks_materialised_pairs(records) -> None:
