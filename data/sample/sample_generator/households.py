@@ -64,8 +64,18 @@ def draw_households(rng: np.random.Generator, n: int, ghosts: int) -> Households
     return Households(htype, size, np.cumsum(size) - size, nadults, nkids)
 
 
-def household_ages(rng: np.random.Generator, hhs: Households, ghosts: int) -> np.ndarray:
-    """Ages (fractional years) per person, consistent within households."""
+def household_ages(rng: np.random.Generator, hhs: Households, ghosts: int,
+                   spread: np.random.Generator) -> np.ndarray:
+    """Ages (fractional years) per person, consistent within households.
+
+    Why `spread`: every age here must be drawn from a continuous range. Floors and clips that
+    return the same number for many households (the oldest child at exactly 2.5, 5 or 7.5
+    years, a partner clipped to exactly 18, a child of a parent too young to have one at 0)
+    gave thousands of persons one and the same birth date (9,395 municipal records born on one
+    day at 1M persons, where about 20 is the median), unlike any population, which made
+    birth-date blocks and their pair counts grow unrealistically with the region's size.
+    `spread` is a stream of its own, so the other draws stay as they were.
+    """
     H = len(hhs.size)
     t = hhs.htype
     head = np.select(
@@ -79,10 +89,12 @@ def household_ages(rng: np.random.Generator, hhs: Households, ghosts: int) -> np
     )
     if ghosts:
         head[-ghosts:] = 19 + rng.random(ghosts) * 36
-    partner = np.clip(head + rng.normal(0, 3.5, H), 18, 99)
+    partner = head + rng.normal(0, 3.5, H)
+    partner = np.where(partner < 18, 18 + spread.random(H) * 3, np.minimum(partner, 99))
     youngest_parent = np.where(hhs.nadults == 2, np.minimum(head, partner), head)
     max_oldest = np.clip(youngest_parent - 19, 0, 25)
-    oldest = np.maximum(rng.random(H) * max_oldest, np.minimum(max_oldest, (hhs.nkids - 1) * 2.5))
+    floor = np.minimum(max_oldest, (hhs.nkids - 1) * spread.uniform(2.0, 3.0, H))
+    oldest = np.maximum(rng.random(H) * max_oldest, floor)
     hh = np.repeat(np.arange(H), hhs.size)
     pos = np.arange(hh.size) - hhs.start[hh]
     kid = pos >= hhs.nadults[hh]
@@ -90,5 +102,5 @@ def household_ages(rng: np.random.Generator, hhs: Households, ghosts: int) -> np
     cum = np.cumsum(gaps)
     cum -= cum[hhs.start[hh]]
     kid_age = oldest[hh] - cum
-    kid_age = np.where(kid_age < 0, rng.random(hh.size) * 0.9, kid_age)
+    kid_age = np.where(kid_age <= 0, rng.random(hh.size) * 0.9, kid_age)
     return np.where(pos == 0, head[hh], np.where(kid, kid_age, partner[hh]))

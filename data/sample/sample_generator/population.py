@@ -121,7 +121,7 @@ def build_population(
     kid = pos >= hhs.nadults[hh]
     ghost = np.arange(total) >= n
 
-    age = household_ages(rng, hhs, ghosts)
+    age = household_ages(rng, hhs, ghosts, stage_rng(seed, "ages"))
     dob = ref - np.floor(age * YEAR).astype(np.int64) - 1
 
     hh_origin = rng.choice(len(ORIGINS), H, p=ORIGIN_P)
