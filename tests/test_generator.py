@@ -55,15 +55,17 @@ def test_delivery_reads_under_the_contract_and_truth_covers_it(tmp_path: Path) -
 # gained records past their retention term (`aged.py`), appended after every other row.
 # And again (issue 18): surnames follow Dutch frequencies with a long synthetic tail
 # (`surnames.py`); every other draw, and so the truth, is unchanged.
+# And again (issue 18): ages are drawn from continuous ranges (no crowd on one birth date,
+# `households.household_ages`); some persons' birth dates, and so the truth, changed.
 BYTES_300_PERSONS_SEED_5 = {
     "inbox/2026-11-27/care_reports.jsonl":
         "5ac2b7f11907e27b9ba29d5948f265bad4c1f60eeab2960c42fa6625387910e7",
     "inbox/2026-11-27/justice_cases.parquet":
         "adb00aea67a7e792f9bf98888a528b7b907dd7f086f531374f8b885c0fd5aec2",
     "inbox/2026-11-27/municipal_brp.csv":
-        "23905cbf93a991c8283bf87c8539ae2a20f70b565c34648b59e0a10bf17288a7",
+        "5bfbad6e278d29c10bb98dd7fd341afb038ec2ecbbc9f6d65c10c0e029b23f44",
     "inbox/2026-11-27/police_persons.csv":
-        "ef73a86c9e1fb621efe8b50e57061d51c08bf2f8ae2facff260076bce3c26a1a",
+        "938d566b598b8647e4ea9102ad1a8fdc8f36c25232bdefe80b572bee67a6adb0",
     "inbox/arrests/AH-2026-917508.json":
         "64ce467612ac53e33503a36b3f451607097cc9f949646171391bb5f4de0d4609",
     "inbox/arrests/AH-2026-919228.json":
@@ -71,7 +73,7 @@ BYTES_300_PERSONS_SEED_5 = {
     "inbox/arrests/AH-2026-935894.json":
         "be13c1583787757a2c7641a171f29b997a74c1b5dc74542f42d1b5bbffcb0d43",
     "inbox/arrests/AH-2026-946657.json":
-        "00a027d95f528a2551752da533930371a770825bd18b40841ab5061f614b8ef8",
+        "83bb70b2faba771e05bc8011859d99e99d231e7d71cb3145b6cf6b12cb9475ef",
     "inbox/arrests/AH-2026-960765.json":
         "97a5629ca6cb481f3d4fa4c934b50566aaa9e7c403ab6f9711ac91eb317cca26",
     "inbox/arrests/AH-2026-975239.json":
@@ -80,7 +82,7 @@ BYTES_300_PERSONS_SEED_5 = {
         "4bb46ab00c6ce4f6360f1b741f64d8890edc2ee74a1a5956411e665831a20f2f",
     "inbox/arrests/AH-2026-991065.json":
         "ad649e8eac855cd013d314dcfaa7459f1cb27d184d48dc25c1facaaf76135e16",
-    "truth.parquet": "9f53df62a1f9072c81edc15c9c632cd3c854e00dd8b051157ccea90867325089",
+    "truth.parquet": "69a2b987b57aaf5755a8825fc37a6daf75bf0fff3255d3afcaa5d5feba5b3273",
 }
 
 
