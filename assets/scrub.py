@@ -29,6 +29,8 @@ from typing import Any, TypeVar
 
 from dagster import Failure, RetryRequested
 
+from assets.spill import step_scope
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 # Attributes an exception may carry to say where it happened; kept only when they look like a
@@ -171,7 +173,9 @@ def scrubbed(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            # DuckDB's spill files under the home, its memory held to the budget (assets.spill)
+            with step_scope(args, kwargs):
+                return fn(*args, **kwargs)
         except PASS_THROUGH:
             raise
         except Exception as exc:  # noqa: BLE001 - every kind of error is scrubbed alike

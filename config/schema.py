@@ -333,6 +333,17 @@ class Spark(Section):
     conf: Annotated[dict[str, str], AfterValidator(_spark_conf)]
 
 
+class DuckDB(Section):
+    """`memory_limit`: what one DuckDB connection of foto may hold before it spills to disk
+    (under the home, `stores.duck`), as DuckDB writes it (`3GB`, `512MB`); $FOTO_MATCH_MEMORY
+    overrides it. Not the process's whole memory: the Python side (Arrow tables handed to
+    Splink, the pandas frames of the profiles) comes on top, so it is set below the machine's
+    share for foto (docs/scale.md: what a run at a million persons holds beside it)."""
+
+    memory_limit: Annotated[str, StringConstraints(
+        pattern=r"^[1-9][0-9]*(\.[0-9]+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")]
+
+
 class FotoConfig(Section):
     """The whole configuration (config/foto.json), loaded and checked once at start."""
 
@@ -346,3 +357,4 @@ class FotoConfig(Section):
     serve: Serve
     encryption: Encryption
     spark: Spark
+    duckdb: DuckDB

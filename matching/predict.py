@@ -23,6 +23,7 @@ from matching.levels import levels_identifiable, with_levels
 from matching.linker import MODEL_COLUMNS, make_linker
 from matching.parameters import engine_settings
 from matching.thresholds import Thresholds
+from stores.duck import open_duckdb
 from stores.sql import Identifier, fill
 
 
@@ -73,7 +74,7 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
     block (`blocking`: the cap on one key value's block and the neighbour window, from the
     configuration; `collapse_copies=False` compares copies like any other records: the full
     comparison, for tests and benchmarks)."""
-    con = duckdb.connect()
+    con = open_duckdb()
     dialect = db_api.sql_dialect.sql_dialect_str if db_api is not None else "duckdb"
     try:
         kept, groups, caps = _prediction_input(con, records, model,
