@@ -105,10 +105,14 @@ class Thresholds(Section):
 class Blocking(Section):
     """`max_block_comparisons`: the most comparisons one blocking rule may spend on one key value
     before its block is refined (matching.blocking); `neighbour_window`: how many records on
-    either side a record of a refined block is compared with."""
+    either side a record of a refined block is compared with; `chunk_records`: the most records
+    whose candidate pairs Splink builds in one query (matching.predict.prediction_chunks: more
+    records are scored in slices, one after another, to bound the memory the blocking joins
+    hold)."""
 
     max_block_comparisons: PositiveInt
     neighbour_window: PositiveInt
+    chunk_records: PositiveInt
 
 
 class Training(Section):

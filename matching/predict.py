@@ -85,7 +85,9 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                                                 blocking.neighbour_window),
                              db_api, extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
-        predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+        chunks = prediction_chunks(kept.num_rows, blocking.chunk_records)
+        predictions = linker.inference.predict(threshold_match_probability=thresholds.review,
+                                               num_chunks_left=chunks, num_chunks_right=1)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=thresholds.link)
         scored = predictions.as_pyarrow_table()
@@ -99,6 +101,18 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                        duplicates=groups.select(["unique_id", "representative",
                                                  "identity_rows"]),
                        caps=tuple(caps))
+
+
+def prediction_chunks(records: int, chunk_records: int) -> int:
+    """How many slices of left-hand records Splink's prediction runs in, one after another
+    (`chunk_records` records at most per slice, `matching.blocking.chunk_records`).
+
+    Why: Splink builds its candidate pairs in one query, a self-join per blocking rule joined
+    by UNION ALL, and DuckDB holds every rule's hash table at once; they cannot be spilled, so
+    their size, not the memory limit, set the matching's peak (6.9 GB at a million persons).
+    A slice takes the pairs whose left record falls in it (by a hash of its id): each pair is
+    scored in exactly one slice, as once, and the hash tables hold a slice's records only."""
+    return max(1, -(-records // chunk_records))
 
 
 def _in_id_order(con: duckdb.DuckDBPyConnection, pairs: pa.Table,
