@@ -8,6 +8,8 @@ asset, check and op body of foto is wrapped (`@scrubbed`): an exception leaves i
 `ScrubbedError` that says the stage, where known the file, line and field, the exception's type
 and a keyed hash of its text (two failures with one hash are the same failure; the hash cannot be
 reversed by trying birth dates), with its cause chain cut. The CLI prints errors the same way.
+The same wrapper opens the step's DuckDB scope (`assets.spill`: spill files under the home,
+memory held to the budget), since it already wraps every body foto runs in Dagster.
 
 Dagster's stack lines show file names and source lines, never local variables; the scrubbed
 error is raised outside the `except` block, so neither `__cause__` nor `__context__` holds the

@@ -10,7 +10,8 @@ One generated delivery of N persons; then, each in a process of its own:
   kernel's rusage of the child, `os.wait4`); CPU / wall shows how many cores it kept busy.
 - the plain Splink deduplication (`benchmarks/baseline.py`: training, prediction and
   clustering) of the records foto standardised (`std_persons` of the run's warehouse), with the
-  same measurements.
+  same measurements (`--skip-baseline`: foto alone), held to the same DuckDB budget as foto
+  and spilling under the run's home (`stores.duck`).
 
 The ratio foto / plain of time and of peak memory is printed, then each Dagster step of the
 foto run: its duration (from the home's Dagster event log: step start to step end), the CPU it
