@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from splink import DuckDBAPI
 
 from config import Blocking
 from matching.blocking import (
@@ -20,7 +21,7 @@ from matching.blocking import (
     rule_sql,
 )
 from matching.levels import levels_identifiable, with_levels
-from matching.linker import MODEL_COLUMNS, make_linker
+from matching.linker import MODEL_COLUMNS, make_linker, matching_connection
 from matching.parameters import engine_settings
 from matching.thresholds import Thresholds
 from stores.duck import open_duckdb
@@ -76,6 +77,11 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
     comparison, for tests and benchmarks)."""
     con = open_duckdb()
     dialect = db_api.sql_dialect.sql_dialect_str if db_api is not None else "duckdb"
+    # Splink's own DuckDB, closed as soon as its results are in Arrow: it may hold the whole
+    # budget, and the steps after it open connections of their own
+    splink_con = matching_connection() if db_api is None else None
+    if splink_con is not None:
+        db_api = DuckDBAPI(splink_con)
     try:
         kept, groups, caps = _prediction_input(con, records, model,
                                                blocking.max_block_comparisons, collapse_copies)
@@ -97,6 +103,8 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
         pairs, clustered = _with_copies(con, scored, clustered)
     finally:
         con.close()
+        if splink_con is not None:
+            splink_con.close()
     return MatchResult(pairs=with_levels(pairs, model), clusters=clustered,
                        duplicates=groups.select(["unique_id", "representative",
                                                  "identity_rows"]),
