@@ -18,6 +18,7 @@ from assets.partitions import DELIVERIES
 from assets.resources import FotoPaths
 from assets.scrub import scrubbed
 from judgements.warehouse import load_judgements
+from matching.linker import MODEL_COLUMNS
 from matching.predict import model_for_size, predict_and_cluster
 from matching.run_info import record_run_info
 from matching.spark import spark_api
@@ -25,6 +26,7 @@ from persons.records import store_pairs
 from persons.stage import form_persons, keep_model_clusters, name_persons
 from standardise.rules import connect_prepared
 from stores.database import connect, write_table
+from stores.sql import Fragment, Identifier, fill
 
 
 @asset(group_name="match", deps=["std_persons"], kinds={"splink", "duckdb"},
@@ -38,8 +40,11 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
     config = paths.foto_config()
     thresholds = config.matching.thresholds
     db = build_db(context, paths)
+    # only the columns the model compares: the records stay in memory, as Arrow, beside
+    # DuckDB's budget for the whole of the scoring
     with connect_prepared(db) as con:
-        records = con.sql("SELECT * FROM std_persons").to_arrow_table()
+        records = con.sql(fill("SELECT {columns} FROM std_persons", columns=Fragment(
+            ", ".join(Identifier(c).sql() for c in MODEL_COLUMNS)))).to_arrow_table()
     settings = model_for_size(model.path, records.num_rows)
     engine = paths.match_engine()
     if engine == "spark":
@@ -50,6 +55,8 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                                          config.matching.blocking, db_api=api)
     else:
         result = predict_and_cluster(records, settings, thresholds, config.matching.blocking)
+    scored_records = records.num_rows
+    del records   # freed before the results are copied into the database
     with connect_prepared(db) as con:
         write_table(con, "scored_pairs", result.pairs)
         write_table(con, "clusters", result.clusters)
@@ -69,7 +76,7 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
                      "review")
     return MaterializeResult(metadata={"model_version": model.version, "engine": engine,
                                        "thresholds_version": thresholds.version,
-                                       "records": records.num_rows, "link_pairs": links,
+                                       "records": scored_records, "link_pairs": links,
                                        "review_pairs": reviews,
                                        "records_identical_to_another": copies,
                                        "oversized_blocks_skipped": skipped})

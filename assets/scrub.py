@@ -8,6 +8,8 @@ asset, check and op body of foto is wrapped (`@scrubbed`): an exception leaves i
 `ScrubbedError` that says the stage, where known the file, line and field, the exception's type
 and a keyed hash of its text (two failures with one hash are the same failure; the hash cannot be
 reversed by trying birth dates), with its cause chain cut. The CLI prints errors the same way.
+The same wrapper opens the step's DuckDB scope (`assets.spill`: spill files under the home,
+memory held to the budget), since it already wraps every body foto runs in Dagster.
 
 Dagster's stack lines show file names and source lines, never local variables; the scrubbed
 error is raised outside the `except` block, so neither `__cause__` nor `__context__` holds the
@@ -28,6 +30,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dagster import Failure, RetryRequested
+
+from assets.spill import step_scope
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -171,7 +175,9 @@ def scrubbed(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            # DuckDB's spill files under the home, its memory held to the budget (assets.spill)
+            with step_scope(args, kwargs):
+                return fn(*args, **kwargs)
         except PASS_THROUGH:
             raise
         except Exception as exc:  # noqa: BLE001 - every kind of error is scrubbed alike

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
+from stores.duck import open_duckdb
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCEPT = ["raw_police.duplicate_row_share"]
@@ -60,7 +60,7 @@ def _children_cpu() -> float:
 
 def outcome(home: Path, original: str) -> dict:
     """Persons holding the copied row and its copies, and the size of the original's."""
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = open_duckdb(home / "warehouse.duckdb", read_only=True)
     try:
         persons, biggest = con.execute("""
             SELECT count(DISTINCT person_id), max(records_in_person) FROM person_records

@@ -49,9 +49,9 @@ def prepare(records: int, work: Path) -> tuple[Path, float]:
 def pairs_to_judge(home: Path, n: int) -> list[tuple[str, str, str]]:
     """`n` (left, right, decision), alternating a false link and a missed link, no record in
     two of them."""
-    import duckdb
+    from stores.duck import open_duckdb
 
-    con = duckdb.connect(str(home / "warehouse.duckdb"), read_only=True)
+    con = open_duckdb(home / "warehouse.duckdb", read_only=True)
     try:
         linked = con.sql("""
             SELECT m.unique_id_l, m.unique_id_r FROM match_pairs m

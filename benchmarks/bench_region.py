@@ -2,6 +2,7 @@
 deduplication of the same records, and where foto's time and memory go, stage by stage.
 
     python benchmarks/bench_region.py --persons 1000000 [--seed 11] [--delivery DIR]
+        [--skip-baseline]
 
 One generated delivery of N persons; then, each in a process of its own:
 
@@ -9,7 +10,8 @@ One generated delivery of N persons; then, each in a process of its own:
   kernel's rusage of the child, `os.wait4`); CPU / wall shows how many cores it kept busy.
 - the plain Splink deduplication (`benchmarks/baseline.py`: training, prediction and
   clustering) of the records foto standardised (`std_persons` of the run's warehouse), with the
-  same measurements.
+  same measurements (`--skip-baseline`: foto alone), held to the same DuckDB budget as foto
+  and spilling under the run's home (`stores.duck`).
 
 The ratio foto / plain of time and of peak memory is printed, then each Dagster step of the
 foto run: its duration (from the home's Dagster event log: step start to step end), the CPU it
@@ -171,24 +173,26 @@ def per_step(windows: list[dict], samples: list[tuple[float, float, float]]) -> 
 
 def baseline_one(warehouse: Path) -> int:
     """The plain Splink deduplication of the records foto standardised (in this process)."""
-    import duckdb
-
     from benchmarks.baseline import baseline_clusters
+    from config import load_config
     from matching.thresholds import load_thresholds
+    from stores.duck import open_duckdb, spilling_under
 
-    con = duckdb.connect(str(warehouse), read_only=True)
-    records = con.sql("SELECT * FROM std_persons").to_arrow_table()
-    con.close()
-    clusters = baseline_clusters(records, load_thresholds().link)
+    # the same budget as foto's connections, spilling under the run's home (stores.duck)
+    with spilling_under(warehouse.parent, load_config().duckdb.memory_limit):
+        con = open_duckdb(warehouse, read_only=True)
+        records = con.sql("SELECT * FROM std_persons").to_arrow_table()
+        con.close()
+        clusters = baseline_clusters(records, load_thresholds().link)
     print(json.dumps({"records": records.num_rows,
                       "clusters": len(set(clusters.column("cluster_id").to_pylist()))}))
     return 0
 
 
 def counts(warehouse: Path) -> dict:
-    import duckdb
+    from stores.duck import open_duckdb
 
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         return {"records": con.sql("SELECT count(*) FROM std_persons").fetchall()[0][0],
                 "persons": con.sql("SELECT count(*) FROM person").fetchall()[0][0]}
@@ -197,15 +201,19 @@ def counts(warehouse: Path) -> dict:
 
 
 def report(result: dict) -> None:
-    foto, plain = result["foto_run"], result["plain_splink"]
+    runs = [("foto run", result["foto_run"])]
+    if "plain_splink" in result:
+        runs.append(("plain Splink", result["plain_splink"]))
     print(f"\n### One region: {result['persons']:,} persons, {result['records']:,} records "
           f"({result['foto_persons']:,} persons found)\n")
     print("| run | exit | wall s | CPU s | cores | peak MiB |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, m in (("foto run", foto), ("plain Splink", plain)):
+    for name, m in runs:
         print(f"| {name} | {m['exit']} | {m['seconds']:.1f} | {m['cpu_seconds']:.1f} | "
               f"{m['cores']:.2f} | {m['peak_mib']:,} |")
-    print(f"| foto / plain | | {result['ratio_time']:.2f}× | | | {result['ratio_memory']:.2f}× |")
+    if "plain_splink" in result:
+        print(f"| foto / plain | | {result['ratio_time']:.2f}× | | | "
+              f"{result['ratio_memory']:.2f}× |")
     print("\n| foto stage | s | CPU s | cores | peak MiB (sampled, with workers) |")
     print("|---|---:|---:|---:|---:|")
     for s in result["stages"]:
@@ -222,6 +230,8 @@ def main() -> int:
     p.add_argument("--delivery", type=Path,
                    help="a generated output folder (with inbox/) to reuse instead of generating")
     p.add_argument("--work", type=Path, help="folder for the home (default: a new temp folder)")
+    p.add_argument("--skip-baseline", action="store_true",
+                   help="measure foto run only, without the plain Splink deduplication")
     p.add_argument("--baseline-one", type=Path, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.baseline_one:
@@ -250,14 +260,16 @@ def main() -> int:
     found = counts(home / "warehouse.duckdb")
     # Shown before the baseline runs: on a loaded machine the whole takes long.
     print("foto_run " + json.dumps({"foto_run": foto.row(), "stages": stages}), flush=True)
-    print("plain Splink on the same records", flush=True)
-    plain = measure([sys.executable, __file__, "--baseline-one",
-                     str(home / "warehouse.duckdb")], env)
     result = {"persons": args.persons, "seed": args.seed, "records": found["records"],
               "foto_persons": found["persons"], "generate_seconds": gen_seconds,
-              "cpus": os.cpu_count(), "foto_run": foto.row(), "plain_splink": plain.row(),
-              "ratio_time": round(foto.seconds / plain.seconds, 2),
-              "ratio_memory": round(foto.peak_mib / plain.peak_mib, 2), "stages": stages}
+              "cpus": os.cpu_count(), "foto_run": foto.row(), "stages": stages}
+    if not args.skip_baseline:
+        print("plain Splink on the same records", flush=True)
+        plain = measure([sys.executable, __file__, "--baseline-one",
+                         str(home / "warehouse.duckdb")], env)
+        result |= {"plain_splink": plain.row(),
+                   "ratio_time": round(foto.seconds / plain.seconds, 2),
+                   "ratio_memory": round(foto.peak_mib / plain.peak_mib, 2)}
     report(result)
     (work / "bench_region.json").write_text(json.dumps(result, indent=2))
     return 0

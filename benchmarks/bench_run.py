@@ -64,12 +64,12 @@ def main() -> int:
 
 
 def _records(home: Path) -> int:
-    import duckdb
+    from stores.duck import open_duckdb
 
     db = home / "warehouse.duckdb"
     if not db.exists():
         return 0
-    con = duckdb.connect(str(db), read_only=True)
+    con = open_duckdb(db, read_only=True)
     try:
         return int(con.sql("SELECT count(*) FROM person_records").fetchall()[0][0])
     finally:

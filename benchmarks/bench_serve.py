@@ -32,7 +32,6 @@ from concurrent.futures import ThreadPoolExecutor
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import duckdb
 import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -41,6 +40,7 @@ from access.users import add_user  # noqa: E402
 from config import load_config  # noqa: E402
 from publish.sheets import PRIORITY_RANK, environment  # noqa: E402
 from stores.database import rows_of  # noqa: E402
+from stores.duck import open_duckdb  # noqa: E402
 from stores.publications import point_at  # noqa: E402
 from stores.sql import Fragment, fill  # noqa: E402
 from web.serve import create_serve_app  # noqa: E402
@@ -52,7 +52,7 @@ SHEET_BYTES = 7_000   # a sample sheet's size
 def build_home(home: Path, persons: int, sheets: int) -> list[str]:
     triage = home / "publications" / "20261201T010000-bench001" / "triage"
     (triage / "sheets").mkdir(parents=True)
-    with duckdb.connect(str(triage / "triage.duckdb")) as con:
+    with open_duckdb(triage / "triage.duckdb") as con:
         con.execute("""
             CREATE TABLE triage_person AS SELECT
               'F' || upper(substr(sha256(i::VARCHAR), 1, 12)) AS person_id,
@@ -82,7 +82,7 @@ def static_index_bytes(triage: Path) -> tuple[int, float]:
     """The size of the `index.html` the publisher writes for these persons (its own templates
     and order), and the seconds it took to render."""
     start = time.perf_counter()
-    with duckdb.connect(str(triage / "triage.duckdb"), read_only=True) as con:
+    with open_duckdb(triage / "triage.duckdb", read_only=True) as con:
         persons = rows_of(con, fill("SELECT * FROM triage_person ORDER BY {rank}, naam",
                                     rank=Fragment(PRIORITY_RANK)))
     env = environment()

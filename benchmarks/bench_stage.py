@@ -61,8 +61,9 @@ def _linker(work: Path, which: str, records, model: dict | None = None):
     if which == "foto":
         return make_linker(records, model or _foto_model(records))
     from benchmarks.baseline import COLUMNS
+    from matching.linker import matching_connection
 
-    return Linker(DuckDBAPI().register(records.select(COLUMNS)),
+    return Linker(DuckDBAPI(matching_connection()).register(records.select(COLUMNS)),
                   str(work / "baseline_model.json"), log_level=logging.WARNING)
 
 
@@ -113,8 +114,10 @@ def cluster(work: Path, which: str) -> dict:
         from splink import DuckDBAPI
         from splink.clustering import cluster_pairwise_predictions_at_threshold
 
+        from matching.linker import matching_connection
+
         clusters = cluster_pairwise_predictions_at_threshold(
-            records, edges, DuckDBAPI(), node_id_column_name="unique_id",
+            records, edges, DuckDBAPI(matching_connection()), node_id_column_name="unique_id",
             edge_id_column_name_left="unique_id_l", edge_id_column_name_right="unique_id_r",
         ).as_pyarrow_table()
         con.register("_c", clusters)
@@ -159,9 +162,11 @@ def train_baseline(work: Path) -> dict:
     from splink import DuckDBAPI, Linker, block_on
 
     from benchmarks.baseline import COLUMNS, baseline_settings
+    from matching.linker import matching_connection
 
     records = _records(work)
-    linker = Linker(DuckDBAPI().register(records.select(COLUMNS)), baseline_settings(),
+    linker = Linker(DuckDBAPI(matching_connection()).register(records.select(COLUMNS)),
+                    baseline_settings(),
                     log_level=logging.WARNING)
     linker.training.estimate_probability_two_random_records_match(
         ["l.bsn = r.bsn"], recall=0.6)

@@ -19,8 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -35,6 +33,7 @@ from benchmarks.metrics import (  # noqa: E402
 from benchmarks.reviewer import simulate  # noqa: E402
 from config import load_config  # noqa: E402
 from matching.thresholds import load_thresholds  # noqa: E402
+from stores.duck import open_duckdb  # noqa: E402
 
 ROWS = [("precision", "{:.4f}"), ("recall", "{:.4f}"), ("f1", "{:.4f}"),
         ("persons_kept_whole", "{:.4f}"), ("persons_merged", "{:.4f}"),
@@ -60,12 +59,12 @@ def evaluate(persons: int, seed: int, work: Path, reviewer: list[int],
     ours["calibration"] = calibration(warehouse, truth)
     ours["loosest_true_person"] = loosest_true_person(
         warehouse, truth, load_config().gate.linkage.chaining.min_records)
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     records = con.sql("SELECT * FROM std_persons").to_arrow_table()
     con.close()
     clusters = baseline_clusters(records, load_thresholds().link)
     t3 = time.perf_counter()
-    c = duckdb.connect()
+    c = open_duckdb()
     c.register("cl", clusters)
     c.register("r", records.select(["unique_id", "source", "record_id"]))
     assignment = c.sql("SELECT source, record_id, cluster_id AS person_id FROM r "

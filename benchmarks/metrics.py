@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import duckdb
 import pyarrow as pa
+
+from stores.duck import open_duckdb
 
 QUALITY_SQL = """
 WITH pred AS (SELECT sum(n * (n - 1) / 2) AS v FROM
@@ -35,7 +36,7 @@ SELECT (SELECT v FROM pred), (SELECT v FROM true_), (SELECT v FROM tp),
 
 def quality(assignment: pa.Table, truth: Path) -> dict[str, float]:
     """Figures for `assignment` (source, record_id, person_id) over records also in truth."""
-    con = duckdb.connect()
+    con = open_duckdb()
     con.register("a", assignment)
     con.execute(f"""CREATE TEMP TABLE j AS SELECT a.person_id, t.person_key
                     FROM a JOIN read_parquet('{truth}') t USING (source, record_id)""")
@@ -52,7 +53,7 @@ def quality(assignment: pa.Table, truth: Path) -> dict[str, float]:
 
 
 def published_assignment(warehouse: Path) -> pa.Table:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         return con.sql("SELECT source, record_id, person_id FROM person_records"
                        ).to_arrow_table()
@@ -70,7 +71,7 @@ def loosest_true_person(warehouse: Path, truth: Path, min_records: int) -> float
     smallest share of their record pairs linked directly: what the gate's chaining rule
     (config/foto.json, gate.linkage.chaining) must stay below. Records identical in every
     compared field count once, as the gate counts them (`identity_duplicates`)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         has_groups = con.sql("SELECT count(*) FROM duckdb_tables() "
                              "WHERE table_name = 'identity_duplicates'").fetchall()[0][0]
@@ -103,7 +104,7 @@ def calibration(warehouse: Path, truth: Path) -> list[dict[str, float]]:
     """For each band of match probability (0.5-0.6, ..., 0.9-1.0) of the stored pairs: how many
     pairs, their mean probability and the share that are truly one person. A calibrated model
     has the two close; it is what a link threshold is chosen from."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         rows = con.sql(f"""
             WITH k AS (SELECT s.unique_id, t.person_key FROM std_persons s
@@ -127,7 +128,7 @@ IDENTIFYING_FIELDS = ("surname_key", "dob", "postcode", "bsn")
 
 def blocking_recall(warehouse: Path, truth: Path) -> dict[str, float]:
     """`blocking_recall_of` the standardised records of a published warehouse."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         records = con.sql("SELECT * FROM std_persons").to_arrow_table()
     finally:
@@ -164,14 +165,14 @@ def blocking_recall_of(records: pa.Table, truth: Path) -> dict[str, float]:
     from splink.blocking_analysis import count_comparisons_from_blocking_rules
 
     from matching.blocking import rule_sql
-    from matching.linker import MODEL_COLUMNS
+    from matching.linker import MODEL_COLUMNS, matching_connection
     from matching.settings import settings_dict
     from stores.sql import Fragment, fill
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     rules = [rule_sql(r) for r in
              settings_dict("duckdb")["blocking_rules_to_generate_predictions"]]
-    c = duckdb.connect()
+    c = open_duckdb()
     c.register("records", records.select(MODEL_COLUMNS))
     c.register("ids", records.select(["unique_id", "source", "record_id"]))
     c.execute(f"""CREATE TEMP TABLE k AS SELECT i.unique_id, t.person_key FROM ids i
@@ -197,7 +198,7 @@ def blocking_recall_of(records: pa.Table, truth: Path) -> dict[str, float]:
         [row[0] for row in c.sql("SELECT unique_id FROM k").fetchall()])
     c.close()
     counts = count_comparisons_from_blocking_rules(
-        DuckDBAPI().register(records.select(MODEL_COLUMNS)),
+        DuckDBAPI(matching_connection()).register(records.select(MODEL_COLUMNS)),
         blocking_rules=rules, link_type="dedupe_only", record_sample_proportion=1.0)
     candidates = int(counts[-1]["cumulative_comparison_count"]) if counts else 0
     return {"blocking_recall": caught / true_pairs if true_pairs else 1.0,

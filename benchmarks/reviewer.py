@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+from stores.duck import open_duckdb
 
 FOTO = str(Path(sys.executable).parent / "foto")
 REVIEWER = "simulated reviewer (eval)"
@@ -62,7 +62,7 @@ class Item:
 
 def read_queue(warehouse: Path) -> list[Item]:
     """The published `review_queue`, in rank order."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         rows = con.sql("SELECT kind, unique_id_l, unique_id_r, person_id_l, person_id_r "
                        "FROM review_queue ORDER BY rank").fetchall()
@@ -73,7 +73,7 @@ def read_queue(warehouse: Path) -> list[Item]:
 
 def read_truth(truth: Path) -> dict[str, str]:
     """unique id -> the generator's person key."""
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         rows = con.execute("SELECT source || ':' || record_id, person_key "
                            "FROM read_parquet($path)", {"path": str(truth)}).fetchall()

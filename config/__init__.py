@@ -18,6 +18,7 @@ from config.schema import (
     AuditLog,
     Blocking,
     Constraints,
+    DuckDB,
     Encryption,
     FotoConfig,
     Gate,
@@ -35,6 +36,7 @@ from config.schema import (
 )
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
-           "Constraints", "Encryption", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits",
+           "Constraints", "DuckDB", "Encryption", "FotoConfig", "Gate", "LinkageLimits",
+           "ProfileLimits",
            "RawLimits", "Retention", "Serve", "SourceTerms", "Spark", "StdLimits", "Term",
            "Thresholds", "Training", "config_path", "load_config", "load_thresholds_file"]

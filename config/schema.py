@@ -105,10 +105,14 @@ class Thresholds(Section):
 class Blocking(Section):
     """`max_block_comparisons`: the most comparisons one blocking rule may spend on one key value
     before its block is refined (matching.blocking); `neighbour_window`: how many records on
-    either side a record of a refined block is compared with."""
+    either side a record of a refined block is compared with; `chunk_records`: the most records
+    whose candidate pairs Splink builds in one query (matching.predict.prediction_chunks: more
+    records are scored in slices, one after another, to bound the memory the blocking joins
+    hold)."""
 
     max_block_comparisons: PositiveInt
     neighbour_window: PositiveInt
+    chunk_records: PositiveInt
 
 
 class Training(Section):
@@ -333,6 +337,17 @@ class Spark(Section):
     conf: Annotated[dict[str, str], AfterValidator(_spark_conf)]
 
 
+class DuckDB(Section):
+    """`memory_limit`: what one DuckDB connection of foto may hold before it spills to disk
+    (under the home, `stores.duck`), as DuckDB writes it (`3GB`, `512MB`); $FOTO_MATCH_MEMORY
+    overrides it. Not the process's whole memory: the Python side (Arrow tables handed to
+    Splink, the pandas frames of the profiles) comes on top, so it is set below the machine's
+    share for foto (docs/scale.md: what a run at a million persons holds beside it)."""
+
+    memory_limit: Annotated[str, StringConstraints(
+        pattern=r"^[1-9][0-9]*(\.[0-9]+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$")]
+
+
 class FotoConfig(Section):
     """The whole configuration (config/foto.json), loaded and checked once at start."""
 
@@ -346,3 +361,4 @@ class FotoConfig(Section):
     serve: Serve
     encryption: Encryption
     spark: Spark
+    duckdb: DuckDB

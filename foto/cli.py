@@ -64,6 +64,7 @@ from foto.home import secure_home
 from foto.worker import add_parser as add_worker_parser
 from sources.registry import registry
 from sources.retention import resolve_terms
+from stores.duck import spilling_under
 
 if TYPE_CHECKING:
     from assets.resources import FotoPaths
@@ -626,17 +627,22 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # checked before the home is touched: a wrong key writes nothing; the retention terms
         # name sources and kinds, checked against the registry as the rest of the file
-        resolve_terms(load_config(args.config), list(registry()))
+        config = load_config(args.config)
+        resolve_terms(config, list(registry()))
     except ConfigError as err:
         console.print(f"foto {args.command}: {err}")
         return 2
     try:
-        if getattr(args, "home", None):
-            secure_home(Path(args.home))
-            refused = at_rest_refusal(args)
-            if refused is not None:
-                return refused
-        return args.func(args)
+        if not getattr(args, "home", None):
+            return args.func(args)
+        secure_home(Path(args.home))
+        refused = at_rest_refusal(args)
+        if refused is not None:
+            return refused
+        # DuckDB outside the Dagster steps (an arrest, a judgement, the review page) spills
+        # under the home too, held to the budget (stores.duck)
+        with spilling_under(Path(args.home).resolve(), config.duckdb.memory_limit):
+            return args.func(args)
     except Exception as err:  # noqa: BLE001 - every error is told the same, scrubbed way
         from assets.scrub import error_key, safe_text
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 from dagster import AssetCheckSeverity
 from rich.console import Console
 from rich.table import Table
@@ -17,6 +16,7 @@ from rich.table import Table
 from assets.resources import FotoPaths
 from assets.scrub import scrubbed_message
 from expectations.report import report_path
+from stores.duck import open_duckdb
 
 
 @dataclass
@@ -102,7 +102,7 @@ def _read_step_details(result: Any, outcome: RunOutcome) -> None:
 
 
 def _read_database(outcome: RunOutcome) -> None:
-    con = duckdb.connect(str(outcome.database), read_only=True)
+    con = open_duckdb(outcome.database, read_only=True)
     try:
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables()").fetchall()}
         if "ingest_counts" in tables:

@@ -30,8 +30,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from judgements.store import (
     MARKERS,
     PAST_DESTROY_TERM,
@@ -41,6 +39,7 @@ from judgements.store import (
     snapshots,
 )
 from stores.database import table_exists
+from stores.duck import open_duckdb
 
 # A record's (use_until, destroy_by); None in either: no such term (or no date).
 Dates = tuple[date | None, date | None]
@@ -69,7 +68,7 @@ def publication_terms(warehouse: Path | None) -> dict[str, Dates] | None:
     kept), which is not the same as a photo without records."""
     if warehouse is None or not warehouse.exists():
         return None
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         if not table_exists(con, "record_terms"):
             return None

@@ -68,24 +68,70 @@ def build_explanations(con: duckdb.DuckDBPyConnection, model: dict[str, Any]) ->
             verdict=Fragment(VERDICT_SQL), parts=union, extra=Fragment(extra))
 
     con.execute("CREATE OR REPLACE VIEW match_evidence AS " + evidence(""))
-    # Strongest first by the model's weight of the level, without the term-frequency
-    # adjustment: that adjustment follows how many records of the master share the value, so
-    # one more record (an arrest's, then the next nightly's) can move a rare surname's weight
-    # past a BSN's; the order of the evidence must not move with it. Ties in weight are broken
-    # by the comparison's name, so that the same pair is explained in the same words in every
-    # run (and a rerun's table is identical). The weights shown include the adjustment.
-    con.execute(fill("""
-        CREATE OR REPLACE TABLE link_explanation AS  -- a table: sheets look up single pairs
-        SELECT unique_id_l, unique_id_r, any_value(decision) AS decision,
-               any_value(match_probability) AS match_probability,
-               list(comparison ORDER BY level_weight DESC, comparison)
-                   FILTER (verdict = 'agreed') AS agreed,
-               list(comparison ORDER BY level_weight DESC, comparison)
-                   FILTER (verdict = 'partly agreed') AS partly_agreed,
-               list(comparison ORDER BY level_weight, comparison)
-                   FILTER (verdict = 'disagreed') AS disagreed,
-               string_agg(comparison || ': ' || level || ' (' ||
-                          CASE WHEN weight >= 0 THEN '+' ELSE '' END || weight || ')', '; '
-                          ORDER BY level_weight DESC, comparison) AS explanation
-        FROM ({evidence}) GROUP BY unique_id_l, unique_id_r""",
-        evidence=Fragment(evidence(", e.level_weight"))))
+    con.execute("CREATE OR REPLACE TABLE link_explanation AS "
+                + link_explanation_sql(list(levels["comparison"].unique()), columns))
+
+
+# One pair's evidence as a list of structs, one per comparison: the level's label (NULL where
+# the model has no level for the pair's gamma: that comparison is left out, as the join of
+# `match_evidence` leaves it out), the weight shown (with the term-frequency adjustment, rounded),
+# the model's weight of the level (the order) and the verdict.
+_ONE_COMPARISON = """struct_pack(comparison := {name}, level := {lv}.label,
+    weight := round({mw}{tf}, 2), level_weight := {mw},
+    verdict := CASE WHEN {gamma} = -1 THEN 'missing' WHEN {gamma} = {lv}.top_gamma THEN 'agreed'
+                    WHEN {gamma} = 0 THEN 'disagreed' ELSE 'partly agreed' END)"""
+
+# Strongest first by the model's weight of the level, without the term-frequency adjustment:
+# that adjustment follows how many records of the master share the value, so one more record
+# (an arrest's, then the next nightly's) can move a rare surname's weight past a BSN's; the order
+# of the evidence must not move with it. Ties in weight are broken by the comparison's name, so
+# that the same pair is explained in the same words in every run (and a rerun's table is
+# identical). The weights shown include the adjustment. `list_sort` on a struct sorts by its
+# fields in turn: (minus the weight, the name) is strongest first, then by name. An empty list is
+# NULL, as an aggregate over no rows is.
+_LINK_EXPLANATION_SQL = """
+WITH e AS (
+    SELECT p.unique_id_l, p.unique_id_r, p.decision, p.match_probability,
+           list_filter([{structs}], lambda x: x.level IS NOT NULL) AS ev
+    FROM match_pairs p {joins})
+SELECT unique_id_l, unique_id_r, decision, match_probability,
+       nullif(list_transform(list_sort(list_transform(
+           list_filter(ev, lambda x: x.verdict = 'agreed'),
+           lambda x: {'k': -x.level_weight, 'c': x.comparison})), lambda x: x.c), []) AS agreed,
+       nullif(list_transform(list_sort(list_transform(
+           list_filter(ev, lambda x: x.verdict = 'partly agreed'),
+           lambda x: {'k': -x.level_weight, 'c': x.comparison})), lambda x: x.c), [])
+           AS partly_agreed,
+       nullif(list_transform(list_sort(list_transform(
+           list_filter(ev, lambda x: x.verdict = 'disagreed'),
+           lambda x: {'k': x.level_weight, 'c': x.comparison})), lambda x: x.c), []) AS disagreed,
+       array_to_string(list_transform(list_sort(list_transform(ev,
+           lambda x: {'k': -x.level_weight, 'c': x.comparison,
+                  't': x.comparison || ': ' || x.level || ' (' ||
+                       CASE WHEN x.weight >= 0 THEN '+' ELSE '' END || x.weight || ')'})),
+           lambda x: x.t), '; ') AS explanation
+FROM e WHERE len(ev) > 0"""
+
+
+def link_explanation_sql(comparisons: list[str], columns: set[str]) -> str:
+    """The SELECT of `link_explanation`: one row per pair of `match_pairs` (whose columns are
+    `columns`), from that row alone.
+
+    Why row by row: grouping `match_evidence` (one row per pair and comparison) back into pairs
+    with ordered list aggregates held every pair's group in memory at once (0.9 GB at 146,443
+    records, the most of any part of `person_clusters`, and growing with the pairs); a
+    projection streams, whatever the number of pairs. The levels' labels come from
+    `comparison_levels` by a join per comparison (a table of a few dozen rows)."""
+    structs, joins = [], []
+    for i, name in enumerate(comparisons):
+        lv = Identifier(f"_l{i}")
+        mw = Identifier(f"mw_{name}")
+        tf = fill(" + coalesce({c}, 0)", c=Identifier(f"mw_tf_adj_{name}")) \
+            if f"mw_tf_adj_{name}" in columns else ""
+        structs.append(fill(_ONE_COMPARISON, name=Constant(Identifier(name)), lv=lv, mw=mw,
+                            tf=Fragment(tf), gamma=Identifier(f"gamma_{name}")))
+        joins.append(fill("LEFT JOIN comparison_levels {lv} ON {lv}.comparison = {name} "
+                          "AND {lv}.gamma = p.{gamma}", lv=lv, name=Constant(Identifier(name)),
+                          gamma=Identifier(f"gamma_{name}")))
+    return fill(_LINK_EXPLANATION_SQL, structs=Fragment(", ".join(structs)),
+                joins=Fragment(" ".join(joins)))

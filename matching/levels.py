@@ -14,10 +14,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from matching.explain import comparison_levels
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 # Weights of two levels closer than this cannot tell them apart; far above float noise in the
@@ -71,7 +71,7 @@ def with_levels(pairs: pa.Table, model: dict[str, Any]) -> pa.Table:
                               mw=Identifier(f"mw_{name}"), w=Fragment(w), g=Fragment(g)))
         cases.append(fill("CAST(CASE {whens} END AS INTEGER) AS {gamma}",
                           whens=Fragment(" ".join(whens)), gamma=Identifier(f"gamma_{name}")))
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         con.register("pairs", pairs)
         return con.sql(fill("SELECT *, {cases} FROM pairs", cases=Fragment(", ".join(cases))),

@@ -7,7 +7,6 @@ same code takes `splink.backends.spark.SparkAPI` when the country-wide scale nee
 from __future__ import annotations
 
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ from splink import DuckDBAPI, Linker
 
 from sources.schema import CANONICAL_COLUMNS
 from standardise.rules import DERIVED_COLUMNS
+from stores.duck import open_duckdb
 
 # Columns the model compares; the rest of the canonical record stays out of Splink.
 MODEL_COLUMNS = [
@@ -25,9 +25,6 @@ MODEL_COLUMNS = [
     "dob", "dob_year", "dob_month", "dob_day", "bsn", "sex", "postcode", "huisnummer",
 ]
 assert set(MODEL_COLUMNS) <= {*CANONICAL_COLUMNS, *DERIVED_COLUMNS}
-# DuckDB takes most of the machine's memory unless told otherwise; Splink's work spills to disk
-# beyond this. FOTO_MATCH_MEMORY overrides it.
-DEFAULT_MEMORY_LIMIT = "6GB"
 
 
 def quiet_splink() -> None:
@@ -36,13 +33,10 @@ def quiet_splink() -> None:
 
 
 def matching_connection(limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB connection for Splink, held to `limit`, else `DEFAULT_MEMORY_LIMIT`
-    (or FOTO_MATCH_MEMORY): the benchmarks' plain Splink deduplication gets the same bound."""
-    con = duckdb.connect()
-    con.execute("SET memory_limit = ?", [limit or os.environ.get("FOTO_MATCH_MEMORY",
-                                                                 DEFAULT_MEMORY_LIMIT)])
-    con.execute("SET preserve_insertion_order = false")
-    return con
+    """An in-memory DuckDB connection for Splink, held to `limit`, else the run's budget
+    (`stores.duck`): the benchmarks' plain Splink deduplication gets the same bound. Splink
+    orders what it relies on, so DuckDB need not keep insertion order."""
+    return open_duckdb(memory=limit, keep_order=False)
 
 
 def make_linker(records: pa.Table, model: Any, db_api: Any | None = None,

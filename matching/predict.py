@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from splink import DuckDBAPI
 
 from config import Blocking
 from matching.blocking import (
@@ -20,9 +21,10 @@ from matching.blocking import (
     rule_sql,
 )
 from matching.levels import levels_identifiable, with_levels
-from matching.linker import MODEL_COLUMNS, make_linker
+from matching.linker import MODEL_COLUMNS, make_linker, matching_connection
 from matching.parameters import engine_settings
 from matching.thresholds import Thresholds
+from stores.duck import open_duckdb
 from stores.sql import Identifier, fill
 
 
@@ -73,8 +75,13 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
     block (`blocking`: the cap on one key value's block and the neighbour window, from the
     configuration; `collapse_copies=False` compares copies like any other records: the full
     comparison, for tests and benchmarks)."""
-    con = duckdb.connect()
+    con = open_duckdb()
     dialect = db_api.sql_dialect.sql_dialect_str if db_api is not None else "duckdb"
+    # Splink's own DuckDB, closed as soon as its results are in Arrow: it may hold the whole
+    # budget, and the steps after it open connections of their own
+    splink_con = matching_connection() if db_api is None else None
+    if splink_con is not None:
+        db_api = DuckDBAPI(splink_con)
     try:
         kept, groups, caps = _prediction_input(con, records, model,
                                                blocking.max_block_comparisons, collapse_copies)
@@ -84,7 +91,9 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                                                 blocking.neighbour_window),
                              db_api, extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
-        predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+        chunks = prediction_chunks(kept.num_rows, blocking.chunk_records)
+        predictions = linker.inference.predict(threshold_match_probability=thresholds.review,
+                                               num_chunks_left=chunks, num_chunks_right=1)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=thresholds.link)
         scored = predictions.as_pyarrow_table()
@@ -94,10 +103,24 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
         pairs, clustered = _with_copies(con, scored, clustered)
     finally:
         con.close()
+        if splink_con is not None:
+            splink_con.close()
     return MatchResult(pairs=with_levels(pairs, model), clusters=clustered,
                        duplicates=groups.select(["unique_id", "representative",
                                                  "identity_rows"]),
                        caps=tuple(caps))
+
+
+def prediction_chunks(records: int, chunk_records: int) -> int:
+    """How many slices of left-hand records Splink's prediction runs in, one after another
+    (`chunk_records` records at most per slice, `matching.blocking.chunk_records`).
+
+    Why: Splink builds its candidate pairs in one query, a self-join per blocking rule joined
+    by UNION ALL, and DuckDB holds every rule's hash table at once; they cannot be spilled, so
+    their size, not the memory limit, set the matching's peak (6.9 GB at a million persons).
+    A slice takes the pairs whose left record falls in it (by a hash of its id): each pair is
+    scored in exactly one slice, as once, and the hash tables hold a slice's records only."""
+    return max(1, -(-records // chunk_records))
 
 
 def _in_id_order(con: duckdb.DuckDBPyConnection, pairs: pa.Table,

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import pyarrow as pa
 
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 SAMPLE_COLUMN = "em_sample_hash"
@@ -61,7 +61,7 @@ def _kept(threshold: int) -> str:
 
 def sample_column(records: pa.Table, seed: int) -> pa.Array:
     """Each record's number in 0..MODULUS-1, from md5 of the seed and its unique id."""
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         con.register("records", records.select(["unique_id"]))
         return con.sql("""SELECT CAST(md5_number_lower(concat($seed, '|', unique_id))
@@ -77,7 +77,7 @@ def sample_pairs(records: pa.Table, keys: tuple[str, ...], max_pairs: int) -> Ru
     when they are at most `max_pairs`, else a threshold whose kept pairs are at most that."""
     cols = Fragment(", ".join(Identifier(k).sql() for k in keys))
     not_null = Fragment(" AND ".join(f"{Identifier(k).sql()} IS NOT NULL" for k in keys))
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         con.register("records", records.select(["unique_id", *keys, SAMPLE_COLUMN]))
         pairs = int(con.sql(fill("""SELECT coalesce(sum(n * (n - 1) // 2), 0) FROM (

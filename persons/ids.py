@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 PREVIOUS_TABLES_SQL = """
@@ -156,7 +157,7 @@ def mint_person_id(warehouse: Path, unique_id: str, salt: str) -> str:
     `warehouse` (read-only): the id the next nightly run mints for a person whose lowest record
     this is (`MINT_SQL`, the same used ids), unless a fresh id collides with a used one; then
     each salts with its own run (`salt`: here the arrest's id)."""
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
         tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() "

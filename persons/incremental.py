@@ -34,6 +34,7 @@ from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params, decisive_
 from persons.records import PERSON_RECORDS_COLUMNS
 from standardise.rules import prepare, std_persons_sql, std_sql
 from stores.database import table_exists
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 # Columns whose term frequencies the model uses (settings.py, tf_adjustment_column).
@@ -75,7 +76,7 @@ class IncrementalMatch:
 def columns_missing(warehouse: Path) -> list[str]:
     """Columns this version matches and publishes on that `warehouse` lacks: a publication
     built by an earlier version of foto, before the next nightly run has replaced it."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         have = {(t, c) for t, c in con.sql(
             "SELECT table_name, column_name FROM duckdb_columns()").fetchall()}
@@ -90,7 +91,7 @@ def standardise_police_rows(rows: pd.DataFrame) -> pa.Table:
     """Canonical records (with the matching columns) of police rows in the extract's layout."""
     from sources.arrests import register_police_rows
 
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         prepare(con)
         register_police_rows(con, rows)
@@ -112,7 +113,7 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
     link through it would use it all the same. Every read of the published records goes
     through the views `live_std` and `live_records` (`_live_views`)."""
     quiet_splink()
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
         _live_views(con, as_of)
@@ -127,7 +128,7 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
         if candidates == 0:
             return IncrementalMatch(unique_id, None, None, None, 0, 0, 0)
         model = model_for_size(model_path, master_size + 1)
-        api = DuckDBAPI(duckdb.connect())
+        api = DuckDBAPI(open_duckdb())
         columns = Fragment(", ".join(Identifier(c).sql() for c in MODEL_COLUMNS))
         left_sdf = api.register(con.sql(fill("SELECT {columns} FROM n", columns=columns))
                                 .to_arrow_table(), table_name="new_record")

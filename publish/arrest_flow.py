@@ -30,7 +30,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from audit.log import record
@@ -75,6 +74,7 @@ from sources.registry import registry
 from sources.retention import resolve_terms
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
+from stores.duck import open_duckdb
 from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
 
@@ -421,7 +421,7 @@ def _differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
 def _published_identity(warehouse: Path, unique_id: str) -> dict[str, str]:
     """The identity hashes of the record `warehouse` holds under `unique_id`."""
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         cursor = con.execute(fill("SELECT {columns} FROM std_persons WHERE unique_id = ?",
                                   columns=Fragment(", ".join(Identifier(c).sql()
@@ -450,7 +450,7 @@ def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
     if not entries:
         return {}
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         con.register("_ids", pd.DataFrame({"unique_id": sorted(
             {str(e.get("unique_id", "")) for e in entries})}))
@@ -528,7 +528,7 @@ def _parts_for(warehouse: Path, entry: dict[str, Any], std: Any = None
 
 
 def _person_of(warehouse: Path, unique_id: str) -> str | None:
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         row = con.execute("SELECT person_id FROM person_records WHERE unique_id = ?",
                           [unique_id]).fetchone()

@@ -18,13 +18,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from profiles.arrest_profile import NewRecord, load_person
 from profiles.build import build_profile
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.display import label
 from publish.sheets import DIGESTS, INDEX_ROWS, environment, render_sheet, sheet_parts
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 ARRESTED = "politie: aangehouden"  # the reason in beeld an arrest gives (`person.concern_reasons`)
@@ -36,7 +35,7 @@ def arrest_parts(warehouse: Path, person_id: str, reference_date: str,
     nightly triage tables (`publish.audiences`) run over the person's published records plus
     the arrest's `new` record, read as the nightly sheets read them (`publish.sheets`). None
     when neither the publication nor the arrest knows the person."""
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         load_person(con, warehouse, person_id, new, as_of=reference_date)
         build_profile(con, reference_date, [person_id])

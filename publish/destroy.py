@@ -18,6 +18,7 @@ from pathlib import Path
 import duckdb
 
 from stores.database import table_exists
+from stores.duck import open_duckdb
 from stores.publications import current_publication
 
 
@@ -25,7 +26,7 @@ def past_destroy(warehouse: Path, today: str) -> bool | None:
     """Whether `warehouse` holds a record whose destroy day is on or before `today`; None
     when that cannot be told (no `record_terms`, or the file cannot be opened now)."""
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = open_duckdb(warehouse, read_only=True)
     except duckdb.Error:
         return None
     try:

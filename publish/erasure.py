@@ -30,6 +30,7 @@ from judgements.store import RecordKey
 from persons.erased import holding
 from publish.arrests import arrests_dir
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
+from stores.duck import open_duckdb
 from stores.publications import current_publication
 from stores.sql import Identifier, fill
 
@@ -50,7 +51,7 @@ def rewrite_database(db: Path) -> None:
     macros), then put it in place: no block freed by a DELETE keeps a deleted row's bytes."""
     fresh = db.with_name(FRESH)
     fresh.unlink(missing_ok=True)
-    con = duckdb.connect(str(fresh))
+    con = open_duckdb(fresh)
     try:
         con.execute("ATTACH ? AS erasure_source (READ_ONLY)", [str(db)])
         con.execute(fill("COPY FROM DATABASE erasure_source TO {db}",
@@ -70,7 +71,7 @@ def holds_any(warehouse: Path, keys: Collection[RecordKey]) -> bool | None:
     if not warehouse.exists():
         return False
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = open_duckdb(warehouse, read_only=True)
     except duckdb.Error:
         return None
     try:

@@ -73,6 +73,7 @@ from publish.publication import publish
 from standardise.rules import connect_prepared
 from stores.at_rest import HomeNotEncrypted
 from stores.database import table_exists
+from stores.duck import open_duckdb
 from stores.publications import current_publication
 
 SHOWN_IDS = 20   # person ids a summary names at most
@@ -137,7 +138,7 @@ def to_drop(home: Path, publication: Path, forgotten: Sequence[str] = ()) -> lis
     if not keys or lists_arrests(publication, forgotten):
         return keys
     try:
-        con = duckdb.connect(str(publication / "warehouse.duckdb"), read_only=True)
+        con = open_duckdb(publication / "warehouse.duckdb", read_only=True)
     except duckdb.Error:
         return keys
     try:
@@ -148,7 +149,7 @@ def to_drop(home: Path, publication: Path, forgotten: Sequence[str] = ()) -> lis
 
 def held_judgement(warehouse: Path) -> int:
     """The newest judgement id a publication's warehouse took from the store (0: none)."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         if not table_exists(con, "judgements"):
             return 0
@@ -232,7 +233,7 @@ def _purged(home: Path, keys: set[RecordKey], forgotten: list[str],
 
 def _cannot_reform(warehouse: Path, model: ModelRef, config: FotoConfig) -> str | None:
     """Why the persons of this publication cannot be re-formed here, or None."""
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_duckdb(warehouse, read_only=True)
     try:
         if not can_reform(con) or not table_exists(con, "run_info"):
             return "the current publication was built by an earlier version of foto"

@@ -27,6 +27,7 @@ import pandas as pd
 
 from judgements.suppressions import suppressed
 from stores.database import table_exists
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 TIMEZONE = ZoneInfo("Europe/Amsterdam")   # a term ends on a local day
@@ -59,7 +60,7 @@ def refusal(home: Path, publication: Path, today: date) -> str | None:
     warehouse = publication / "warehouse.duckdb"
     erased = suppressed(home)
     try:
-        con = duckdb.connect(str(warehouse), read_only=True)
+        con = open_duckdb(warehouse, read_only=True)
     except duckdb.Error:
         return f"publication {publication.name}: its warehouse cannot be opened to check terms"
     try:

@@ -28,8 +28,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
-
 from audit.log import record
 from config import Encryption, Retention
 from expectations.report import prune_reports
@@ -41,6 +39,7 @@ from publish.destroy import prune_past_destroy
 from publish.kept_terms import RollbackRefused, reference_day, refusal
 from publish.sheets import render_sheets
 from stores.at_rest import refuse_unencrypted
+from stores.duck import open_duckdb
 from stores.home_modes import refuse_opened_up, tighten_tree
 from stores.publications import current_publication, fsync_dir, point_at, publication_id
 from stores.sql import Fragment, Identifier, fill
@@ -51,7 +50,7 @@ def build_triage(warehouse: Path, target: Path) -> dict[str, int]:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.unlink(missing_ok=True)
     counts: dict[str, int] = {}
-    con = duckdb.connect(str(target))
+    con = open_duckdb(target)
     try:
         con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
         con.execute("USE wh")

@@ -36,6 +36,7 @@ from publish.display import (
     search_text,
 )
 from stores.database import rows_of
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
@@ -134,7 +135,7 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
     whose photo changed. Returns counts of sheets rendered and reused.
     """
     env = environment()
-    con = duckdb.connect(str(triage_db), read_only=True)
+    con = open_duckdb(triage_db, read_only=True)
     try:
         all_parts = sheet_parts(con)
     finally:

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from sources.arrests import (
@@ -30,6 +29,7 @@ from sources.arrests import (
 from sources.common import ParseResult, QuarantineLog
 from sources.police import COLUMNS, SOURCE
 from standardise.rules import prepare, std_sql
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 
@@ -41,7 +41,7 @@ def identities(rows: pd.DataFrame) -> list[dict[str, Any]]:
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
     frame = rows[COLUMNS].reset_index(drop=True)
     frame["record_id"] = [str(i) for i in range(len(frame))]   # row order, not the id
-    con = duckdb.connect()
+    con = open_duckdb()
     try:
         prepare(con)
         register_police_rows(con, frame)

@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 
@@ -22,7 +23,7 @@ def connect(path: Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConn
     """Open the build database; always closed. Nothing is installed on it: a stage that needs
     the standardisation macros asks for them (`standardise.rules.connect_prepared`)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = open_duckdb(path, read_only=read_only)
     try:
         yield con
     finally:

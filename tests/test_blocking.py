@@ -18,7 +18,7 @@ from assets.ingest import _read, store_ingest
 from config import load_config
 from matching.blocking import copies_pairs, identity_groups, rule_keys
 from matching.models import bundled_model
-from matching.predict import MatchResult, model_for_size, predict_and_cluster
+from matching.predict import MatchResult, model_for_size, predict_and_cluster, prediction_chunks
 from matching.thresholds import load_thresholds
 from sources.registry import registry
 from standardise.rules import prepare, std_persons_sql
@@ -214,3 +214,24 @@ def test_a_copy_takes_its_stand_ins_pairs_on_whichever_side_it_sorts() -> None:
                    ("m", "z"): (0.9, 0.2, 0.01),    # 'z' sorts after 'm': sides traded
                    ("a", "c"): (0.8, 0.3, 0.01),
                    ("a", "z"): (0.8, 0.3, 0.01)}
+
+
+def test_prediction_in_slices_scores_the_same_pairs_and_forms_the_same_persons(
+        sample: duckdb.DuckDBPyConnection) -> None:
+    """Splink's prediction in slices of left-hand records (`matching.blocking.chunk_records`,
+    to bound the memory its blocking joins hold at a region's size) scores every pair once:
+    the same pairs, weights and clusters as one query."""
+    records = sample.sql("SELECT * FROM std_persons").to_arrow_table()
+    model = model_for_size(bundled_model().path, records.num_rows)
+    blocking = load_config().matching.blocking
+    assert prediction_chunks(records.num_rows, blocking.chunk_records) == 1
+    sliced = blocking.model_copy(update={"chunk_records": records.num_rows // 3})
+    assert prediction_chunks(records.num_rows, sliced.chunk_records) == 4
+    whole = predict_and_cluster(records, model, load_thresholds(), blocking)
+    parts = predict_and_cluster(records, model, load_thresholds(), sliced)
+    key = ["unique_id_l", "unique_id_r"]
+    columns = [*key, "match_weight", "match_probability"]
+    assert whole.pairs.num_rows > 1000
+    assert parts.pairs.select(columns).sort_by([(k, "ascending") for k in key]).equals(
+        whole.pairs.select(columns).sort_by([(k, "ascending") for k in key]))
+    assert _partition(parts) == _partition(whole)
