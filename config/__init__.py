@@ -22,6 +22,7 @@ from config.schema import (
     FotoConfig,
     Gate,
     LinkageLimits,
+    PredictChunks,
     ProfileLimits,
     RawLimits,
     Retention,
@@ -35,6 +36,6 @@ from config.schema import (
 )
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
-           "Constraints", "Encryption", "FotoConfig", "Gate", "LinkageLimits", "ProfileLimits",
-           "RawLimits", "Retention", "Serve", "SourceTerms", "Spark", "StdLimits", "Term",
-           "Thresholds", "Training", "config_path", "load_config", "load_thresholds_file"]
+           "Constraints", "Encryption", "FotoConfig", "Gate", "LinkageLimits", "PredictChunks",
+           "ProfileLimits", "RawLimits", "Retention", "Serve", "SourceTerms", "Spark", "StdLimits",
+           "Term", "Thresholds", "Training", "config_path", "load_config", "load_thresholds_file"]

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from config import Blocking
+from config import Blocking, PredictChunks
 from matching.blocking import (
     Cap,
     capped_model,
@@ -63,7 +63,8 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
 
 def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Thresholds,
                         blocking: Blocking, db_api: Any | None = None,
-                        collapse_copies: bool = True) -> MatchResult:
+                        collapse_copies: bool = True,
+                        chunks: PredictChunks | None = None) -> MatchResult:
     """Score blocked pairs, keep those from the review threshold up, cluster at the link one,
     on `db_api` (Splink's DuckDB in memory when None; `matching.spark.spark_api` for Spark).
 
@@ -72,7 +73,9 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
     only (`matching.blocking`), so that pairs grow with the records, not with the square of a
     block (`blocking`: the cap on one key value's block and the neighbour window, from the
     configuration; `collapse_copies=False` compares copies like any other records: the full
-    comparison, for tests and benchmarks)."""
+    comparison, for tests and benchmarks). `chunks` (the configuration's
+    `matching.predict_chunks`) has Splink make and score the candidate pairs slice by slice:
+    the same pairs, fewer held at once."""
     con = duckdb.connect()
     dialect = db_api.sql_dialect.sql_dialect_str if db_api is not None else "duckdb"
     try:
@@ -84,7 +87,10 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                                                 blocking.neighbour_window),
                              db_api, extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
-        predictions = linker.inference.predict(threshold_match_probability=thresholds.review)
+        chunks = chunks or PredictChunks()
+        predictions = linker.inference.predict(threshold_match_probability=thresholds.review,
+                                                num_chunks_left=chunks.left,
+                                                num_chunks_right=chunks.right)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=thresholds.link)
         scored = predictions.as_pyarrow_table()
