@@ -55,8 +55,8 @@ bench: $(BIN)/foto ## time and memory: one region (foto run against plain Splink
 	$(BIN)/python benchmarks/bench_readers.py --persons 1000000
 	$(BIN)/python benchmarks/bench_run.py --persons 100000
 	$(BIN)/python benchmarks/bench_matching.py --records 100000 1000000
-	$(BIN)/python benchmarks/bench_matching.py --spark --persons 100000 --engines duckdb spark chunked --spark-driver-memory 4g --spark-partitions 8
-	$(BIN)/python benchmarks/bench_matching.py --spark --persons 1000000 --engines duckdb spark chunked --spark-driver-memory 5g --spark-partitions 16
+	$(BIN)/python benchmarks/bench_matching.py --spark --persons 100000 --engines duckdb spark chunked --chunks 4 1 --spark-driver-memory 4g --spark-partitions 8
+	$(BIN)/python benchmarks/bench_matching.py --spark --persons 1000000 --engines duckdb chunked spark --chunks 4 1 --spark-driver-memory 4g --spark-partitions 16
 	$(BIN)/python benchmarks/bench_matching.py --spark --persons 2000000 --engines chunked --chunks 4 1
 	$(BIN)/python benchmarks/bench_profile.py --records 100000 1000000
 	$(BIN)/python benchmarks/bench_arrest.py --records 10000 100000 1000000 --daemon --worker
