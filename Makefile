@@ -48,13 +48,16 @@ train: $(BIN)/foto ## train a new model version on the sample into var/models/
 eval: $(BIN)/foto ## quality at 10,000 and 100,000 persons: foto next to a plain Splink baseline; a simulated reviewer on the review queue
 	$(BIN)/python benchmarks/eval.py --persons 10000 100000 --seed 7 --reviewer 100 300 1000
 
-bench: $(BIN)/foto ## time and memory: one region (foto run against plain Splink, per stage, 1M persons), foto train against the nightly matching (1M), each source's reader, whole runs, matching stages, profile and sheets (100k, 1M); an arrest's and a judgement's way to publication; foto serve's sheets
+bench: $(BIN)/foto ## time and memory: one region (foto run against plain Splink, per stage, 1M persons), foto train against the nightly matching (1M), each source's reader, whole runs, matching stages, profile and sheets (100k, 1M); the matching step on DuckDB, Spark local (100k, 1M) and chunked DuckDB (2M); an arrest's and a judgement's way to publication; foto serve's sheets
 	$(BIN)/python benchmarks/bench_region.py --persons 1000000
 	$(BIN)/python benchmarks/bench_train.py --persons 1000000
 	$(BIN)/python benchmarks/bench_readers.py --persons 100000
 	$(BIN)/python benchmarks/bench_readers.py --persons 1000000
 	$(BIN)/python benchmarks/bench_run.py --persons 100000
 	$(BIN)/python benchmarks/bench_matching.py --records 100000 1000000
+	$(BIN)/python benchmarks/bench_matching.py --spark --persons 100000 --engines duckdb spark chunked --chunks 4 1 --spark-driver-memory 4g --spark-partitions 8
+	$(BIN)/python benchmarks/bench_matching.py --spark --persons 1000000 --engines duckdb chunked spark --chunks 4 1 --spark-driver-memory 4g --spark-partitions 16
+	$(BIN)/python benchmarks/bench_matching.py --spark --persons 2000000 --engines chunked --chunks 4 1
 	$(BIN)/python benchmarks/bench_profile.py --records 100000 1000000
 	$(BIN)/python benchmarks/bench_arrest.py --records 10000 100000 1000000 --daemon --worker
 	$(BIN)/python benchmarks/bench_judgement.py --records 10000 100000

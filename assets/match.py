@@ -52,9 +52,11 @@ def match_pairs(context: AssetExecutionContext, paths: FotoPaths) -> Materialize
         # in the run's folder and are removed when scoring is done
         with spark_api(paths.run_dir(build_id(context)) / "spark", config.spark) as api:
             result = predict_and_cluster(records, settings, thresholds,
-                                         config.matching.blocking, db_api=api)
+                                         config.matching.blocking, db_api=api,
+                                         chunks=config.matching.predict_chunks)
     else:
-        result = predict_and_cluster(records, settings, thresholds, config.matching.blocking)
+        result = predict_and_cluster(records, settings, thresholds, config.matching.blocking,
+                                     chunks=config.matching.predict_chunks)
     scored_records = records.num_rows
     del records   # freed before the results are copied into the database
     with connect_prepared(db) as con:

@@ -3,10 +3,11 @@
     python benchmarks/bench_stage.py STAGE WORK_DIR
 
 Stages: standardise (read the four extracts, build std_persons), predict_foto,
-cluster_foto, predict_baseline, cluster_baseline; match_duckdb and match_spark (the pipeline's
-whole matching step, `predict_and_cluster`, on either engine: Spark in the configuration's
-`spark` section, local mode by default). Each reads what the stage before it left in
-WORK_DIR/bench.duckdb and prints one JSON line of counts.
+cluster_foto, predict_baseline, cluster_baseline; match_duckdb, match_spark and match_chunked
+(the pipeline's whole matching step, `predict_and_cluster`, on DuckDB, on Spark in the
+configuration's `spark` section, local mode by default, or on DuckDB in chunks), and
+compare_spark, compare_chunked (pairwise F1 of their persons against DuckDB's). Each reads
+what the stage before it left in WORK_DIR/bench.duckdb and prints one JSON line of counts.
 """
 
 from __future__ import annotations
@@ -131,7 +132,10 @@ def cluster(work: Path, which: str) -> dict:
 
 def match(work: Path, engine: str) -> dict:
     """The pipeline's matching step (scoring and Splink's clustering) on `engine`, as
-    `assets.match` runs it; the pairs and clusters are kept for comparing the engines."""
+    `assets.match` runs it: `duckdb`, `spark` (the configuration's `spark` section) or
+    `chunked` (DuckDB with the configuration's `matching.predict_chunks`; the benchmark hands
+    each stage its configuration through FOTO_CONFIG). The pairs and clusters are kept for
+    comparing the engines (`compare`)."""
     from config import load_config
     from matching.predict import predict_and_cluster
     from matching.spark import spark_api
@@ -142,17 +146,49 @@ def match(work: Path, engine: str) -> dict:
     records = _records(work)
     model = _foto_model(records)
     args = (records, model, config.matching.thresholds, config.matching.blocking)
+    chunks = config.matching.predict_chunks
     if engine == "spark":
         with spark_api(work / "spark", config.spark) as api:
-            result = predict_and_cluster(*args, db_api=api)
+            result = predict_and_cluster(*args, db_api=api, chunks=chunks)
     else:
-        result = predict_and_cluster(*args)
+        result = predict_and_cluster(*args, chunks=chunks)
     with connect(work / "bench.duckdb") as con:
-        write_table(con, f"match_pairs_{engine}", result.pairs)
+        write_table(con, f"match_pairs_{engine}", result.pairs.select(
+            ["unique_id_l", "unique_id_r", "match_probability"]))
         write_table(con, f"clusters_{engine}", result.clusters)
         persons = con.sql(f"SELECT count(DISTINCT cluster_id) FROM clusters_{engine}"
                           ).fetchall()[0][0]
-    return {"pairs": result.pairs.num_rows, "clusters": persons}
+    return {"records": records.num_rows, "pairs": result.pairs.num_rows, "clusters": persons,
+            "chunks": [chunks.left, chunks.right] if chunks else "by chunk_records"}
+
+
+def compare(work: Path, engine: str, against: str = "duckdb") -> dict:
+    """How far `engine`'s persons and pairs are from `against`'s (both left by `match`):
+    pairwise F1 between the two clusterings (pairs of records in one person, counted per
+    cluster, never listed), pairs kept by both, and the largest difference in probability."""
+    import duckdb
+
+    con = duckdb.connect(str(work / "bench.duckdb"), read_only=True)
+    try:
+        a, b, both = con.sql(f"""
+            WITH j AS (SELECT x.cluster_id AS a, y.cluster_id AS b
+                       FROM clusters_{against} x JOIN clusters_{engine} y USING (unique_id))
+            SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM j GROUP BY a)),
+                   (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM j GROUP BY b)),
+                   (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) n FROM j GROUP BY a, b))
+            """).fetchall()[0]
+        shared, worst = con.sql(f"""
+            SELECT count(*), max(abs(x.match_probability - y.match_probability))
+            FROM match_pairs_{against} x JOIN match_pairs_{engine} y
+            USING (unique_id_l, unique_id_r)""").fetchall()[0]
+        kept = [con.sql(f"SELECT count(*) FROM match_pairs_{t}").fetchall()[0][0]
+                for t in (against, engine)]
+    finally:
+        con.close()
+    f1 = 2 * both / (a + b) if a + b else 1.0
+    return {"against": against, "pairwise_f1": f1, "person_pairs": [int(a), int(b)],
+            "person_pairs_both": int(both), "pairs_kept": kept, "pairs_kept_both": shared,
+            "max_probability_difference": worst}
 
 
 def train_baseline(work: Path) -> dict:
@@ -188,6 +224,8 @@ def main() -> int:
         out = predict(work, stage.split("_", 1)[1])
     elif stage.startswith("match_"):
         out = match(work, stage.split("_", 1)[1])
+    elif stage.startswith("compare_"):
+        out = compare(work, stage.split("_", 1)[1])
     elif stage.startswith("candidates_"):
         out = candidates(work, stage.split("_", 1)[1])
     elif stage.startswith("cluster_"):

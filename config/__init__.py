@@ -23,6 +23,7 @@ from config.schema import (
     FotoConfig,
     Gate,
     LinkageLimits,
+    PredictChunks,
     ProfileLimits,
     RawLimits,
     Retention,
@@ -37,6 +38,6 @@ from config.schema import (
 
 __all__ = ["DEFAULT_PATH", "ENV_VAR", "Access", "Arrests", "AuditLog", "Blocking", "ConfigError",
            "Constraints", "DuckDB", "Encryption", "FotoConfig", "Gate", "LinkageLimits",
-           "ProfileLimits",
+           "PredictChunks", "ProfileLimits",
            "RawLimits", "Retention", "Serve", "SourceTerms", "Spark", "StdLimits", "Term",
            "Thresholds", "Training", "config_path", "load_config", "load_thresholds_file"]

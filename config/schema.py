@@ -131,10 +131,24 @@ class Training(Section):
     m_floor: Probability
 
 
+class PredictChunks(Section):
+    """Splink's chunked prediction (`num_chunks_left`, `num_chunks_right`): the candidate pairs
+    are made and scored in `left` x `right` slices by a hash of the record ids, one slice at a
+    time, so the blocked pairs held at once are a `1/(left*right)` share of all of them. The
+    same pairs either way; more slices cost more passes over the records. Absent (the default),
+    the slices follow `blocking.chunk_records` (left-hand slices of at most that many records,
+    one right-hand slice); set, it is taken as given: for benchmarks and a region that wants
+    its own split."""
+
+    left: PositiveInt = 1
+    right: PositiveInt = 1
+
+
 class Matching(Section):
     thresholds: Thresholds
     blocking: Blocking
     training: Training
+    predict_chunks: PredictChunks | None = None
 
 
 # -- gate (expectations) ----------------------------------------------------------------------

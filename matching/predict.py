@@ -11,7 +11,7 @@ import duckdb
 import pyarrow as pa
 from splink import DuckDBAPI
 
-from config import Blocking
+from config import Blocking, PredictChunks
 from matching.blocking import (
     Cap,
     capped_model,
@@ -65,7 +65,8 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
 
 def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Thresholds,
                         blocking: Blocking, db_api: Any | None = None,
-                        collapse_copies: bool = True) -> MatchResult:
+                        collapse_copies: bool = True,
+                        chunks: PredictChunks | None = None) -> MatchResult:
     """Score blocked pairs, keep those from the review threshold up, cluster at the link one,
     on `db_api` (Splink's DuckDB in memory when None; `matching.spark.spark_api` for Spark).
 
@@ -74,7 +75,9 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
     only (`matching.blocking`), so that pairs grow with the records, not with the square of a
     block (`blocking`: the cap on one key value's block and the neighbour window, from the
     configuration; `collapse_copies=False` compares copies like any other records: the full
-    comparison, for tests and benchmarks)."""
+    comparison, for tests and benchmarks). Splink makes and scores the candidate pairs slice
+    by slice: the same pairs, fewer held at once; `chunks` (the configuration's
+    `matching.predict_chunks`) sets the slices, else they follow `blocking.chunk_records`."""
     con = open_duckdb()
     dialect = db_api.sql_dialect.sql_dialect_str if db_api is not None else "duckdb"
     # Splink's own DuckDB, closed as soon as its results are in Arrow: it may hold the whole
@@ -91,9 +94,11 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                                                 blocking.neighbour_window),
                              db_api, extra_columns=tuple(c.column for c in caps))
         _register_term_frequencies(con, linker, model)
-        chunks = prediction_chunks(kept.num_rows, blocking.chunk_records)
+        if chunks is None:
+            chunks = PredictChunks(left=prediction_chunks(kept.num_rows, blocking.chunk_records))
         predictions = linker.inference.predict(threshold_match_probability=thresholds.review,
-                                               num_chunks_left=chunks, num_chunks_right=1)
+                                               num_chunks_left=chunks.left,
+                                               num_chunks_right=chunks.right)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=thresholds.link)
         scored = predictions.as_pyarrow_table()

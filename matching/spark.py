@@ -62,15 +62,44 @@ def session_conf(folder: Path, spark: Spark) -> dict[str, str]:
     }
 
 
+def _file_backed_api(folder: Path) -> type:
+    """Splink's `SparkAPI`, but tables handed over from Python reach Spark as parquet files in
+    `folder`, not as in-memory data.
+
+    `SparkAPI.register` turns an Arrow table into a DataFrame with `createDataFrame`: a
+    `LocalRelation` that carries every row inside the query plan. Splink's blocking joins the
+    records with themselves, and Spark's optimiser (`ConvertToLocalRelation`) then evaluates
+    plan pieces over those rows in the driver, for each plan: at 44k records a 2 GB driver
+    ran out of memory before the first pair was scored. Read from a file, the records are a
+    scan like any table's, split into partitions; the file lies in the stage's folder and goes
+    with it."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from splink.backends.spark import SparkAPI
+
+    class FileBackedSparkAPI(SparkAPI):
+        _handed = 0
+
+        def _table_registration(self, input: Any, table_name: str) -> None:
+            if isinstance(input, pa.Table):
+                # numbered, not named after the table: the path holds no name from outside
+                FileBackedSparkAPI._handed += 1
+                path = folder / f"{FileBackedSparkAPI._handed:06d}.parquet"
+                pq.write_table(input, path)
+                input = self.spark.read.parquet(str(path))
+            super()._table_registration(input, table_name)
+
+    return FileBackedSparkAPI
+
+
 @contextmanager
 def spark_api(folder: Path, spark: Spark) -> Iterator[Any]:
     """A `SparkAPI` on a session whose files all live in `folder`; the session is stopped and
     the folder removed on leaving."""
     from pyspark.sql import SparkSession
-    from splink.backends.spark import SparkAPI
 
     folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("tmp", "local", "warehouse", "checkpoints", "derby"):
+    for sub in ("tmp", "local", "warehouse", "checkpoints", "derby", "inputs"):
         (folder / sub).mkdir(exist_ok=True)
     (folder / LOG4J).write_text(_LOG4J_TEXT, encoding="utf-8")
     builder = SparkSession.builder
@@ -96,7 +125,8 @@ def spark_api(folder: Path, spark: Spark) -> Iterator[Any]:
     session.sparkContext.setCheckpointDir(str(folder / "checkpoints"))
     logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
-        yield SparkAPI(spark_session=session, break_lineage_method="parquet")
+        api = _file_backed_api(folder / "inputs")
+        yield api(spark_session=session, break_lineage_method="parquet")
     finally:
         session.stop()
         shutil.rmtree(folder, ignore_errors=True)

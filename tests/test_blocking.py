@@ -8,6 +8,7 @@ every pair of them. The persons found must stay those of the full comparison.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import duckdb
@@ -15,7 +16,7 @@ import pyarrow as pa
 import pytest
 
 from assets.ingest import _read, store_ingest
-from config import load_config
+from config import PredictChunks, load_config
 from matching.blocking import copies_pairs, identity_groups, rule_keys
 from matching.models import bundled_model
 from matching.predict import MatchResult, model_for_size, predict_and_cluster, prediction_chunks
@@ -39,7 +40,7 @@ def sample() -> duckdb.DuckDBPyConnection:
 
 
 def _match(records: pa.Table, max_comparisons: int | None = None,
-           **kwargs: bool) -> MatchResult:
+           **kwargs: bool | PredictChunks) -> MatchResult:
     model = model_for_size(bundled_model().path, records.num_rows)
     blocking = load_config().matching.blocking
     if max_comparisons is not None:
@@ -82,6 +83,37 @@ def _partition(result: MatchResult) -> list[list[str]]:
     for uid, cluster in _persons(result).items():
         groups.setdefault(cluster, []).append(uid)
     return sorted(sorted(g) for g in groups.values())
+
+
+def _scored(result: MatchResult) -> set[tuple[str, str, float]]:
+    return set(zip(result.pairs["unique_id_l"].to_pylist(),
+                   result.pairs["unique_id_r"].to_pylist(),
+                   (round(p, 12) for p in result.pairs["match_probability"].to_pylist()),
+                   strict=True))
+
+
+def test_chunked_prediction_scores_the_same_pairs_and_forms_the_same_persons(
+        sample: duckdb.DuckDBPyConnection, caplog: pytest.LogCaptureFixture) -> None:
+    # Splink's `num_chunks_left`/`num_chunks_right` (`matching.predict_chunks`) slice the
+    # candidate pairs by a hash of the ids; every pair must fall in exactly one slice, also
+    # where a capped block compares neighbours only (a low cap makes the sample's rules refine
+    # their largest blocks, as oversized ones are at a region's size)
+    records = sample.sql("SELECT * FROM std_persons").to_arrow_table()
+    whole = _match(records, max_comparisons=200)
+    assert whole.caps, "the cap refines no block: the test would not see neighbour pairs"
+    # Splink reports each slice it scores (at INFO, which foto otherwise keeps quiet)
+    caplog.set_level(logging.INFO, logger="splink.internals.linker_components.inference")
+    chunked = _match(records, max_comparisons=200, chunks=PredictChunks(left=3, right=2))
+    assert sum("Processing chunk" in r.getMessage() for r in caplog.records) == 6
+    assert whole.pairs.num_rows > 1000
+    assert chunked.pairs.num_rows == whole.pairs.num_rows
+    assert _scored(chunked) == _scored(whole)
+    assert _partition(chunked) == _partition(whole)
+
+
+def test_chunks_are_counted_from_one() -> None:
+    with pytest.raises(ValueError, match="above 0"):
+        PredictChunks(left=0, right=1)
 
 
 @pytest.mark.parametrize(("where", "copies", "one_person"), [
