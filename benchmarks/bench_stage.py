@@ -166,9 +166,9 @@ def compare(work: Path, engine: str, against: str = "duckdb") -> dict:
     """How far `engine`'s persons and pairs are from `against`'s (both left by `match`):
     pairwise F1 between the two clusterings (pairs of records in one person, counted per
     cluster, never listed), pairs kept by both, and the largest difference in probability."""
-    import duckdb
+    from stores.duck import open_duckdb
 
-    con = duckdb.connect(str(work / "bench.duckdb"), read_only=True)
+    con = open_duckdb(work / "bench.duckdb", read_only=True)
     try:
         a, b, both = con.sql(f"""
             WITH j AS (SELECT x.cluster_id AS a, y.cluster_id AS b

@@ -257,7 +257,8 @@ def test_prediction_in_slices_scores_the_same_pairs_and_forms_the_same_persons(
     model = model_for_size(bundled_model().path, records.num_rows)
     blocking = load_config().matching.blocking
     assert prediction_chunks(records.num_rows, blocking.chunk_records) == 1
-    sliced = blocking.model_copy(update={"chunk_records": records.num_rows // 3})
+    # a quarter of the records, rounded up: four slices, whatever the sample's size
+    sliced = blocking.model_copy(update={"chunk_records": -(-records.num_rows // 4)})
     assert prediction_chunks(records.num_rows, sliced.chunk_records) == 4
     whole = predict_and_cluster(records, model, load_thresholds(), blocking)
     parts = predict_and_cluster(records, model, load_thresholds(), sliced)
