@@ -48,9 +48,8 @@ def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
     # is read back from the weight where the model allows it (`matching.levels`); carrying
     # every compared value through scoring only for Splink's own gamma columns is the fallback.
     meta_path = model_path.with_name(model_path.stem + ".meta.json")
-    trained_on = json.loads(meta_path.read_text(encoding="utf-8")).get("records") \
-        if meta_path.exists() else None
-    for_population(model, trained_on, records)
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    for_population(model, meta.get("records"), records, meta.get("u_max_pairs"))
     model["retain_intermediate_calculation_columns"] = True
     model["retain_matching_columns"] = not levels_identifiable(model)
     # The definition's settings with the saved numbers (`matching.parameters`): the same model

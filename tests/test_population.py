@@ -9,6 +9,7 @@ scored with the model sized for the sample and for a region of 100 times its rec
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -105,3 +106,40 @@ def test_scaled_u_leaves_each_comparison_summing_to_one() -> None:
                   if lv.get("u_probability") is not None]
             assert math.isclose(sum(us), 1.0, abs_tol=1e-9)
             assert all(0 <= u <= 1 for u in us)
+
+
+# Levels whose u the sample's own matches inflated most, as (comparison, label, columns that
+# must agree, column that must be known on both sides).
+RARE_AGREEMENTS = [("dob", "same birth date", ("dob",), "dob_year"),
+                   ("bsn", "same BSN", ("bsn",), "bsn"),
+                   ("address", "same postcode and house number", ("postcode", "huisnummer"),
+                    "postcode")]
+
+
+def test_u_is_that_of_non_matches_not_of_a_sample_holding_matches(records: pa.Table) -> None:
+    """The bundled model's u was estimated on random pairs of the sample delivery, matches
+    included. Measured on the sample with its truth, the share of pairs of two different
+    persons that agree at a rare level is closer to the model's u as scored than to the u
+    saved in the model file."""
+    truth = Path(__file__).resolve().parents[1] / "data/sample/truth.parquet"
+    con = duckdb.connect()
+    con.register("std", records)
+    con.execute(f"""CREATE TABLE k AS SELECT s.*, t.person_key FROM std s
+                    JOIN read_parquet('{truth}') t USING (source, record_id)""")
+    raw = json.loads(bundled_model().path.read_text(encoding="utf-8"))
+    scored = model_for_size(bundled_model().path, records.num_rows)
+
+    def u_of(model: dict, comparison: str, label: str) -> float:
+        return next(lv["u_probability"] for c in model["comparisons"]
+                    if c["output_column_name"] == comparison
+                    for lv in c["comparison_levels"] if lv.get("label_for_charts") == label)
+
+    for comparison, label, columns, known in RARE_AGREEMENTS:
+        agree = " AND ".join(f"a.{c} = b.{c}" for c in columns)
+        non_match = con.sql(f"""
+            SELECT count(*) FILTER (WHERE {agree})::DOUBLE / count(*) FROM k a JOIN k b
+            ON a.unique_id < b.unique_id AND a.person_key <> b.person_key
+            WHERE a.{known} IS NOT NULL AND b.{known} IS NOT NULL""").fetchall()[0][0]
+        before, after = u_of(raw, comparison, label), u_of(scored, comparison, label)
+        assert after < before, label
+        assert abs(after - non_match) < abs(before - non_match) / 1.5, (label, non_match)
