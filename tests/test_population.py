@@ -17,29 +17,19 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from assets.ingest import _read, store_ingest
 from config import Thresholds, load_config
 from matching.models import bundled_model
 from matching.population import for_population
 from matching.predict import model_for_size, predict_and_cluster
 from matching.thresholds import load_thresholds
-from sources.registry import registry
-from standardise.rules import prepare, std_persons_sql
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data/sample/inbox/2026-11-27"
 GROWTH = 100
 
 
 @pytest.fixture(scope="module")
-def records() -> pa.Table:
+def records(sample_records: pa.Table) -> pa.Table:
     """The bundled sample delivery read and standardised (std_persons)."""
-    con = duckdb.connect()
-    prepare(con)
-    for source in registry().names():
-        result, extra = _read(source, SAMPLE)
-        store_ingest(con, result, extra)
-    return con.sql("SELECT * FROM " + f"({std_persons_sql(registry().names(), tables=False)})"
-                   ).to_arrow_table()
+    return sample_records
 
 
 def _scored(records: pa.Table, region: int) -> dict[tuple[str, str], tuple[float, int, int]]:
