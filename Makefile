@@ -7,9 +7,10 @@ HOME_DIR ?= var
 INBOX ?= data/sample/inbox
 SAMPLE_SEED := 20261127
 SAMPLE_PERSONS := 4000
+EVAL_LARGE_DIR ?= $(HOME_DIR)/eval-large
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test lint dev train eval bench robust sample clean
+.PHONY: help setup run test lint dev train eval eval-large bench robust sample clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
@@ -47,6 +48,11 @@ train: $(BIN)/foto ## train a new model version on the sample into var/models/
 
 eval: $(BIN)/foto ## quality at 10,000 and 100,000 persons: foto next to a plain Splink baseline; a simulated reviewer on the review queue
 	$(BIN)/python benchmarks/eval.py --persons 10000 100000 --seed 7 --reviewer 100 300 1000
+
+eval-large: $(BIN)/foto ## quality at 1,000,000 persons (long: 20-40 min, about 10 GB at its peak): foto alone, no baseline; then the missed true pairs by cause
+	rm -rf $(EVAL_LARGE_DIR)
+	$(BIN)/python benchmarks/eval.py --persons 1000000 --seed 7 --no-baseline --keep $(EVAL_LARGE_DIR)
+	$(BIN)/python benchmarks/missed_pairs.py $(EVAL_LARGE_DIR)/1000000
 
 bench: $(BIN)/foto ## time and memory: one region (foto run against plain Splink, per stage, 1M persons), foto train against the nightly matching (1M), each source's reader, whole runs, matching stages, profile and sheets (100k, 1M); the matching step on DuckDB, Spark local (100k, 1M) and chunked DuckDB (2M); an arrest's and a judgement's way to publication; foto serve's sheets
 	$(BIN)/python benchmarks/bench_region.py --persons 1000000

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
 from stores.duck import open_duckdb
@@ -167,26 +168,12 @@ def blocking_recall_of(records: pa.Table, truth: Path) -> dict[str, float]:
     from matching.blocking import rule_sql
     from matching.linker import MODEL_COLUMNS, matching_connection
     from matching.settings import settings_dict
-    from stores.sql import Fragment, fill
 
     logging.getLogger("splink").setLevel(logging.WARNING)
     rules = [rule_sql(r) for r in
              settings_dict("duckdb")["blocking_rules_to_generate_predictions"]]
     c = open_duckdb()
-    c.register("records", records.select(MODEL_COLUMNS))
-    c.register("ids", records.select(["unique_id", "source", "record_id"]))
-    c.execute(f"""CREATE TEMP TABLE k AS SELECT i.unique_id, t.person_key FROM ids i
-                  JOIN read_parquet('{truth}') t USING (source, record_id)""")
-    any_rule = " OR ".join(f"coalesce(({rule}), FALSE)" for rule in rules)
-    evident = " OR ".join(f"coalesce(l.{f} = r.{f}, FALSE)" for f in IDENTIFYING_FIELDS)
-    c.execute(fill("""CREATE TEMP TABLE tp AS
-        SELECT a.unique_id AS uid_l, b.unique_id AS uid_r, {any_rule} AS candidate,
-               coalesce(l.first_name_key = r.first_name_key, FALSE) AS same_first,
-               {evident} AS evident
-        FROM k a JOIN k b ON a.person_key = b.person_key AND a.unique_id < b.unique_id
-        JOIN records l ON l.unique_id = a.unique_id
-        JOIN records r ON r.unique_id = b.unique_id""",
-        any_rule=Fragment(any_rule), evident=Fragment(evident)))
+    true_pair_table(c, records, truth, rules)
     true_pairs, caught, evident_pairs, evident_caught, no_shared, first_name_only = c.sql("""
         SELECT count(*), count(*) FILTER (WHERE candidate),
                count(*) FILTER (WHERE evident), count(*) FILTER (WHERE evident AND candidate),
@@ -230,3 +217,27 @@ def _connected_pairs(edges: list[tuple[str, str]], nodes: list[str]) -> int:
         parent[root(left)] = root(right)
     sizes = Counter(root(n) for n in nodes)
     return sum(n * (n - 1) // 2 for n in sizes.values())
+
+
+def true_pair_table(c: duckdb.DuckDBPyConnection, records: pa.Table, truth: Path,
+                    rules: list[str]) -> None:
+    """Leave in `c` the tables `records` (the model's columns), `k` (unique_id, person_key) and
+    `tp`: every true pair (uid_l < uid_r) with `candidate` (some rule of `rules`, evaluated on
+    the pair, holds), `same_first` (same first-name key) and `evident` (`IDENTIFYING_FIELDS`)."""
+    from matching.linker import MODEL_COLUMNS
+    from stores.sql import Fragment, fill
+
+    c.register("records", records.select(MODEL_COLUMNS))
+    c.register("ids", records.select(["unique_id", "source", "record_id"]))
+    c.execute(f"""CREATE TEMP TABLE k AS SELECT i.unique_id, t.person_key FROM ids i
+                  JOIN read_parquet('{truth}') t USING (source, record_id)""")
+    any_rule = " OR ".join(f"coalesce(({rule}), FALSE)" for rule in rules)
+    evident = " OR ".join(f"coalesce(l.{f} = r.{f}, FALSE)" for f in IDENTIFYING_FIELDS)
+    c.execute(fill("""CREATE TEMP TABLE tp AS
+        SELECT a.unique_id AS uid_l, b.unique_id AS uid_r, {any_rule} AS candidate,
+               coalesce(l.first_name_key = r.first_name_key, FALSE) AS same_first,
+               {evident} AS evident
+        FROM k a JOIN k b ON a.person_key = b.person_key AND a.unique_id < b.unique_id
+        JOIN records l ON l.unique_id = a.unique_id
+        JOIN records r ON r.unique_id = b.unique_id""",
+        any_rule=Fragment(any_rule), evident=Fragment(evident)))

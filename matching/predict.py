@@ -23,6 +23,7 @@ from matching.blocking import (
 from matching.levels import levels_identifiable, with_levels
 from matching.linker import MODEL_COLUMNS, make_linker, matching_connection
 from matching.parameters import engine_settings
+from matching.population import for_population
 from matching.thresholds import Thresholds
 from stores.duck import open_duckdb
 from stores.sql import Identifier, fill
@@ -40,24 +41,19 @@ class MatchResult:
 
 
 def model_for_size(model_path: Path, records: int) -> dict[str, Any]:
-    """The saved model with its prior scaled to this run's number of records.
-
-    The prior (probability that two random records match) was learnt on the training delivery.
-    A person has about the same number of records whatever the region's size, so true pairs
-    grow with n and all pairs with n squared: the prior scales with 1/n. Without this, a model
-    trained on a small delivery over-links a large one, where namesakes are many.
+    """The saved model moved to this run's number of records (`matching.population`): its
+    prior, and the u of identifiers whose pool grows with the region (a BSN, a dwelling),
+    scaled with 1 / records.
     """
     model = json.loads(model_path.read_text(encoding="utf-8"))
     # Explanations need each comparison's level (gamma_*) and weight (mw_*) per pair. The level
     # is read back from the weight where the model allows it (`matching.levels`); carrying
     # every compared value through scoring only for Splink's own gamma columns is the fallback.
+    meta_path = model_path.with_name(model_path.stem + ".meta.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.exists() else {}
+    for_population(model, meta.get("records"), records, meta.get("u_max_pairs"))
     model["retain_intermediate_calculation_columns"] = True
     model["retain_matching_columns"] = not levels_identifiable(model)
-    meta_path = model_path.with_name(model_path.stem + ".meta.json")
-    trained_on = json.loads(meta_path.read_text(encoding="utf-8")).get("records") \
-        if meta_path.exists() else None
-    if trained_on and records > 1:
-        model["probability_two_random_records_match"] *= (trained_on - 1) / (records - 1)
     # The definition's settings with the saved numbers (`matching.parameters`): the same model
     # on DuckDB, and the form every engine's settings are built from.
     return engine_settings(model, "duckdb")

@@ -131,6 +131,18 @@ SEX = {
 
 _COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
 
+# Levels whose agreement is on a value drawn from a pool that grows with the region: a region
+# of ten times the people has ten times the valid BSNs and about ten times the dwellings, while
+# a person keeps one BSN and a household about the same size. Two random records then share
+# such a value with a chance that falls like 1 / records, as the prior does, so its u is scaled
+# with the prior (`matching.population`); a name's or a birth date's pool does not grow (the
+# same names and days serve any region: their u stays as trained), and levels with a term
+# frequency adjustment ('same postcode') take their u from the run's own records already.
+POPULATION_LEVELS: dict[str, tuple[str, ...]] = {
+    "bsn": ("same BSN",),
+    "address": ("same postcode and house number",),
+}
+
 
 def comparisons(dialect: Dialect = "duckdb") -> list[dict[str, Any]]:
     """The comparisons with each level's SQL in `dialect`: one definition for every engine, so
