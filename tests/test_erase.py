@@ -93,17 +93,30 @@ def _erasable(warehouse: Path) -> tuple[RecordKey, list[str], str]:
 
 
 def _derived_elsewhere(warehouse: Path, unique_id: str, forms: set[str]) -> bool:
-    """Whether another record's standardised row holds one of `forms` (a birth date with day
-    and month swapped, a name key): such a value is that record's too, and stays."""
+    """Whether another record's row in any table of the warehouse holds one of `forms` (a birth
+    date with day and month swapped, a name key, an address put together from a BRP row's
+    street and number in `events`): such a value is that record's too, and stays. Tables are
+    read by their record identity columns (`unique_id`, or `source` and `record_id`)."""
+    source, record_id = unique_id.split(":", 1)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        columns = [r[0] for r in con.sql("SELECT column_name FROM duckdb_columns() WHERE "
-                                         "table_name = 'std_persons'").fetchall()]
-        text = " || chr(31) || ".join(f'coalesce(lower(CAST("{c}" AS VARCHAR)), \'\')'
-                                      for c in columns)
-        return any(con.execute(f"SELECT count(*) FROM std_persons WHERE unique_id <> ? AND "
-                               f"contains({text}, ?)", [unique_id, f.lower()]
-                               ).fetchall()[0][0] for f in forms)
+        for (table,) in con.sql("SELECT DISTINCT table_name FROM duckdb_columns() "
+                                "WHERE column_name IN ('unique_id', 'record_id')").fetchall():
+            columns = [r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() "
+                                                 "WHERE table_name = ?", [table]).fetchall()]
+            if "unique_id" in columns:
+                other, ids = "unique_id <> ?", [unique_id]
+            elif "source" in columns:
+                other, ids = "NOT (source = ? AND record_id = ?)", [source, record_id]
+            else:
+                continue
+            text = " || chr(31) || ".join(f'coalesce(lower(CAST("{c}" AS VARCHAR)), \'\')'
+                                          for c in columns)
+            if any(con.execute(f'SELECT count(*) FROM "{table}" WHERE {other} AND '
+                               f"contains({text}, ?)", [*ids, f.lower()]).fetchall()[0][0]
+                   for f in forms):
+                return True
+        return False
     finally:
         con.close()
 
