@@ -135,7 +135,11 @@ def _pick(warehouse: Path) -> tuple[dict[str, list[tuple[str, str]]], list[tuple
             take("same", (a, b), {pl, pr})
     for a, b, pl, pr, _ in reversed(band):      # the unsure ones from the band's lower end
         take("unsure", (a, b), {pl, pr})
-    assert len(two) == 2 and len(picked["different"]) == len(picked["unsure"]) == 3
+    # up to three of each kind, at least one: how many review-band pairs fall between
+    # persons no other judgement touches depends on the delivery and the model, not on what
+    # is tested (each judged pair is checked on its own)
+    assert len(two) == 2 and len(picked["different"]) == 3
+    assert picked["same"] and picked["unsure"]
     assert len(picked["same"]) >= 2
     return picked, two
 
