@@ -23,6 +23,12 @@ wherever foto was started from. So no module outside `stores/` calls `duckdb.con
 
 One process holds one budget per connection: two connections open at once may take twice the
 budget, so a stage keeps one open at a time where its data is large.
+
+The scopes are held per thread (a `ContextVar`), not per process: `foto serve` answers requests
+on some threads while a judgement's republication runs on another (`web.worker`), and a
+request's connection must not take the job's step folder, which is removed when that step ends.
+A thread started by foto begins with no scope; a request handler run by the server's thread
+pool is given a copy of the server's context, so it keeps the scope of the `foto serve` command.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,7 +59,8 @@ class _Scope:
     memory_limit: str | None
 
 
-_scopes: list[_Scope] = []
+# The open scopes of the running thread (or task), innermost last.
+_scopes: ContextVar[tuple[_Scope, ...]] = ContextVar("foto_duckdb_scopes", default=())
 
 
 def cores() -> int:
@@ -70,7 +78,7 @@ def memory_limit(asked: str | None = None) -> str:
         return asked
     if os.environ.get(ENV_MEMORY):
         return os.environ[ENV_MEMORY]
-    for scope in reversed(_scopes):
+    for scope in reversed(_scopes.get()):
         if scope.memory_limit:
             return scope.memory_limit
     return DEFAULT_MEMORY_LIMIT
@@ -78,7 +86,8 @@ def memory_limit(asked: str | None = None) -> str:
 
 def scratch_folder() -> Path | None:
     """The spill folder of the current scope, if any."""
-    return _scopes[-1].scratch if _scopes else None
+    scopes = _scopes.get()
+    return scopes[-1].scratch if scopes else None
 
 
 @contextmanager
@@ -91,12 +100,14 @@ def spilling_under(home: Path, budget: str | None = None) -> Iterator[Path]:
     os.chmod(parent, 0o700)
     folder = parent / f"duckdb-{os.getpid()}-{secrets.token_hex(4)}"
     folder.mkdir(mode=0o700)
-    _scopes.append(_Scope(folder, budget))
+    token = _scopes.set((*_scopes.get(), _Scope(folder, budget)))
     try:
         yield folder
     finally:
-        _scopes.remove(_scopes[-1] if _scopes[-1].scratch == folder else
-                       next(s for s in _scopes if s.scratch == folder))
+        try:
+            _scopes.reset(token)
+        except ValueError:   # left in another context than entered (a generator resumed elsewhere)
+            _scopes.set(tuple(s for s in _scopes.get() if s.scratch != folder))
         shutil.rmtree(folder, ignore_errors=True)
 
 

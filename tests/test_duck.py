@@ -127,3 +127,40 @@ def test_the_configured_budget_is_the_default(monkeypatch):
     from config import load_config
 
     assert load_config().duckdb.memory_limit == duck.DEFAULT_MEMORY_LIMIT
+
+
+def test_a_scope_belongs_to_the_thread_that_opened_it(tmp_path, monkeypatch):
+    """`foto serve` answers requests while a republication runs on another thread: a request's
+    connection must not spill into the job's step folder, removed when the step ends."""
+    import threading
+
+    monkeypatch.delenv(duck.ENV_MEMORY, raising=False)
+    job_entered, request_done = threading.Event(), threading.Event()
+    seen: dict[str, object] = {}
+
+    def job() -> None:
+        with spilling_under(tmp_path / "job-home", "300MB") as folder:
+            seen["job"] = folder
+            job_entered.set()
+            request_done.wait(timeout=30)
+            seen["job_still"] = duck.scratch_folder()
+
+    def request() -> None:
+        job_entered.wait(timeout=30)
+        seen["request_before"] = duck.scratch_folder()
+        seen["request_budget"] = duck.memory_limit()
+        with spilling_under(tmp_path / "serve-home") as folder:
+            seen["request"] = duck.scratch_folder()
+            assert folder == seen["request"]
+        request_done.set()
+
+    threads = [threading.Thread(target=job), threading.Thread(target=request)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert seen["request_before"] is None, "a thread took another thread's spill folder"
+    assert seen["request_budget"] == duck.DEFAULT_MEMORY_LIMIT
+    assert seen["request"] != seen["job"]
+    assert seen["job_still"] == seen["job"], "another thread's scope replaced the job's"
+    assert duck.scratch_folder() is None
