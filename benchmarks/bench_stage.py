@@ -215,7 +215,22 @@ def train_baseline(work: Path) -> dict:
 
 
 def main() -> int:
+    """Run one stage, spilling under the benchmark's work folder as a foto step spills under its
+    home (`stores.duck.spilling_under`): without a scope an in-memory connection may not spill
+    at all, and the largest sizes then end in an out-of-memory error the pipeline would not
+    meet."""
+    from config import load_config
+    from stores.duck import spilling_under
+
     stage, work = sys.argv[1], Path(sys.argv[2])
+    with spilling_under(work, load_config().duckdb.memory_limit):
+        out = run_stage(stage, work)
+    print(json.dumps(out))
+    return 0
+
+
+def run_stage(stage: str, work: Path) -> dict:
+    """The stage named `stage` on the work folder `work`."""
     if stage == "standardise":
         out = standardise(work)
     elif stage == "train_baseline":
@@ -232,8 +247,7 @@ def main() -> int:
         out = cluster(work, stage.split("_", 1)[1])
     else:
         raise SystemExit(f"unknown stage {stage}")
-    print(json.dumps(out))
-    return 0
+    return out
 
 
 if __name__ == "__main__":
