@@ -98,7 +98,11 @@ DOB = {
     "comparison_description": "birth date, with credit for partial dates, swaps and typos",
     "comparison_levels": [
         _null("dob_year"),
-        _level("dob_l = dob_r", "same birth date"),
+        # A shared birth date weighs by how common that date is among the run's own records
+        # (term frequency), as a shared name does: birth dates are not spread evenly (a cohort,
+        # a registry's 1 January for an unknown day), and the training delivery's spread is
+        # not the region's (`matching.parameters`: applied at prediction, never learnt).
+        _level("dob_l = dob_r", "same birth date", tf="dob"),
         _level("dob_year_l = dob_year_r AND (dob_month_l IS NULL OR dob_month_r IS NULL "
                "OR dob_month_l = dob_month_r) AND (dob_day_l IS NULL OR dob_day_r IS NULL "
                "OR dob_day_l = dob_day_r)", "consistent partial birth date"),
