@@ -141,7 +141,8 @@ _COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
 # such a value with a chance that falls like 1 / records, as the prior does, so its u is scaled
 # with the prior (`matching.population`); a name's or a birth date's pool does not grow (the
 # same names and days serve any region: their u stays as trained), and levels with a term
-# frequency adjustment ('same postcode') take their u from the run's own records already.
+# frequency adjustment (the exact first name, surname, birth date and postcode) take their u
+# from the run's own records already.
 POPULATION_LEVELS: dict[str, tuple[str, ...]] = {
     "bsn": ("same BSN",),
     "address": ("same postcode and house number",),
