@@ -24,8 +24,11 @@ from matching.blocking import rule_sql
 from matching.settings import Dialect, settings_dict
 
 # What a level is: a saved model's level must agree with the definition's on all of these.
-_LEVEL_SHAPE = ("sql_condition", "label_for_charts", "is_null_level", "tf_adjustment_column",
-                "tf_adjustment_weight")
+# Not its term-frequency adjustment: training estimates m and u without it (u on random pairs,
+# EM `estimate_without_term_frequencies`), and prediction replaces an exact match's u by the
+# value's share of the run's own records, so a model saved before a level gained (or lost) the
+# adjustment holds the same numbers; it runs with the definition's adjustments.
+_LEVEL_SHAPE = ("sql_condition", "label_for_charts", "is_null_level")
 # What training learns per level.
 _LEARNT = ("m_probability", "u_probability")
 # Settings that are the definition's (per dialect), never copied from a saved model.

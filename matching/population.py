@@ -17,8 +17,9 @@ depend on how many records the region holds:
   address (a care report without surname or birth date) was linked at 10,000 persons and no
   longer at 100,000 (`benchmarks/missed_pairs.py`, docs/scale.md "Recall as the population
   grows"). Names and birth dates are drawn from pools that do not grow with the region; their u
-  is left as trained, so the evidence they give weakens as namesakes become more common, which
-  is right.
+  is left as trained (an exact name or birth date weighs by its share of the run's own records
+  anyway: a term-frequency adjustment, `matching.settings`), so the evidence they give weakens
+  as namesakes become more common, which is right.
 
 The factor for both is (n_train - 1) / (n - 1), the ratio of the pairs per record.
 

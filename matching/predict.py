@@ -155,8 +155,9 @@ def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,
     return con.sql("SELECT * FROM recs").to_arrow_table(), groups, caps
 
 
-def _tf_columns(model: dict[str, Any]) -> list[str]:
-    """The columns the model adjusts for term frequency."""
+def tf_columns(model: dict[str, Any]) -> list[str]:
+    """The columns the model adjusts for term frequency (`matching.settings`, a level's
+    `tf_adjustment_column`)."""
     return sorted({level["tf_adjustment_column"] for comparison in model["comparisons"]
                    for level in comparison["comparison_levels"]
                    if level.get("tf_adjustment_column")})
@@ -167,7 +168,7 @@ def _register_term_frequencies(con: duckdb.DuckDBPyConnection, linker: Any,
     """Term frequencies over all records (`_records` in `con`), copies included, as Splink
     would compute them without the copies left out: the scores stay those of the full
     comparison."""
-    for column in _tf_columns(model):
+    for column in tf_columns(model):
         table = con.sql(fill("""
             SELECT {col}, CAST(count(*) AS DOUBLE)
                           / (SELECT count({col}) FROM _records) AS {tf}

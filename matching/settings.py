@@ -98,7 +98,11 @@ DOB = {
     "comparison_description": "birth date, with credit for partial dates, swaps and typos",
     "comparison_levels": [
         _null("dob_year"),
-        _level("dob_l = dob_r", "same birth date"),
+        # A shared birth date weighs by how common that date is among the run's own records
+        # (term frequency), as a shared name does: birth dates are not spread evenly (a cohort,
+        # a registry's 1 January for an unknown day), and the training delivery's spread is
+        # not the region's (`matching.parameters`: applied at prediction, never learnt).
+        _level("dob_l = dob_r", "same birth date", tf="dob"),
         _level("dob_year_l = dob_year_r AND (dob_month_l IS NULL OR dob_month_r IS NULL "
                "OR dob_month_l = dob_month_r) AND (dob_day_l IS NULL OR dob_day_r IS NULL "
                "OR dob_day_l = dob_day_r)", "consistent partial birth date"),
@@ -137,7 +141,8 @@ _COMPARISONS = [BSN, GIVEN_NAME, SURNAME, DOB, ADDRESS, SEX]
 # such a value with a chance that falls like 1 / records, as the prior does, so its u is scaled
 # with the prior (`matching.population`); a name's or a birth date's pool does not grow (the
 # same names and days serve any region: their u stays as trained), and levels with a term
-# frequency adjustment ('same postcode') take their u from the run's own records already.
+# frequency adjustment (the exact first name, surname, birth date and postcode) take their u
+# from the run's own records already.
 POPULATION_LEVELS: dict[str, tuple[str, ...]] = {
     "bsn": ("same BSN",),
     "address": ("same postcode and house number",),

@@ -27,7 +27,7 @@ from splink import DuckDBAPI, Linker
 
 from config import Constraints
 from matching.linker import MODEL_COLUMNS, quiet_splink
-from matching.predict import model_for_size
+from matching.predict import model_for_size, tf_columns
 from matching.thresholds import Thresholds
 from persons.attach import attachment_sql
 from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params, decisive_margin
@@ -36,9 +36,6 @@ from standardise.rules import prepare, std_persons_sql, std_sql
 from stores.database import table_exists
 from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
-
-# Columns whose term frequencies the model uses (settings.py, tf_adjustment_column).
-TF_COLUMNS = ("first_name", "surname", "postcode")
 
 # One scan of the master keeps every record that any blocking rule could pair with the new one:
 # each rule holds at least one of these equalities (settings.BLOCKING_RULES_FOR_PREDICTION).
@@ -137,7 +134,7 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
                                  table_name="published")
         linker = Linker(right_sdf, model, log_level=logging.WARNING,
                         validate_settings=_first_use(model_path))
-        for column in TF_COLUMNS:
+        for column in tf_columns(model):
             linker.table_management.register_term_frequency_lookup(
                 api.register(_term_frequencies(con, column), table_name=f"tf_{column}"), column)
         scored = linker.inference.predict_between(

@@ -69,3 +69,22 @@ def test_a_model_of_other_levels_runs_on_duckdb_as_saved_and_is_refused_on_spark
     assert engine_settings(copy.deepcopy(other), "duckdb") == other
     with pytest.raises(ForeignModel, match="retrain"):
         engine_settings(other, "spark")
+
+
+def test_term_frequency_adjustments_are_the_definitions_not_the_saved_models():
+    """A model saved before a level gained its term-frequency adjustment (the bundled one has
+    none on the birth date) holds the same numbers: it is still this definition's model and
+    runs, on either engine, with the definition's adjustments."""
+    saved = _saved()
+    dob = next(c for c in saved["comparisons"] if c["output_column_name"] == "dob")
+    same_date = next(lv for lv in dob["comparison_levels"]
+                     if lv["label_for_charts"] == "same birth date")
+    assert "tf_adjustment_column" not in same_date     # the saved file predates it
+    assert trained_on_definition(saved)
+    for dialect in DIALECTS:
+        built = engine_settings(copy.deepcopy(saved), dialect)
+        adjusted = {(c["output_column_name"], lv["label_for_charts"]):
+                    lv.get("tf_adjustment_column") for c in built["comparisons"]
+                    for lv in c["comparison_levels"] if lv.get("tf_adjustment_column")}
+        assert adjusted[("dob", "same birth date")] == "dob"
+        assert parameters_of(built) == parameters_of(saved)
