@@ -133,9 +133,11 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
     """Publish one arrest (see the module's docstring) and record what became of it in the
     audit log: the command line and the daemon's sensor both come through here."""
     outcome = _process_arrest(file, home, model, config)
+    started = time.perf_counter()
     record(home, "arrest", person_id=outcome.person_id, publication=outcome.publication,
            detail={"arrest_id": as_id(outcome.arrest_id), "status": outcome.status,
                    "new_person": outcome.new_person})
+    outcome.seconds["audit"] = round(time.perf_counter() - started, 4)
     return outcome
 
 

@@ -137,8 +137,13 @@ class ArrestWorker:
 
     def tick(self, log: Callable[[str], None] = lambda line: None) -> list[ArrestOutcome]:
         done = [self._request(r, log) for r in self._requests()]
-        fed = [self._process(f, log) for f in self._new_files()]
-        return [o for o in done if o is not None] + [d[0] for d in fed if d is not None]
+        fed = []
+        for file in self._new_files():
+            processed = self._process(file, log)
+            if processed is not None:
+                self._report(*processed, log)
+                fed.append(processed[0])
+        return [o for o in done if o is not None] + fed
 
     def _requests(self) -> list[Path]:
         folder = worker_dir(self.home) / "requests"
@@ -162,7 +167,10 @@ class ArrestWorker:
         write_private(worker_dir(self.home) / "results" / request.name,
                       (json.dumps(answer) + "\n").encode("utf-8"))
         request.unlink(missing_ok=True)
-        return done[0] if done else None
+        if done is None:
+            return None
+        self._report(*done, log)   # after the answer: the one waiting at a terminal is told
+        return done[0]
 
     def _new_files(self) -> list[Path]:
         if not self.feed.is_dir():
@@ -201,13 +209,22 @@ class ArrestWorker:
         except Exception as err:  # noqa: BLE001 - its text may quote the file: type only
             log(f"arrest failed: {type(err).__name__}; the file stays in the feed")
             return None
-        if self.report is not None:
-            try:
-                self.report(outcome, model)
-            except Exception as err:  # noqa: BLE001 - reporting never stops the worker
-                log(f"arrest {outcome.arrest_id}: not reported to Dagster "
-                    f"({type(err).__name__})")
         return outcome, model
+
+    def _report(self, outcome: ArrestOutcome, model: ModelRef,
+                log: Callable[[str], None]) -> None:
+        """Report a processed arrest on the Dagster instance, once it is published and its
+        asker answered (the report is not on the arrest's way: it costs a tenth of a second
+        of SQLite writes); its seconds go into the outcome, for the log line."""
+        if self.report is None:
+            return
+        started = time.perf_counter()
+        try:
+            self.report(outcome, model)
+        except Exception as err:  # noqa: BLE001 - reporting never stops the worker
+            log(f"arrest {outcome.arrest_id}: not reported to Dagster "
+                f"({type(err).__name__})")
+        outcome.seconds["report"] = round(time.perf_counter() - started, 4)
 
 
 def _age_key(path: Path) -> int:
@@ -219,10 +236,15 @@ def _age_key(path: Path) -> int:
 
 
 def outcome_line(outcome: ArrestOutcome) -> str:
-    """One log line per arrest: ids, status and seconds, never a value from the file."""
-    total = sum(outcome.seconds.values())
+    """One log line per arrest: ids, status, candidate count and seconds (in all, then per
+    step: where the time went, for the operator and `benchmarks/bench_arrest.py`), never a
+    value from the file. The Dagster report comes after the arrest was published and is not
+    in its total."""
+    steps = {k: v for k, v in outcome.seconds.items() if k != "report"}
     person = f" person {outcome.person_id}" if outcome.person_id else ""
-    return f"arrest {outcome.arrest_id}: {outcome.status}{person} ({total:.2f}s)"
+    detail = "".join(f", {k} {v:.3f}s" for k, v in outcome.seconds.items())
+    return (f"arrest {outcome.arrest_id}: {outcome.status}{person} "
+            f"({sum(steps.values()):.2f}s; {outcome.candidates} candidates{detail})")
 
 
 def hand_to_worker(home: Path, file: Path, poll: float = 0.02) -> dict[str, Any] | None:
