@@ -39,7 +39,7 @@ from standardise.rules import prepare, std_persons_sql, std_sql
 from stores.database import table_exists
 from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
-from stores.warm import derived, session
+from stores.warm import derived, reader, session
 
 # Columns whose term frequencies the model uses (settings.py, tf_adjustment_column).
 TF_COLUMNS = ("first_name", "surname", "postcode")
@@ -91,12 +91,13 @@ class IncrementalMatch:
 def columns_missing(warehouse: Path) -> list[str]:
     """Columns this version matches and publishes on that `warehouse` lacks: a publication
     built by an earlier version of foto, before the next nightly run has replaced it."""
-    con = open_duckdb(warehouse, read_only=True)
-    try:
-        have = {(t, c) for t, c in con.sql(
-            "SELECT table_name, column_name FROM duckdb_columns()").fetchall()}
-    finally:
-        con.close()
+    def columns() -> set[tuple[str, str]]:
+        with reader(warehouse) as con:
+            return {(t, c) for t, c in con.sql(
+                "SELECT table_name, column_name FROM duckdb_columns() "
+                "WHERE database_name = current_database()").fetchall()}
+
+    have = derived(warehouse, "columns", columns)
     need = [("std_persons", c) for c in MODEL_COLUMNS] + \
         [("person_records", c) for c in PERSON_RECORDS_COLUMNS]
     return [f"{t}.{c}" for t, c in need if (t, c) not in have]

@@ -74,9 +74,9 @@ from sources.registry import registry
 from sources.retention import resolve_terms
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
-from stores.duck import open_duckdb
 from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
+from stores.warm import reader
 
 
 @dataclass
@@ -423,15 +423,12 @@ def _differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
 def _published_identity(warehouse: Path, unique_id: str) -> dict[str, str]:
     """The identity hashes of the record `warehouse` holds under `unique_id`."""
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
-    con = open_duckdb(warehouse, read_only=True)
-    try:
+    with reader(warehouse) as con:
         cursor = con.execute(fill("SELECT {columns} FROM std_persons WHERE unique_id = ?",
                                   columns=Fragment(", ".join(Identifier(c).sql()
                                                              for c in columns))), [unique_id])
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
-    finally:
-        con.close()
     return _identity_hashes(dict(zip(names, row, strict=True))) if row else {}
 
 
@@ -452,8 +449,7 @@ def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
     if not entries:
         return {}
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
-    con = open_duckdb(warehouse, read_only=True)
-    try:
+    with reader(warehouse) as con:
         con.register("_ids", pd.DataFrame({"unique_id": sorted(
             {str(e.get("unique_id", "")) for e in entries})}))
         cursor = con.execute(fill("""
@@ -464,8 +460,7 @@ def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
         names = [d[0] for d in cursor.description]
         held = {r[0]: (r[1], _identity_hashes(dict(zip(names[2:], r[2:], strict=True))))
                 for r in cursor.fetchall()}
-    finally:
-        con.close()
+        con.unregister("_ids")
     out = {}
     for entry in entries:
         person, identity = held.get(entry.get("unique_id"), (None, None))
@@ -530,12 +525,9 @@ def _parts_for(warehouse: Path, entry: dict[str, Any], std: Any = None
 
 
 def _person_of(warehouse: Path, unique_id: str) -> str | None:
-    con = open_duckdb(warehouse, read_only=True)
-    try:
+    with reader(warehouse) as con:
         row = con.execute("SELECT person_id FROM person_records WHERE unique_id = ?",
                           [unique_id]).fetchone()
-    finally:
-        con.close()
     return row[0] if row else None
 
 

@@ -104,10 +104,14 @@ def worker_lock(home: Path, wait: float = 5.0) -> Iterator[None]:
 def warm_up() -> None:
     """Import and start what every arrest needs, before the first file arrives: Splink, and
     Great Expectations' context with the arrest sheet's suite validated once (a real run on a
-    sound one-person sheet; its result is not kept)."""
+    sound one-person sheet; its result is not kept); and from now on keep the current
+    publication's warehouse open, with what arrests derive from it (`stores.warm`)."""
     import splink  # noqa: F401 - imported for its start-up cost
 
     from publish.arrest_flow import arrest_suite
+    from stores.warm import keep_warm
+
+    keep_warm()
 
     if not arrest_suite({"p": {"aantal_registraties": 1}, "signals": []}).passed:
         raise RuntimeError("the arrest sheet's suite failed on a sound sheet")

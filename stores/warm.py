@@ -37,7 +37,7 @@ from typing import Any, TypeVar
 import duckdb
 
 from stores.duck import open_duckdb
-from stores.sql import Identifier, fill
+from stores.sql import Fragment, Identifier, fill
 
 T = TypeVar("T")
 ALIAS = "wh"
@@ -154,3 +154,29 @@ def derived(warehouse: Path, key: Any, compute: Callable[[], T]) -> T:
             if _held.get(warehouse.resolve()) is warm:
                 warm.derived[key] = value
     return value
+
+
+def held_table(con: duckdb.DuckDBPyConnection, warehouse: Path, name: str, select: str) -> str:
+    """The table `select` (a query over `wh`, written in code) makes, named `name`, in the
+    in-memory database every session shares; its qualified name, for SQL text. Made once per
+    warm warehouse and kept with it; made in the session's own database when nothing is kept.
+
+    For a few rows among millions, by their keys: a table of (key, row id) is joined in
+    memory on two columns, and only the rows found are read from the warehouse
+    (`WHERE rowid IN ...`), instead of every column of every row read and then joined."""
+    qualified = f"{Identifier('memory').sql()}.{Identifier('main').sql()}.{Identifier(name).sql()}"
+
+    def make() -> bool:
+        con.execute(fill("CREATE OR REPLACE TABLE {table} AS {select}",
+                         table=Fragment(qualified), select=Fragment(select)))
+        return True
+
+    derived(warehouse, ("held_table", name, select), make)
+    return qualified
+
+
+def row_index(con: duckdb.DuckDBPyConnection, warehouse: Path, table: str, column: str) -> str:
+    """`held_table` of (key, rid): each row of the warehouse's `table` by its `column`."""
+    return held_table(con, warehouse, f"_rows_of_{table}_by_{column}",
+                      fill("SELECT {column} AS key, rowid AS rid FROM wh.{table}",
+                           column=Identifier(column), table=Identifier(table)))
