@@ -158,12 +158,24 @@ def mint_person_id(warehouse: Path, unique_id: str, salt: str) -> str:
     this is (`MINT_SQL`, the same used ids), unless a fresh id collides with a used one; then
     each salts with its own run (`salt`: here the arrest's id)."""
     with session(warehouse) as con:
-        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() "
-                                        "WHERE database_name = 'wh'").fetchall()}
-        history = "wh.id_history" if "id_history" in tables else None
-        # the same for every arrest against this publication: kept while it is warm
-        used = held_table(con, warehouse, "_used_person_ids",
-                          used_ids_sql("wh.person_records", history))
+        used = _used_ids(con, warehouse)
         con.execute("CREATE TEMP TABLE firsts AS SELECT 1 AS key, $uid AS first_unique_id",
                     {"uid": unique_id})
         return con.execute(mint_sql("firsts", used), {"salt": salt}).fetchone()[1]
+
+
+def _used_ids(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str:
+    """The ids the publication (attached as `wh`) has used, as a table: the same for every
+    arrest against it, so kept while it is warm (`stores.warm.held_table`)."""
+    tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() "
+                                    "WHERE database_name = 'wh'").fetchall()}
+    history = "wh.id_history" if "id_history" in tables else None
+    return held_table(con, warehouse, "_used_person_ids",
+                      used_ids_sql("wh.person_records", history))
+
+
+def prepare_ids(warehouse: Path) -> None:
+    """Make now the used ids `mint_person_id` reads (see `_used_ids`): for the arrest worker,
+    while it waits."""
+    with session(warehouse) as con:
+        _used_ids(con, warehouse)

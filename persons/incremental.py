@@ -138,8 +138,7 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
         con.register("new_record", record)
         con.execute("CREATE TABLE n AS SELECT * FROM new_record")
         con.unregister("new_record")
-        master_size = derived(warehouse, ("master_size", as_of), lambda: con.sql(
-            "SELECT count(*) FROM live_std").fetchall()[0][0])
+        master_size = _master_size(con, warehouse, as_of)
         candidates = _candidates(con, record)
         unique_id = record.column("unique_id")[0].as_py()
         if candidates == 0:
@@ -228,8 +227,7 @@ def _term_frequencies(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: st
     the column's non-empty values over the master plus the new record. The master's counts
     per value (and of non-empty values) are the publication's on the day (`_master_counts`);
     the new record adds its own."""
-    counts, total = derived(warehouse, ("tf", as_of, column),
-                            lambda: _master_counts(con, column))
+    counts, total = _master_counts(con, warehouse, as_of, column)
     con.register("_master_tf", counts)
     try:
         return con.sql(fill("""
@@ -246,12 +244,43 @@ def _term_frequencies(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: st
         con.unregister("_master_tf")
 
 
-def _master_counts(con: duckdb.DuckDBPyConnection, column: str) -> tuple[pa.Table, int]:
+def _master_counts(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None,
+                   column: str) -> tuple[pa.Table, int]:
     """How many live master records hold each value of `column`, and how many hold one."""
-    counts = con.sql(fill("""SELECT {column}, count(*) AS k FROM live_std
-                             WHERE {column} IS NOT NULL GROUP BY {column}""",
-                          column=Identifier(column))).to_arrow_table()
-    return counts, int(pc.sum(counts.column("k")).as_py() or 0)
+    def count() -> tuple[pa.Table, int]:
+        counts = con.sql(fill("""SELECT {column}, count(*) AS k FROM live_std
+                                 WHERE {column} IS NOT NULL GROUP BY {column}""",
+                              column=Identifier(column))).to_arrow_table()
+        return counts, int(pc.sum(counts.column("k")).as_py() or 0)
+
+    return derived(warehouse, ("tf", as_of, column), count)
+
+
+def _master_size(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None) -> int:
+    """How many live records the master holds on `as_of`."""
+    return derived(warehouse, ("master_size", as_of),
+                   lambda: con.sql("SELECT count(*) FROM live_std").fetchall()[0][0])
+
+
+def _mean_size(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None) -> float:
+    """The publication's mean person size on `as_of`, as `persons.attach` computes it."""
+    con.execute("CREATE OR REPLACE TEMP VIEW _live_members AS "
+                "SELECT unique_id, person_id AS cluster_id FROM live_records")
+    return derived(warehouse, ("mean_size", as_of),
+                   lambda: con.sql(mean_size_sql("_live_members")).fetchall()[0][0])
+
+
+def prepare_match(warehouse: Path, as_of: str | None) -> None:
+    """Derive now what `match_one` derives from the publication for arrests of `as_of` (kept
+    beside a warm warehouse, `stores.warm`): the arrest worker does it while it waits, once
+    per new publication, so the first arrest after a nightly run does not pay it."""
+    with session(warehouse) as con:
+        _live_views(con, as_of)
+        _master_size(con, warehouse, as_of)
+        for column in TF_COLUMNS:
+            _master_counts(con, warehouse, as_of, column)
+        _mean_size(con, warehouse, as_of)
+    columns_missing(warehouse)
 
 
 def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, candidates: int,
@@ -327,12 +356,8 @@ def _scored_persons(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str 
                    WHERE unique_id IN (SELECT unique_id FROM scored_records)""")
     con.execute("""CREATE TEMP TABLE scored_std AS SELECT * FROM wh.std_persons
                    WHERE rowid IN (SELECT rid FROM _scored_rows)""")
-    con.execute("CREATE TEMP VIEW _live_members AS "
-                "SELECT unique_id, person_id AS cluster_id FROM live_records")
-    k_bar = derived(warehouse, ("mean_size", as_of),
-                    lambda: con.sql(mean_size_sql("_live_members")).fetchall()[0][0])
     con.execute("CREATE TEMP TABLE _mean_size AS SELECT $k_bar::DOUBLE AS k_bar",
-                {"k_bar": k_bar})
+                {"k_bar": _mean_size(con, warehouse, as_of)})
 
 
 def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str],

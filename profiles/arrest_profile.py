@@ -26,7 +26,12 @@ from persons.judged import ensure_judged_pairs
 from sources.registry import registry
 from stores.database import table_exists
 from stores.sql import Fragment, Identifier, fill
-from stores.warm import held_table, row_index
+from stores.warm import held_table, row_index, session
+
+# The tables of a publication `load_person` reads a person's rows from by key (and each
+# partner's raw table by record id).
+_ROW_INDEXES = (("person_records", "person_id"), ("std_persons", "unique_id"),
+                ("link_explanation", "unique_id_l"), ("link_explanation", "unique_id_r"))
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,15 @@ def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
     _copy_judged(con)
     if new is not None:
         _add(con, person_id, new)
+
+
+def prepare_person(warehouse: Path) -> None:
+    """Make now the tables `load_person` finds a person's rows by (kept beside a warm
+    warehouse, `stores.warm`): for the arrest worker, while it waits for the first arrest."""
+    with session(warehouse) as con:
+        _undecided(con, warehouse)
+        for table, column in _ROW_INDEXES + tuple((s.table, "record_id") for s in registry()):
+            row_index(con, warehouse, table, column)
 
 
 def _undecided(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str:
