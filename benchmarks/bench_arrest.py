@@ -14,8 +14,8 @@ starts `foto worker` (one warm process: Splink, Great Expectations and the model
 drops each arrest file into the inbox and waits for its sheet (file landing to sheet
 published, p50 and p95), then times `foto arrest FILE` as a new process from the command line,
 handed to the running worker, and again with no worker (the `on_arrest` job in that process).
-The breakdown says where the job's time goes; with --worker, the worker's line per arrest says where
-its time goes (seconds per step, p50 / p95 / max, and the candidates: counts only).
+The breakdown says where the job's time goes; with --worker, the worker's line per arrest
+says where its time goes (seconds per step, p50 / p95 / max, and the candidates: counts only).
 """
 
 from __future__ import annotations
@@ -275,7 +275,8 @@ def main() -> int:
               "master records sharing a key):")
         for r in rows:
             print(f"{r['records']:>9}  " + "; ".join(
-                f"{k} {v['p50']:.3f} / {v['p95']:.3f} / {v['max']:.3f}"
+                f"{k} {v['p50']:.0f} / {v['p95']:.0f} / {v['max']:.0f}" if k == "candidates"
+                else f"{k} {v['p50']:.3f} / {v['p95']:.3f} / {v['max']:.3f}"
                 for k, v in r["worker_steps"].items()))
     save_rows(rows, work / "bench_arrest.json", "where the job's time goes")
     return 0
