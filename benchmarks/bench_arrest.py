@@ -14,7 +14,8 @@ starts `foto worker` (one warm process: Splink, Great Expectations and the model
 drops each arrest file into the inbox and waits for its sheet (file landing to sheet
 published, p50 and p95), then times `foto arrest FILE` as a new process from the command line,
 handed to the running worker, and again with no worker (the `on_arrest` job in that process).
-The breakdown says where the job's time goes.
+The breakdown says where the job's time goes; with --worker, the worker's line per arrest
+says where its time goes (seconds per step, p50 / p95 / max, and the candidates: counts only).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -124,9 +126,12 @@ def through_daemon(inbox: Path, home: Path, files: list[Path]) -> list[float]:
     return times
 
 
-def through_worker(inbox: Path, home: Path, files: list[Path], cli_files: int = 4) -> dict:
+def through_worker(inbox: Path, home: Path, files: list[Path], cli_files: int = 4,
+                   settle: float = 10.0) -> dict:
     """`foto worker` on the published home: seconds from each file landing in the feed to its
-    sheet published; then `foto arrest FILE` (a new process) with the worker up and without."""
+    sheet published (after `settle` seconds: a worker runs for days, and prepares a new
+    publication while it waits); then `foto arrest FILE` (a new process) with the worker up
+    and without; and, from the worker's line per arrest, the seconds of each step."""
     foto = str(Path(sys.executable).parent / "foto")
     t = time.perf_counter()
     worker = subprocess.Popen([foto, "worker", "--home", str(home), "--inbox", str(inbox)],
@@ -137,8 +142,10 @@ def through_worker(inbox: Path, home: Path, files: list[Path], cli_files: int = 
         if "serving" not in first:
             raise RuntimeError("foto worker did not start")
         warm = time.perf_counter() - t
-        threading.Thread(target=worker.stdout.read, daemon=True).start()   # keep it draining
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(worker.stdout), daemon=True).start()
         tag = f"{os.getpid() % 10000:04d}"   # fresh ids on a reused home (--work)
+        time.sleep(settle)   # the worker prepares the publication while it waits
         landed = [_land(inbox, home, file, f"-w{tag}") for file in files]
         with_worker = [_cli(foto, home, file, f"-c{tag}") for file in files[:cli_files]]
     finally:
@@ -146,7 +153,26 @@ def through_worker(inbox: Path, home: Path, files: list[Path], cli_files: int = 
         worker.wait(timeout=120)
     without = [_cli(foto, home, file, f"-n{tag}") for file in files[:max(1, cli_files // 2)]]
     return {"worker_start_s": warm, "landed": landed, "cli_worker": with_worker,
-            "cli_alone": without}
+            "cli_alone": without, "steps": worker_steps(lines)}
+
+
+# "arrest A: published person P (1.23s; 187 candidates, standardise 0.200s, match ...)": the
+# worker's line per arrest (ids, counts, seconds; `publish.arrest_worker.outcome_line`)
+_STEP = re.compile(r"(\w+) (\d+\.\d+)s")
+
+
+def worker_steps(lines: list[str]) -> dict[str, dict[str, float]]:
+    """Per step of the worker's arrests: median, p95 and max seconds; and the candidates."""
+    steps: dict[str, list[float]] = {}
+    for line in lines:
+        if not line.startswith("arrest ") or "candidates" not in line:
+            continue
+        head, _, tail = line.partition(" candidates")
+        steps.setdefault("candidates", []).append(float(head.rsplit(" ", 1)[1]))
+        for name, seconds in _STEP.findall(tail):
+            steps.setdefault(name, []).append(float(seconds))
+    return {k: {"p50": pct(v, 0.5), "p95": pct(v, 0.95), "max": max(v)}
+            for k, v in steps.items()}
 
 
 def _copy(file: Path, suffix: str) -> tuple[dict, str]:
@@ -221,7 +247,8 @@ def main() -> int:
                     "worker_max_s": max(w["landed"]),
                     "cli_worker_p50_s": pct(w["cli_worker"], 0.5),
                     "cli_worker_max_s": max(w["cli_worker"]),
-                    "cli_alone_p50_s": pct(w["cli_alone"], 0.5)}
+                    "cli_alone_p50_s": pct(w["cli_alone"], 0.5),
+                    "worker_steps": w["steps"]}
         if args.daemon:
             daemon = through_daemon(inbox, home, files[:args.arrests])
             row |= {"daemon_p50_s": pct(daemon, 0.5), "daemon_p95_s": pct(daemon, 0.95)}
@@ -244,6 +271,13 @@ def main() -> int:
                   f"{r['worker_p95_s']:>11.2f}{r['worker_max_s']:>11.2f}"
                   f"{r['cli_worker_p50_s']:>15.2f}{r['cli_worker_max_s']:>15.2f}"
                   f"{r['cli_alone_p50_s']:>14.2f}")
+        print("\nwhere the worker's time goes (s per arrest: p50 / p95 / max; candidates: "
+              "master records sharing a key):")
+        for r in rows:
+            print(f"{r['records']:>9}  " + "; ".join(
+                f"{k} {v['p50']:.0f} / {v['p95']:.0f} / {v['max']:.0f}" if k == "candidates"
+                else f"{k} {v['p50']:.3f} / {v['p95']:.3f} / {v['max']:.3f}"
+                for k, v in r["worker_steps"].items()))
     save_rows(rows, work / "bench_arrest.json", "where the job's time goes")
     return 0
 

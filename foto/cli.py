@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import threading
 import uuid
@@ -60,7 +61,7 @@ from config import ConfigError, config_path, load_config
 from config.defaults import DEFAULT_HOME, DEFAULT_INBOX, ENGINES
 from foto.admin import add_parsers
 from foto.erase import add_parser as add_erase_parser
-from foto.home import secure_home
+from foto.home import OWNER_ONLY_UMASK, secure_home
 from foto.worker import add_parser as add_worker_parser
 from sources.registry import registry
 from sources.retention import resolve_terms
@@ -268,8 +269,6 @@ def cmd_arrest(args: argparse.Namespace) -> int:
     so the sheet is out in about a second), else by the `on_arrest` job in this process. The
     path is made absolute without resolving its last part: a symlink stays a symlink, for the
     run to refuse unread (never its target read instead)."""
-    import os
-
     from foto.arrest_summary import print_arrest
     from publish.arrest_worker import hand_to_worker
     from publish.arrests import REFUSED, quarantine_name
@@ -285,6 +284,8 @@ def cmd_arrest(args: argparse.Namespace) -> int:
         code = print_arrest(console, answer, answer.get("message", "")
                             if answer.get("status") in REFUSED else "")
         return 2 if code is None else code
+    if not getattr(args, "home_secured", True):
+        secure_home(home)   # the worker went away: this process runs the arrest itself
     return _arrest_here(args, file, key)
 
 
@@ -620,6 +621,17 @@ def at_rest_refusal(args: argparse.Namespace) -> int | None:
     return None
 
 
+def _served_by_worker(args: argparse.Namespace) -> bool:
+    """`foto arrest` with the home's worker running: the worker made its home owner-only when
+    it started, and this process only hands the file over (owner-only, by its umask), so the
+    walk over every file of the home (most of a second at a million persons) is left out. Should
+    the worker be gone by the time of the hand-off, the arrest runs here after the walk after
+    all (`cmd_arrest`)."""
+    from publish.arrest_worker import worker_running
+
+    return args.command == "arrest" and worker_running(Path(args.home).resolve())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; any error ends in one line that holds no value from a delivery (its
     text only when foto wrote it, else its type and an error id) and exit status 2."""
@@ -635,7 +647,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not getattr(args, "home", None):
             return args.func(args)
-        secure_home(Path(args.home))
+        args.home_secured = not _served_by_worker(args)
+        if args.home_secured:
+            secure_home(Path(args.home))
+        else:
+            os.umask(OWNER_ONLY_UMASK)
         refused = at_rest_refusal(args)
         if refused is not None:
             return refused

@@ -25,6 +25,7 @@ from typing import Any
 def cmd_worker(args: argparse.Namespace) -> int:
     from foto.cli import _config_file, console, library_messages_held
     from publish.arrest_worker import ArrestWorker, WorkerBusy, warm_up, worker_lock
+    from stores.warm import keep_warm
 
     home, inbox = Path(args.home).resolve(), Path(args.inbox).resolve()
     stopping: list[int] = []
@@ -48,8 +49,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
             warm_up()
             log(f"foto worker: serving {inbox / 'arrests'} for home {home} (warm in "
                 f"{time.perf_counter() - started:.1f}s; every {args.interval}s)")
-            ArrestWorker(home, inbox, config, report=report, interval=args.interval).run(
-                stop=lambda: bool(stopping), log=log)
+            try:
+                ArrestWorker(home, inbox, config, report=report, interval=args.interval).run(
+                    stop=lambda: bool(stopping), log=log)
+            finally:
+                keep_warm(False)   # the publication let go before its spill folder goes
     except WorkerBusy as busy:
         console.print(f"foto worker: {busy}")
         return 2

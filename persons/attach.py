@@ -52,9 +52,14 @@ _MAX_EVIDENCE = 0.999999
 # The SELECT behind `attachment_sql`: table names and code constants are filled in by
 # `stores.sql.fill`; the link threshold and the constraints (configuration) are bound
 # parameters (`$link`, `constraint_params`).
+# The persons' sizes, and their mean size as a record sees it (a record is more likely in a
+# large person): the prior odds below scale with k / k_bar.
+_SIZES = "SELECT cluster_id, count(*) AS k FROM {members} GROUP BY cluster_id"
+_MEAN_SIZE = "SELECT sum(k * k) / sum(k) AS k_bar FROM sizes"
+
 ATTACHMENT_SQL = """
-    WITH sizes AS (SELECT cluster_id, count(*) AS k FROM {members} GROUP BY cluster_id),
-    mean_size AS (SELECT sum(k * k) / sum(k) AS k_bar FROM sizes),
+    WITH sizes AS (""" + _SIZES + """),
+    mean_size AS ({mean_size}),
     evidence AS (
         SELECT e.a AS unique_id, m.cluster_id, any_value(s.k) AS k, count(*) AS scored,
                list_sort(list(e.p), 'DESC')[ceil(any_value(s.k) / 2)::INTEGER]
@@ -91,8 +96,13 @@ ATTACHMENT_SQL = """
     ORDER BY unique_id"""
 
 
+def mean_size_sql(members: str) -> str:
+    """SELECT of k_bar, the mean person size `attachment_sql` scales with, over `members`."""
+    return fill("WITH sizes AS (" + _SIZES + ") " + _MEAN_SIZE, members=Identifier(members))
+
+
 def attachment_sql(edges: str, members: str, new_records: str, records: str,
-                   apart: str) -> str:
+                   apart: str, mean_size: str | None = None) -> str:
     """SELECT of the person each lone record joins, if any; run it with `{"link": threshold}`
     and `constraint_params(...)`.
 
@@ -100,12 +110,16 @@ def attachment_sql(edges: str, members: str, new_records: str, records: str,
     `members` (unique_id, cluster_id): the persons, every record once; `new_records` and
     `records`: the standardised rows of the lone records and of the persons' records; `apart`
     (a, b): pairs judged `different`, both ways round (table names, checked as identifiers).
+    `mean_size`: a table holding k_bar (`mean_size_sql`) when `members` holds only the persons
+    that can be chosen (an arrest's, `persons.incremental`), not all of them.
     Columns: unique_id, cluster_id, records_in_person, pairs_scored, evidence_probability,
     person_probability, strongest_pair_with.
     """
     return fill(ATTACHMENT_SQL, edges=Identifier(edges), members=Identifier(members),
                 new_records=Identifier(new_records), records=Identifier(records),
                 apart=Identifier(apart), forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL),
+                mean_size=Fragment(_MEAN_SIZE if mean_size is None else fill(
+                    "SELECT k_bar FROM {table}", table=Identifier(mean_size))),
                 max_evidence=Fragment(repr(_MAX_EVIDENCE)))
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
+from stores.warm import held_table, session
 
 PREVIOUS_TABLES_SQL = """
 CREATE OR REPLACE TABLE prev_person_records AS
@@ -157,16 +157,25 @@ def mint_person_id(warehouse: Path, unique_id: str, salt: str) -> str:
     `warehouse` (read-only): the id the next nightly run mints for a person whose lowest record
     this is (`MINT_SQL`, the same used ids), unless a fresh id collides with a used one; then
     each salts with its own run (`salt`: here the arrest's id)."""
-    con = open_duckdb()
-    try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
-        tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() "
-                                        "WHERE database_name = 'wh'").fetchall()}
-        history = "wh.id_history" if "id_history" in tables else None
-        con.execute(fill("CREATE TEMP TABLE used AS {used}",
-                         used=Fragment(used_ids_sql("wh.person_records", history))))
+    with session(warehouse) as con:
+        used = _used_ids(con, warehouse)
         con.execute("CREATE TEMP TABLE firsts AS SELECT 1 AS key, $uid AS first_unique_id",
                     {"uid": unique_id})
-        return con.execute(mint_sql("firsts", "used"), {"salt": salt}).fetchone()[1]
-    finally:
-        con.close()
+        return con.execute(mint_sql("firsts", used), {"salt": salt}).fetchone()[1]
+
+
+def _used_ids(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str:
+    """The ids the publication (attached as `wh`) has used, as a table: the same for every
+    arrest against it, so kept while it is warm (`stores.warm.held_table`)."""
+    tables = {r[0] for r in con.sql("SELECT table_name FROM duckdb_tables() "
+                                    "WHERE database_name = 'wh'").fetchall()}
+    history = "wh.id_history" if "id_history" in tables else None
+    return held_table(con, warehouse, "_used_person_ids",
+                      used_ids_sql("wh.person_records", history))
+
+
+def prepare_ids(warehouse: Path) -> None:
+    """Make now the used ids `mint_person_id` reads (see `_used_ids`): for the arrest worker,
+    while it waits."""
+    with session(warehouse) as con:
+        _used_ids(con, warehouse)

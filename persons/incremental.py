@@ -16,43 +16,59 @@ as a whole, is clearly likelier.
 
 from __future__ import annotations
 
+import copy
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from splink import DuckDBAPI, Linker
 
 from config import Constraints
 from matching.linker import MODEL_COLUMNS, quiet_splink
 from matching.predict import model_for_size, tf_columns
+from matching.settings import comparisons
 from matching.thresholds import Thresholds
-from persons.attach import attachment_sql
+from persons.attach import attachment_sql, mean_size_sql
 from persons.constraints import FORBIDDEN_PAIR_SQL, constraint_params, decisive_margin
 from persons.records import PERSON_RECORDS_COLUMNS
 from standardise.rules import prepare, std_persons_sql, std_sql
 from stores.database import table_exists
 from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
+from stores.warm import derived, reader, session
 
-# One scan of the master keeps every record that any blocking rule could pair with the new one:
-# each rule holds at least one of these equalities (settings.BLOCKING_RULES_FOR_PREDICTION).
-_SHARES_A_KEY = """
-    m.surname_key = n.surname_key OR m.dob = n.dob OR m.bsn = n.bsn
-    OR m.postcode = n.postcode OR m.second_name_key = n.name_key
-    OR m.name_key = n.second_name_key OR m.full_given_names = n.full_given_names
-    OR m.given_year_key = n.given_year_key_no_surname
-    OR m.given_year_key_no_surname = n.given_year_key
-    OR m.dob = n.dob_day_month_swapped OR m.dob_day_month_swapped = n.dob
-    OR (m.dob_month = n.dob_month AND m.dob_day = n.dob_day
+# Every record that any blocking rule could pair with the new one `n` shares one of these keys
+# with it: each rule holds at least one of these equalities
+# (settings.BLOCKING_RULES_FOR_PREDICTION).
+_KEY_TESTS = (
+    "m.surname_key = n.surname_key", "m.dob = n.dob", "m.bsn = n.bsn",
+    "m.postcode = n.postcode", "m.second_name_key = n.name_key",
+    "m.name_key = n.second_name_key", "m.full_given_names = n.full_given_names",
+    "m.given_year_key = n.given_year_key_no_surname",
+    "m.given_year_key_no_surname = n.given_year_key",
+    "m.dob = n.dob_day_month_swapped", "m.dob_day_month_swapped = n.dob",
+    """(m.dob_month = n.dob_month AND m.dob_day = n.dob_day
         AND (m.surname_start = n.surname_start OR m.multi_initials = n.multi_initials
-             OR m.surname_end = n.surname_end))
-    OR m.surname_anagram = n.surname_anagram_rare OR m.surname_anagram_rare = n.surname_anagram
-    OR (m.given_year_key = n.given_year_key AND m.surname_start = n.surname_start)
-    OR m.given_surname_start = n.given_surname_start_no_dob
-    OR m.given_surname_start_no_dob = n.given_surname_start"""
+             OR m.surname_end = n.surname_end))""",
+    "m.surname_anagram = n.surname_anagram_rare", "m.surname_anagram_rare = n.surname_anagram",
+    "(m.given_year_key = n.given_year_key AND m.surname_start = n.surname_start)",
+    "m.given_surname_start = n.given_surname_start_no_dob",
+    "m.given_surname_start_no_dob = n.given_surname_start")
+_SHARES_A_KEY = "\n    OR ".join(_KEY_TESTS)
+# The master's row ids of the records sharing a key with the new record, whose keys are bound
+# as values (`$surname_key`, ...): one scan per key test, each of a column or two against
+# constants (pushed into the scan), instead of every key column of every row tested against the
+# whole disjunction (see `_candidates`).
+_NEW_KEY = re.compile(r"\bn\.(\w+)")
+_ROWS_SHARING_ITS_KEYS = "\nUNION\n".join(
+    "SELECT m.rowid AS rid FROM wh.std_persons m WHERE " + _NEW_KEY.sub(r"$\1", test)
+    for test in _KEY_TESTS)
+_KEY_COLUMNS = tuple(sorted(set(_NEW_KEY.findall(_SHARES_A_KEY))))
 
 
 @dataclass
@@ -73,12 +89,13 @@ class IncrementalMatch:
 def columns_missing(warehouse: Path) -> list[str]:
     """Columns this version matches and publishes on that `warehouse` lacks: a publication
     built by an earlier version of foto, before the next nightly run has replaced it."""
-    con = open_duckdb(warehouse, read_only=True)
-    try:
-        have = {(t, c) for t, c in con.sql(
-            "SELECT table_name, column_name FROM duckdb_columns()").fetchall()}
-    finally:
-        con.close()
+    def columns() -> set[tuple[str, str]]:
+        with reader(warehouse) as con:
+            return {(t, c) for t, c in con.sql(
+                "SELECT table_name, column_name FROM duckdb_columns() "
+                "WHERE database_name = current_database()").fetchall()}
+
+    have = derived(warehouse, "columns", columns)
     need = [("std_persons", c) for c in MODEL_COLUMNS] + \
         [("person_records", c) for c in PERSON_RECORDS_COLUMNS]
     return [f"{t}.{c}" for t, c in need if (t, c) not in have]
@@ -108,23 +125,25 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
     is and no constraint on whom it may join: days after the nightly run, the record may no
     longer be used, and the sheet leaves it out (`profiles.arrest_profile.load_person`); a
     link through it would use it all the same. Every read of the published records goes
-    through the views `live_std` and `live_records` (`_live_views`)."""
+    through the views `live_std` and `live_records` (`_live_views`).
+
+    What depends on the publication and the day only (the master's size, its term
+    frequencies, the model moved to that size) is `stores.warm.derived`: computed once in the
+    arrest worker, which serves many arrests against one publication."""
     quiet_splink()
-    con = open_duckdb()
-    try:
-        con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
+    with session(warehouse) as con:
         _live_views(con, as_of)
         con.register("new_record", record)
         con.execute("CREATE TABLE n AS SELECT * FROM new_record")
-        master_size = con.sql("SELECT count(*) FROM live_std").fetchall()[0][0]
-        con.execute(fill("""CREATE TABLE candidates AS SELECT m.* FROM live_std m, n
-                        WHERE m.unique_id <> n.unique_id AND ({shares})""",
-                         shares=Fragment(_SHARES_A_KEY)))
-        candidates = con.sql("SELECT count(*) FROM candidates").fetchall()[0][0]
+        con.unregister("new_record")
+        master_size = _master_size(con, warehouse, as_of)
+        candidates = _candidates(con, record)
         unique_id = record.column("unique_id")[0].as_py()
         if candidates == 0:
             return IncrementalMatch(unique_id, None, None, None, 0, 0, 0)
-        model = model_for_size(model_path, master_size + 1)
+        model = copy.deepcopy(derived(warehouse, ("model", *_file_key(model_path),
+                                                  master_size + 1),
+                                      lambda: model_for_size(model_path, master_size + 1)))
         api = DuckDBAPI(open_duckdb())
         columns = Fragment(", ".join(Identifier(c).sql() for c in MODEL_COLUMNS))
         left_sdf = api.register(con.sql(fill("SELECT {columns} FROM n", columns=columns))
@@ -136,13 +155,38 @@ def match_one(warehouse: Path, record: pa.Table, model_path: Path, thresholds: T
                         validate_settings=_first_use(model_path))
         for column in tf_columns(model):
             linker.table_management.register_term_frequency_lookup(
-                api.register(_term_frequencies(con, column), table_name=f"tf_{column}"), column)
+                api.register(_term_frequencies(con, warehouse, as_of, column),
+                             table_name=f"tf_{column}"), column)
         scored = linker.inference.predict_between(
             left_sdf, right_sdf, threshold_match_probability=thresholds.review,
             warning_mode="never").as_pyarrow_table()
-        return _choose(con, unique_id, scored, candidates, thresholds, constraints)
-    finally:
-        con.close()
+        return _choose(con, unique_id, scored, candidates, thresholds, constraints, warehouse,
+                       as_of)
+
+
+def _candidates(con: duckdb.DuckDBPyConnection, record: pa.Table) -> int:
+    """`candidates`: the live master records sharing a blocking key with the new record `n`
+    (`_KEY_TESTS`), and how many.
+
+    The new record's keys are bound as values and each key test scans the master on its own
+    columns (`_ROWS_SHARING_ITS_KEYS`); the full rows of the few that share a key are then
+    fetched by their row ids. A join of the master with `n` on the disjunction reads every
+    column of every row instead (most of a second at a million records)."""
+    row = record.to_pylist()[0]
+    con.execute(fill("CREATE TEMP TABLE _sharing AS {rows}",
+                     rows=Fragment(_ROWS_SHARING_ITS_KEYS)),
+                {c: row[c] for c in _KEY_COLUMNS})
+    con.execute("""CREATE TABLE candidates AS SELECT m.* FROM wh.std_persons m
+                   WHERE m.rowid IN (SELECT rid FROM _sharing) AND m.unique_id <> $uid
+                     AND NOT EXISTS (SELECT 1 FROM _expired e      -- as `live_std`
+                         WHERE e.source = m.source AND e.record_id = m.record_id)""",
+                {"uid": row["unique_id"]})
+    return con.sql("SELECT count(*) FROM candidates").fetchall()[0][0]
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    st = path.stat()
+    return str(path), st.st_mtime_ns, st.st_size
 
 
 _VALIDATED: set[tuple[str, int]] = set()
@@ -174,23 +218,72 @@ def _live_views(con: duckdb.DuckDBPyConnection, as_of: str | None) -> None:
                          view=Identifier(view), table=Identifier(table)))
 
 
-def _term_frequencies(con: duckdb.DuckDBPyConnection, column: str) -> pa.Table:
+def _term_frequencies(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None,
+                      column: str) -> pa.Table:
     """Term frequencies of the values the new record and its candidates hold, as Splink
     computes them in the next nightly run, whose master holds the new record too: share of
-    the column's non-empty values over the master plus the new record."""
-    return con.sql(fill("""
-        WITH master AS (SELECT {column} FROM live_std
-                        UNION ALL SELECT {column} FROM n)
-        SELECT {column}, count(*) / (SELECT count({column}) FROM master)::DOUBLE
-                   AS {tf}
-        FROM master
-        WHERE {column} IN (SELECT {column} FROM n UNION SELECT {column} FROM candidates)
-        GROUP BY {column}""", column=Identifier(column), tf=Identifier(f"tf_{column}"))
-    ).to_arrow_table()
+    the column's non-empty values over the master plus the new record. The master's counts
+    per value (and of non-empty values) are the publication's on the day (`_master_counts`);
+    the new record adds its own."""
+    counts, total = _master_counts(con, warehouse, as_of, column)
+    con.register("_master_tf", counts)
+    try:
+        return con.sql(fill("""
+            WITH wanted AS (SELECT {column} FROM n UNION SELECT {column} FROM candidates),
+            own AS (SELECT {column}, count(*) AS k FROM n GROUP BY {column})
+            SELECT w.{column},
+                   (coalesce(m.k, 0) + coalesce(o.k, 0))
+                   / ($total + (SELECT count({column}) FROM n))::DOUBLE AS {tf}
+            FROM wanted w LEFT JOIN _master_tf m USING ({column})
+            LEFT JOIN own o USING ({column})
+            WHERE w.{column} IS NOT NULL""", column=Identifier(column),
+            tf=Identifier(f"tf_{column}")), params={"total": total}).to_arrow_table()
+    finally:
+        con.unregister("_master_tf")
+
+
+def _master_counts(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None,
+                   column: str) -> tuple[pa.Table, int]:
+    """How many live master records hold each value of `column`, and how many hold one."""
+    def count() -> tuple[pa.Table, int]:
+        counts = con.sql(fill("""SELECT {column}, count(*) AS k FROM live_std
+                                 WHERE {column} IS NOT NULL GROUP BY {column}""",
+                              column=Identifier(column))).to_arrow_table()
+        return counts, int(pc.sum(counts.column("k")).as_py() or 0)
+
+    return derived(warehouse, ("tf", as_of, column), count)
+
+
+def _master_size(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None) -> int:
+    """How many live records the master holds on `as_of`."""
+    return derived(warehouse, ("master_size", as_of),
+                   lambda: con.sql("SELECT count(*) FROM live_std").fetchall()[0][0])
+
+
+def _mean_size(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None) -> float:
+    """The publication's mean person size on `as_of`, as `persons.attach` computes it."""
+    con.execute("CREATE OR REPLACE TEMP VIEW _live_members AS "
+                "SELECT unique_id, person_id AS cluster_id FROM live_records")
+    return derived(warehouse, ("mean_size", as_of),
+                   lambda: con.sql(mean_size_sql("_live_members")).fetchall()[0][0])
+
+
+def prepare_match(warehouse: Path, as_of: str | None) -> None:
+    """Derive now what `match_one` derives from the publication for arrests of `as_of` (kept
+    beside a warm warehouse, `stores.warm`): the arrest worker does it while it waits, once
+    per new publication, so the first arrest after a nightly run does not pay it."""
+    with session(warehouse) as con:
+        _live_views(con, as_of)
+        _master_size(con, warehouse, as_of)
+        for column in tf_columns({"comparisons": comparisons()}):
+            _master_counts(con, warehouse, as_of, column)
+        _mean_size(con, warehouse, as_of)
+    columns_missing(warehouse)
 
 
 def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, candidates: int,
-            thresholds: Thresholds, constraints: Constraints) -> IncrementalMatch:
+            thresholds: Thresholds, constraints: Constraints, warehouse: Path,
+            as_of: str | None) -> IncrementalMatch:
     """The most probable link at or above the link threshold to a person holding no record
     that may never be one person with the new one (`persons.constraints`); failing that, the
     person the record as a whole most probably belongs to (`persons.attach`), as a nightly
@@ -204,21 +297,22 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
                CASE WHEN unique_id_l = $uid THEN unique_id_r ELSE unique_id_l END AS b,
                match_probability AS p, match_weight AS w
         FROM scored""", {"uid": unique_id})
+    _scored_persons(con, warehouse, as_of)
     con.execute("""CREATE TEMP VIEW members AS
-                   SELECT unique_id, person_id AS cluster_id FROM live_records""")
+                   SELECT unique_id, person_id AS cluster_id FROM scored_records""")
     rows = con.execute(fill("""
         WITH linked AS (
             SELECT pr.person_id, e.p, e.w, e.b FROM edges e
-            JOIN live_records pr ON pr.unique_id = e.b
+            JOIN scored_records pr ON pr.unique_id = e.b
             WHERE e.p >= $link),
         forbidden AS (
-            SELECT DISTINCT q.person_id FROM live_records q
-            JOIN live_std b USING (unique_id), n a
+            SELECT DISTINCT q.person_id FROM scored_records q
+            JOIN scored_std b USING (unique_id), n a
             WHERE q.person_id IN (SELECT person_id FROM linked)
               AND ({forbidden_pair}) IS NOT NULL
             UNION
             SELECT q.person_id FROM judged_apart j
-            JOIN live_records q ON q.unique_id = j.b WHERE j.a = $uid)
+            JOIN scored_records q ON q.unique_id = j.b WHERE j.a = $uid)
         SELECT l.person_id, l.p, l.w, l.b, f.person_id IS NOT NULL AS forbidden
         FROM linked l LEFT JOIN forbidden f USING (person_id)
         ORDER BY l.p DESC, l.b""", forbidden_pair=Fragment(FORBIDDEN_PAIR_SQL)),
@@ -234,8 +328,8 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
             return IncrementalMatch(unique_id, person_id, probability, other, candidates,
                                     scored.num_rows, refused)
         undecided = 1 + len(rivals)
-    attached = con.execute(attachment_sql("edges", "members", "n", "live_std",
-                                          "judged_apart"),
+    attached = con.execute(attachment_sql("edges", "members", "n", "scored_std",
+                                          "judged_apart", mean_size="_mean_size"),
                            {"link": thresholds.link} | constraint_params(constraints)
                            ).fetchall()
     if attached:
@@ -246,6 +340,24 @@ def _choose(con: duckdb.DuckDBPyConnection, unique_id: str, scored: pa.Table, ca
                             undecided)
 
 
+def _scored_persons(con: duckdb.DuckDBPyConnection, warehouse: Path, as_of: str | None) -> None:
+    """What choosing a person reads of the publication: `scored_records`, every live record of
+    the persons holding a scored record (`edges`), `scored_std` their standardised rows, and
+    `_mean_size` the persons' mean size over the whole publication (`persons.attach`; one
+    figure per publication and day, `stores.warm.derived`). Every person the choice can name
+    holds a scored record, so reading these instead of the whole master changes no answer,
+    and reads a few rows by their ids rather than joining a million."""
+    con.execute("""CREATE TEMP TABLE scored_records AS SELECT * FROM live_records
+                   WHERE person_id IN (SELECT person_id FROM live_records
+                                       WHERE unique_id IN (SELECT b FROM edges))""")
+    con.execute("""CREATE TEMP TABLE _scored_rows AS SELECT rowid AS rid FROM wh.std_persons
+                   WHERE unique_id IN (SELECT unique_id FROM scored_records)""")
+    con.execute("""CREATE TEMP TABLE scored_std AS SELECT * FROM wh.std_persons
+                   WHERE rowid IN (SELECT rid FROM _scored_rows)""")
+    con.execute("CREATE TEMP TABLE _mean_size AS SELECT $k_bar::DOUBLE AS k_bar",
+                {"k_bar": _mean_size(con, warehouse, as_of)})
+
+
 def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str],
                 constraints: Constraints) -> bool:
     """Whether `person_id` holds a record that may never be one person with a record of one of
@@ -254,8 +366,8 @@ def _kept_apart(con: duckdb.DuckDBPyConnection, person_id: str, rivals: list[str
     con.register("_rivals", pd.DataFrame({"person_id": rivals}))
     try:
         return con.execute(fill("""
-            SELECT count(*) FROM live_records qa JOIN live_std a USING (unique_id),
-                 live_records qb JOIN live_std b USING (unique_id)
+            SELECT count(*) FROM scored_records qa JOIN scored_std a USING (unique_id),
+                 scored_records qb JOIN scored_std b USING (unique_id)
             WHERE qa.person_id = $pid AND qb.person_id IN (SELECT person_id FROM _rivals)
               AND (({forbidden_pair}) IS NOT NULL OR EXISTS (
                   SELECT 1 FROM judged_apart j WHERE j.a = a.unique_id AND j.b = b.unique_id))

@@ -26,6 +26,12 @@ from persons.judged import ensure_judged_pairs
 from sources.registry import registry
 from stores.database import table_exists
 from stores.sql import Fragment, Identifier, fill
+from stores.warm import held_table, row_index, session
+
+# The tables of a publication `load_person` reads a person's rows from by key (and each
+# partner's raw table by record id).
+_ROW_INDEXES = (("person_records", "person_id"), ("std_persons", "unique_id"),
+                ("link_explanation", "unique_id_l"), ("link_explanation", "unique_id_r"))
 
 
 @dataclass(frozen=True)
@@ -41,45 +47,80 @@ class NewRecord:
 
 def load_person(con: duckdb.DuckDBPyConnection, warehouse: Path, person_id: str,
                 new: NewRecord | None = None, as_of: str | None = None) -> None:
-    """Fill the empty database `con` with what profiling and publishing `person_id` read:
-    their published records and the rows behind them, and the `new` record on them. With
-    `as_of` (the arrest's day), a published record past its use term on that day is left out,
-    with the relations it is evidence of: the nightly run took it out on its delivery's day,
-    and the days since may have brought more past their term (`record_terms`)."""
-    con.execute("ATTACH ? AS wh (READ_ONLY)", [str(warehouse)])
-    try:
-        new_uid = new.std.column("unique_id")[0].as_py() if new is not None else None
-        con.execute("CREATE TABLE relations AS SELECT * FROM wh.relations "
-                    "WHERE person_id = $pid", {"pid": person_id})
-        con.execute("""
-            CREATE TABLE person_records AS SELECT * FROM wh.person_records
-            WHERE (person_id = $pid OR person_id IN (SELECT related_id FROM relations)
-                   OR person_id IN (
-                       SELECT o.person_id FROM wh.match_pairs m
-                       JOIN wh.person_records me ON me.unique_id IN (m.unique_id_l,
-                                                                      m.unique_id_r)
-                       JOIN wh.person_records o ON o.unique_id IN (m.unique_id_l,
-                                                                    m.unique_id_r)
-                       WHERE m.decision = 'undecided' AND me.person_id = $pid))
-              AND unique_id IS DISTINCT FROM $uid""", {"pid": person_id, "uid": new_uid})
-        if as_of is not None:
-            _leave_out_expired(con, as_of)
-        con.execute("""CREATE TABLE std_persons AS SELECT * FROM wh.std_persons
-                       WHERE unique_id IN (SELECT unique_id FROM person_records)""")
-        for source in registry():
-            _copy_raw(con, source.name, source.table, source.raw_types, source.tables)
-        con.execute("""CREATE TABLE link_explanation AS SELECT * FROM wh.link_explanation
-                       WHERE unique_id_l IN (SELECT unique_id FROM person_records)
-                          OR unique_id_r IN (SELECT unique_id FROM person_records)""")
-        con.execute("""CREATE TABLE match_pairs AS SELECT * FROM wh.match_pairs
-                       WHERE decision = 'undecided'
-                         AND unique_id_l IN (SELECT unique_id FROM person_records)
-                         AND unique_id_r IN (SELECT unique_id FROM person_records)""")
-        _copy_judged(con)
-        if new is not None:
-            _add(con, person_id, new)
-    finally:
-        con.execute("DETACH wh")
+    """Fill the empty default database of `con` (a `stores.warm.session` of `warehouse`: the
+    publication attached as `wh`) with what profiling and publishing `person_id` read: their
+    published records and the rows behind them, and the `new` record on them. With `as_of`
+    (the arrest's day), a published record past its use term on that day is left out, with
+    the relations it is evidence of: the nightly run took it out on its delivery's day, and
+    the days since may have brought more past their term (`record_terms`).
+
+    The few rows are found by their keys in tables of (key, row id) held in memory
+    (`stores.warm.row_index`; the undecided pairs, `_undecided`) and read by row id: a
+    person's rows lie scattered over tables of a million rows."""
+    new_uid = new.std.column("unique_id")[0].as_py() if new is not None else None
+    undecided = _undecided(con, warehouse)
+    con.execute("CREATE TABLE relations AS SELECT * FROM wh.relations "
+                "WHERE person_id = $pid", {"pid": person_id})
+    con.execute(fill("""
+        CREATE TEMP TABLE _persons AS
+        SELECT $pid AS person_id UNION SELECT related_id FROM relations
+        UNION
+        SELECT unnest([u.person_l, u.person_r]) FROM {undecided} u
+        WHERE $pid IN (u.person_l, u.person_r)""", undecided=Fragment(undecided)),
+                {"pid": person_id})
+    con.execute(fill("""
+        CREATE TABLE person_records AS SELECT * FROM wh.person_records
+        WHERE rowid IN (SELECT rid FROM {by_person}
+                        WHERE key IN (SELECT person_id FROM _persons))
+          AND unique_id IS DISTINCT FROM $uid""", by_person=Fragment(
+        row_index(con, warehouse, "person_records", "person_id"))), {"uid": new_uid})
+    if as_of is not None:
+        _leave_out_expired(con, as_of)
+    con.execute(fill("""CREATE TABLE std_persons AS SELECT * FROM wh.std_persons
+                        WHERE rowid IN (SELECT rid FROM {by_id} WHERE key IN (
+                                            SELECT unique_id FROM person_records))""",
+                     by_id=Fragment(row_index(con, warehouse, "std_persons", "unique_id"))))
+    for source in registry():
+        _copy_raw(con, warehouse, source.name, source.table, source.raw_types, source.tables)
+    con.execute(fill("""CREATE TABLE link_explanation AS SELECT * FROM wh.link_explanation
+                        WHERE rowid IN (SELECT rid FROM {by_l} WHERE key IN (
+                                            SELECT unique_id FROM person_records)
+                                        UNION
+                                        SELECT rid FROM {by_r} WHERE key IN (
+                                            SELECT unique_id FROM person_records))""",
+                     by_l=Fragment(row_index(con, warehouse, "link_explanation",
+                                             "unique_id_l")),
+                     by_r=Fragment(row_index(con, warehouse, "link_explanation",
+                                             "unique_id_r"))))
+    con.execute(fill("""CREATE TABLE match_pairs AS SELECT * FROM wh.match_pairs
+                        WHERE rowid IN (SELECT rid FROM {undecided}
+                            WHERE unique_id_l IN (SELECT unique_id FROM person_records)
+                              AND unique_id_r IN (SELECT unique_id FROM person_records))""",
+                     undecided=Fragment(undecided)))
+    _copy_judged(con)
+    if new is not None:
+        _add(con, person_id, new)
+
+
+def prepare_person(warehouse: Path) -> None:
+    """Make now the tables `load_person` finds a person's rows by (kept beside a warm
+    warehouse, `stores.warm`): for the arrest worker, while it waits for the first arrest."""
+    with session(warehouse) as con:
+        _undecided(con, warehouse)
+        for table, column in _ROW_INDEXES + tuple((s.table, "record_id") for s in registry()):
+            row_index(con, warehouse, table, column)
+
+
+def _undecided(con: duckdb.DuckDBPyConnection, warehouse: Path) -> str:
+    """The publication's undecided pairs (a few thousand at a million records), with the
+    persons of their records (NULL for a record no person holds) and their row ids."""
+    return held_table(con, warehouse, "_undecided_pairs", """
+        SELECT m.rowid AS rid, m.unique_id_l, m.unique_id_r,
+               l.person_id AS person_l, r.person_id AS person_r
+        FROM wh.match_pairs m
+        LEFT JOIN wh.person_records l ON l.unique_id = m.unique_id_l
+        LEFT JOIN wh.person_records r ON r.unique_id = m.unique_id_r
+        WHERE m.decision = 'undecided'""")
 
 
 def _leave_out_expired(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
@@ -123,15 +164,16 @@ def _copy_judged(con: duckdb.DuckDBPyConnection) -> None:
                    WHERE judgement_id IN (SELECT judgement_id FROM judged_pairs)""")
 
 
-def _copy_raw(con: duckdb.DuckDBPyConnection, source: str, table: str,
-               raw_types: dict[str, str], tables: dict[str, dict[str, str]]) -> None:
+def _copy_raw(con: duckdb.DuckDBPyConnection, warehouse: Path, source: str, table: str,
+              raw_types: dict[str, str], tables: dict[str, dict[str, str]]) -> None:
     """Copy a registered partner's raw rows behind the copied records, and of each further
     table it delivers (care's reports) the rows those raw rows refer to: keyed by the columns
     the two tables share (`melding_id`), for every partner alike."""
     con.execute(fill("""CREATE TABLE {table} AS SELECT * FROM wh.{table}
-                        WHERE record_id IN (SELECT record_id FROM person_records
-                                            WHERE source = $source)""",
-                     table=Identifier(table)), {"source": source})
+                        WHERE rowid IN (SELECT rid FROM {by_id} WHERE key IN (
+                            SELECT record_id FROM person_records WHERE source = $source))""",
+                     table=Identifier(table), by_id=Fragment(
+                         row_index(con, warehouse, table, "record_id"))), {"source": source})
     for extra, types in tables.items():
         keys = sorted((set(types) & set(raw_types)) - {"record_id", "source_line"})
         where = " AND ".join(fill("{key} IN (SELECT {key} FROM {table})",

@@ -74,9 +74,9 @@ from sources.registry import registry
 from sources.retention import resolve_terms
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE
 from stores.at_rest import HomeNotEncrypted, refuse_unencrypted
-from stores.duck import open_duckdb
 from stores.publications import current_publication
 from stores.sql import Fragment, Identifier, fill
+from stores.warm import reader
 
 
 @dataclass
@@ -133,9 +133,11 @@ def process_arrest(file: Path, home: Path, model: ModelRef,
     """Publish one arrest (see the module's docstring) and record what became of it in the
     audit log: the command line and the daemon's sensor both come through here."""
     outcome = _process_arrest(file, home, model, config)
+    started = time.perf_counter()
     record(home, "arrest", person_id=outcome.person_id, publication=outcome.publication,
            detail={"arrest_id": as_id(outcome.arrest_id), "status": outcome.status,
                    "new_person": outcome.new_person})
+    outcome.seconds["audit"] = round(time.perf_counter() - started, 4)
     return outcome
 
 
@@ -421,15 +423,12 @@ def _differing(a: dict[str, str], b: dict[str, str]) -> list[str]:
 def _published_identity(warehouse: Path, unique_id: str) -> dict[str, str]:
     """The identity hashes of the record `warehouse` holds under `unique_id`."""
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
-    con = open_duckdb(warehouse, read_only=True)
-    try:
+    with reader(warehouse) as con:
         cursor = con.execute(fill("SELECT {columns} FROM std_persons WHERE unique_id = ?",
                                   columns=Fragment(", ".join(Identifier(c).sql()
                                                              for c in columns))), [unique_id])
         names = [d[0] for d in cursor.description]
         row = cursor.fetchone()
-    finally:
-        con.close()
     return _identity_hashes(dict(zip(names, row, strict=True))) if row else {}
 
 
@@ -450,8 +449,7 @@ def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
     if not entries:
         return {}
     columns = sorted({c for cols in IDENTITY_FIELDS.values() for c in cols})
-    con = open_duckdb(warehouse, read_only=True)
-    try:
+    with reader(warehouse) as con:
         con.register("_ids", pd.DataFrame({"unique_id": sorted(
             {str(e.get("unique_id", "")) for e in entries})}))
         cursor = con.execute(fill("""
@@ -462,8 +460,7 @@ def _carriers(warehouse: Path, entries: list[dict[str, Any]]) -> dict[str, str]:
         names = [d[0] for d in cursor.description]
         held = {r[0]: (r[1], _identity_hashes(dict(zip(names[2:], r[2:], strict=True))))
                 for r in cursor.fetchall()}
-    finally:
-        con.close()
+        con.unregister("_ids")
     out = {}
     for entry in entries:
         person, identity = held.get(entry.get("unique_id"), (None, None))
@@ -528,12 +525,9 @@ def _parts_for(warehouse: Path, entry: dict[str, Any], std: Any = None
 
 
 def _person_of(warehouse: Path, unique_id: str) -> str | None:
-    con = open_duckdb(warehouse, read_only=True)
-    try:
+    with reader(warehouse) as con:
         row = con.execute("SELECT person_id FROM person_records WHERE unique_id = ?",
                           [unique_id]).fetchone()
-    finally:
-        con.close()
     return row[0] if row else None
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,16 @@ from profiles.arrest_profile import NewRecord, load_person
 from profiles.build import build_profile
 from publish.audiences import TRIAGE_TABLES, triage_select
 from publish.display import label
-from publish.sheets import DIGESTS, INDEX_ROWS, environment, render_sheet, sheet_parts
-from stores.duck import open_duckdb
+from publish.sheets import (
+    DIGESTS,
+    INDEX_ROWS,
+    STALE_DIGESTS,
+    environment,
+    render_sheet,
+    sheet_parts,
+)
 from stores.sql import Fragment, Identifier, fill
+from stores.warm import session
 
 ARRESTED = "politie: aangehouden"  # the reason in beeld an arrest gives (`person.concern_reasons`)
 
@@ -35,8 +43,7 @@ def arrest_parts(warehouse: Path, person_id: str, reference_date: str,
     nightly triage tables (`publish.audiences`) run over the person's published records plus
     the arrest's `new` record, read as the nightly sheets read them (`publish.sheets`). None
     when neither the publication nor the arrest knows the person."""
-    con = open_duckdb()
-    try:
+    with session(warehouse) as con:
         load_person(con, warehouse, person_id, new, as_of=reference_date)
         build_profile(con, reference_date, [person_id])
         for table in TRIAGE_TABLES:
@@ -44,8 +51,6 @@ def arrest_parts(warehouse: Path, person_id: str, reference_date: str,
                              select=Fragment(triage_select(table, "p.person_id = $pid"))),
                         {"pid": person_id})
         found = sheet_parts(con, person_id)
-    finally:
-        con.close()
     return found[0] if found else None
 
 
@@ -94,26 +99,37 @@ def write_arrest_sheet(triage_dir: Path, parts: dict[str, Any], arrest: dict[str
     sheets.mkdir(parents=True, exist_ok=True)
     target = sheets / f"{arrest['person_id']}.html"
     _replace(target, html)
-    digests_file = sheets / DIGESTS
-    if digests_file.exists():
-        digests = json.loads(digests_file.read_text(encoding="utf-8"))
-        if digests.pop(arrest["person_id"], None) is not None:
-            _replace(digests_file, json.dumps(digests, sort_keys=True))
+    if (sheets / DIGESTS).exists():
+        with open(sheets / STALE_DIGESTS, "a", encoding="utf-8") as stale:
+            stale.write(f"{arrest['person_id']}\n")
     return target
 
 
 def write_index(triage_dir: Path, arrests: list[dict[str, Any]], published_at: str) -> Path:
     """The index: recent arrests first, newest on top, then every person of concern by
-    priority (rows the publication rendered once), and how fresh each partner's data is."""
-    rows = (triage_dir / INDEX_ROWS).read_text(encoding="utf-8")
+    priority (rows the publication rendered once), and how fresh each partner's data is.
+
+    The rows (tens of megabytes at a million persons) are copied from their file into the
+    page between the rendered head and tail, never read into a string: the page is the one
+    the template makes with the rows in place, byte for byte."""
     manifest = json.loads((triage_dir / "manifest.json").read_text(encoding="utf-8"))
     html = environment().get_template("index.html").render(
-        persons_html=rows, persons_count=manifest["sheets"], arrests=arrests,
+        persons_html=_ROWS_HERE, persons_count=manifest["sheets"], arrests=arrests,
         published_at=published_at, delivery=manifest.get("delivery"),
         freshness=manifest.get("freshness") or {})
+    head, tail = html.split(_ROWS_HERE)
     target = triage_dir / "index.html"
-    _replace(target, html)
+    tmp = target.with_name(f".{target.name}.tmp")
+    with open(tmp, "wb") as out, open(triage_dir / INDEX_ROWS, "rb") as rows:
+        out.write(head.encode("utf-8"))
+        shutil.copyfileobj(rows, out, 1 << 20)
+        out.write(tail.encode("utf-8"))
+    os.replace(tmp, target)
     return target
+
+
+# Where the rows go in the rendered index: a marker no row, name or date can hold.
+_ROWS_HERE = "\x00foto-index-rows\x00"
 
 
 def _replace(target: Path, text: str) -> None:

@@ -38,8 +38,10 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from publish.arrests import (
     arrests_dir,
@@ -49,6 +51,7 @@ from publish.arrests import (
     make_private_dir,
     write_private,
 )
+from sources.police import TIMEZONE
 
 if TYPE_CHECKING:   # imported where used: `foto arrest`'s hand-off stays light
     from config import FotoConfig
@@ -56,7 +59,7 @@ if TYPE_CHECKING:   # imported where used: `foto arrest`'s hand-off stays light
     from publish.arrest_flow import ArrestOutcome
 
 WORKER_LOCK = ".worker.lock"
-INTERVAL_SECONDS = 0.2
+INTERVAL_SECONDS = 0.1
 SETTLE_SECONDS = 0.1
 _REQUEST = re.compile(r"[0-9a-f]{32}\.json", re.ASCII)
 
@@ -104,10 +107,14 @@ def worker_lock(home: Path, wait: float = 5.0) -> Iterator[None]:
 def warm_up() -> None:
     """Import and start what every arrest needs, before the first file arrives: Splink, and
     Great Expectations' context with the arrest sheet's suite validated once (a real run on a
-    sound one-person sheet; its result is not kept)."""
+    sound one-person sheet; its result is not kept); and from now on keep the current
+    publication's warehouse open, with what arrests derive from it (`stores.warm`)."""
     import splink  # noqa: F401 - imported for its start-up cost
 
     from publish.arrest_flow import arrest_suite
+    from stores.warm import keep_warm
+
+    keep_warm()
 
     if not arrest_suite({"p": {"aantal_registraties": 1}, "signals": []}).passed:
         raise RuntimeError("the arrest sheet's suite failed on a sound sheet")
@@ -125,6 +132,7 @@ class ArrestWorker:
         # files tried and left (no publication yet, blocked, failed): not retried until they
         # change or the worker restarts; the sensor's run key does the same
         self._tried: dict[str, tuple[int, int]] = {}
+        self._prepared: Path | None = None   # the publication last prepared for (`_prepare`)
 
     def run(self, stop: Callable[[], bool] = lambda: False,
             log: Callable[[str], None] = lambda line: None) -> None:
@@ -137,8 +145,39 @@ class ArrestWorker:
 
     def tick(self, log: Callable[[str], None] = lambda line: None) -> list[ArrestOutcome]:
         done = [self._request(r, log) for r in self._requests()]
-        fed = [self._process(f, log) for f in self._new_files()]
-        return [o for o in done if o is not None] + [d[0] for d in fed if d is not None]
+        fed = []
+        for file in self._new_files():
+            processed = self._process(file, log)
+            if processed is not None:
+                self._report(*processed, log)
+                fed.append(processed[0])
+        if not done and not fed:
+            self._prepare(log)
+        return [o for o in done if o is not None] + fed
+
+    def _prepare(self, log: Callable[[str], None]) -> None:
+        """While nothing waits: when a new publication became current, derive what arrests
+        derive from it (today's, `stores.warm`), so the first arrest after a nightly run is
+        as quick as the next. Never in the way: a failure is told by its type and left for
+        the arrest itself to meet."""
+        from stores.publications import current_publication
+
+        publication = current_publication(self.home)
+        if publication is None or publication == self._prepared:
+            return
+        self._prepared = publication
+        warehouse = publication / "warehouse.duckdb"
+        try:
+            from persons.ids import prepare_ids
+            from persons.incremental import prepare_match
+            from profiles.arrest_profile import prepare_person
+
+            prepare_match(warehouse, datetime.now(ZoneInfo(TIMEZONE)).date().isoformat())
+            prepare_person(warehouse)
+            prepare_ids(warehouse)
+        except Exception as err:  # noqa: BLE001 - its text may quote data: type only
+            log(f"foto worker: could not prepare publication {publication.name} "
+                f"({type(err).__name__})")
 
     def _requests(self) -> list[Path]:
         folder = worker_dir(self.home) / "requests"
@@ -162,7 +201,10 @@ class ArrestWorker:
         write_private(worker_dir(self.home) / "results" / request.name,
                       (json.dumps(answer) + "\n").encode("utf-8"))
         request.unlink(missing_ok=True)
-        return done[0] if done else None
+        if done is None:
+            return None
+        self._report(*done, log)   # after the answer: the one waiting at a terminal is told
+        return done[0]
 
     def _new_files(self) -> list[Path]:
         if not self.feed.is_dir():
@@ -201,13 +243,22 @@ class ArrestWorker:
         except Exception as err:  # noqa: BLE001 - its text may quote the file: type only
             log(f"arrest failed: {type(err).__name__}; the file stays in the feed")
             return None
-        if self.report is not None:
-            try:
-                self.report(outcome, model)
-            except Exception as err:  # noqa: BLE001 - reporting never stops the worker
-                log(f"arrest {outcome.arrest_id}: not reported to Dagster "
-                    f"({type(err).__name__})")
         return outcome, model
+
+    def _report(self, outcome: ArrestOutcome, model: ModelRef,
+                log: Callable[[str], None]) -> None:
+        """Report a processed arrest on the Dagster instance, once it is published and its
+        asker answered (the report is not on the arrest's way: it costs a tenth of a second
+        of SQLite writes); its seconds go into the outcome, for the log line."""
+        if self.report is None:
+            return
+        started = time.perf_counter()
+        try:
+            self.report(outcome, model)
+        except Exception as err:  # noqa: BLE001 - reporting never stops the worker
+            log(f"arrest {outcome.arrest_id}: not reported to Dagster "
+                f"({type(err).__name__})")
+        outcome.seconds["report"] = round(time.perf_counter() - started, 4)
 
 
 def _age_key(path: Path) -> int:
@@ -219,10 +270,15 @@ def _age_key(path: Path) -> int:
 
 
 def outcome_line(outcome: ArrestOutcome) -> str:
-    """One log line per arrest: ids, status and seconds, never a value from the file."""
-    total = sum(outcome.seconds.values())
+    """One log line per arrest: ids, status, candidate count and seconds (in all, then per
+    step: where the time went, for the operator and `benchmarks/bench_arrest.py`), never a
+    value from the file. The Dagster report comes after the arrest was published and is not
+    in its total."""
+    steps = {k: v for k, v in outcome.seconds.items() if k != "report"}
     person = f" person {outcome.person_id}" if outcome.person_id else ""
-    return f"arrest {outcome.arrest_id}: {outcome.status}{person} ({total:.2f}s)"
+    detail = "".join(f", {k} {v:.3f}s" for k, v in outcome.seconds.items())
+    return (f"arrest {outcome.arrest_id}: {outcome.status}{person} "
+            f"({sum(steps.values()):.2f}s; {outcome.candidates} candidates{detail})")
 
 
 def hand_to_worker(home: Path, file: Path, poll: float = 0.02) -> dict[str, Any] | None:

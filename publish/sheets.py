@@ -40,6 +40,11 @@ from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
 DIGESTS = "digests.json"  # person id -> hash of what the sheet shows
+# Person ids whose sheet an arrest replaced after the publication wrote its digests, one a line:
+# their digests no longer describe their files, so the next publication renders them afresh.
+# Appended to (under the publish lock) rather than the digests rewritten, which at a million
+# persons is megabytes of JSON read and written per arrest.
+STALE_DIGESTS = "digests.stale"
 # The publication's date, for the sheets to show: a sheet is the same file in every
 # publication whose content for that person is the same (hard-linked, and a rerun of a
 # delivery changes no sheet), so the date it shows comes from its publication's folder.
@@ -221,7 +226,13 @@ def write_publication_js(out_dir: Path, published_at: str) -> Path:
 
 
 def _previous_digests(previous: Path | None) -> dict[str, str]:
+    """The `previous` publication's digests, without those of sheets an arrest replaced."""
     path = previous / "sheets" / DIGESTS if previous else None
     if path is None or not path.exists():
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))
+    digests = json.loads(path.read_text(encoding="utf-8"))
+    stale = path.with_name(STALE_DIGESTS)
+    if stale.exists():
+        for person_id in stale.read_text(encoding="utf-8").split():
+            digests.pop(person_id, None)
+    return digests

@@ -75,7 +75,7 @@ def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float])
          "match_probability": 1 / (1 + 2 ** -w)} for other, w in weights.items()])
     config = load_config()
     return _choose(con, "x", scored, len(weights), config.matching.thresholds,
-                   config.constraints)
+                   config.constraints, tmp_path / "wh.duckdb", None)
 
 
 def test_an_arrest_that_fits_a_father_and_a_son_equally_joins_neither(tmp_path: Path) -> None:
