@@ -51,7 +51,6 @@ from publish.arrests import (
     make_private_dir,
     write_private,
 )
-from sources.police import TIMEZONE
 
 if TYPE_CHECKING:   # imported where used: `foto arrest`'s hand-off stays light
     from config import FotoConfig
@@ -171,6 +170,7 @@ class ArrestWorker:
             from persons.ids import prepare_ids
             from persons.incremental import prepare_match
             from profiles.arrest_profile import prepare_person
+            from sources.police import TIMEZONE  # the day an arrest is matched on
 
             prepare_match(warehouse, datetime.now(ZoneInfo(TIMEZONE)).date().isoformat())
             prepare_person(warehouse)
