@@ -7,3 +7,9 @@ second); `assets.resources` takes them from here.
 DEFAULT_INBOX = "data/sample/inbox"
 DEFAULT_HOME = "var"
 ENGINES = ("duckdb", "spark")
+
+# The region's local time, declared once: the day an arrest is matched on, the local day a
+# partner's moment falls on (retention terms count in local days), the day a kept term ends,
+# what the triage point's clocks show, and when the nightly schedule fires. Every module reads it
+# here: a region in another zone (the Caribbean Netherlands) changes it once.
+TIMEZONE = "Europe/Amsterdam"

@@ -15,14 +15,14 @@ from dagster import RunRequest, ScheduleEvaluationContext, SkipReason, schedule
 from assets.partitions import register_delivery
 from assets.resources import FotoPaths, scan_inbox
 from assets.scrub import scrubbed
+from config.defaults import TIMEZONE
 from pipelines.jobs import nightly
 
 CRON = "0 2 * * *"
-TIMEZONE = "Europe/Amsterdam"
 
 
 @schedule(job=nightly, cron_schedule=CRON, execution_timezone=TIMEZONE,
-          description="Every night at 02:00 (Europe/Amsterdam): the newest delivery.")
+          description=f"Every night at 02:00 ({TIMEZONE}): the newest delivery.")
 @scrubbed
 def nightly_schedule(context: ScheduleEvaluationContext, paths: FotoPaths):
     inbox = Path(paths.inbox)

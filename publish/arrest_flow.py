@@ -35,6 +35,7 @@ import pandas as pd
 from audit.log import record
 from audit.store import as_id
 from config import FotoConfig
+from config.defaults import TIMEZONE
 from expectations.gate import GateResult, Rule, validate
 from judgements.store import RecordKey
 from judgements.suppressions import suppressed
@@ -69,7 +70,6 @@ from sources.arrests import (
     field_hashes,
     read_arrest,
 )
-from sources.police import TIMEZONE
 from sources.registry import registry
 from sources.retention import resolve_terms
 from standardise.arrest_feed import SOURCE as ARREST_SOURCE

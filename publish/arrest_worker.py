@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from config.defaults import TIMEZONE
 from publish.arrests import (
     arrests_dir,
     exclusive_lock,
@@ -170,7 +171,6 @@ class ArrestWorker:
             from persons.ids import prepare_ids
             from persons.incremental import prepare_match
             from profiles.arrest_profile import prepare_person
-            from sources.police import TIMEZONE  # the day an arrest is matched on
 
             prepare_match(warehouse, datetime.now(ZoneInfo(TIMEZONE)).date().isoformat())
             prepare_person(warehouse)

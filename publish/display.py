@@ -14,9 +14,10 @@ import unicodedata
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+from config.defaults import TIMEZONE as REGION_TIMEZONE
 from sources.registry import registry
 
-TIMEZONE = ZoneInfo("Europe/Amsterdam")  # what the triage point's clocks say
+TIMEZONE = ZoneInfo(REGION_TIMEZONE)  # what the triage point's clocks say
 
 LABELS: dict[str, dict[str, str]] = {
     "partner": {s.name: s.label for s in registry()},   # each source declares its label

@@ -25,12 +25,13 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pandas as pd
 
+from config.defaults import TIMEZONE as REGION_TIMEZONE
 from judgements.suppressions import suppressed
 from stores.database import table_exists
 from stores.duck import open_duckdb
 from stores.sql import Fragment, Identifier, fill
 
-TIMEZONE = ZoneInfo("Europe/Amsterdam")   # a term ends on a local day
+TIMEZONE = ZoneInfo(REGION_TIMEZONE)   # a term ends on a local day
 
 
 class RollbackRefused(Exception):

@@ -32,8 +32,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from config.defaults import TIMEZONE  # an arrest's time is local; its day is a local day
 from sources.common import MAX_AGE_YEARS
-from sources.police import COLUMNS, TIMEZONE
+from sources.police import COLUMNS
 from stores.sql import Fragment, Identifier, fill
 
 MAX_BYTES = 64 * 1024          # an arrest is ~500 bytes; a larger file is refused unread

@@ -34,7 +34,6 @@ COLUMNS = [
     "voorvoegsel", "voornamen", "geboortedatum", "geboorteplaats", "geslacht", "bsn", "straat",
     "huisnummer", "postcode", "woonplaats", "aangehouden",
 ]
-TIMEZONE = "Europe/Amsterdam"  # arrest times are local; a registration date is a local day
 ROLES = {"verdachte", "slachtoffer", "getuige", "betrokkene"}
 JN = {"J", "N"}
 SEXES = {"M", "V", "X"}

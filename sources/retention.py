@@ -28,9 +28,8 @@ from datetime import date
 import pandas as pd
 
 from config import ConfigError, FotoConfig
+from config.defaults import TIMEZONE  # a partner's moment is a local day
 from sources.common import ParseResult
-
-TIMEZONE = "Europe/Amsterdam"   # a partner's moment is a local day
 
 
 @dataclass(frozen=True)
