@@ -104,10 +104,13 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
             scored = predictions.as_pyarrow_table()
             clustered = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"])
         else:
-            # another engine writes its results as files; they never pass through its driver
-            scored = _in_id_order(con, db_api.hand_back(predictions, "pairs"),
-                                  ["unique_id_l", "unique_id_r"])
-            clustered = _in_id_order(con, db_api.hand_back(clusters, "clusters"),
+            # another engine writes its results as files; they never pass through its driver,
+            # and it is stopped before DuckDB reads them
+            pairs_files = db_api.hand_back(predictions, "pairs")
+            clusters_files = db_api.hand_back(clusters, "clusters")
+            db_api.finish()
+            scored = _in_id_order(con, pairs_files, ["unique_id_l", "unique_id_r"])
+            clustered = _in_id_order(con, clusters_files,
                                      ["unique_id"]).select(["unique_id", "cluster_id"])
         pairs, clustered = _with_copies(con, scored, clustered)
     finally:
