@@ -141,8 +141,8 @@ def _in_id_order(con: duckdb.DuckDBPyConnection, folder: Path, order: list[str])
     do not vary from run to run.
 
     DuckDB reads and sorts them under its memory budget (spilling where the connection has a
-    scope, `stores.duck`) and hands them to Python `SLICE_ROWS` at a time: never the whole
-    result in the engine's driver, nor a second copy of it in DuckDB's."""
+    scope, `stores.duck`) and hands them to Python `SLICE_ROWS` rows at a time; the engine's
+    driver never holds them."""
     files = con.read_parquet(str(folder / "*.parquet"))
     ordered = files.order(", ".join(Identifier(c).sql() for c in order))
     return ordered.to_arrow_reader(SLICE_ROWS).read_all()
