@@ -110,6 +110,8 @@ def test_spark_hands_its_pairs_and_clusters_back_as_files_not_through_its_driver
     with spark_api(folder, spark) as api:
         found = predict_and_cluster(records, model, thresholds, config.matching.blocking,
                                     db_api=api)
+        # its JVM is ended before DuckDB reads the files (it held its heap beside them)
+        assert "java" not in _children(), "Spark's JVM still runs while its results are read"
         (exchange,) = shared.iterdir()
         results = exchange / "results"
         assert not (folder / "results").exists() and not (folder / "inputs").exists()
@@ -134,6 +136,18 @@ def test_spark_hands_its_pairs_and_clusters_back_as_files_not_through_its_driver
     assert pairs.keys() == expected.keys()
     assert all(abs(pairs[k] - expected[k]) < 1e-9 for k in pairs)
     assert _partition(found.clusters) == _partition(duck.clusters)
+
+
+def _children() -> list[str]:
+    """The command names of this process's live children."""
+    names = []
+    for task in Path(f"/proc/{os.getpid()}/task").glob("*/children"):
+        for pid in task.read_text().split():
+            try:
+                names.append(Path(f"/proc/{pid}/comm").read_text().strip())
+            except OSError:
+                continue
+    return names
 
 
 def _partition(clusters: pa.Table) -> set[frozenset[str]]:
