@@ -77,32 +77,41 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
-def _proc(pid: int) -> tuple[float, float, float] | None:
-    """(resident MiB, CPU seconds of its threads, CPU seconds of its reaped children)."""
+def _proc(pid: int) -> tuple[float, float, float, int, tuple[str, str]] | None:
+    """(resident MiB, CPU seconds of its threads, CPU seconds of its reaped children, parent's
+    pid, its address space's counters: VmSize and VmRSS as the kernel writes them)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    rss = next((int(line.split()[1]) / 1024 for line in status.splitlines()
-                if line.startswith("VmRSS:")), 0.0)
-    # proc(5) fields 14-17 (utime, stime, cutime, cstime), counted here from the state
-    # field after the command name, which may hold spaces.
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    rss = int(fields.get("VmRSS", "0 kB").split()[0]) / 1024
+    # proc(5) fields 4 (ppid) and 14-17 (utime, stime, cutime, cstime), counted here from the
+    # state field after the command name, which may hold spaces.
     f = stat.rsplit(")", 1)[1].split()
-    return rss, (int(f[11]) + int(f[12])) / TICK, (int(f[13]) + int(f[14])) / TICK
+    return (rss, (int(f[11]) + int(f[12])) / TICK, (int(f[13]) + int(f[14])) / TICK, int(f[1]),
+            (fields.get("VmSize", "").strip(), fields.get("VmRSS", "").strip()))
 
 
 def _sample(pid: int) -> tuple[float, float] | None:
     """(resident MiB, CPU seconds so far) of a live process with its live workers: a step's
-    memory is what the run holds while it runs, its CPU includes the workers it started."""
-    root = _proc(pid)
-    if root is None:
+    memory is what the run holds while it runs, its CPU includes the workers it started.
+
+    A child that shares its parent's address space is not counted twice: Java starts every
+    command (Hadoop's file-system calls, in Spark) by `posix_spawn`, whose child runs in the
+    JVM's own memory until it execs, and reports the JVM's resident size as its own; summed, a
+    4 GB JVM counted 8 (the 11.8 GB "peak" of Spark at 1M in docs/scale.md, 2026-12-01). Such a
+    child has the very counters of its parent (size and resident set to the kB)."""
+    procs = {p: got for p in _tree(pid) if (got := _proc(p)) is not None}
+    if pid not in procs:
         return None
-    rss, cpu = root[0], root[1] + root[2]
-    for child in _tree(pid)[1:]:
-        got = _proc(child)
-        if got is not None:
-            rss, cpu = rss + got[0], cpu + got[1]
+    rss = cpu = 0.0
+    for current, (mib, own, reaped, parent, space) in procs.items():
+        cpu += own + (reaped if current == pid else 0.0)
+        if current != pid and parent in procs and procs[parent][4] == space:
+            continue   # the parent's memory, seen through a spawned child
+        rss += mib
     return rss, cpu
 
 

@@ -329,7 +329,15 @@ class Encryption(Section):
 # memory (their own keys above); the rest of `spark.conf` is the operator's.
 SPARK_OWNED = frozenset({"spark.local.dir", "spark.sql.warehouse.dir", "spark.checkpoint.dir",
                          "spark.driver.extraJavaOptions", "spark.executor.extraJavaOptions",
-                         "spark.master", "spark.driver.memory", "spark.jars"})
+                         "spark.master", "spark.driver.memory", "spark.jars", "spark.jars.ivy",
+                         "spark.eventLog.enabled", "spark.eventLog.dir",
+                         "spark.hadoop.fs.permissions.umask-mode"})
+
+
+def _shared_folder(folder: str | None) -> str | None:
+    if folder is not None and (not folder.startswith("/") or ".." in folder.split("/")):
+        raise ValueError("must be an absolute path without '..'")
+    return folder
 
 
 def _spark_conf(conf: dict[str, str]) -> dict[str, str]:
@@ -344,11 +352,17 @@ class Spark(Section):
     Spark master URL (`local[N]` on this machine, `spark://host:7077` or `yarn` on a cluster,
     docs/scale.md); `driver_memory` as Spark writes it (`1g`, `512m`); `conf`, further Spark
     properties as strings (shuffle partitions, executor memory). Where Spark writes its working
-    files is not configurable: under the run's folder in the home, so nothing lands outside it."""
+    files is not configurable: under the run's folder in the home, so nothing lands outside it.
+    `shared_folder` (absent by default) is for a cluster: a folder the driver and every executor
+    reach at the same path (a mount of shared storage), where the files both sides read go
+    instead (the records handed to Spark, Splink's checkpoints, the scored pairs and clusters
+    handed back), one folder per run, removed when the stage ends; the warehouse and the
+    publications stay in the home (docs/scale.md, the cluster recipe)."""
 
     master: Annotated[str, StringConstraints(min_length=1)]
     driver_memory: Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]*[kmgt]$")]
     conf: Annotated[dict[str, str], AfterValidator(_spark_conf)]
+    shared_folder: Annotated[str | None, AfterValidator(_shared_folder)] = None
 
 
 class DuckDB(Section):

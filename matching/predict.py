@@ -28,6 +28,9 @@ from matching.thresholds import Thresholds
 from stores.duck import open_duckdb
 from stores.sql import Identifier, fill
 
+# rows per slice of another engine's results read into Python (`_in_id_order`)
+SLICE_ROWS = 500_000
+
 
 @dataclass
 class MatchResult:
@@ -97,10 +100,18 @@ def predict_and_cluster(records: pa.Table, model: dict[str, Any], thresholds: Th
                                                num_chunks_right=chunks.right)
         clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
             predictions, threshold_match_probability=thresholds.link)
-        scored = predictions.as_pyarrow_table()
-        clustered = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"])
-        if dialect != "duckdb":
-            scored, clustered = _in_id_order(con, scored, clustered)
+        if dialect == "duckdb":
+            scored = predictions.as_pyarrow_table()
+            clustered = clusters.as_pyarrow_table().select(["unique_id", "cluster_id"])
+        else:
+            # another engine writes its results as files; they never pass through its driver,
+            # and it is stopped before DuckDB reads them
+            pairs_files = db_api.hand_back(predictions, "pairs")
+            clusters_files = db_api.hand_back(clusters, "clusters")
+            db_api.finish()
+            scored = _in_id_order(con, pairs_files, ["unique_id_l", "unique_id_r"])
+            clustered = _in_id_order(con, clusters_files,
+                                     ["unique_id"]).select(["unique_id", "cluster_id"])
         pairs, clustered = _with_copies(con, scored, clustered)
     finally:
         con.close()
@@ -124,19 +135,17 @@ def prediction_chunks(records: int, chunk_records: int) -> int:
     return max(1, -(-records // chunk_records))
 
 
-def _in_id_order(con: duckdb.DuckDBPyConnection, pairs: pa.Table,
-                 clusters: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """Another engine's pairs and clusters in a fixed order (Spark returns rows in the order its
-    partitions finish), so that the tables after matching do not vary from run to run."""
-    con.register("_engine_pairs", pairs)
-    con.register("_engine_clusters", clusters)
-    try:
-        return (con.sql("SELECT * FROM _engine_pairs ORDER BY unique_id_l, unique_id_r")
-                .to_arrow_table(),
-                con.sql("SELECT * FROM _engine_clusters ORDER BY unique_id").to_arrow_table())
-    finally:
-        con.unregister("_engine_pairs")
-        con.unregister("_engine_clusters")
+def _in_id_order(con: duckdb.DuckDBPyConnection, folder: Path, order: list[str]) -> pa.Table:
+    """The rows of the parquet files another engine wrote into `folder`, in a fixed order
+    (Spark writes rows in the order its partitions finish), so that the tables after matching
+    do not vary from run to run.
+
+    DuckDB reads and sorts them under its memory budget (spilling where the connection has a
+    scope, `stores.duck`) and hands them to Python `SLICE_ROWS` rows at a time; the engine's
+    driver never holds them."""
+    files = con.read_parquet(str(folder / "*.parquet"))
+    ordered = files.order(", ".join(Identifier(c).sql() for c in order))
+    return ordered.to_arrow_reader(SLICE_ROWS).read_all()
 
 
 def _prediction_input(con: duckdb.DuckDBPyConnection, records: pa.Table,

@@ -3,9 +3,18 @@
 `foto run --engine spark` scores and clusters on `splink.backends.spark.SparkAPI`. Spark writes
 working files in several places unless told: block managers and shuffle files under
 `java.io.tmpdir` (`/tmp/blockmgr-*`), a `spark-warehouse` and a Derby `metastore_db` in the
-working directory, Splink's lineage-breaking parquet in a checkpoint folder. All of them are put
-under `folder` (the run's folder in the home, `assets.match`), and the caller removes it when the
-stage is done: Splink's intermediate tables hold the records' values.
+working directory, Splink's lineage-breaking parquet in a checkpoint folder, jars fetched with
+Ivy in `~/.ivy2`, event logs when enabled. All of them are put under `folder` (the run's folder
+in the home, `assets.match`) or switched off, and the folder is removed when the stage is done:
+Splink's intermediate tables hold the records' values.
+
+Results come back as files, never through the driver: Spark writes the scored pairs and the
+clusters as parquet (`hand_back`), and DuckDB reads them from there (`matching.predict`).
+Collected with `toArrow`, 1.76M pairs were held in the JVM and in Python at once (an 11.8 GB
+peak at a million persons in local mode), and on a cluster the driver would have had to hold
+every pair of the country. The files both sides read (the records handed over, Splink's
+checkpoints, the results) lie in the stage's folder, or, on a cluster, in a folder of the
+configuration's `spark.shared_folder` that the driver and every executor reach.
 
 The master, driver memory and further properties come from the configuration (`config.Spark`):
 `local[2]` on one machine, a cluster's URL there (docs/scale.md).
@@ -23,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from config import Spark
+from stores.home_modes import tighten_tree
 
 LAUNCHER_OPTS = "SPARK_LAUNCHER_OPTS"
 # Spark's own log: errors only, on stderr (its default prints notes and warnings at start)
@@ -55,6 +65,10 @@ def session_conf(folder: Path, spark: Spark) -> dict[str, str]:
         "spark.sql.catalogImplementation": "in-memory",
         "spark.local.dir": str(folder / "local"),
         "spark.sql.warehouse.dir": str(folder / "warehouse"),
+        "spark.jars.ivy": str(folder / "ivy"),   # `spark.jars.packages` would fetch into ~/.ivy2
+        "spark.eventLog.enabled": "false",       # else /tmp/spark-events
+        # Hadoop's file system writes with its own umask (022), not the process's
+        "spark.hadoop.fs.permissions.umask-mode": "077",
         "spark.driver.extraJavaOptions": java,
         "spark.executor.extraJavaOptions": java,
         # Splink's similarity functions (jaro_winkler, ...) as Scala UDFs, matched to Spark 4
@@ -63,8 +77,9 @@ def session_conf(folder: Path, spark: Spark) -> dict[str, str]:
 
 
 def _file_backed_api(folder: Path) -> type:
-    """Splink's `SparkAPI`, but tables handed over from Python reach Spark as parquet files in
-    `folder`, not as in-memory data.
+    """Splink's `SparkAPI`, but tables cross between Python and Spark as parquet files in
+    `folder`, not as in-memory data: `inputs/` on the way in, `results/` on the way out
+    (`hand_back`).
 
     `SparkAPI.register` turns an Arrow table into a DataFrame with `createDataFrame`: a
     `LocalRelation` that carries every row inside the query plan. Splink's blocking joins the
@@ -84,23 +99,72 @@ def _file_backed_api(folder: Path) -> type:
             if isinstance(input, pa.Table):
                 # numbered, not named after the table: the path holds no name from outside
                 FileBackedSparkAPI._handed += 1
-                path = folder / f"{FileBackedSparkAPI._handed:06d}.parquet"
+                path = folder / "inputs" / f"{FileBackedSparkAPI._handed:06d}.parquet"
                 pq.write_table(input, path)
+                path.chmod(0o600)   # owner-only, whatever the umask
                 input = self.spark.read.parquet(str(path))
             super()._table_registration(input, table_name)
+
+        def finish(self) -> None:
+            """Stop Spark and its JVM now, the results being in files: in local mode the JVM
+            keeps its heap resident (some 5 GB at a million persons with a 4g driver) while
+            DuckDB reads the results beside it, and the two together made the stage's peak."""
+            _stop_spark(self.spark)
+
+        def hand_back(self, table: Any, name: str) -> Path:
+            """Splink's table `table` written by Spark as parquet files into `results/<name>`
+            (a name of foto's: `pairs`, `clusters`), owner-only; the folder's path, for DuckDB
+            to read `*.parquet` in it. The executors write their partitions; nothing passes
+            through the driver."""
+            path = folder / "results" / name
+            table.to_parquet(str(path), overwrite=True)
+            tighten_tree(path)
+            return path
 
     return FileBackedSparkAPI
 
 
+def _stop_spark(session: Any) -> None:
+    """Stop `session` and end the JVM pyspark started for it (it ends when its standard input
+    closes, `pyspark.java_gateway`); the next session starts a JVM of its own. A JVM pyspark
+    did not start (no `proc`) is left running. Stopping twice does nothing."""
+    from pyspark import SparkContext
+
+    if SparkContext._gateway is None:   # stopped already (`finish`)
+        return
+    session.stop()
+    gateway = SparkContext._gateway
+    proc = getattr(gateway, "proc", None)
+    if gateway is None or proc is None:
+        return
+    gateway.shutdown()
+    proc.stdin.close()
+    proc.wait(timeout=120)
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+
+
+def exchange_folder(folder: Path, spark: Spark) -> Path:
+    """Where the files driver and executors both read go: `folder` itself, or on a cluster a
+    new folder of its own (owner-only, a random name) in the configured `shared_folder`."""
+    if spark.shared_folder is None:
+        return folder
+    return Path(tempfile.mkdtemp(prefix="foto-spark-", dir=spark.shared_folder))
+
+
 @contextmanager
 def spark_api(folder: Path, spark: Spark) -> Iterator[Any]:
-    """A `SparkAPI` on a session whose files all live in `folder`; the session is stopped and
-    the folder removed on leaving."""
+    """A `SparkAPI` on a session whose files all live in `folder` (those the executors share
+    in the exchange folder, `exchange_folder`); the session is stopped and both folders
+    removed on leaving."""
     from pyspark.sql import SparkSession
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for sub in ("tmp", "local", "warehouse", "checkpoints", "derby", "inputs"):
-        (folder / sub).mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for sub in ("tmp", "local", "warehouse", "derby", "ivy"):
+        (folder / sub).mkdir(exist_ok=True, mode=0o700)
+    exchange = exchange_folder(folder, spark)
+    for sub in ("checkpoints", "inputs", "results"):   # owner-only, whatever the umask
+        (exchange / sub).mkdir(exist_ok=True, mode=0o700)
     (folder / LOG4J).write_text(_LOG4J_TEXT, encoding="utf-8")
     builder = SparkSession.builder
     for key, value in session_conf(folder, spark).items():
@@ -122,11 +186,12 @@ def spark_api(folder: Path, spark: Spark) -> Iterator[Any]:
     session.sparkContext.setLogLevel("ERROR")
     # break_lineage_method="parquet" writes Splink's intermediate tables here (it raises
     # without a checkpoint folder)
-    session.sparkContext.setCheckpointDir(str(folder / "checkpoints"))
+    session.sparkContext.setCheckpointDir(str(exchange / "checkpoints"))
     logging.getLogger("py4j").setLevel(logging.WARNING)
     try:
-        api = _file_backed_api(folder / "inputs")
+        api = _file_backed_api(exchange)
         yield api(spark_session=session, break_lineage_method="parquet")
     finally:
-        session.stop()
+        _stop_spark(session)
+        shutil.rmtree(exchange, ignore_errors=True)
         shutil.rmtree(folder, ignore_errors=True)
