@@ -9,9 +9,10 @@ database. `read_sources` does that for every source of a run, two at a time.
 Why two at a time, and why it is safe. Reading is Python and pandas work on one core (39 s of a
 one-million-person run, one source after another); the build database is one DuckDB file, which
 takes one writer. So the reading is split, the writing is not: the sources are dealt over two
-lanes by the size of their files, the largest in this process, the others in one worker
-process (`spawn`, as the publication's workers: this process holds DuckDB's and Dagster's
-threads). The worker only *reads*: the partner files, and in the home the published warehouse
+lanes by the size of their files, the lighter lane in this process (which also writes them
+all), the heavier (the BRP extract alone, at a million persons) in one worker process
+(`spawn`, as the publication's workers: this process holds DuckDB's and Dagster's threads).
+The worker only *reads*: the partner files, and in the home the published warehouse
 (read-only, for the first day a quarantined line was delivered) and the suppression list; it
 writes no file at all. What it staged comes back through the pool's pipe (Arrow buffers, cheap
 to pickle), never through a file: no copy of a record lands anywhere outside the build
@@ -274,9 +275,10 @@ def _stage_in_worker(source: str, folder: Path, delivery: Path, home: Path, term
 
 
 def lanes(files: dict[str, Path], workers: int) -> list[list[str]]:
-    """The sources dealt over `workers` lanes (the first is this process's), largest file
-    first, each to the lane with the fewest bytes so far: reading time grows with a file's
-    size, so the lanes end at about the same time."""
+    """The sources dealt over `workers` lanes, largest file first, each to the lane with the
+    fewest bytes so far (reading time grows with a file's size); the first lane, this
+    process's, is the lightest, since this process also writes every source to the build
+    database (and the worker's start-up is paid while it reads)."""
     out: list[list[str]] = [[] for _ in range(max(1, workers))]
     load = [0] * len(out)
     sizes = {s: f.stat().st_size if f.exists() else 0 for s, f in files.items()}
@@ -284,7 +286,7 @@ def lanes(files: dict[str, Path], workers: int) -> list[list[str]]:
         lane = load.index(min(load))
         out[lane].append(source)
         load[lane] += sizes[source]
-    return out
+    return [lane for _, lane in sorted(zip(load, out, strict=True), key=lambda x: x[0])]
 
 
 def read_sources(folders: dict[str, Path], delivery: Path, home: Path,

@@ -62,16 +62,18 @@ def test_sources_read_side_by_side_store_what_one_by_one_stores(tmp_path: Path,
         assert ready.accepted is None and lifted == []   # the tables let go once stored
 
 
-def test_lanes_put_the_largest_file_alone_when_it_outweighs_the_rest(tmp_path: Path) -> None:
+def test_lanes_give_the_worker_the_heavier_lane(tmp_path: Path) -> None:
+    """The largest file alone when it outweighs the rest, and in the worker's lane: this
+    process also writes every source."""
     sizes = {"municipal": 1160, "police": 470, "care": 310, "justice": 26}
     files = {}
     for name, size in sizes.items():
         files[name] = tmp_path / name
         files[name].write_bytes(b"x" * size)
-    assert lanes(files, 2) == [["municipal"], ["police", "care", "justice"]]
+    assert lanes(files, 2) == [["police", "care", "justice"], ["municipal"]]
     assert lanes(files, 1) == [["municipal", "police", "care", "justice"]]
     files["missing"] = tmp_path / "absent"   # a missing file weighs nothing: refused quickly
-    assert "missing" in lanes(files, 2)[1]
+    assert "missing" in lanes(files, 2)[0]
 
 
 @pytest.mark.parametrize(("values", "kind"), [
