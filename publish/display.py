@@ -240,7 +240,10 @@ def fold(text: object) -> str:
     typed the same way (`FOLD_JS`)."""
     if text is None:
         return ""
-    decomposed = unicodedata.normalize("NFKD", str(text).lower().translate(_FOLD))
+    lower = str(text).lower()
+    if lower.isascii():   # most names: nothing to decompose or map (the same result, at once)
+        return lower
+    decomposed = unicodedata.normalize("NFKD", lower.translate(_FOLD))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).translate(_FOLD)
 
 

@@ -12,7 +12,7 @@ import json
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import cache
 from pathlib import Path
 
@@ -151,17 +151,7 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
     write_publication_js(out_dir, published_at)
     old_digests = _previous_digests(previous)
     digests: dict[str, str] = {}
-    changed: list[dict] = []
     reused = 0
-    for parts in all_parts:
-        pid = parts["p"]["person_id"]
-        digests[pid] = _digest(parts)
-        if previous is not None and old_digests.get(pid) == digests[pid] \
-                and (previous / "sheets" / f"{pid}.html").exists():
-            os.link(previous / "sheets" / f"{pid}.html", sheets / f"{pid}.html")
-            reused += 1
-        else:
-            changed.append(parts)
 
     def index() -> None:
         persons_html = env.get_template("index_persons.html").render(persons=persons)
@@ -170,7 +160,17 @@ def render_sheets(triage_db: Path, out_dir: Path, published_at: str,
             persons_html=persons_html, persons_count=len(persons), arrests=[],
             published_at=published_at), encoding="utf-8")
 
-    rendered = render_batches(env, sheets, changed, meanwhile=index)
+    with SheetWriter(env, sheets) as writer:
+        for parts in all_parts:
+            pid = parts["p"]["person_id"]
+            digests[pid] = _digest(parts)
+            if previous is not None and old_digests.get(pid) == digests[pid] \
+                    and (previous / "sheets" / f"{pid}.html").exists():
+                os.link(previous / "sheets" / f"{pid}.html", sheets / f"{pid}.html")
+                reused += 1
+            else:
+                writer.add(parts)   # rendered by workers already while the rest is compared
+        rendered = writer.finish(meanwhile=index)
     (sheets / DIGESTS).write_text(json.dumps(digests, sort_keys=True), encoding="utf-8")
     return {"sheets": len(persons), "rendered": rendered, "reused": reused}
 
@@ -182,26 +182,58 @@ BATCH = 500
 PARALLEL_FROM = 2000
 
 
-def render_batches(env: Environment, sheets: Path, changed: list[dict],
-                   meanwhile: Callable[[], None]) -> int:
-    """Render and write the `changed` sheets into `sheets`, and run `meanwhile` (the index)
-    in this process while workers render; returns how many sheets.
+class SheetWriter:
+    """Renders and writes changed sheets as they are found (`add`), then runs `meanwhile`
+    (the index) in this process while the last ones render (`finish`, which says how many).
 
     Why processes: Jinja renders in pure Python, under the GIL, so threads would not use a
     second core; rendering was most of the publication's CPU (a 1M-person region publishes
-    about 100,000 sheets). Why `spawn`: the run's process holds DuckDB's and Dagster's threads,
-    and a forked child could inherit a lock one of them held. The workers get the sheets'
-    parts through multiprocessing's pipes (no file outside the home) and write each sheet as
-    this process would; the index and the digests stay here, in the index's order."""
-    workers = min(len(os.sched_getaffinity(0)), -(-len(changed) // BATCH))
-    if len(changed) < PARALLEL_FROM or workers < 2:
+    about 100,000 sheets). Why as they are found: comparing every sheet's digest with the
+    previous publication's is one core's work (about 100,000 digests at a million persons);
+    once `PARALLEL_FROM` changed sheets are waiting the workers start and take batches while
+    the rest are compared, instead of after. Fewer changed sheets than that render in this
+    process (a worker's start-up is not repaid). Why `spawn`: the run's process holds
+    DuckDB's and Dagster's threads, and a forked child could inherit a lock one of them held.
+    The workers get the sheets' parts through multiprocessing's pipes (no file outside the
+    home) and write each sheet as this process would: the same files, whichever writes them;
+    the index and the digests stay here, in the index's order."""
+
+    def __init__(self, env: Environment, sheets: Path) -> None:
+        self.env, self.sheets = env, sheets
+        self.waiting: list[dict] = []
+        self.pool: ProcessPoolExecutor | None = None
+        self.done: list[Future] = []
+
+    def __enter__(self) -> SheetWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+
+    def add(self, parts: dict) -> None:
+        self.waiting.append(parts)
+        if self.pool is None and len(self.waiting) >= PARALLEL_FROM \
+                and len(os.sched_getaffinity(0)) >= 2:
+            self.pool = ProcessPoolExecutor(len(os.sched_getaffinity(0)),
+                                            mp_context=multiprocessing.get_context("spawn"))
+        while self.pool is not None and len(self.waiting) >= BATCH:
+            self._submit(self.waiting[:BATCH])
+            del self.waiting[:BATCH]
+
+    def _submit(self, batch: list[dict]) -> None:
+        assert self.pool is not None
+        self.done.append(self.pool.submit(_render_batch, str(self.sheets), batch))
+
+    def finish(self, meanwhile: Callable[[], None]) -> int:
+        if self.pool is None:
+            meanwhile()
+            return _render_batch(str(self.sheets), self.waiting, self.env)
+        for i in range(0, len(self.waiting), BATCH):
+            self._submit(self.waiting[i:i + BATCH])
+        self.waiting = []
         meanwhile()
-        return _render_batch(str(sheets), changed, env)
-    batches = [changed[i:i + BATCH] for i in range(0, len(changed), BATCH)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        done = [pool.submit(_render_batch, str(sheets), batch) for batch in batches]
-        meanwhile()
-        return sum(f.result() for f in done)
+        return sum(f.result() for f in self.done)
 
 
 def _render_batch(sheets: str, batch: list[dict], env: Environment | None = None) -> int:

@@ -14,9 +14,12 @@ def test_definitions_load() -> None:
 def test_nightly_never_trains_and_gates_before_publishing() -> None:
     nightly = {n.name for n in defs.resolve_job_def("nightly").nodes}
     assert "person_model" not in nightly
-    assert {"raw_police", "std_persons", "match_pairs", "person_clusters", "person_records",
+    assert {"raw_sources", "std_persons", "match_pairs", "person_clusters", "person_records",
             "person", "publication", "person_records_person_records_sound"} <= nightly
     assert "arrest_sheet" not in nightly and "judged_publication" not in nightly
+    # the sources are read in one step (two at a time), each still an asset of its own
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert {f"raw_{s}" for s in ("police", "justice", "care", "municipal")} <= keys
     specs = defs.resolve_asset_graph().asset_check_keys
     assert len(specs) == 9   # four raw, std, linkage, profile, the arrest sheet's, the judged
                              # publication's
