@@ -131,7 +131,11 @@ RULES = [
 def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str,
                 persons: Iterable[str] | None = None) -> int:
     """Evaluate every rule into `flags`, for every person or for the `persons` given (the
-    rules read `events`, which must hold those persons' timelines); returns the flags."""
+    rules read `events`, which must hold those persons' timelines); returns the flags.
+
+    A rule's evidence ids are sorted: DuckDB's `list()` aggregate keeps the order in which its
+    threads met the rows, so the same records gave two orders on two runs (a sheet and its
+    digest changed with nothing changed)."""
     scope = scope_condition(con, persons, "s.person_id")
     con.execute("""CREATE OR REPLACE TABLE flags (person_id VARCHAR, flag VARCHAR,
         label VARCHAR, severity VARCHAR, rule VARCHAR, period_start DATE, period_end DATE,
@@ -140,7 +144,8 @@ def build_flags(con: duckdb.DuckDBPyConnection, reference_date: str,
         # r.sql is a rule written in code (RULES); every value in it is a bound parameter
         con.execute(fill("""INSERT INTO flags SELECT f.*, {reference_date}
             FROM (SELECT person_id, $code AS flag, $label AS label, $severity AS severity,
-                         $rule AS rule, s.* EXCLUDE (person_id)
+                         $rule AS rule, s.period_start, s.period_end,
+                         list_sort(s.evidence) AS evidence
                   FROM ({rule}) s(person_id, period_start, period_end, evidence)
                   WHERE {scope}) f""", reference_date=Fragment(REFERENCE_DATE),
                          rule=Fragment(r.sql), scope=scope),

@@ -25,7 +25,9 @@ def con() -> duckdb.DuckDBPyConnection:
         ("PL-1-01", date(2026, 6, 1), "verdachte", True, "P3"),
         ("PL-1-02", date(2026, 6, 1), "slachtoffer", True, "P4"),
         ("PL-2-01", date(2025, 6, 1), "verdachte", True, "P14"),      # DV, but too long ago
-        *[(f"PL-{10 + i}-01", date(2026, 3 + i, 1), "verdachte", False, "P5") for i in range(3)],
+        # delivered newest first: a flag's evidence must not keep the order rows arrive in
+        *[(f"PL-{10 + i}-01", date(2026, 3 + i, 1), "verdachte", False, "P5")
+          for i in reversed(range(3))],
         *[(f"PL-{20 + i}-01", date(2026, 3 + i, 1), "verdachte", False, "P6") for i in range(2)],
     ]
     justice = [  # record_id, status, toezicht, einddatum, contactverbod, person
@@ -126,6 +128,16 @@ def test_every_rule_is_written_down_and_every_flag_has_evidence(con) -> None:
     assert all(r.rule and r.label for r in RULES)
     rows = con.sql("SELECT rule, evidence_record_ids FROM flags").fetchall()
     assert all(rule and evidence for rule, evidence in rows)
+
+
+def test_a_flags_evidence_ids_are_sorted(con) -> None:
+    """The same records give the same evidence list on every run (and so the same sheet and
+    digest): DuckDB's `list()` keeps the order its threads meet the rows in."""
+    rows = con.sql("SELECT evidence_record_ids FROM flags WHERE flag = 'veelpleger_12m'"
+                   ).fetchall()
+    assert rows == [(["PL-10-01", "PL-11-01", "PL-12-01"],)]
+    every = con.sql("SELECT evidence_record_ids FROM flags").fetchall()
+    assert all(ids == sorted(ids) for (ids,) in every)
 
 
 def test_ex_partner_relation_from_a_stalking_report(con) -> None:
