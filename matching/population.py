@@ -10,8 +10,9 @@ depend on how many records the region holds:
   many.
 - **u of an identifier whose pool grows with the region** (`matching.settings.POPULATION_LEVELS`:
   the same valid BSN, the same dwelling with or without a shared surname). A region of ten
-  times the people has ten times the BSNs and dwellings, each still held by one person or one household, so two
-  random records share one ten times less often: u falls like 1 / n as well. Left at the
+  times the people has ten times the BSNs and dwellings, each still held by one person or one
+  household, so two random records share one ten times less often: u falls like 1 / n as well.
+  Left at the
   training delivery's value, sharing a dwelling counts for log2(n / n_train) bits too little,
   exactly the bits the prior took away: a pair of records that agree on a first name and an
   address (a care report without surname or birth date) was linked at 10,000 persons and no
