@@ -82,11 +82,11 @@ GIVEN_NAME = {
 # do, but for a street name that recurs in two of the region's towns.
 _SAME_DWELLING = ("huisnummer_l = huisnummer_r AND (postcode_l = postcode_r OR "
                   "((postcode_l IS NULL OR postcode_r IS NULL) AND street_l = street_r))")
-# Surnames that any agreeing level of SURNAME takes for one name (all but 'surname similar').
+# Surnames that any agreeing level of SURNAME takes for alike.
 _SURNAMES_AGREE = ("surname_l = surname_r OR surname_key_l = surname_key_r "
                    "OR surname_1_l = surname_1_r OR surname_1_l = surname_2_r "
                    "OR surname_2_l = surname_1_r OR surname_2_l = surname_2_r "
-                   "OR {jaro_winkler}(surname_l, surname_r) >= 0.92")
+                   "OR {jaro_winkler}(surname_l, surname_r) >= 0.8")
 
 # A surname says how few people bear it; a dwelling how few people live there. The two are not
 # independent among different persons: the people of one dwelling are mostly one family, and
@@ -181,6 +181,19 @@ POPULATION_LEVELS: dict[str, tuple[str, ...]] = {
     "bsn": ("same BSN",),
     "address": ("same dwelling, same surname", "same dwelling, a surname missing",
                 "same dwelling, another surname"),
+}
+
+
+# Levels reached only where a value is missing on one side, whose weight must be that of the
+# levels they stand in for, taken together: a missing value is neither for nor against (as a
+# comparison's null level is). 'Same dwelling, a surname missing' is learnt on the pairs of one
+# dwelling where one record gives no surname (a care report), and how often a record lacks a
+# surname differs by source, so that learnt on its own it would weigh the sources' mix, not
+# the dwelling (`matching.population.missing_as_neutral`).
+NEUTRAL_MISSING: dict[str, dict[str, tuple[str, ...]]] = {
+    "address": {"same dwelling, a surname missing": (
+        "same dwelling, same surname", "same dwelling, a surname missing",
+        "same dwelling, another surname")},
 }
 
 
