@@ -84,8 +84,9 @@ def without_sampled_matches(model: dict[str, Any], min_u: float) -> None:
 
 
 def missing_as_neutral(model: dict[str, Any]) -> None:
-    """Each level of `NEUTRAL_MISSING` weighs as its group of levels together: its u set to
-    m * (the group's u / the group's m), so that m / u is the group's. A level reached only
+    """Each level of `NEUTRAL_MISSING` weighs as the levels it stands in for together: its u
+    set to m * (their u / their m), so that its m / u is theirs (and the whole group's, itself
+    included, stays the same). A level reached only
     where one record lacks a value is otherwise learnt on the pairs of the sources that lack it,
     and would weigh which sources a pair comes from rather than the evidence it holds."""
     for comparison in model["comparisons"]:

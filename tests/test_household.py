@@ -109,3 +109,21 @@ def test_a_street_and_house_number_name_the_dwelling_without_a_postcode(scored: 
         assert pairs > 10, size
         assert at_dwelling == pairs, size
         assert linked >= 0.9 * pairs, size
+
+
+def test_a_missing_surname_within_a_dwelling_is_neither_for_nor_against(
+        sample_records: pa.Table) -> None:
+    """'Same dwelling, a surname missing' is learnt on the pairs where one record gives no
+    surname (mostly care reports); as scored it weighs as sharing the dwelling does, whatever
+    the surnames: the sources' mix is not evidence (`matching.population.missing_as_neutral`)."""
+    for region in (sample_records.num_rows, 1_000_000):
+        model = model_for_size(bundled_model().path, region)
+        address = next(c for c in model["comparisons"] if c["output_column_name"] == "address")
+        dwelling = [lv for lv in address["comparison_levels"]
+                    if lv["label_for_charts"].startswith("same dwelling")]
+        missing = next(lv for lv in dwelling if lv["label_for_charts"].endswith("missing"))
+        together = math.log2(sum(lv["m_probability"] for lv in dwelling)
+                             / sum(lv["u_probability"] for lv in dwelling))
+        assert len(dwelling) == 3
+        assert math.isclose(math.log2(missing["m_probability"] / missing["u_probability"]),
+                            together, abs_tol=1e-9)
