@@ -186,10 +186,10 @@ POPULATION_LEVELS: dict[str, tuple[str, ...]] = {
 
 # Levels reached only where a value is missing on one side, whose weight must be that of the
 # levels they stand in for (those where the value is known), taken together: a missing value is
-# neither for nor against (as a comparison's null level is). 'Same dwelling, a surname missing' is learnt on the pairs of one
-# dwelling where one record gives no surname (a care report), and how often a record lacks a
-# surname differs by source, so that learnt on its own it would weigh the sources' mix, not
-# the dwelling (`matching.population.missing_as_neutral`).
+# neither for nor against (as a comparison's null level is). 'Same dwelling, a surname missing'
+# is learnt on the pairs of one dwelling where one record gives no surname (a care report), and
+# how often a record lacks a surname differs by source, so that learnt on its own it would weigh
+# the sources' mix, not the dwelling (`matching.population.missing_as_neutral`).
 NEUTRAL_MISSING: dict[str, dict[str, tuple[str, ...]]] = {
     "address": {"same dwelling, a surname missing": (
         "same dwelling, same surname", "same dwelling, another surname")},
