@@ -22,7 +22,7 @@ from stores.duck import open_duckdb
 MODEL_COLUMNS = [
     "unique_id", "source", "given_names", "first_name", "first_name_key", "initials",
     "surname", "surname_1", "surname_2", "surname_key", *DERIVED_COLUMNS,
-    "dob", "dob_year", "dob_month", "dob_day", "bsn", "sex", "postcode", "huisnummer",
+    "dob", "dob_year", "dob_month", "dob_day", "bsn", "sex", "postcode", "huisnummer", "street",
 ]
 assert set(MODEL_COLUMNS) <= {*CANONICAL_COLUMNS, *DERIVED_COLUMNS}
 

@@ -9,9 +9,10 @@ depend on how many records the region holds:
   scaling it, a model trained on a small delivery over-links a large one, where namesakes are
   many.
 - **u of an identifier whose pool grows with the region** (`matching.settings.POPULATION_LEVELS`:
-  the same valid BSN, the same postcode and house number). A region of ten times the people has
-  ten times the BSNs and dwellings, each still held by one person or one household, so two
-  random records share one ten times less often: u falls like 1 / n as well. Left at the
+  the same valid BSN, the same dwelling with or without a shared surname). A region of ten
+  times the people has ten times the BSNs and dwellings, each still held by one person or one
+  household, so two random records share one ten times less often: u falls like 1 / n as well.
+  Left at the
   training delivery's value, sharing a dwelling counts for log2(n / n_train) bits too little,
   exactly the bits the prior took away: a pair of records that agree on a first name and an
   address (a care report without surname or birth date) was linked at 10,000 persons and no
@@ -39,7 +40,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from matching.settings import POPULATION_LEVELS
+from matching.settings import NEUTRAL_MISSING, POPULATION_LEVELS
 
 # u of a scaled level never rises above this (a run far smaller than its training delivery,
 # e.g. scoring a handful of records): agreement then still counts as evidence for a match.
@@ -57,6 +58,7 @@ def for_population(model: dict[str, Any], trained_on: int | None, records: int,
     if not trained_on or records <= 1 or trained_on <= 1:
         return model
     without_sampled_matches(model, 1.0 / (u_sample_pairs or trained_on * (trained_on - 1) / 2))
+    missing_as_neutral(model)
     factor = (trained_on - 1) / (records - 1)
     model["probability_two_random_records_match"] *= factor
     for comparison in model["comparisons"]:
@@ -79,6 +81,25 @@ def without_sampled_matches(model: dict[str, Any], min_u: float) -> None:
             if u is None or m is None or level.get("label_for_charts") == "disagree":
                 continue
             _set_u(comparison, level, max((u - prior * m) / (1.0 - prior), min(u, min_u)))
+
+
+def missing_as_neutral(model: dict[str, Any]) -> None:
+    """Each level of `NEUTRAL_MISSING` weighs as the levels it stands in for together: its u
+    set to m * (their u / their m), so that its m / u is theirs (and the whole group's, itself
+    included, stays the same). A level reached only
+    where one record lacks a value is otherwise learnt on the pairs of the sources that lack it,
+    and would weigh which sources a pair comes from rather than the evidence it holds."""
+    for comparison in model["comparisons"]:
+        neutral = NEUTRAL_MISSING.get(comparison.get("output_column_name", ""), {})
+        levels = {lv.get("label_for_charts"): lv for lv in comparison["comparison_levels"]}
+        for label, group in neutral.items():
+            members = [levels.get(g) for g in group]
+            if label not in levels or any(lv is None or not lv.get("m_probability")
+                                          or not lv.get("u_probability") for lv in members):
+                continue
+            m = sum(lv["m_probability"] for lv in members)
+            u = sum(lv["u_probability"] for lv in members)
+            _set_u(comparison, levels[label], levels[label]["m_probability"] * u / m)
 
 
 def _set_u(comparison: dict[str, Any], level: dict[str, Any], u: float) -> None:

@@ -126,8 +126,12 @@ _ZEKERHEID = fill("""FROM (
         SELECT pr.person_id, pr.records_in_person AS records, pr.link_probability,
                pr.linked_by, e.agreed, e.partly_agreed, e.disagreed, u.undecided_persons,
                u.undecided_seen, c.confirmed_links, c.last_confirmed,
+               -- the weakest link by what can tell links apart: a run's term frequencies
+               -- count the person's own records, so one more record of theirs (an arrest, then
+               -- the nightly run) moves links near 1 in the ninth decimal, and two such links
+               -- would trade places between the two; below a millionth they are alike
                row_number() OVER (PARTITION BY pr.person_id
-                                  ORDER BY pr.link_probability, pr.unique_id) AS rk
+                                  ORDER BY round(pr.link_probability, 6), pr.unique_id) AS rk
         FROM person_records pr JOIN person p USING (person_id)
         LEFT JOIN link_explanation e  -- Splink keeps unique_id_l < unique_id_r
           ON e.unique_id_l = least(pr.unique_id, pr.strongest_link_to)

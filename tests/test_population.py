@@ -18,6 +18,7 @@ import pyarrow as pa
 import pytest
 
 from config import Thresholds, load_config
+from matching.explain import comparison_levels
 from matching.models import bundled_model
 from matching.population import for_population
 from matching.predict import model_for_size, predict_and_cluster
@@ -30,6 +31,13 @@ GROWTH = 100
 def records(sample_records: pa.Table) -> pa.Table:
     """The bundled sample delivery read and standardised (std_persons)."""
     return sample_records
+
+
+def _dwelling_levels() -> set[int]:
+    """The address levels (gamma) at which two records share a dwelling."""
+    levels = comparison_levels(json.loads(bundled_model().path.read_text(encoding="utf-8")))
+    return {int(g) for g, label in zip(levels["gamma"], levels["label"], strict=True)
+            if label.startswith("same dwelling")}
 
 
 def _scored(records: pa.Table, region: int) -> dict[tuple[str, str], tuple[float, int, int]]:
@@ -59,10 +67,11 @@ def test_a_shared_bsn_or_dwelling_weighs_the_same_in_a_region_a_hundred_times_la
     n = records.num_rows
     prior_bits = math.log2((GROWTH * n - 1) / (n - 1))          # what the prior loses: 6.6
     shared, names_only = [], []
+    dwelling_levels = _dwelling_levels()
     for pair, (w_small, bsn, address) in small.items():
         if pair not in large:
             continue
-        same_bsn, same_dwelling = bsn == 1, address == 2
+        same_bsn, same_dwelling = bsn == 1, address in dwelling_levels
         delta = large[pair][0] - w_small
         if same_bsn != same_dwelling:           # exactly one identifier shared
             shared.append(delta)
@@ -82,7 +91,7 @@ def test_pairs_linked_on_a_shared_dwelling_stay_linked_as_the_region_grows(
     small, large = scored
     link = math.log2(load_thresholds().link / (1 - load_thresholds().link))
     dwelling = [pair for pair, (w, bsn, address) in small.items()
-                if address == 2 and bsn != 1 and w >= link]
+                if address in _dwelling_levels() and bsn != 1 and w >= link]
     assert len(dwelling) > 50
     assert all(large[pair][0] >= link for pair in dwelling)
 
@@ -102,8 +111,8 @@ def test_scaled_u_leaves_each_comparison_summing_to_one() -> None:
 # must agree, column that must be known on both sides).
 RARE_AGREEMENTS = [("dob", "same birth date", ("dob",), "dob_year"),
                    ("bsn", "same BSN", ("bsn",), "bsn"),
-                   ("address", "same postcode and house number", ("postcode", "huisnummer"),
-                    "postcode")]
+                   ("address", "same dwelling, same surname",
+                    ("postcode", "huisnummer", "surname"), "postcode")]
 
 
 def test_u_is_that_of_non_matches_not_of_a_sample_holding_matches(records: pa.Table) -> None:
