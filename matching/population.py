@@ -66,7 +66,7 @@ def for_population(model: dict[str, Any], trained_on: int | None, records: int,
         for level in comparison["comparison_levels"]:
             u = level.get("u_probability")
             if level.get("label_for_charts") in labels and u is not None:
-                _set_u(comparison, level, min(u * factor, MAX_SCALED_U))
+                set_u(comparison, level, min(u * factor, MAX_SCALED_U))
     return model
 
 
@@ -80,7 +80,7 @@ def without_sampled_matches(model: dict[str, Any], min_u: float) -> None:
             u, m = level.get("u_probability"), level.get("m_probability")
             if u is None or m is None or level.get("label_for_charts") == "disagree":
                 continue
-            _set_u(comparison, level, max((u - prior * m) / (1.0 - prior), min(u, min_u)))
+            set_u(comparison, level, max((u - prior * m) / (1.0 - prior), min(u, min_u)))
 
 
 def missing_as_neutral(model: dict[str, Any]) -> None:
@@ -99,10 +99,10 @@ def missing_as_neutral(model: dict[str, Any]) -> None:
                 continue
             m = sum(lv["m_probability"] for lv in members)
             u = sum(lv["u_probability"] for lv in members)
-            _set_u(comparison, levels[label], levels[label]["m_probability"] * u / m)
+            set_u(comparison, levels[label], levels[label]["m_probability"] * u / m)
 
 
-def _set_u(comparison: dict[str, Any], level: dict[str, Any], u: float) -> None:
+def set_u(comparison: dict[str, Any], level: dict[str, Any], u: float) -> None:
     """Set `level`'s u, the difference going to the comparison's 'disagree' level."""
     before = level["u_probability"]
     level["u_probability"] = u

@@ -196,6 +196,17 @@ NEUTRAL_MISSING: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+# Levels reached only where one record states a value less precisely than the other (a care
+# report's 'born 1959' against a full birth date): each weighs what agreement at that resolution
+# is worth, not how often the training pairs hold such a record (`matching.resolution`). Per
+# level: the exact level of the comparison that it stands in for, and the columns of the value
+# from coarse to fine (the first stated on both sides, or the comparison's null level applies).
+COARSER_LEVELS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {
+    "dob": {"consistent partial birth date": (
+        "same birth date", ("dob_year", "dob_month", "dob_day"))},
+}
+
+
 def comparisons(dialect: Dialect = "duckdb") -> list[dict[str, Any]]:
     """The comparisons with each level's SQL in `dialect`: one definition for every engine, so
     that a model trained on one runs on the other (`matching.parameters`)."""

@@ -22,6 +22,7 @@ from config import Training
 from matching import settings as model_settings
 from matching.blocking_check import bsn_anchored_blocking_check
 from matching.linker import make_linker, matching_connection
+from matching.resolution import weigh_by_resolution
 from matching.train_sample import SAMPLE_COLUMN, sample_column, sample_pairs
 
 
@@ -79,6 +80,7 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any],
     out.parent.mkdir(parents=True, exist_ok=True)
     linker.misc.save_model_to_json(str(out), overwrite=True)
     floored = floor_m_probabilities(out, training.m_floor)
+    resolved = weigh_coarser_levels(out, con, records)
     settle_model(out)
     blocking = bsn_anchored_blocking_check(records, con)
     con.close()
@@ -94,6 +96,7 @@ def train_model(records: pa.Table, out: Path, snapshot: dict[str, Any],
         "deterministic_rules_recall": training.deterministic_rules_recall,
         "m_floor": training.m_floor,
         "m_floored_levels": floored,
+        "weighed_by_resolution": resolved,
         "blocking": blocking,
         "em_blocking_rules": [sample.rule_sql() for sample in samples],
         "em_sample": [sample.summary() for sample in samples],
@@ -126,6 +129,17 @@ def floor_m_probabilities(model_path: Path, floor: float) -> list[str]:
                                f"{level.get('label_for_charts')}")
             else:
                 level["m_probability"] *= scale
+    model_path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    return changed
+
+
+def weigh_coarser_levels(model_path: Path, con: Any, records: pa.Table
+                         ) -> dict[str, dict[str, float]]:
+    """Weigh the saved model's coarser levels (a year against a full birth date) by the chance
+    agreement at their resolution among `records` (`matching.resolution`), after the m floor:
+    the level's m and its exact level's m are then final. Returns what changed, per level."""
+    model = json.loads(model_path.read_text(encoding="utf-8"))
+    changed = weigh_by_resolution(model, con, records)
     model_path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
     return changed
 
