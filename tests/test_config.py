@@ -44,7 +44,7 @@ def test_the_committed_defaults_load_with_their_versions() -> None:
     config = load_config()
     assert isinstance(config, FotoConfig)
     t = config.matching.thresholds
-    assert (t.version, t.link, t.review) == (2, 0.7, 0.5)
+    assert (t.version, t.link, t.review) == (3, 0.6, 0.5)
     assert config.gate.version == 4
     assert config.gate.raw.duplicate_row_share.warn < config.gate.raw.duplicate_row_share.block
     assert config.retention.keep_publications == 5 and config.arrests.recent_days == 7
