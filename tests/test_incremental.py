@@ -41,8 +41,10 @@ def test_every_blocked_pair_shares_a_prefilter_key_whichever_record_is_new(
 
 
 def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float]):
-    """A published father ('f1', 'f2') and son ('s1') of one name, and a new record 'x'
-    without a birth date whose pairs with f1 and s1 have `weights`; where `_choose` puts x."""
+    """A published father ('f1', 'f2') and son ('s1', 's2') of one name, and a new record 'x'
+    without a birth date whose pairs with f1 and s1 have `weights`; where `_choose` puts x.
+    Both persons hold two records: a person's size is evidence too (`persons.attach`: a record
+    is likelier to be a person's with more records), so equal pairs are a tie only then."""
     import duckdb
     import pyarrow as pa
 
@@ -56,7 +58,8 @@ def _arrest_against(tmp_path: Path, son_surname: str, weights: dict[str, float])
                 "first_name": "jan", "first_name_key": "jan", "given_name_list": ["jan"]}
 
     published = [("f1", "F", row("f1", "1961-03-12")), ("f2", "F", row("f2", "1961-03-12")),
-                 ("s1", "S", row("s1", "1989-10-02", son_surname))]
+                 ("s1", "S", row("s1", "1989-10-02", son_surname)),
+                 ("s2", "S", row("s2", "1989-10-02", son_surname))]
     wh = duckdb.connect(str(tmp_path / "wh.duckdb"))
     wh.register("s", pa.Table.from_pylist([r for _, _, r in published]))
     wh.execute("CREATE TABLE std_persons AS SELECT * REPLACE (CAST(dob AS DATE) AS dob) FROM s")

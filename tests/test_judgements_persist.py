@@ -117,24 +117,27 @@ def _pick(warehouse: Path) -> tuple[dict[str, list[tuple[str, str]]], list[tuple
     used: set[str] = set()
     picked: dict[str, list[tuple[str, str]]] = {"different": [], "same": [], "unsure": []}
 
-    def take(kind: str, pair: tuple[str, str], persons: set[str]) -> None:
+    def take(kind: str, pair: tuple[str, str], persons: set[str]) -> bool:
         if persons & used or len(picked[kind]) >= 3:
-            return
+            return False
         used.update(persons)
         picked[kind].append(pair)
+        return True
 
-    two: list[tuple[str, str]] = []
-    for a, b, person, size in linked:          # two small persons, then a larger one
-        if size == 2 and len(two) < 2:
-            take("different", (a, b), {person})
-            two.append((a, b))
-        elif size > 2 and len(picked["different"]) - len(two) < 1:
-            take("different", (a, b), {person})
+    # the review band first: it is the scarce kind (pairs from the review threshold up to the
+    # link threshold: a few per thousand persons), the links to undo are many
     for a, b, pl, pr, may_join in band:
         if pl != pr and may_join:
             take("same", (a, b), {pl, pr})
     for a, b, pl, pr, _ in reversed(band):      # the unsure ones from the band's lower end
         take("unsure", (a, b), {pl, pr})
+    two: list[tuple[str, str]] = []
+    for a, b, person, size in linked:          # two small persons, then a larger one
+        if size == 2 and len(two) < 2:
+            if take("different", (a, b), {person}):
+                two.append((a, b))
+        elif size > 2 and len(picked["different"]) - len(two) < 1:
+            take("different", (a, b), {person})
     # up to three of each kind, at least one: how many review-band pairs fall between
     # persons no other judgement touches depends on the delivery and the model, not on what
     # is tested (each judged pair is checked on its own)
